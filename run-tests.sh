@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs all the tests: Java (real Kafka broker, Flink MiniCluster, ONNX Runtime), Python (model-export) and the
+# deployment checks. Installs what it needs (Debian packages for Python; Maven fetches Java artifacts).
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/ensure-python-deps.sh
+echo "== Java: mvn install (all modules, all tests)"
+mvn -B -ntp install
+echo "== Python: model-export tests"
+(cd model-export && /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
