@@ -1,0 +1,547 @@
+package io.defectdetector.frame;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferUShort;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.SampleModel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadWarningListener;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Validates a frame record against docs/wire-format.md and decodes its pixels to 8-bit samples.
+ *
+ * <p>Not thread-safe: it reuses ImageIO readers and a UTF-8 decoder between calls. Create one per thread (per
+ * Flink subtask); construction is cheap, readers are created on first use.
+ *
+ * <p>Encoded images are read from the raster, never through {@code BufferedImage.getRGB}, which converts colour
+ * spaces and would change gray levels. 16-bit samples keep their high byte, 1/2/4-bit gray samples are scaled to
+ * 0..255, alpha is dropped, and palette images become gray when every palette entry is gray, RGB otherwise.
+ */
+public final class FrameDecoder {
+    private static final int MAX_ID_LENGTH = 128;
+    /** Enough digits for any epoch-ms value, few enough that parsing cannot overflow a long. */
+    private static final int MAX_DIGITS = 18;
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+    private final FrameLimits limits;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CRC32 crc = new CRC32();
+    private ImageReader pngReader;
+    private ImageReader jpegReader;
+    /** First warning of the current read; the JPEG reader reports truncation only as a warning. */
+    private String readWarning;
+    private final IIOReadWarningListener warningListener = (source, warning) -> {
+        if (readWarning == null) {
+            readWarning = warning;
+        }
+    };
+
+    public FrameDecoder() {
+        this(FrameLimits.defaults());
+    }
+
+    public FrameDecoder(FrameLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    public FrameLimits limits() {
+        return limits;
+    }
+
+    /**
+     * @param headers the record's headers; null is treated as none
+     * @throws FrameRejectedException with the reason code and a detail naming what is wrong
+     */
+    public Frame decode(byte[] key, byte[] value, Headers headers) throws FrameRejectedException {
+        if (value == null) {
+            throw reject(RejectReason.EMPTY, "record value is null");
+        }
+        if (value.length == 0) {
+            throw reject(RejectReason.EMPTY, "record value has no bytes");
+        }
+        if (value.length > limits.maxBytes()) {
+            throw reject(RejectReason.OVERSIZED,
+                    "record value has " + value.length + " bytes, limit is " + limits.maxBytes());
+        }
+        String cameraId = cameraId(key);
+
+        String frameId = requiredText(headers, FrameHeaders.FRAME_ID);
+        int frameIdLength = frameId.codePointCount(0, frameId.length());
+        if (frameIdLength < 1 || frameIdLength > MAX_ID_LENGTH) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + FrameHeaders.FRAME_ID + "' must have 1-"
+                    + MAX_ID_LENGTH + " characters, got " + frameIdLength);
+        }
+        long captureTime = decimal(FrameHeaders.CAPTURE_TIME, requiredText(headers, FrameHeaders.CAPTURE_TIME));
+        String contentTypeText = requiredText(headers, FrameHeaders.CONTENT_TYPE);
+        ContentType type = ContentType.parse(contentTypeText).orElseThrow(() -> reject(
+                RejectReason.UNSUPPORTED_CONTENT_TYPE, "content-type '" + printable(contentTypeText)
+                        + "' is not one of image/x-raw-gray8, image/x-raw-rgb8, image/png, image/jpeg"));
+        String line = optionalText(headers, FrameHeaders.LINE);
+        if (line != null && !isValidId(line)) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + FrameHeaders.LINE + "' value '"
+                    + printable(line) + "' " + ID_SYNTAX);
+        }
+
+        Frame frame = type.isRaw() ? decodeRaw(type, value, headers) : decodeImage(type, value);
+        frame.setCameraId(cameraId);
+        frame.setFrameId(frameId);
+        frame.setCaptureTimeMs(captureTime);
+        frame.setLine(line);
+        return frame;
+    }
+
+    private static final String ID_SYNTAX =
+            "must be 1-128 characters from [A-Za-z0-9._:-] starting with a letter or digit";
+
+    /** The camera-id / line-id syntax of the wire format. */
+    public static boolean isValidId(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum && (i == 0 || (c != '.' && c != '_' && c != ':' && c != '-'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String cameraId(byte[] key) throws FrameRejectedException {
+        if (key == null) {
+            throw reject(RejectReason.MISSING_KEY, "record key (camera id) is null");
+        }
+        if (key.length == 0) {
+            throw reject(RejectReason.MISSING_KEY, "record key (camera id) is empty");
+        }
+        String id;
+        try {
+            id = utf8(key);
+        } catch (CharacterCodingException e) {
+            throw reject(RejectReason.GARBLED_KEY, "record key (camera id) is not valid UTF-8");
+        }
+        if (!isValidId(id)) {
+            throw reject(RejectReason.GARBLED_KEY, "record key (camera id) '" + printable(id) + "' " + ID_SYNTAX);
+        }
+        return id;
+    }
+
+    private String requiredText(Headers headers, String name) throws FrameRejectedException {
+        String text = optionalText(headers, name);
+        if (text == null) {
+            throw reject(RejectReason.MISSING_HEADER, "required header '" + name + "' is missing");
+        }
+        return text;
+    }
+
+    /** The last header of that name as UTF-8 text, or null when absent. */
+    private String optionalText(Headers headers, String name) throws FrameRejectedException {
+        Header header = headers == null ? null : headers.lastHeader(name);
+        if (header == null) {
+            return null;
+        }
+        byte[] bytes = header.value();
+        if (bytes == null) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' has a null value");
+        }
+        try {
+            return utf8(bytes);
+        } catch (CharacterCodingException e) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' is not valid UTF-8");
+        }
+    }
+
+    private String utf8(byte[] bytes) throws CharacterCodingException {
+        return utf8.decode(ByteBuffer.wrap(bytes)).toString();
+    }
+
+    private static long decimal(String name, String text) throws FrameRejectedException {
+        int n = text.length();
+        if (n == 0 || n > MAX_DIGITS) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' must be 1-" + MAX_DIGITS
+                    + " ASCII decimal digits, got '" + printable(text) + "'");
+        }
+        long value = 0;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                throw reject(RejectReason.GARBLED_HEADER, "header '" + name
+                        + "' must be ASCII decimal digits, got '" + printable(text) + "'");
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    private int side(Headers headers, String name) throws FrameRejectedException {
+        long value = decimal(name, requiredText(headers, name));
+        if (value < 1) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' must be at least 1, got " + value);
+        }
+        if (value > limits.maxSide()) {
+            throw reject(RejectReason.OVERSIZED, "header '" + name + "' is " + value + " pixels, limit is "
+                    + limits.maxSide());
+        }
+        return (int) value;
+    }
+
+    private Frame decodeRaw(ContentType type, byte[] value, Headers headers) throws FrameRejectedException {
+        int width = side(headers, FrameHeaders.WIDTH);
+        int height = side(headers, FrameHeaders.HEIGHT);
+        long channels = decimal(FrameHeaders.CHANNELS, requiredText(headers, FrameHeaders.CHANNELS));
+        if (channels != type.rawChannels()) {
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + FrameHeaders.CHANNELS + "' is " + channels
+                    + " but " + type.mimeType() + " has " + type.rawChannels());
+        }
+        long samples = (long) width * height * channels;
+        checkSamples(width, height, (int) channels, samples);
+        if (value.length != samples) {
+            throw reject(RejectReason.SIZE_MISMATCH, "expected " + samples + " bytes for " + width + "x" + height
+                    + "x" + channels + ", got " + value.length);
+        }
+        // The record's value is the pixel array already: no copy.
+        return new Frame(null, null, 0, null, width, height, (int) channels, value);
+    }
+
+    private void checkSamples(int width, int height, int channels, long samples) throws FrameRejectedException {
+        if (samples > limits.maxSamples()) {
+            throw reject(RejectReason.OVERSIZED, width + "x" + height + "x" + channels + " is " + samples
+                    + " samples, limit is " + limits.maxSamples());
+        }
+    }
+
+    private Frame decodeImage(ContentType type, byte[] value) throws FrameRejectedException {
+        String format = type == ContentType.PNG ? "PNG" : "JPEG";
+        if (type == ContentType.PNG) {
+            checkPngStructure(value);
+        } else if (value.length < 2 || (value[0] & 0xFF) != 0xFF || (value[1] & 0xFF) != 0xD8) {
+            throw reject(RejectReason.UNDECODABLE_IMAGE, "not a JPEG file: it does not start with the SOI marker FF D8");
+        }
+        ImageReader reader = reader(type);
+        readWarning = null;
+        boolean clean = false;
+        try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(value)) {
+            reader.setInput(in, true, true);
+            // Header only: the dimensions are checked before any pixel is decoded.
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            if (width < 1 || height < 1) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, format + " header gives " + width + "x" + height);
+            }
+            if (width > limits.maxSide() || height > limits.maxSide()) {
+                throw reject(RejectReason.OVERSIZED, format + " header gives " + width + "x" + height
+                        + " pixels, limit is " + limits.maxSide() + " per side");
+            }
+            int channels = expectedChannels(reader);
+            checkSamples(width, height, channels, (long) width * height * channels);
+
+            BufferedImage image = reader.read(0);
+            if (readWarning != null) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, format + " decoder warning: " + readWarning);
+            }
+            Frame frame = toFrame(image, format);
+            clean = true;
+            return frame;
+        } catch (FrameRejectedException e) {
+            clean = true;
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // ImageIO signals corrupt data with IIOException and, depending on the damage, with assorted
+            // runtime exceptions (index out of bounds, negative sizes, ...): all of them mean "cannot decode".
+            throw new FrameRejectedException(RejectReason.UNDECODABLE_IMAGE,
+                    format + " cannot be decoded: " + e, e);
+        } finally {
+            if (clean) {
+                reader.setInput(null);
+            } else {
+                // A reader that failed mid-read may hold inconsistent state: start the next record afresh.
+                reader.dispose();
+                if (type == ContentType.PNG) {
+                    pngReader = null;
+                } else {
+                    jpegReader = null;
+                }
+            }
+        }
+    }
+
+    private ImageReader reader(ContentType type) {
+        if (type == ContentType.PNG) {
+            if (pngReader == null) {
+                pngReader = newReader("png");
+            }
+            return pngReader;
+        }
+        if (jpegReader == null) {
+            jpegReader = newReader("jpeg");
+        }
+        return jpegReader;
+    }
+
+    private ImageReader newReader(String formatName) {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(formatName);
+        if (!readers.hasNext()) {
+            throw new IllegalStateException("no ImageIO reader for " + formatName + " in this JVM");
+        }
+        ImageReader reader = readers.next();
+        reader.addIIOReadWarningListener(warningListener);
+        return reader;
+    }
+
+    /** Output channels the image will decode to, for the sample limit; 3 when the header does not say. */
+    private static int expectedChannels(ImageReader reader) throws IOException {
+        ImageTypeSpecifier spec = reader.getRawImageType(0);
+        if (spec == null) {
+            Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+            spec = types.hasNext() ? types.next() : null;
+        }
+        if (spec == null) {
+            return 3;
+        }
+        ColorModel cm = spec.getColorModel();
+        if (cm instanceof IndexColorModel icm) {
+            return isGrayPalette(icm) ? 1 : 3;
+        }
+        return cm != null && cm.getNumColorComponents() == 1 ? 1 : 3;
+    }
+
+    /**
+     * Walks the chunk list up to IEND, checking lengths and CRCs. The JDK's PNG reader ignores CRCs and may
+     * return a partly decoded image for a truncated file instead of failing.
+     */
+    private void checkPngStructure(byte[] png) throws FrameRejectedException {
+        if (png.length < PNG_SIGNATURE.length) {
+            throw reject(RejectReason.UNDECODABLE_IMAGE, "not a PNG file: only " + png.length + " bytes");
+        }
+        for (int i = 0; i < PNG_SIGNATURE.length; i++) {
+            if (png[i] != PNG_SIGNATURE[i]) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, "not a PNG file: bad signature");
+            }
+        }
+        int pos = PNG_SIGNATURE.length;
+        boolean first = true;
+        while (true) {
+            if (png.length - pos < 12) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, "truncated PNG: ends at byte " + png.length
+                        + " before the IEND chunk");
+            }
+            long length = ((png[pos] & 0xFFL) << 24) | ((png[pos + 1] & 0xFF) << 16)
+                    | ((png[pos + 2] & 0xFF) << 8) | (png[pos + 3] & 0xFF);
+            String chunk = new String(png, pos + 4, 4, StandardCharsets.ISO_8859_1);
+            if (first && !chunk.equals("IHDR")) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, "corrupt PNG: first chunk is '" + printable(chunk)
+                        + "', not IHDR");
+            }
+            first = false;
+            if (length > png.length - pos - 12L) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, "truncated PNG: chunk " + printable(chunk)
+                        + " at byte " + pos + " declares " + length + " bytes, only " + (png.length - pos - 12)
+                        + " remain");
+            }
+            int dataEnd = pos + 8 + (int) length;
+            crc.reset();
+            crc.update(png, pos + 4, 4 + (int) length);
+            long stored = ((png[dataEnd] & 0xFFL) << 24) | ((png[dataEnd + 1] & 0xFF) << 16)
+                    | ((png[dataEnd + 2] & 0xFF) << 8) | (png[dataEnd + 3] & 0xFF);
+            if (crc.getValue() != stored) {
+                throw reject(RejectReason.UNDECODABLE_IMAGE, "corrupt PNG: CRC mismatch in chunk "
+                        + printable(chunk) + " at byte " + pos);
+            }
+            if (chunk.equals("IEND")) {
+                return;
+            }
+            pos = dataEnd + 4;
+        }
+    }
+
+    private static Frame toFrame(BufferedImage image, String format) throws FrameRejectedException {
+        Raster raster = image.getRaster();
+        ColorModel cm = image.getColorModel();
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        if (cm instanceof IndexColorModel icm) {
+            return paletteFrame(raster, icm);
+        }
+        int channels = cm.getNumColorComponents();
+        if (channels != 1 && channels != 3) {
+            throw reject(RejectReason.UNDECODABLE_IMAGE, format + " has " + channels
+                    + " colour components; only gray and RGB are supported");
+        }
+        byte[] pixels = interleavedSamples(raster, channels);
+        if (pixels == null) {
+            pixels = genericSamples(raster, channels);
+        }
+        return new Frame(null, null, 0, null, width, height, channels, pixels);
+    }
+
+    /** Fast path for pixel-interleaved 8- or 16-bit rasters (what the JDK's PNG and JPEG readers produce). */
+    private static byte[] interleavedSamples(Raster raster, int channels) {
+        SampleModel sm = raster.getSampleModel();
+        DataBuffer db = raster.getDataBuffer();
+        if (!(sm instanceof ComponentSampleModel csm) || db.getNumBanks() != 1) {
+            return null;
+        }
+        int[] bandOffsets = csm.getBandOffsets();
+        for (int bank : csm.getBankIndices()) {
+            if (bank != 0) {
+                return null;
+            }
+        }
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        int pixelStride = csm.getPixelStride();
+        int scanline = csm.getScanlineStride();
+        int origin = db.getOffset()
+                + (raster.getMinY() - raster.getSampleModelTranslateY()) * scanline
+                + (raster.getMinX() - raster.getSampleModelTranslateX()) * pixelStride;
+        byte[] out;
+        if (db instanceof DataBufferByte bytes && sm.getSampleSize(0) == 8) {
+            byte[] data = bytes.getData();
+            boolean packed = pixelStride == channels && scanline == width * channels;
+            for (int c = 0; packed && c < channels; c++) {
+                packed = bandOffsets[c] == c;
+            }
+            if (packed && origin == 0 && data.length == width * height * channels) {
+                return data; // the decoded image is thrown away, so its buffer can become the frame's
+            }
+            out = new byte[width * height * channels];
+            int o = 0;
+            for (int y = 0; y < height; y++) {
+                int row = origin + y * scanline;
+                for (int x = 0; x < width; x++) {
+                    int p = row + x * pixelStride;
+                    for (int c = 0; c < channels; c++) {
+                        out[o++] = data[p + bandOffsets[c]];
+                    }
+                }
+            }
+            return out;
+        }
+        if (db instanceof DataBufferUShort shorts && sm.getSampleSize(0) == 16) {
+            short[] data = shorts.getData();
+            out = new byte[width * height * channels];
+            int o = 0;
+            for (int y = 0; y < height; y++) {
+                int row = origin + y * scanline;
+                for (int x = 0; x < width; x++) {
+                    int p = row + x * pixelStride;
+                    for (int c = 0; c < channels; c++) {
+                        out[o++] = (byte) ((data[p + bandOffsets[c]] & 0xFFFF) >>> 8);
+                    }
+                }
+            }
+            return out;
+        }
+        return null;
+    }
+
+    /** Any other raster layout (packed low bit depths, banded): slower, row by row. */
+    private static byte[] genericSamples(Raster raster, int channels) {
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        byte[] out = new byte[width * height * channels];
+        int[] row = new int[width];
+        for (int c = 0; c < channels; c++) {
+            int bits = raster.getSampleModel().getSampleSize(c);
+            for (int y = 0; y < height; y++) {
+                raster.getSamples(raster.getMinX(), raster.getMinY() + y, width, 1, c, row);
+                int o = y * width * channels + c;
+                for (int x = 0; x < width; x++, o += channels) {
+                    out[o] = (byte) to8Bit(row[x], bits);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int to8Bit(int sample, int bits) {
+        if (bits == 8) {
+            return sample;
+        }
+        if (bits > 8) {
+            return sample >>> (bits - 8);
+        }
+        return sample * 255 / ((1 << bits) - 1);
+    }
+
+    private static Frame paletteFrame(Raster raster, IndexColorModel icm) {
+        int size = icm.getMapSize();
+        byte[] reds = new byte[size];
+        byte[] greens = new byte[size];
+        byte[] blues = new byte[size];
+        icm.getReds(reds);
+        icm.getGreens(greens);
+        icm.getBlues(blues);
+        int channels = isGrayPalette(icm) ? 1 : 3;
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        byte[] out = new byte[width * height * channels];
+        int[] row = new int[width];
+        int o = 0;
+        for (int y = 0; y < height; y++) {
+            raster.getSamples(raster.getMinX(), raster.getMinY() + y, width, 1, 0, row);
+            for (int x = 0; x < width; x++) {
+                // Indices beyond a short palette are invalid PNG; clamp rather than fail on them.
+                int i = Math.min(row[x], size - 1);
+                out[o++] = reds[i];
+                if (channels == 3) {
+                    out[o++] = greens[i];
+                    out[o++] = blues[i];
+                }
+            }
+        }
+        return new Frame(null, null, 0, null, width, height, channels, out);
+    }
+
+    private static boolean isGrayPalette(IndexColorModel icm) {
+        for (int i = 0; i < icm.getMapSize(); i++) {
+            int r = icm.getRed(i);
+            if (r != icm.getGreen(i) || r != icm.getBlue(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Header text quoted in a detail: control characters escaped, long values cut. */
+    private static String printable(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < text.length() && sb.length() < 80; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7F) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (sb.length() >= 80 && text.length() > 80) {
+            sb.append("...");
+        }
+        return sb.toString();
+    }
+
+    private static FrameRejectedException reject(RejectReason reason, String detail) {
+        return new FrameRejectedException(reason, detail);
+    }
+}
