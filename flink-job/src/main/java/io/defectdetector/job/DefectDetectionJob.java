@@ -1,0 +1,50 @@
+package io.defectdetector.job;
+
+import io.defectdetector.job.config.JobArguments;
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.model.ModelBundle;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point for {@code flink run defect-detector-job.jar --kafka-bootstrap-servers ... [--<option> <value>]}.
+ * Every problem with the arguments or the model is reported before anything is submitted.
+ */
+public final class DefectDetectionJob {
+    public static final String JOB_NAME = "defect-detector";
+    private static final Logger LOG = LoggerFactory.getLogger(DefectDetectionJob.class);
+
+    private DefectDetectionJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (JobArguments.wantsHelp(args)) {
+            System.out.println(JobArguments.usage());
+            return;
+        }
+        Prepared prepared;
+        try {
+            prepared = prepare(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("defect-detector: " + e.getMessage());
+            throw e;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.buildKafkaJob(env, prepared.config(), prepared.model());
+        env.execute(JOB_NAME);
+    }
+
+    /** Parses and validates the arguments, then locates and checks the model; nothing is submitted. */
+    public static Prepared prepare(String[] args) {
+        JobConfig cfg = JobArguments.parse(args);
+        LOG.info("Configuration: {}", cfg); // Kafka secrets are masked by JobConfig.toString
+        ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE));
+        LOG.info("Model: {}", model);
+        return new Prepared(cfg, model);
+    }
+
+    public record Prepared(JobConfig config, ModelBundle model) {
+    }
+}

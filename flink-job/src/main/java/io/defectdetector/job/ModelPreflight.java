@@ -1,0 +1,31 @@
+package io.defectdetector.job;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.model.ModelCompatibility;
+
+/**
+ * Locates the model and checks its card against the ONNX graph on the client, before a job is submitted, so a
+ * wrong path or a mismatched card is a start-up error instead of a job that restarts forever on the cluster.
+ */
+public final class ModelPreflight {
+    private ModelPreflight() {
+    }
+
+    /** @throws IllegalArgumentException saying what is wrong with the model and what to fix */
+    public static ModelBundle check(String modelPath, int maxBatchSize) {
+        ModelBundle model = ModelBundle.locate(modelPath);
+        // The process-wide environment; never closed here (ORT's advice: one environment for the process).
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                OrtSession session = env.createSession(model.onnxPath().toString(), options)) {
+            ModelCompatibility.check(model.card(), session, maxBatchSize);
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("ONNX Runtime cannot load model " + model.onnxPath() + ": "
+                    + e.getMessage(), e);
+        }
+        return model;
+    }
+}

@@ -1,0 +1,240 @@
+package io.defectdetector.job.alerts;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.defectdetector.job.scoring.DefectRegion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A defect alert as published to the alerts topic: a Flink POJO in the job, JSON on the wire (see
+ * docs/alerts.md and docs/alert.schema.json; {@link AlertJson} reads and writes it). Times are epoch ms here and
+ * ISO-8601 UTC strings in JSON.
+ */
+@JsonPropertyOrder({"schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime", "detectionTime",
+        "modelName", "modelVersion", "score", "threshold", "pixelThreshold", "imageWidth", "imageHeight",
+        "mapWidth", "mapHeight", "regionCount", "regions", "heatmapPng"})
+public class DefectAlert {
+    public static final int SCHEMA_VERSION = 1;
+
+    private int schemaVersion = SCHEMA_VERSION;
+    private String alertId;
+    private String cameraId;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String line;
+    private String frameId;
+    @JsonProperty("captureTime")
+    @JsonSerialize(using = IsoMillis.Serializer.class)
+    @JsonDeserialize(using = IsoMillis.Deserializer.class)
+    private long captureTimeMs;
+    @JsonProperty("detectionTime")
+    @JsonSerialize(using = IsoMillis.Serializer.class)
+    @JsonDeserialize(using = IsoMillis.Deserializer.class)
+    private long detectionTimeMs;
+    private String modelName;
+    private String modelVersion;
+    private float score;
+    private double threshold;
+    private double pixelThreshold;
+    private int imageWidth;
+    private int imageHeight;
+    private int mapWidth;
+    private int mapHeight;
+    private int regionCount;
+    private List<DefectRegion> regions = new ArrayList<>();
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String heatmapPng;
+
+    public DefectAlert() {
+    }
+
+    public int getSchemaVersion() {
+        return schemaVersion;
+    }
+
+    public void setSchemaVersion(int schemaVersion) {
+        this.schemaVersion = schemaVersion;
+    }
+
+    public String getAlertId() {
+        return alertId;
+    }
+
+    public void setAlertId(String alertId) {
+        this.alertId = alertId;
+    }
+
+    public String getCameraId() {
+        return cameraId;
+    }
+
+    public void setCameraId(String cameraId) {
+        this.cameraId = cameraId;
+    }
+
+    public String getLine() {
+        return line;
+    }
+
+    public void setLine(String line) {
+        this.line = line;
+    }
+
+    public String getFrameId() {
+        return frameId;
+    }
+
+    public void setFrameId(String frameId) {
+        this.frameId = frameId;
+    }
+
+    public long getCaptureTimeMs() {
+        return captureTimeMs;
+    }
+
+    public void setCaptureTimeMs(long captureTimeMs) {
+        this.captureTimeMs = captureTimeMs;
+    }
+
+    public long getDetectionTimeMs() {
+        return detectionTimeMs;
+    }
+
+    public void setDetectionTimeMs(long detectionTimeMs) {
+        this.detectionTimeMs = detectionTimeMs;
+    }
+
+    public String getModelName() {
+        return modelName;
+    }
+
+    public void setModelName(String modelName) {
+        this.modelName = modelName;
+    }
+
+    public String getModelVersion() {
+        return modelVersion;
+    }
+
+    public void setModelVersion(String modelVersion) {
+        this.modelVersion = modelVersion;
+    }
+
+    public float getScore() {
+        return score;
+    }
+
+    public void setScore(float score) {
+        this.score = score;
+    }
+
+    /** The image-score threshold the score was compared with ({@code score >= threshold}). */
+    public double getThreshold() {
+        return threshold;
+    }
+
+    public void setThreshold(double threshold) {
+        this.threshold = threshold;
+    }
+
+    public double getPixelThreshold() {
+        return pixelThreshold;
+    }
+
+    public void setPixelThreshold(double pixelThreshold) {
+        this.pixelThreshold = pixelThreshold;
+    }
+
+    public int getImageWidth() {
+        return imageWidth;
+    }
+
+    public void setImageWidth(int imageWidth) {
+        this.imageWidth = imageWidth;
+    }
+
+    public int getImageHeight() {
+        return imageHeight;
+    }
+
+    public void setImageHeight(int imageHeight) {
+        this.imageHeight = imageHeight;
+    }
+
+    public int getMapWidth() {
+        return mapWidth;
+    }
+
+    public void setMapWidth(int mapWidth) {
+        this.mapWidth = mapWidth;
+    }
+
+    public int getMapHeight() {
+        return mapHeight;
+    }
+
+    public void setMapHeight(int mapHeight) {
+        this.mapHeight = mapHeight;
+    }
+
+    /** All regions found; {@link #getRegions()} may hold fewer (the largest errors first). */
+    public int getRegionCount() {
+        return regionCount;
+    }
+
+    public void setRegionCount(int regionCount) {
+        this.regionCount = regionCount;
+    }
+
+    public List<DefectRegion> getRegions() {
+        return regions;
+    }
+
+    public void setRegions(List<DefectRegion> regions) {
+        this.regions = regions;
+    }
+
+    /** Base64 PNG of the colour-mapped error map, or null when heatmaps are off. */
+    public String getHeatmapPng() {
+        return heatmapPng;
+    }
+
+    public void setHeatmapPng(String heatmapPng) {
+        this.heatmapPng = heatmapPng;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof DefectAlert other)) {
+            return false;
+        }
+        return schemaVersion == other.schemaVersion && captureTimeMs == other.captureTimeMs
+                && detectionTimeMs == other.detectionTimeMs && Float.compare(score, other.score) == 0
+                && Double.compare(threshold, other.threshold) == 0
+                && Double.compare(pixelThreshold, other.pixelThreshold) == 0 && imageWidth == other.imageWidth
+                && imageHeight == other.imageHeight && mapWidth == other.mapWidth && mapHeight == other.mapHeight
+                && regionCount == other.regionCount && Objects.equals(alertId, other.alertId)
+                && Objects.equals(cameraId, other.cameraId) && Objects.equals(line, other.line)
+                && Objects.equals(frameId, other.frameId) && Objects.equals(modelName, other.modelName)
+                && Objects.equals(modelVersion, other.modelVersion) && Objects.equals(regions, other.regions)
+                && Objects.equals(heatmapPng, other.heatmapPng);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(alertId, detectionTimeMs, score);
+    }
+
+    @Override
+    public String toString() {
+        return "DefectAlert{" + alertId + ", " + cameraId + "/" + frameId + ", score=" + score + " >= " + threshold
+                + ", " + regionCount + " regions, model " + modelName + " " + modelVersion + "}";
+    }
+}

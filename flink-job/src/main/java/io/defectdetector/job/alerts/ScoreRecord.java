@@ -1,0 +1,143 @@
+package io.defectdetector.job.alerts;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.Objects;
+
+/**
+ * One small record per scored frame for the optional scores topic (trend dashboards, threshold tuning). A Flink
+ * POJO; JSON through {@link AlertJson}, times as in alerts.
+ */
+@JsonPropertyOrder({"cameraId", "line", "frameId", "captureTime", "detectionTime", "score", "threshold", "alert",
+        "modelName", "modelVersion"})
+public class ScoreRecord {
+    private String cameraId;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String line;
+    private String frameId;
+    @JsonProperty("captureTime")
+    @JsonSerialize(using = IsoMillis.Serializer.class)
+    @JsonDeserialize(using = IsoMillis.Deserializer.class)
+    private long captureTimeMs;
+    @JsonProperty("detectionTime")
+    @JsonSerialize(using = IsoMillis.Serializer.class)
+    @JsonDeserialize(using = IsoMillis.Deserializer.class)
+    private long detectionTimeMs;
+    private float score;
+    private double threshold;
+    private boolean alert;
+    private String modelName;
+    private String modelVersion;
+
+    public ScoreRecord() {
+    }
+
+    public String getCameraId() {
+        return cameraId;
+    }
+
+    public void setCameraId(String cameraId) {
+        this.cameraId = cameraId;
+    }
+
+    public String getLine() {
+        return line;
+    }
+
+    public void setLine(String line) {
+        this.line = line;
+    }
+
+    public String getFrameId() {
+        return frameId;
+    }
+
+    public void setFrameId(String frameId) {
+        this.frameId = frameId;
+    }
+
+    public long getCaptureTimeMs() {
+        return captureTimeMs;
+    }
+
+    public void setCaptureTimeMs(long captureTimeMs) {
+        this.captureTimeMs = captureTimeMs;
+    }
+
+    public long getDetectionTimeMs() {
+        return detectionTimeMs;
+    }
+
+    public void setDetectionTimeMs(long detectionTimeMs) {
+        this.detectionTimeMs = detectionTimeMs;
+    }
+
+    public float getScore() {
+        return score;
+    }
+
+    public void setScore(float score) {
+        this.score = score;
+    }
+
+    public double getThreshold() {
+        return threshold;
+    }
+
+    public void setThreshold(double threshold) {
+        this.threshold = threshold;
+    }
+
+    /** Whether this frame raised an alert. */
+    public boolean isAlert() {
+        return alert;
+    }
+
+    public void setAlert(boolean alert) {
+        this.alert = alert;
+    }
+
+    public String getModelName() {
+        return modelName;
+    }
+
+    public void setModelName(String modelName) {
+        this.modelName = modelName;
+    }
+
+    public String getModelVersion() {
+        return modelVersion;
+    }
+
+    public void setModelVersion(String modelVersion) {
+        this.modelVersion = modelVersion;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ScoreRecord other)) {
+            return false;
+        }
+        return captureTimeMs == other.captureTimeMs && detectionTimeMs == other.detectionTimeMs
+                && Float.compare(score, other.score) == 0 && Double.compare(threshold, other.threshold) == 0
+                && alert == other.alert && Objects.equals(cameraId, other.cameraId)
+                && Objects.equals(line, other.line) && Objects.equals(frameId, other.frameId)
+                && Objects.equals(modelName, other.modelName) && Objects.equals(modelVersion, other.modelVersion);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(cameraId, frameId, captureTimeMs, score);
+    }
+
+    @Override
+    public String toString() {
+        return "ScoreRecord{" + cameraId + "/" + frameId + ", score=" + score + ", alert=" + alert + "}";
+    }
+}

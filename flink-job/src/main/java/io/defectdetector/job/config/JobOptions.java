@@ -1,0 +1,507 @@
+package io.defectdetector.job.config;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import io.defectdetector.frame.KafkaClientSettings;
+import io.defectdetector.job.inference.DeviceSpec;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * Every setting of the detection job, as typed Flink options with dash-separated keys. The job's command line
+ * takes them as {@code --<key> <value>}; {@code docs/configuration.md} lists them (a test keeps it complete).
+ */
+public final class JobOptions {
+
+    /** Configuration keys starting with this are handed to every Kafka client with the prefix removed. */
+    public static final String KAFKA_PROPERTY_PREFIX = "kafka.";
+
+    // ---- Kafka connection and topics ----
+
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = key("kafka-bootstrap-servers")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Required. Kafka brokers as host:port[,host:port...]. Used for the frames source and "
+                    + "every sink; security settings (SASL, TLS) go in kafka-config or kafka.* properties.");
+
+    public static final ConfigOption<String> KAFKA_FRAMES_TOPIC = key("kafka-frames-topic")
+            .stringType()
+            .defaultValue("frames")
+            .withDescription("Topic the camera frames are read from (docs/wire-format.md). Must differ from every "
+                    + "output topic, or the job would read its own output.");
+
+    public static final ConfigOption<String> KAFKA_ALERTS_TOPIC = key("kafka-alerts-topic")
+            .stringType()
+            .defaultValue("alerts")
+            .withDescription("Topic the JSON defect alerts are written to, keyed by camera id. Consumers must read "
+                    + "with isolation.level=read_committed when delivery-guarantee is EXACTLY_ONCE.");
+
+    public static final ConfigOption<String> KAFKA_DEAD_LETTER_TOPIC = key("kafka-dead-letter-topic")
+            .stringType()
+            .defaultValue("dead-letter")
+            .withDescription("Topic rejected frame records are copied to, unchanged, with dlq-* headers saying why.");
+
+    public static final ConfigOption<String> KAFKA_SCORES_TOPIC = key("kafka-scores-topic")
+            .stringType()
+            .defaultValue("scores")
+            .withDescription("Topic of the per-frame score records; written only when scores-enabled is true.");
+
+    public static final ConfigOption<String> KAFKA_CONTROL_TOPIC = key("kafka-control-topic")
+            .stringType()
+            .defaultValue("control")
+            .withDescription("Reserved for runtime threshold commands; not read by this version of the job.");
+
+    public static final ConfigOption<String> KAFKA_AUDIT_TOPIC = key("kafka-audit-topic")
+            .stringType()
+            .defaultValue("audit")
+            .withDescription("Reserved for the audit trail of applied control commands; not written by this "
+                    + "version of the job.");
+
+    public static final ConfigOption<String> KAFKA_GROUP_ID = key("kafka-group-id")
+            .stringType()
+            .defaultValue("defect-detector")
+            .withDescription("Consumer group of the frames source. Offsets are committed to it on each completed "
+                    + "checkpoint (for monitoring lag and for kafka-starting-offsets); they are not what a restored "
+                    + "job resumes from (its checkpoint is). Two jobs on the same frames must use different ids.");
+
+    public static final ConfigOption<StartingOffsets> KAFKA_STARTING_OFFSETS = key("kafka-starting-offsets")
+            .enumType(StartingOffsets.class)
+            .defaultValue(StartingOffsets.COMMITTED_OR_EARLIEST)
+            .withDescription("Where a job without checkpoint/savepoint starts reading frames: COMMITTED_OR_EARLIEST "
+                    + "(the group's committed offsets, else the earliest record), COMMITTED_OR_LATEST, EARLIEST or "
+                    + "LATEST. Ignored when restoring: the checkpoint's offsets win.");
+
+    public static final ConfigOption<String> KAFKA_CONFIG = key("kafka-config")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Optional Kafka client properties file (e.g. security.protocol, sasl.*, ssl.*) applied "
+                    + "to every Kafka client; kafka.* properties override it. Values are never logged. Must not set "
+                    + "what a job option controls (bootstrap.servers, group.id, transactional.id, "
+                    + "transaction.timeout.ms).");
+
+    // ---- Delivery and checkpoints ----
+
+    public static final ConfigOption<DeliveryMode> DELIVERY_GUARANTEE = key("delivery-guarantee")
+            .enumType(DeliveryMode.class)
+            .defaultValue(DeliveryMode.EXACTLY_ONCE)
+            .withDescription("EXACTLY_ONCE: outputs are written in Kafka transactions committed when a checkpoint "
+                    + "completes, so read_committed consumers see each alert once, no earlier than one "
+                    + "checkpoint-interval after its frame. AT_LEAST_ONCE: outputs are visible at once, but after a "
+                    + "failure the alerts since the last checkpoint are written again (same alert id).");
+
+    public static final ConfigOption<String> KAFKA_TRANSACTIONAL_ID_PREFIX = key("kafka-transactional-id-prefix")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Prefix of the Kafka transactional ids (EXACTLY_ONCE only); each sink appends its "
+                    + "name (-alerts, -dead-letter, -scores). Default: the kafka-group-id, which is unique per job. "
+                    + "Must be unique among all jobs writing to the same cluster and stable across restarts of "
+                    + "one job, so a restarted job can abort the transactions its predecessor left open.");
+
+    public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT = key("kafka-transaction-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(10))
+            .withDescription("transaction.timeout.ms of the EXACTLY_ONCE producers. Must exceed "
+                    + "checkpoint-interval + checkpoint-timeout + restart-max-delay (a transaction stays open "
+                    + "until the next checkpoint commits it, possibly across a restart), and must not exceed "
+                    + "kafka-transaction-max-timeout (the broker refuses longer ones and the job fails).");
+
+    public static final ConfigOption<Duration> KAFKA_TRANSACTION_MAX_TIMEOUT = key("kafka-transaction-max-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(15))
+            .withDescription("The brokers' transaction.max.timeout.ms (Kafka's default is 15 min). Raise it only "
+                    + "together with the broker setting, to allow a longer kafka-transaction-timeout.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = key("checkpoint-interval")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(1))
+            .withDescription("Time between checkpoints (at least 10 ms). With EXACTLY_ONCE this bounds alert "
+                    + "latency from below: alerts become visible when the checkpoint after them completes. Longer "
+                    + "intervals cost less and replay more frames after a failure.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_TIMEOUT = key("checkpoint-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("A checkpoint that takes longer is aborted (its transactions stay open until the "
+                    + "next one). The job keeps no large state, so checkpoints normally take milliseconds.");
+
+    public static final ConfigOption<Duration> RESTART_INITIAL_DELAY = key("restart-initial-delay")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(1))
+            .withDescription("Exponential-delay restart strategy: delay before the first restart after a failure; "
+                    + "it doubles per consecutive failure up to restart-max-delay. Restarts are unlimited.");
+
+    public static final ConfigOption<Duration> RESTART_MAX_DELAY = key("restart-max-delay")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("Largest delay between restarts (at least restart-initial-delay). Counts against "
+                    + "kafka-transaction-timeout.");
+
+    public static final ConfigOption<Integer> PARALLELISM = key("parallelism")
+            .intType()
+            .noDefaultValue()
+            .withDescription("Parallelism of every operator (>= 1). Default: the cluster's parallelism.default. "
+                    + "Each parallel subtask holds one ONNX Runtime session, so memory and CPU threads scale with "
+                    + "it; more subtasks than frames-topic partitions leave the extra ones idle.");
+
+    // ---- Model and inference ----
+
+    public static final ConfigOption<String> MODEL_PATH = key("model-path")
+            .stringType()
+            .defaultValue("models/default/cae.onnx")
+            .withDescription("The .onnx file (or a folder with exactly one) whose card <name>.card.json or "
+                    + "model-card.json lies beside it. Relative paths resolve against the working directory. The "
+                    + "path must be readable on the client (checked at start) and on every TaskManager.");
+
+    public static final ConfigOption<String> INFERENCE_DEVICE = key("inference-device")
+            .stringType()
+            .defaultValue("auto")
+            .withDescription("auto (CUDA when the GPU build of ONNX Runtime and a GPU are present, else CPU), cpu, "
+                    + "cuda or cuda:<index>. The active execution provider is reported by the executionProvider "
+                    + "metric.");
+
+    public static final ConfigOption<Integer> INFERENCE_INTRA_OP_THREADS = key("inference-intra-op-threads")
+            .intType()
+            .defaultValue(1)
+            .withDescription("ONNX Runtime threads per operator inside one session (>= 1). Every parallel subtask "
+                    + "has its own session, so a TaskManager uses up to slots x this many cores.");
+
+    public static final ConfigOption<Integer> INFERENCE_INTER_OP_THREADS = key("inference-inter-op-threads")
+            .intType()
+            .defaultValue(1)
+            .withDescription("ONNX Runtime threads running independent graph nodes in parallel (>= 1); a CAE is a "
+                    + "chain, so 1 is right for it.");
+
+    public static final ConfigOption<Boolean> INFERENCE_WARM_UP = key("inference-warm-up")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("Run one batch of zeros when a session opens, so the first real frame does not pay "
+                    + "for memory allocation and kernel selection.");
+
+    public static final ConfigOption<Integer> BATCH_MAX_SIZE = key("batch-max-size")
+            .intType()
+            .defaultValue(8)
+            .withDescription("Most frames per inference call (1-4096); 1 disables batching. Larger batches pay off "
+                    + "on a GPU; on a CPU the per-frame cost barely changes.");
+
+    public static final ConfigOption<Duration> BATCH_MAX_WAIT = key("batch-max-wait")
+            .durationType()
+            .defaultValue(Duration.ofMillis(20))
+            .withDescription("Longest a frame waits for its batch to fill; adds at most this much latency when "
+                    + "frames arrive slowly. 0 sends every frame on its own (no batching). Batches are also "
+                    + "flushed before every checkpoint barrier, so none is lost or repeated on a failure.");
+
+    // ---- Frames ----
+
+    public static final ConfigOption<MemorySize> FRAME_MAX_BYTES = key("frame-max-bytes")
+            .memoryType()
+            .defaultValue(MemorySize.parse("16mb"))
+            .withDescription("Largest accepted record value (1 byte - 2 gb); larger ones go to the dead-letter topic "
+                    + "as OVERSIZED before decoding. The brokers' message.max.bytes and the consumer's "
+                    + "max.partition.fetch.bytes must allow it too.");
+
+    public static final ConfigOption<Double> FRAME_ASPECT_TOLERANCE = key("frame-aspect-tolerance")
+            .doubleType()
+            .defaultValue(0.25)
+            .withDescription("Frames are resized to the model's input; a frame whose aspect ratio differs from the "
+                    + "model's by more than this factor (max(r, 1/r) > 1 + tolerance, r = frame ratio / model "
+                    + "ratio) is rejected as WRONG_SHAPE instead of being squashed. 0 demands the exact ratio; must "
+                    + "be >= 0.");
+
+    // ---- Outputs ----
+
+    public static final ConfigOption<Boolean> SCORES_ENABLED = key("scores-enabled")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("Also write one small score record per frame to kafka-scores-topic (for dashboards "
+                    + "and threshold tuning).");
+
+    public static final ConfigOption<Boolean> ALERTS_THUMBNAILS_ENABLED = key("alerts-thumbnails-enabled")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("Embed the error heatmap (a PNG at the model's resolution, base64, a few kB) in each "
+                    + "alert.");
+
+    private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+    private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;
+
+    /** Kafka properties a job option owns; setting them through kafka-config / kafka.* is refused. */
+    private static final Map<String, ConfigOption<?>> OWNED_KAFKA_PROPERTIES = Map.of(
+            "bootstrap.servers", KAFKA_BOOTSTRAP_SERVERS,
+            "group.id", KAFKA_GROUP_ID,
+            "transactional.id", KAFKA_TRANSACTIONAL_ID_PREFIX,
+            "transaction.timeout.ms", KAFKA_TRANSACTION_TIMEOUT);
+
+    private JobOptions() {
+    }
+
+    /** All options of this class, in declaration order. */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field field : JobOptions.class.getFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && ConfigOption.class.isAssignableFrom(field.getType())) {
+                try {
+                    options.add((ConfigOption<?>) field.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return options;
+    }
+
+    public static ConfigOption<?> byKey(String key) {
+        for (ConfigOption<?> option : all()) {
+            if (option.key().equals(key)) {
+                return option;
+            }
+        }
+        return null;
+    }
+
+    /** The default as docs/configuration.md shows it, or "(none)". */
+    public static String describeDefault(ConfigOption<?> option) {
+        if (!option.hasDefaultValue()) {
+            return "(none)";
+        }
+        Object value = option.defaultValue();
+        if (value instanceof Duration duration) {
+            return TimeUtils.formatWithHighestUnit(duration);
+        }
+        if (value instanceof MemorySize size) {
+            return size.toString();
+        }
+        return String.valueOf(value);
+    }
+
+    /** The {@code kafka.*} pass-through properties of a configuration, prefix removed. Secrets in clear. */
+    public static Map<String, String> kafkaPassThrough(Configuration conf) {
+        Map<String, String> props = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
+            if (e.getKey().startsWith(KAFKA_PROPERTY_PREFIX)) {
+                props.put(e.getKey().substring(KAFKA_PROPERTY_PREFIX.length()), e.getValue());
+            }
+        }
+        return props;
+    }
+
+    /**
+     * Checks every option and their combinations; throws one IllegalArgumentException listing all problems,
+     * each naming its option. Never includes Kafka property values in the message (they may be secrets).
+     */
+    public static void validate(Configuration conf) {
+        List<String> problems = new ArrayList<>();
+
+        String servers = read(conf, KAFKA_BOOTSTRAP_SERVERS, problems);
+        if (servers == null || servers.isBlank()) {
+            problems.add("kafka-bootstrap-servers is required (host:port[,host:port...])");
+        } else {
+            for (String server : servers.split(",")) {
+                if (!server.trim().matches(".+:\\d{1,5}")) {
+                    problems.add("kafka-bootstrap-servers: '" + server.trim() + "' is not host:port");
+                }
+            }
+        }
+
+        Map<String, ConfigOption<String>> topics = new LinkedHashMap<>();
+        for (ConfigOption<String> topic : List.of(KAFKA_FRAMES_TOPIC, KAFKA_ALERTS_TOPIC, KAFKA_DEAD_LETTER_TOPIC,
+                KAFKA_SCORES_TOPIC, KAFKA_CONTROL_TOPIC, KAFKA_AUDIT_TOPIC)) {
+            String name = read(conf, topic, problems);
+            if (name == null || !TOPIC_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+                problems.add(topic.key() + ": '" + name + "' is not a valid Kafka topic name "
+                        + "(1-249 characters from [A-Za-z0-9._-])");
+            } else if (topics.containsKey(name)) {
+                problems.add(topic.key() + " and " + topics.get(name).key() + " are both '" + name
+                        + "'; every topic must be different");
+            } else {
+                topics.put(name, topic);
+            }
+        }
+
+        String groupId = read(conf, KAFKA_GROUP_ID, problems);
+        if (groupId != null && groupId.isBlank()) {
+            problems.add("kafka-group-id must not be blank");
+        }
+        read(conf, KAFKA_STARTING_OFFSETS, problems);
+        DeliveryMode delivery = read(conf, DELIVERY_GUARANTEE, problems);
+
+        String prefix = read(conf, KAFKA_TRANSACTIONAL_ID_PREFIX, problems);
+        if (prefix != null && prefix.isBlank()) {
+            problems.add("kafka-transactional-id-prefix must not be blank when set");
+        }
+
+        checkKafkaProperties(conf, problems);
+
+        Duration interval = read(conf, CHECKPOINT_INTERVAL, problems);
+        if (interval != null && interval.toMillis() < 10) {
+            problems.add("checkpoint-interval must be at least 10 ms, got " + format(interval));
+        }
+        Duration checkpointTimeout = read(conf, CHECKPOINT_TIMEOUT, problems);
+        if (checkpointTimeout != null && checkpointTimeout.toMillis() < 10) {
+            problems.add("checkpoint-timeout must be at least 10 ms, got " + format(checkpointTimeout));
+        }
+        Duration initialDelay = read(conf, RESTART_INITIAL_DELAY, problems);
+        Duration maxDelay = read(conf, RESTART_MAX_DELAY, problems);
+        if (initialDelay != null && initialDelay.isNegative()) {
+            problems.add("restart-initial-delay must not be negative");
+        }
+        if (initialDelay != null && maxDelay != null && maxDelay.compareTo(initialDelay) < 0) {
+            problems.add("restart-max-delay (" + format(maxDelay) + ") must be at least restart-initial-delay ("
+                    + format(initialDelay) + ")");
+        }
+        Duration txTimeout = read(conf, KAFKA_TRANSACTION_TIMEOUT, problems);
+        Duration txMax = read(conf, KAFKA_TRANSACTION_MAX_TIMEOUT, problems);
+        if (delivery == DeliveryMode.EXACTLY_ONCE && txTimeout != null) {
+            if (txMax != null && txTimeout.compareTo(txMax) > 0) {
+                problems.add("kafka-transaction-timeout (" + format(txTimeout) + ") exceeds the brokers' "
+                        + "transaction.max.timeout.ms given by kafka-transaction-max-timeout (" + format(txMax)
+                        + "); the broker would refuse the transactions");
+            }
+            if (interval != null && checkpointTimeout != null && maxDelay != null) {
+                Duration needed = interval.plus(checkpointTimeout).plus(maxDelay);
+                if (txTimeout.compareTo(needed) <= 0) {
+                    problems.add("kafka-transaction-timeout (" + format(txTimeout) + ") must exceed "
+                            + "checkpoint-interval + checkpoint-timeout + restart-max-delay (" + format(needed)
+                            + "), or transactions could expire before their checkpoint commits them");
+                }
+            }
+        }
+
+        Integer parallelism = read(conf, PARALLELISM, problems);
+        if (parallelism != null && parallelism < 1) {
+            problems.add("parallelism must be >= 1, got " + parallelism);
+        }
+
+        String modelPath = read(conf, MODEL_PATH, problems);
+        if (modelPath != null && modelPath.isBlank()) {
+            problems.add("model-path must not be blank");
+        }
+        String device = read(conf, INFERENCE_DEVICE, problems);
+        if (device != null) {
+            try {
+                DeviceSpec.parse(device);
+            } catch (RuntimeException e) {
+                problems.add("inference-device: " + e.getMessage());
+            }
+        }
+        atLeast(conf, INFERENCE_INTRA_OP_THREADS, 1, problems);
+        atLeast(conf, INFERENCE_INTER_OP_THREADS, 1, problems);
+        read(conf, INFERENCE_WARM_UP, problems);
+        Integer batch = read(conf, BATCH_MAX_SIZE, problems);
+        if (batch != null && (batch < 1 || batch > 4096)) {
+            problems.add("batch-max-size must be between 1 and 4096, got " + batch);
+        }
+        Duration wait = read(conf, BATCH_MAX_WAIT, problems);
+        if (wait != null && wait.isNegative()) {
+            problems.add("batch-max-wait must not be negative, got " + format(wait));
+        }
+
+        MemorySize maxBytes = read(conf, FRAME_MAX_BYTES, problems);
+        if (maxBytes != null && (maxBytes.getBytes() < 1 || maxBytes.getBytes() > MAX_FRAME_BYTES)) {
+            problems.add("frame-max-bytes must be between 1 byte and " + MAX_FRAME_BYTES + " bytes, got "
+                    + maxBytes.getBytes() + " bytes");
+        }
+        Double tolerance = read(conf, FRAME_ASPECT_TOLERANCE, problems);
+        if (tolerance != null && (tolerance.isNaN() || tolerance.isInfinite() || tolerance < 0)) {
+            problems.add("frame-aspect-tolerance must be a finite number >= 0, got " + tolerance);
+        }
+        read(conf, SCORES_ENABLED, problems);
+        read(conf, ALERTS_THUMBNAILS_ENABLED, problems);
+
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Invalid job configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    /** The kafka-config file and kafka.* properties, merged (the properties win). Throws if the file is unreadable. */
+    public static KafkaClientSettings kafkaSettings(Configuration conf) {
+        String file = conf.get(KAFKA_CONFIG);
+        Path path = file == null ? null : Path.of(file);
+        return KafkaClientSettings.load(path, kafkaPassThrough(conf));
+    }
+
+    private static void checkKafkaProperties(Configuration conf, List<String> problems) {
+        String file = read(conf, KAFKA_CONFIG, problems);
+        if (file != null) {
+            Path path = Path.of(file);
+            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                problems.add("kafka-config: " + path.toAbsolutePath() + " is not a readable file");
+                return;
+            }
+        }
+        KafkaClientSettings settings;
+        try {
+            settings = kafkaSettings(conf);
+        } catch (RuntimeException e) {
+            problems.add("kafka-config: " + e.getMessage());
+            return;
+        }
+        for (String property : settings.asMap().keySet()) {
+            ConfigOption<?> owner = OWNED_KAFKA_PROPERTIES.get(property.toLowerCase(Locale.ROOT));
+            if (owner != null) {
+                problems.add("Kafka property '" + property + "' (from kafka-config or kafka.*) is controlled by "
+                        + "the option " + owner.key() + "; set that option instead");
+            }
+        }
+    }
+
+    private static void atLeast(Configuration conf, ConfigOption<Integer> option, int min, List<String> problems) {
+        Integer value = read(conf, option, problems);
+        if (value != null && value < min) {
+            problems.add(option.key() + " must be >= " + min + ", got " + value);
+        }
+    }
+
+    /** Reads one option, turning Flink's parse error into a problem that names the option and the allowed form. */
+    private static <T> T read(Configuration conf, ConfigOption<T> option, List<String> problems) {
+        try {
+            return conf.get(option);
+        } catch (RuntimeException e) {
+            String raw = conf.toMap().get(option.key());
+            problems.add(option.key() + ": cannot parse '" + raw + "' as " + expectedForm(option));
+            return null;
+        }
+    }
+
+    private static String expectedForm(ConfigOption<?> option) {
+        if (option == DELIVERY_GUARANTEE) {
+            return "one of " + List.of(DeliveryMode.values());
+        }
+        if (option == KAFKA_STARTING_OFFSETS) {
+            return "one of " + List.of(StartingOffsets.values());
+        }
+        if (option == PARALLELISM) {
+            return "an integer";
+        }
+        Object sample = option.defaultValue();
+        if (sample instanceof Duration) {
+            return "a duration such as '500 ms', '2 s' or '10 min'";
+        }
+        if (sample instanceof MemorySize) {
+            return "a size such as '1048576', '512kb' or '16mb'";
+        }
+        if (sample instanceof Boolean) {
+            return "true or false";
+        }
+        if (sample instanceof Integer) {
+            return "an integer";
+        }
+        return sample instanceof Double ? "a number" : "a value";
+    }
+
+    private static String format(Duration d) {
+        return TimeUtils.formatWithHighestUnit(d);
+    }
+}

@@ -1,0 +1,68 @@
+package io.defectdetector.job.control;
+
+import io.defectdetector.job.config.DeliveryMode;
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.frames.RawFrameRecord;
+import io.defectdetector.job.kafka.KafkaOutputSinks;
+import io.defectdetector.job.kafka.RawFrameDeserializer;
+import java.util.Properties;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The control topic source and the audit / control dead-letter sinks, with the same client settings, delivery
+ * guarantee and transaction rules as the job's other Kafka clients.
+ */
+public final class ControlKafka {
+    private ControlKafka() {
+    }
+
+    /**
+     * Control records whole, as frames are read (decoding and validation happen in {@link ParseControlFunction}).
+     * Offsets are checkpointed: a job restored from a checkpoint or savepoint reads the commands sent while it
+     * was down; {@code startingOffsets} applies to a job started without one.
+     */
+    public static KafkaSource<RawFrameRecord> source(JobConfig cfg, OffsetsInitializer startingOffsets) {
+        Properties props = cfg.kafkaSettings().toProperties();
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        String groupId = cfg.get(JobOptions.KAFKA_GROUP_ID).trim();
+        return KafkaSource.<RawFrameRecord>builder()
+                .setProperties(props)
+                .setBootstrapServers(cfg.bootstrapServers())
+                .setGroupId(groupId)
+                .setClientIdPrefix(groupId + "-control")
+                .setTopics(cfg.get(JobOptions.KAFKA_CONTROL_TOPIC))
+                .setStartingOffsets(startingOffsets)
+                .setDeserializer(new RawFrameDeserializer())
+                .build();
+    }
+
+    public static KafkaSink<AuditRecord> auditSink(JobConfig cfg) {
+        return sink(cfg, "audit", new AuditSerializer(cfg.get(JobOptions.KAFKA_AUDIT_TOPIC)));
+    }
+
+    public static KafkaSink<ControlReject> rejectSink(JobConfig cfg) {
+        return sink(cfg, "control-dead-letter",
+                new ControlRejectSerializer(cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC)));
+    }
+
+    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer) {
+        Properties props = cfg.kafkaSettings().toProperties();
+        props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                Long.toString(cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()));
+        var builder = KafkaSink.<T>builder()
+                .setKafkaProducerConfig(props)
+                .setBootstrapServers(cfg.bootstrapServers())
+                .setDeliveryGuarantee(cfg.delivery().guarantee())
+                .setRecordSerializer(serializer);
+        if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
+            builder.setTransactionalIdPrefix(KafkaOutputSinks.transactionalIdPrefix(cfg, name));
+        }
+        return builder.build();
+    }
+}

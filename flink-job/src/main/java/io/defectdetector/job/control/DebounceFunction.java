@@ -1,0 +1,118 @@
+package io.defectdetector.job.control;
+
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.ScoreRecord;
+import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The last decision, per camera: a frame over its image threshold alerts only when at least k of the camera's
+ * last n frames (itself included) were over, so one noisy frame does not page anyone. With the default 1 of 1
+ * every frame over the threshold alerts.
+ *
+ * <p>State per camera: one long, bit i set when the frame i frames ago was over its threshold. A change of n
+ * takes effect at once (the history is read through the new window). The state expires one hour after a
+ * camera's last frame ({@link #HISTORY_TTL}), so removed cameras do not accumulate and a camera that was silent
+ * that long starts with a clean history.
+ *
+ * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce),
+ * histogram {@code endToEndLatencyMs} (capture time to this decision, every frame).
+ */
+public class DebounceFunction extends KeyedProcessFunction<String, Verdict, DefectAlert> {
+    private static final long serialVersionUID = 1L;
+    private static final int HISTOGRAM_WINDOW = 1024;
+    public static final Duration HISTORY_TTL = Duration.ofHours(1);
+
+    /** One record per decided frame, when enabled. */
+    public static final OutputTag<ScoreRecord> SCORES = new OutputTag<>("scores") {
+    };
+
+    /** Name and type are part of the savepoint format. */
+    public static ValueStateDescriptor<Long> historyDescriptor() {
+        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>("debounce-history", Types.LONG);
+        d.enableTimeToLive(StateTtlConfig.newBuilder(HISTORY_TTL)
+                .updateTtlOnCreateAndWrite()
+                .neverReturnExpired()
+                .build());
+        return d;
+    }
+
+    private final boolean emitScores;
+
+    private transient ValueState<Long> history;
+    private transient Counter alertsOut;
+    private transient Counter alertsDebounced;
+    private transient Histogram endToEndLatencyMs;
+
+    public DebounceFunction(boolean emitScores) {
+        this.emitScores = emitScores;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        history = getRuntimeContext().getState(historyDescriptor());
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        alertsOut = metrics.counter("alertsOut");
+        alertsDebounced = metrics.counter("alertsDebounced");
+        endToEndLatencyMs = metrics.histogram("endToEndLatencyMs",
+                new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    }
+
+    @Override
+    public void processElement(Verdict v, Context ctx, Collector<DefectAlert> out) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        endToEndLatencyMs.update(Math.max(0, now - v.getCaptureTimeMs()));
+        boolean alert = false;
+        if (v.getDebounceN() <= 1 && v.getDebounceK() <= 1) {
+            // No debounce: no history to keep (and none left behind if it was switched off).
+            if (history.value() != null) {
+                history.clear();
+            }
+            alert = v.isOver();
+        } else {
+            Long previous = history.value();
+            long bits = ((previous == null ? 0L : previous) << 1) | (v.isOver() ? 1L : 0L);
+            history.update(bits);
+            int n = Math.min(v.getDebounceN(), 64);
+            long window = n == 64 ? bits : bits & ((1L << n) - 1);
+            alert = v.isOver() && Long.bitCount(window) >= v.getDebounceK();
+        }
+        if (alert) {
+            DefectAlert a = v.getCandidate();
+            a.setDetectionTimeMs(now);
+            out.collect(a);
+            alertsOut.inc();
+        } else if (v.isOver()) {
+            alertsDebounced.inc();
+        }
+        if (emitScores) {
+            ctx.output(SCORES, scoreRecord(v, alert, now));
+        }
+    }
+
+    private static ScoreRecord scoreRecord(Verdict v, boolean alert, long now) {
+        ScoreRecord r = new ScoreRecord();
+        r.setCameraId(v.getCameraId());
+        r.setLine(v.getLine());
+        r.setFrameId(v.getFrameId());
+        r.setCaptureTimeMs(v.getCaptureTimeMs());
+        r.setDetectionTimeMs(now);
+        r.setScore(v.getScore());
+        r.setThreshold(v.getThreshold());
+        r.setAlert(alert);
+        r.setModelName(v.getModelName());
+        r.setModelVersion(v.getModelVersion());
+        return r;
+    }
+}

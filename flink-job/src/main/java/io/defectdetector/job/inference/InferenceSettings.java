@@ -1,0 +1,47 @@
+package io.defectdetector.job.inference;
+
+import java.io.Serializable;
+
+/**
+ * How each inference subtask runs its model.
+ *
+ * @param modelPath      the .onnx file (or its folder), see {@code ModelBundle.locate}
+ * @param device         auto | cpu | cuda | cuda:&lt;id&gt;, see {@link DeviceSpec}
+ * @param intraOpThreads ONNX Runtime threads per session, i.e. per slot. ORT's default (one per core) would give
+ *                       every slot of a TaskManager a thread per core and oversubscribe the CPU; size it as
+ *                       cores-per-TaskManager / slots.
+ * @param interOpThreads threads running independent graph nodes in parallel; 1 (sequential) suits a CAE chain
+ * @param maxBatchSize   frames per inference call, at most
+ * @param maxWaitMs      longest a frame waits for a batch to fill; 0 = no batching
+ * @param warmUp         run the model once at start so the first real batch does not pay for allocation
+ * @param allowSpinning  let idle ORT worker threads spin; only useful when every session has cores to itself
+ */
+public record InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
+        int maxBatchSize, long maxWaitMs, boolean warmUp, boolean allowSpinning) implements Serializable {
+
+    public InferenceSettings {
+        DeviceSpec.parse(device);
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("intra-op threads must be >= 1, got " + intraOpThreads);
+        }
+        if (interOpThreads < 1) {
+            throw new IllegalArgumentException("inter-op threads must be >= 1, got " + interOpThreads);
+        }
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("maximum batch size must be >= 1, got " + maxBatchSize);
+        }
+        if (maxWaitMs < 0) {
+            throw new IllegalArgumentException("maximum batch wait must be >= 0 ms, got " + maxWaitMs);
+        }
+    }
+
+    /** Spinning off: idle ORT threads yield their core to the other slots of the TaskManager. */
+    public InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
+            int maxBatchSize, long maxWaitMs, boolean warmUp) {
+        this(modelPath, device, intraOpThreads, interOpThreads, maxBatchSize, maxWaitMs, warmUp, false);
+    }
+
+    public DeviceSpec deviceSpec() {
+        return DeviceSpec.parse(device);
+    }
+}

@@ -1,0 +1,292 @@
+package io.defectdetector.job.inference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.model.ModelCard;
+import io.defectdetector.job.model.ModelCompatibility;
+import io.defectdetector.job.scoring.ReconstructionError;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An ONNX Runtime session for one operator subtask.
+ *
+ * <p><b>Environment vs session.</b> The {@link OrtEnvironment} is process-wide (ORT allows one per process) and
+ * is never closed here: other subtasks of the same TaskManager share it, and closing it under them would crash
+ * their sessions. Each subtask opens its own {@link OrtSession}: a session is cheap for a small CAE (weights of a
+ * few MB per slot), a subtask then needs no locking or cross-slot coordination, its thread count is sized for one
+ * slot, and failover/rescaling handles sessions like any other operator resource. A TaskManager-wide shared
+ * session would save only that memory while serialising the slots behind one call queue, or requiring ORT's
+ * global thread pools, which are fixed when the environment is first created and cannot follow per-job settings.
+ *
+ * <p><b>Zero-copy tensors.</b> Inputs are preprocessed straight into a pre-allocated direct, native-order buffer
+ * that backs the input tensor, and outputs are bound ("pinned") to pre-allocated direct buffers, so ORT reads and
+ * writes JVM-visible memory without intermediate copies; the only copy is each error map into its own array,
+ * which leaves the subtask inside a ScoredFrame.
+ *
+ * <p><b>Devices.</b> {@code cpu}, {@code cuda[:id]} (fails at open when the CUDA provider is missing or does not
+ * start) or {@code auto} (CUDA when possible, otherwise CPU with one log line per JVM). ORT itself would fall back
+ * silently, so the provider actually registered is tracked and exposed by {@link #activeExecutionProvider()}.
+ */
+public final class OnnxInferenceEngine implements InferenceEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceEngine.class);
+    private static final AtomicBoolean CPU_FALLBACK_LOGGED = new AtomicBoolean();
+    public static final String CPU = "CPU";
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final OrtSession.SessionOptions options;
+    private final ModelCard card;
+    private final String provider;
+    private final int maxBatchSize;
+    private final int imageSize;
+    private final int plane;
+    private final FloatBuffer input;
+    private final FloatBuffer errorOut;
+    private final FloatBuffer scoreOut;
+    private final FloatBuffer reconstructionOut;
+
+    private OnnxInferenceEngine(OrtEnvironment env, OrtSession session, OrtSession.SessionOptions options,
+            ModelCard card, String provider, int maxBatchSize) {
+        this.env = env;
+        this.session = session;
+        this.options = options;
+        this.card = card;
+        this.provider = provider;
+        this.maxBatchSize = maxBatchSize;
+        this.imageSize = card.channels() * card.height() * card.width();
+        this.plane = card.mapHeight() * card.mapWidth();
+        this.input = directFloats((long) maxBatchSize * imageSize);
+        if (card.hasScoringHead()) {
+            this.errorOut = directFloats((long) maxBatchSize * plane);
+            this.scoreOut = directFloats(maxBatchSize);
+            this.reconstructionOut = null;
+        } else {
+            this.errorOut = null;
+            this.scoreOut = null;
+            this.reconstructionOut = directFloats((long) maxBatchSize * imageSize);
+        }
+    }
+
+    public static InferenceEngineFactory factory() {
+        return Factory.INSTANCE;
+    }
+
+    /** The process-wide environment; shared by every session and deliberately never closed. */
+    public static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "defect-detector");
+    }
+
+    /**
+     * Opens a session for the model, checks the card against the graph and optionally warms it up.
+     *
+     * @throws IllegalArgumentException when card and graph disagree
+     * @throws IllegalStateException    when {@code cuda} was requested and is unavailable
+     */
+    public static OnnxInferenceEngine open(ModelBundle model, InferenceSettings settings) throws OrtException {
+        DeviceSpec device = settings.deviceSpec();
+        byte[] onnx = model.readVerifiedModel();
+        OrtEnvironment env = environment();
+
+        OrtSession.SessionOptions options = baseOptions(settings);
+        String provider = CPU;
+        String cudaProblem = null;
+        OrtSession session = null;
+        try {
+            if (device.wantsCuda()) {
+                EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
+                if (!available.contains(OrtProvider.CUDA)) {
+                    cudaProblem = "this ONNX Runtime build has no CUDA execution provider (it has " + available
+                            + "); build the job with the Maven profile -Pgpu (onnxruntime_gpu)";
+                } else {
+                    try {
+                        options.addCUDA(device.deviceId());
+                        session = env.createSession(onnx, options);
+                        provider = "CUDA:" + device.deviceId();
+                    } catch (OrtException e) {
+                        cudaProblem = "the CUDA execution provider did not start on device " + device.deviceId()
+                                + " (" + e.getMessage() + "); check the driver, CUDA 12 and cuDNN 9 libraries";
+                        options.close();
+                        options = baseOptions(settings);
+                    }
+                }
+                if (cudaProblem != null) {
+                    if (device.kind() == DeviceSpec.Kind.CUDA) {
+                        throw new IllegalStateException("device '" + device + "' requested but " + cudaProblem
+                                + ". Use device=auto to fall back to CPU, or device=cpu.");
+                    }
+                    if (CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
+                        LOG.warn("device=auto: running inference on CPU because {}", cudaProblem);
+                    }
+                }
+            }
+            if (session == null) {
+                session = env.createSession(onnx, options);
+            }
+            ModelCompatibility.check(model.card(), session, settings.maxBatchSize());
+            OnnxInferenceEngine engine = new OnnxInferenceEngine(env, session, options, model.card(), provider,
+                    settings.maxBatchSize());
+            if (settings.warmUp()) {
+                engine.warmUp();
+            }
+            LOG.info("Opened {} {} on {} (intra-op threads {}, inter-op threads {}, spinning {}, batches <= {})",
+                    model.card().name(), model.card().version(), provider, settings.intraOpThreads(),
+                    settings.interOpThreads(), settings.allowSpinning() ? "on" : "off", settings.maxBatchSize());
+            return engine;
+        } catch (RuntimeException | OrtException e) {
+            closeQuietly(session, options);
+            throw e;
+        }
+    }
+
+    private static OrtSession.SessionOptions baseOptions(InferenceSettings settings) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+            options.setInterOpNumThreads(settings.interOpThreads());
+            options.setExecutionMode(settings.interOpThreads() > 1
+                    ? OrtSession.SessionOptions.ExecutionMode.PARALLEL
+                    : OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            // Spinning workers burn the cores other slots of the TaskManager need; see InferenceSettings.
+            String spin = settings.allowSpinning() ? "1" : "0";
+            options.addConfigEntry("session.intra_op.allow_spinning", spin);
+            options.addConfigEntry("session.inter_op.allow_spinning", spin);
+            return options;
+        } catch (OrtException | RuntimeException e) {
+            options.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public FloatBuffer inputBuffer() {
+        return input;
+    }
+
+    @Override
+    public int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    @Override
+    public String activeExecutionProvider() {
+        return provider;
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    @Override
+    public BatchResult run(int batchSize) throws OrtException {
+        if (batchSize < 1 || batchSize > maxBatchSize) {
+            throw new IllegalArgumentException("batch size must be 1.." + maxBatchSize + ", got " + batchSize);
+        }
+        long[] imageShape = {batchSize, card.channels(), card.height(), card.width()};
+        float[] scores = new float[batchSize];
+        float[][] maps = new float[batchSize][];
+        try (OnnxTensor in = OnnxTensor.createTensor(env, prefix(input, batchSize * imageSize), imageShape)) {
+            Map<String, OnnxTensor> inputs = Map.of(card.inputName(), in);
+            if (card.hasScoringHead()) {
+                try (OnnxTensor map = OnnxTensor.createTensor(env, prefix(errorOut, batchSize * plane),
+                        new long[] {batchSize, 1, card.mapHeight(), card.mapWidth()});
+                        OnnxTensor score = OnnxTensor.createTensor(env, prefix(scoreOut, batchSize),
+                                new long[] {batchSize});
+                        OrtSession.Result ignored = session.run(inputs, Map.of(
+                                card.errorMapOutput().name(), map, card.scoreOutput().name(), score))) {
+                    for (int i = 0; i < batchSize; i++) {
+                        maps[i] = new float[plane];
+                        errorOut.get(i * plane, maps[i]);
+                        scores[i] = scoreOut.get(i);
+                    }
+                }
+            } else {
+                try (OnnxTensor recon = OnnxTensor.createTensor(env, prefix(reconstructionOut, batchSize * imageSize),
+                        imageShape);
+                        OrtSession.Result ignored = session.run(inputs,
+                                Map.of(card.reconstructionOutput().name(), recon))) {
+                    for (int i = 0; i < batchSize; i++) {
+                        maps[i] = new float[plane];
+                        scores[i] = ReconstructionError.squaredErrorMap(input, reconstructionOut, i, card.channels(),
+                                card.height(), card.width(), maps[i]);
+                    }
+                }
+            }
+        }
+        return new BatchResult(scores, maps, card.mapWidth(), card.mapHeight());
+    }
+
+    /** Runs a full and a single-image batch so ORT allocates and plans both before the first real frame. */
+    private void warmUp() throws OrtException {
+        for (int i = 0; i < maxBatchSize * imageSize; i++) {
+            input.put(i, 0.5f);
+        }
+        run(maxBatchSize);
+        if (maxBatchSize > 1) {
+            run(1);
+        }
+    }
+
+    /** Closes the session only; the environment is process-wide (see class comment). */
+    @Override
+    public void close() throws OrtException {
+        try {
+            session.close();
+        } finally {
+            options.close();
+        }
+    }
+
+    /** A view of the first {@code length} floats sharing the buffer's memory: ORT wraps it without copying. */
+    static FloatBuffer prefix(FloatBuffer buffer, int length) {
+        return buffer.duplicate().position(0).limit(length).slice();
+    }
+
+    static FloatBuffer directFloats(long count) {
+        if (count * Float.BYTES > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("batch buffer of " + count + " floats is too large; lower the "
+                    + "maximum batch size");
+        }
+        return ByteBuffer.allocateDirect((int) count * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static void closeQuietly(OrtSession session, OrtSession.SessionOptions options) {
+        try {
+            if (session != null) {
+                session.close();
+            }
+        } catch (OrtException | RuntimeException e) {
+            LOG.debug("closing a half-opened session failed", e);
+        } finally {
+            options.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxInferenceEngine{" + card.name() + " " + card.version() + " on " + provider + ", batches <= "
+                + maxBatchSize + ", outputs " + Arrays.asList(session.getOutputNames().toArray()) + "}";
+    }
+
+    private enum Factory implements InferenceEngineFactory {
+        INSTANCE;
+
+        @Override
+        public InferenceEngine open(ModelBundle model, InferenceSettings settings) throws Exception {
+            return OnnxInferenceEngine.open(model, settings);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.defectdetector.job.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Checks a model card against the graph ONNX Runtime actually loaded, so a card copied beside the wrong model
+ * (or a model exported with other settings) stops the job at start with a message naming the mismatch.
+ */
+public final class ModelCompatibility {
+
+    private ModelCompatibility() {
+    }
+
+    public static void check(ModelCard card, OrtSession session) {
+        check(card, session, 0);
+    }
+
+    /**
+     * @param maxBatchSize the largest batch the job will feed, checked against a fixed batch axis; 0 skips it
+     * @throws IllegalArgumentException naming the first mismatch and what to fix
+     */
+    public static void check(ModelCard card, OrtSession session, int maxBatchSize) {
+        Map<String, NodeInfo> inputs;
+        Map<String, NodeInfo> outputs;
+        try {
+            inputs = session.getInputInfo();
+            outputs = session.getOutputInfo();
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("cannot read the inputs/outputs of the ONNX graph: " + e.getMessage(), e);
+        }
+        String where = "model card " + card.origin() + " does not match its ONNX graph: ";
+
+        NodeInfo input = inputs.get(card.inputName());
+        if (input == null) {
+            throw new IllegalArgumentException(where + "input.name is '" + card.inputName() + "' but the graph's "
+                    + "inputs are " + inputs.keySet());
+        }
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException(where + "the graph has inputs " + inputs.keySet()
+                    + " but the job feeds exactly one ('" + card.inputName() + "'); re-export with a single input");
+        }
+        long[] inputShape = floatShape(where, "input '" + card.inputName() + "'", input);
+        requireShape(where, "input '" + card.inputName() + "'", inputShape,
+                new long[] {-1, card.channels(), card.height(), card.width()}, "input.channels/height/width");
+        requireBatchAxis(where, "input '" + card.inputName() + "'", inputShape[0], maxBatchSize);
+
+        if (card.hasScoringHead()) {
+            long[] map = requiredOutput(where, outputs, card.errorMapOutput(), "error_map");
+            requireShape(where, "output '" + card.errorMapOutput().name() + "'", map,
+                    new long[] {-1, 1, card.mapHeight(), card.mapWidth()}, "outputs.error_map");
+            requireBatchAxis(where, "output '" + card.errorMapOutput().name() + "'", map[0], maxBatchSize);
+            long[] score = requiredOutput(where, outputs, card.scoreOutput(), "score");
+            requireShape(where, "output '" + card.scoreOutput().name() + "'", score, new long[] {-1},
+                    "outputs.score");
+        } else {
+            long[] recon = requiredOutput(where, outputs, card.reconstructionOutput(), "reconstruction");
+            requireShape(where, "output '" + card.reconstructionOutput().name() + "'", recon,
+                    new long[] {-1, card.channels(), card.height(), card.width()}, "outputs.reconstruction");
+        }
+    }
+
+    private static long[] requiredOutput(String where, Map<String, NodeInfo> outputs, ModelCard.TensorSpec spec,
+            String role) {
+        NodeInfo node = outputs.get(spec.name());
+        if (node == null) {
+            throw new IllegalArgumentException(where + "outputs." + role + ".name is '" + spec.name()
+                    + "' but the graph's outputs are " + outputs.keySet());
+        }
+        return floatShape(where, "output '" + spec.name() + "'", node);
+    }
+
+    private static long[] floatShape(String where, String what, NodeInfo node) {
+        ValueInfo info = node.getInfo();
+        if (!(info instanceof TensorInfo tensor) || tensor.type != OnnxJavaType.FLOAT) {
+            throw new IllegalArgumentException(where + what + " must be a float32 tensor, the graph has " + info);
+        }
+        return tensor.getShape();
+    }
+
+    /** Expected -1 accepts any graph dimension; a graph dimension of -1 (symbolic) accepts any expected value. */
+    private static void requireShape(String where, String what, long[] actual, long[] expected, String cardField) {
+        boolean ok = actual.length == expected.length;
+        for (int i = 0; ok && i < actual.length; i++) {
+            ok = expected[i] == -1 || actual[i] < 0 || actual[i] == expected[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(where + what + " has shape " + Arrays.toString(actual)
+                    + " in the graph but the card (" + cardField + ") says " + Arrays.toString(expected)
+                    + " (-1 = any); use the card exported with this model");
+        }
+    }
+
+    /** Batches shrink when the wait time expires, so a fixed batch axis only works at 1 with batches of 1. */
+    private static void requireBatchAxis(String where, String what, long batchDim, int maxBatchSize) {
+        if (batchDim > 0 && maxBatchSize > 0 && (batchDim != 1 || maxBatchSize != 1)) {
+            throw new IllegalArgumentException(where + what + " has a fixed batch size of " + batchDim
+                    + " but batches of 1 to " + maxBatchSize + " frames are fed; re-export with a dynamic batch "
+                    + "axis" + (batchDim == 1 ? " or set the maximum batch size to 1" : ""));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.defectdetector.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.factory.camera.FrameTruth;
+import io.defectdetector.factory.camera.GroundTruth;
+import io.defectdetector.factory.camera.SimulatorConfig;
+import io.defectdetector.factory.surface.Product;
+import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.testing.ModelUnderTest;
+import io.defectdetector.job.testing.PipelineTestSupport;
+import io.defectdetector.job.testing.PipelineTestSupport.Topics;
+import io.defectdetector.job.testing.SimulatedCameras;
+import io.defectdetector.kafka.LocalKafkaExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * (a) Simulated cameras with defects through the whole Kafka-to-Kafka job with the default model: the alerts a
+ * read_committed consumer sees, scored frame by frame against the simulator's ground truth.
+ */
+class AlertAccuracyITCase {
+    @RegisterExtension
+    static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(PipelineTestSupport::twoTaskManagers);
+
+    private static final int FRAMES = 600;
+    private static final double MIN_PRECISION = 0.95;
+    private static final double MIN_RECALL = 0.95;
+
+    @Test
+    void alertsMatchGroundTruthWithHighPrecisionAndRecallAtTheDefaultThreshold() throws Exception {
+        Product product = ModelUnderTest.product(PipelineTestSupport.defaultModel());
+        Topics topics = Topics.withPrefix("accuracy");
+        topics.create(KAFKA.broker(), 4);
+        JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "accuracy", topics,
+                PipelineTestSupport.defaultModel(), Map.of());
+        // 4 cameras x (24 good + 12 defective) distinct images, every defect kind, cycled over 600 frames.
+        SimulatedCameras cameras = new SimulatedCameras(SimulatorConfig.defaults(topics.frames(), product)
+                .withCameras(4).withRate(300).withLimits(FRAMES, null).withDefectRate(0.25).withPools(24, 12)
+                .withSeed(2026));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.configureEnvironment(env, cfg);
+        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
+        JobClient job = env.executeAsync("accuracy-it");
+        List<DefectAlert> alerts;
+        try {
+            cameras.start(KAFKA.broker()).await();
+            // Every frame is decided once its score is committed; the alerts are committed with the same checkpoint.
+            List<ScoreRecord> scores = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.scores(),
+                            r -> r.size() >= FRAMES, Duration.ofSeconds(120), Duration.ofSeconds(1))
+                    .stream().map(r -> AlertJson.scoreFromBytes(r.value())).toList();
+            long flagged = scores.stream().filter(ScoreRecord::isAlert).count();
+            alerts = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.alerts(), r -> r.size() >= flagged,
+                    Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
+                    .map(r -> AlertJson.fromBytes(r.value())).toList();
+        } finally {
+            job.cancel().get();
+        }
+
+        GroundTruth truth = cameras.truth();
+        assertThat(truth.size()).isEqualTo(FRAMES);
+        Set<GroundTruth.Key> alerted = alerts.stream()
+                .map(a -> new GroundTruth.Key(a.getCameraId(), a.getFrameId())).collect(Collectors.toSet());
+        assertThat(alerted).as("one alert per frame at most").hasSize(alerts.size());
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (FrameTruth frame : truth.frames()) {
+            boolean alert = alerted.contains(new GroundTruth.Key(frame.cameraId(), frame.frameId()));
+            if (alert && frame.defective()) {
+                tp++;
+            } else if (alert) {
+                fp++;
+            } else if (frame.defective()) {
+                fn++;
+            }
+        }
+        double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+        double recall = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
+        System.out.printf("Alert accuracy (%s, model %s, %d frames, %d defective): precision %.3f, recall %.3f "
+                        + "(tp %d, fp %d, fn %d)%n", product, alerts.isEmpty() ? "-" : alerts.get(0).getModelName()
+                        + " " + alerts.get(0).getModelVersion(), FRAMES, tp + fn, precision, recall, tp, fp, fn);
+        assertThat(precision).as("precision").isGreaterThanOrEqualTo(MIN_PRECISION);
+        assertThat(recall).as("recall").isGreaterThanOrEqualTo(MIN_RECALL);
+    }
+}

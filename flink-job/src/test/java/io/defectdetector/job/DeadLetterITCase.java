@@ -1,0 +1,117 @@
+package io.defectdetector.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.frame.FrameHeaders;
+import io.defectdetector.frame.RejectReason;
+import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.testing.MalformedFrames;
+import io.defectdetector.job.testing.PipelineTestSupport;
+import io.defectdetector.job.testing.PipelineTestSupport.Topics;
+import io.defectdetector.kafka.LocalKafkaExtension;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** (b) Malformed records of every kind go to the dead-letter topic while the job keeps scoring good frames. */
+class DeadLetterITCase {
+    @RegisterExtension
+    static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(PipelineTestSupport::twoTaskManagers);
+
+    private static final int GOOD_FRAMES = 20;
+
+    @Test
+    void sendsEachMalformedRecordUnchangedToTheDeadLetterTopicAndKeepsProcessingGoodFrames(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        Topics topics = Topics.withPrefix("dlq");
+        topics.create(KAFKA.broker(), 2);
+        JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "dlq", topics,
+                PipelineTestSupport.defaultModel(), Map.of("frame-max-bytes", MalformedFrames.MAX_BYTES + "b"));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.configureEnvironment(env, cfg);
+        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
+        JobClient job = env.executeAsync("dead-letter-it");
+        try {
+            Map<RejectReason, ProducerRecord<byte[], byte[]>> bad = MalformedFrames.oneOfEach(topics.frames(), "cam-1");
+            List<String> goodIds = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+                for (ProducerRecord<byte[], byte[]> record : bad.values()) {
+                    producer.send(record).get();
+                }
+                // Good frames only after every bad one is in: they prove the job survived the bad ones.
+                for (int i = 0; i < GOOD_FRAMES; i++) {
+                    String id = "good-" + i;
+                    producer.send(MalformedFrames.good(topics.frames(), "cam-" + (i % 3), id, 256, 256));
+                    goodIds.add(id);
+                }
+                producer.flush();
+            }
+
+            List<ConsumerRecord<byte[], byte[]>> dead = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                    topics.deadLetter(), r -> r.size() >= bad.size(), Duration.ofSeconds(90), Duration.ofSeconds(2));
+            assertThat(dead).hasSize(RejectReason.values().length);
+            Map<RejectReason, ConsumerRecord<byte[], byte[]>> byReason = new EnumMap<>(RejectReason.class);
+            for (ConsumerRecord<byte[], byte[]> letter : dead) {
+                byReason.put(RejectReason.valueOf(header(letter, FrameHeaders.DLQ_REASON)), letter);
+            }
+            assertThat(byReason).containsOnlyKeys(RejectReason.values());
+            for (Map.Entry<RejectReason, ConsumerRecord<byte[], byte[]>> e : byReason.entrySet()) {
+                ConsumerRecord<byte[], byte[]> letter = e.getValue();
+                ProducerRecord<byte[], byte[]> sent = bad.get(e.getKey());
+                String what = e.getKey().name();
+                assertThat(letter.key()).as(what).isEqualTo(sent.key());
+                assertThat(letter.value()).as(what).isEqualTo(sent.value());
+                List<Header> headers = Arrays.asList(letter.headers().toArray());
+                List<Header> sentHeaders = Arrays.asList(sent.headers().toArray());
+                assertThat(headers.subList(0, sentHeaders.size())).as(what).isEqualTo(sentHeaders);
+                assertThat(header(letter, FrameHeaders.DLQ_DETAIL)).as(what).isNotBlank();
+                assertThat(header(letter, FrameHeaders.DLQ_SOURCE_TOPIC)).as(what).isEqualTo(topics.frames());
+                assertThat(Integer.parseInt(header(letter, FrameHeaders.DLQ_SOURCE_PARTITION))).as(what)
+                        .isBetween(0, 1);
+                assertThat(Long.parseLong(header(letter, FrameHeaders.DLQ_SOURCE_OFFSET))).as(what)
+                        .isNotNegative();
+                assertThat(Long.parseLong(header(letter, FrameHeaders.DLQ_TIME))).as(what).isPositive();
+            }
+            System.out.println("Dead letters: " + byReason.entrySet().stream()
+                    .map(e -> e.getKey() + " (" + header(e.getValue(), FrameHeaders.DLQ_DETAIL) + ")").toList());
+
+            List<ConsumerRecord<byte[], byte[]>> scores = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                    topics.scores(), r -> r.size() >= GOOD_FRAMES, Duration.ofSeconds(90), Duration.ofSeconds(1));
+            assertThat(scores).extracting(r -> AlertJson.scoreFromBytes(r.value()))
+                    .extracting(ScoreRecord::getFrameId)
+                    .containsExactlyInAnyOrderElementsOf(goodIds);
+
+            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+            assertThat(cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo())
+                    .as("the job never failed or restarted").isNull();
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

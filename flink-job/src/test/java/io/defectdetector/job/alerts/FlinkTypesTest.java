@@ -1,0 +1,61 @@
+package io.defectdetector.job.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.job.scoring.ScoredFrame;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.GenericTypeInfo;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The records between operators are Flink POJOs all the way down: no Kryo fallback anywhere. */
+class FlinkTypesTest {
+
+    @Test
+    void recordsArePojosWithoutGenericFields() {
+        for (Class<?> type : List.of(DefectAlert.class, ScoreRecord.class, ScoredFrame.class)) {
+            TypeInformation<?> info = TypeInformation.of(type);
+            assertThat(info).as(type.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
+            assertThat(genericParts(info)).as(type.getSimpleName()).isEmpty();
+        }
+    }
+
+    @Test
+    void alertSurvivesFlinkSerialization() throws Exception {
+        DefectAlert alert = AlertJsonTest.alert();
+        alert.setHeatmapPng("AAAA");
+        TypeSerializer<DefectAlert> serializer = TypeInformation.of(DefectAlert.class)
+                .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        serializer.serialize(alert, out);
+        DefectAlert copy = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(copy).isEqualTo(alert);
+        assertThat(serializer.copy(alert)).isEqualTo(alert);
+    }
+
+    private static List<String> genericParts(TypeInformation<?> info) {
+        List<String> found = new ArrayList<>();
+        collect(info, found);
+        return found;
+    }
+
+    private static void collect(TypeInformation<?> info, List<String> found) {
+        if (info instanceof GenericTypeInfo<?>) {
+            found.add(info.toString());
+        }
+        if (info instanceof org.apache.flink.api.common.typeutils.CompositeType<?> composite) {
+            for (int i = 0; i < composite.getArity(); i++) {
+                collect(composite.getTypeAt(i), found);
+            }
+        }
+        if (info instanceof org.apache.flink.api.java.typeutils.ListTypeInfo<?> list) {
+            collect(list.getElementTypeInfo(), found);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.defectdetector.job.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.frame.Frame;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.scoring.ScoredFrame;
+import io.defectdetector.job.testing.GoldenVectors;
+import io.defectdetector.job.testing.TestModels;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training/serving parity on the default model: the golden PNG files decoded by the job's FrameDecoder,
+ * preprocessed by the Preprocessor and scored by ONNX Runtime must reproduce what model-export computed in
+ * Python, within the tolerances golden.json states.
+ */
+class GoldenParityTest {
+    private static ModelBundle model;
+    private static GoldenVectors golden;
+    private static List<GoldenVectors.Image> images;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = ModelBundle.locate(TestModels.defaultModelFolder().resolve("cae.onnx").toString());
+        golden = GoldenVectors.load(TestModels.defaultModelFolder());
+        images = golden.images();
+        assertThat(images).hasSizeGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void decodedAndPreprocessedImagesMatchPython() throws Exception {
+        Preprocessor preprocessor = new Preprocessor(model.card());
+        for (GoldenVectors.Image image : images) {
+            Frame frame = image.decode();
+            assertThat(frame.getWidth()).as(image.file()).isEqualTo(image.width());
+            assertThat(frame.getHeight()).as(image.file()).isEqualTo(image.height());
+            float[] actual = preprocessor.preprocess(frame);
+            assertThat(actual).as(image.file()).hasSameSizeAs(image.preprocessed());
+            assertWithin(image.file() + " preprocessed", actual, image.preprocessed(), "preprocessed");
+        }
+    }
+
+    @Test
+    void onnxRuntimeReproducesErrorMapsAndScoresInOneBatch() throws Exception {
+        InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "cpu", 2, 1, images.size(),
+                10, true);
+        Preprocessor preprocessor = new Preprocessor(model.card());
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(model, settings)) {
+            for (int i = 0; i < images.size(); i++) {
+                preprocessor.write(images.get(i).decode(), engine.inputBuffer(), i);
+            }
+            BatchResult result = engine.run(images.size());
+            for (int i = 0; i < images.size(); i++) {
+                GoldenVectors.Image image = images.get(i);
+                assertThat((double) Math.abs(result.scores()[i] - image.score())).as(image.file() + " score")
+                        .isLessThanOrEqualTo(golden.tolerance("score", image.score()));
+                assertWithin(image.file() + " error map", result.errorMaps()[i], image.errorMap(), "error_map");
+            }
+        }
+    }
+
+    @Test
+    void inferenceOperatorScoresGoldenFramesLikePython() throws Exception {
+        InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "auto", 1, 1, 4, 50, true);
+        BatchInferenceOperator operator = new BatchInferenceOperator(model, settings, OnnxInferenceEngine.factory());
+        List<ScoredFrame> out;
+        try (var harness = new OneInputStreamOperatorTestHarness<Frame, ScoredFrame>(operator)) {
+            harness.open();
+            for (GoldenVectors.Image image : images) {
+                harness.processElement(image.decode(), 0);
+            }
+            harness.endInput();
+            out = new ArrayList<>(harness.extractOutputValues());
+            assertThat(operator.activeExecutionProvider()).isEqualTo("CPU");
+        }
+        assertThat(out).hasSize(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            GoldenVectors.Image image = images.get(i);
+            ScoredFrame s = out.get(i);
+            assertThat(s.getFrameId()).isEqualTo(image.file());
+            assertThat(s.getImageWidth()).isEqualTo(image.width());
+            assertThat((double) Math.abs(s.getScore() - image.score())).as(image.file() + " score")
+                    .isLessThanOrEqualTo(golden.tolerance("score", image.score()));
+            assertWithin(image.file() + " error map", s.getErrorMap(), image.errorMap(), "error_map");
+        }
+    }
+
+    private static void assertWithin(String what, float[] actual, float[] expected, String output) {
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        double worst = 0;
+        int worstAt = -1;
+        for (int k = 0; k < expected.length; k++) {
+            double excess = Math.abs(actual[k] - expected[k]) - golden.tolerance(output, expected[k]);
+            if (excess > worst) {
+                worst = excess;
+                worstAt = k;
+            }
+        }
+        assertThat(worstAt).as("%s: value %d is %s, Python has %s", what, worstAt,
+                worstAt < 0 ? "" : actual[worstAt], worstAt < 0 ? "" : expected[worstAt]).isEqualTo(-1);
+    }
+}

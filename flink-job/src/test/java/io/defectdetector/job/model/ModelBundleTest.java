@@ -1,0 +1,163 @@
+package io.defectdetector.job.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.defectdetector.job.testing.TestModels;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelBundleTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void locatesModelAndCardFromTheOnnxPath() {
+        ModelBundle bundle = ModelBundle.locate(TestModels.tinyGraph().toString());
+        assertThat(bundle.onnxPath()).isEqualTo(TestModels.tinyGraph());
+        ModelCard card = bundle.card();
+        assertThat(card.name()).isEqualTo("tiny-graph");
+        assertThat(card.version()).isEqualTo("test.1");
+        assertThat(card.inputName()).isEqualTo("image");
+        assertThat(card.channels()).isEqualTo(1);
+        assertThat(card.height()).isEqualTo(16);
+        assertThat(card.width()).isEqualTo(16);
+        assertThat(card.hasScoringHead()).isTrue();
+        assertThat(card.defaultThresholds().imageScore()).isEqualTo(1.0);
+        assertThat(card.defaultThresholds().pixel()).isEqualTo(0.5);
+        assertThat(card.defaultThresholds().minRegionArea()).isEqualTo(2);
+    }
+
+    @Test
+    void locatesTheSingleOnnxFileOfAFolder() {
+        ModelBundle bundle = ModelBundle.locate(TestModels.tinyRecon().getParent().toString());
+        assertThat(bundle.onnxPath()).isEqualTo(TestModels.tinyRecon());
+        assertThat(bundle.card().hasScoringHead()).isFalse();
+        assertThat(bundle.card().channels()).isEqualTo(3);
+    }
+
+    @Test
+    void acceptsGenericCardName() throws IOException {
+        Path onnx = Files.copy(TestModels.tinyGraph(), dir.resolve("m.onnx"));
+        Files.copy(TestModels.tinyGraph().resolveSibling("tiny-graph.card.json"), dir.resolve("model-card.json"));
+        assertThat(ModelBundle.locate(onnx.toString()).card().name()).isEqualTo("tiny-graph");
+    }
+
+    @Test
+    void bundleIsSerializableForShippingToTaskManagers() throws IOException {
+        ModelBundle bundle = ModelBundle.locate(TestModels.tinyGraph().toString());
+        try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+            out.writeObject(bundle);
+        }
+        assertThat(bundle.readVerifiedModel()).isEqualTo(Files.readAllBytes(TestModels.tinyGraph()));
+    }
+
+    @Test
+    void missingOnnxFileSaysWhatToSet() {
+        assertThatThrownBy(() -> ModelBundle.locate(dir.resolve("nope.onnx").toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nope.onnx does not exist").hasMessageContaining("model-export");
+        assertThatThrownBy(() -> ModelBundle.locate(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model path is empty");
+        assertThatThrownBy(() -> ModelBundle.locate(dir.toString()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("contains no .onnx file");
+    }
+
+    @Test
+    void folderWithSeveralModelsIsAmbiguous() throws IOException {
+        Files.copy(TestModels.tinyGraph(), dir.resolve("a.onnx"));
+        Files.copy(TestModels.tinyGraph(), dir.resolve("b.onnx"));
+        assertThatThrownBy(() -> ModelBundle.locate(dir.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("several .onnx files").hasMessageContaining("a.onnx, b.onnx");
+    }
+
+    @Test
+    void missingCardNamesBothAcceptedFileNames() throws IOException {
+        Path onnx = Files.copy(TestModels.tinyGraph(), dir.resolve("cae.onnx"));
+        assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no model card beside")
+                .hasMessageContaining("cae.card.json").hasMessageContaining("model-card.json");
+    }
+
+    @Test
+    void cardOfAnotherModelIsRefusedBySha256() throws IOException {
+        Path onnx = Files.copy(TestModels.tinyRecon(), dir.resolve("tiny-graph.onnx"));
+        Files.copy(TestModels.tinyGraph().resolveSibling("tiny-graph.card.json"), dir.resolve("tiny-graph.card.json"));
+        assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("describes another ONNX file");
+    }
+
+    @Test
+    void unknownPreprocessingIsRefused() throws IOException {
+        Path onnx = withCard(c -> ((ObjectNode) c.get("preprocessing")).put("color", "hsv"));
+        assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("preprocessing.color 'hsv' is not known")
+                .hasMessageContaining("gray-bt601-int");
+        Path resized = withCard(c -> ((ObjectNode) c.get("preprocessing")).put("resize", "bilinear"));
+        assertThatThrownBy(() -> ModelBundle.locate(resized.toString()))
+                .hasMessageContaining("preprocessing.resize 'bilinear' is not known");
+        Path scaled = withCard(c -> ((ObjectNode) c.get("preprocessing")).put("scale", "imagenet"));
+        assertThatThrownBy(() -> ModelBundle.locate(scaled.toString()))
+                .hasMessageContaining("preprocessing.scale must be '1/255'");
+    }
+
+    @Test
+    void missingRequiredFieldsAreNamed() throws IOException {
+        Path noThresholds = withCard(c -> ((ObjectNode) c.get("thresholds")).remove("pixel"));
+        assertThatThrownBy(() -> ModelBundle.locate(noThresholds.toString()))
+                .hasMessageContaining("thresholds.pixel");
+        Path noInputName = withCard(c -> ((ObjectNode) c.get("input")).remove("name"));
+        assertThatThrownBy(() -> ModelBundle.locate(noInputName.toString()))
+                .hasMessageContaining("input.name");
+        Path newer = withCard(c -> c.put("schema_version", 2));
+        assertThatThrownBy(() -> ModelBundle.locate(newer.toString()))
+                .hasMessageContaining("schema_version is 2");
+    }
+
+    @Test
+    void outputsMustAllowScoring() throws IOException {
+        Path none = withCard(c -> {
+            ObjectNode outputs = (ObjectNode) c.get("outputs");
+            outputs.remove("reconstruction");
+            outputs.remove("score");
+        });
+        assertThatThrownBy(() -> ModelBundle.locate(none.toString()))
+                .hasMessageContaining("found only 'error_map'");
+        Path empty = withCard(c -> ((ObjectNode) c.get("outputs")).removeAll());
+        assertThatThrownBy(() -> ModelBundle.locate(empty.toString()))
+                .hasMessageContaining("outputs must contain 'error_map' and 'score', or 'reconstruction'");
+    }
+
+    @Test
+    void notJsonIsReportedWithTheFile() throws IOException {
+        Path onnx = Files.copy(TestModels.tinyGraph(), dir.resolve("m.onnx"));
+        Files.writeString(dir.resolve("m.card.json"), "{ not json");
+        assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
+                .hasMessageContaining("m.card.json is not valid JSON");
+    }
+
+    /** The tiny-graph model with its card edited (sha256 kept valid: the model file is unchanged). */
+    private Path withCard(Consumer<ObjectNode> edit) throws IOException {
+        Path sub = Files.createTempDirectory(dir, "m");
+        Path onnx = Files.copy(TestModels.tinyGraph(), sub.resolve("tiny-graph.onnx"));
+        ObjectNode card = (ObjectNode) JSON.readTree(TestModels.tinyGraph().resolveSibling("tiny-graph.card.json")
+                .toFile());
+        edit.accept(card);
+        JSON.writeValue(sub.resolve("tiny-graph.card.json").toFile(), card);
+        return onnx;
+    }
+}

@@ -1,0 +1,40 @@
+package io.defectdetector.job.testing;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+/**
+ * The tiny ONNX models of src/test/resources/models (written by src/test/python/make_test_models.py) and the
+ * project's default model.
+ */
+public final class TestModels {
+    private TestModels() {
+    }
+
+    /** 1x16x16 input, error_map + score + reconstruction outputs; card thresholds 1.0 / 0.5 / 2. */
+    public static Path tinyGraph() {
+        return resource("models/tiny-graph/tiny-graph.onnx");
+    }
+
+    /** 3x16x16 input, reconstruction output only (Java fallback). */
+    public static Path tinyRecon() {
+        return resource("models/tiny-recon/tiny-recon.onnx");
+    }
+
+    /** The model-export default model, committed at the repository root (tests run in the module folder). */
+    public static Path defaultModelFolder() {
+        return Path.of("..", "models", "default").toAbsolutePath().normalize();
+    }
+
+    public static Path resource(String name) {
+        try {
+            var url = TestModels.class.getClassLoader().getResource(name);
+            if (url == null) {
+                throw new IllegalStateException("test resource " + name + " missing");
+            }
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+"""Calibration from held-out GOOD images only: error normalisation constants and thresholds.
+
+Two disjoint sets of good images are used:
+  * the statistics set fits the per-pixel mean/std of the smoothed error and the per-image spread floor;
+  * the calibration set, never seen by those fits, sets the thresholds (fitting and thresholding on the same
+    images would under-estimate the tails and raise the false-alarm rate).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from .model import Detector, gaussian_blur
+
+# The per-pixel std is floored at this fraction of its median so that a pixel that happened to vary little on
+# the few statistics images does not turn noise into alarms.
+STD_FLOOR_FRACTION = 0.25
+# The per-image robust spread is floored at this fraction of the median spread of good images.
+MAD_FLOOR_FRACTION = 0.5
+
+IMAGE_RULE = ("raw_image_score = max(Q, G) over the raw scores of the n calibration images (good, held out, not used "
+              "for training or normalisation): Q = the ceil((n+1)(1-a))-th smallest score (split-conformal "
+              "quantile; the largest score when n is too small), G = the (1-a) quantile of a Gumbel distribution "
+              "fitted by moments; a = target_false_alarm_rate. The exported score is raw / raw_image_score.")
+PIXEL_RULE = ("raw_pixel = the same rule applied to each calibration image's k-th largest normalised error value, "
+              "k = min_region_area: at most a fraction a of good images has min_region_area pixels above it. "
+              "The exported error_map is the normalised map / raw_pixel.")
+
+
+def default_min_region_area(height: int, width: int) -> int:
+    """About 1/1024 of the image (a 4x4 blob at 128x128): smaller spots are mostly smoothed noise."""
+    return max(4, int(round(height * width / 1024)))
+
+
+def tail_threshold(values, alpha: float) -> tuple[float, dict]:
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    n = v.size
+    if n < 2:
+        raise ValueError("need at least 2 calibration values")
+    k = math.ceil((n + 1) * (1 - alpha))
+    empirical = float(v[k - 1]) if k <= n else float(v[-1])
+    mean, sd = float(v.mean()), float(v.std(ddof=1))
+    beta = sd * math.sqrt(6) / math.pi
+    gumbel = mean - 0.5772156649 * beta - beta * math.log(-math.log(1 - alpha))
+    return max(empirical, gumbel), {"empirical_quantile": empirical, "gumbel_quantile": gumbel,
+                                    "conformal_rank": k if k <= n else None, "n": n, "mean": mean, "std": sd,
+                                    "max": float(v[-1])}
+
+
+@torch.no_grad()
+def run_stages(detector: Detector, images: np.ndarray, device: torch.device | str = "cpu",
+               batch_size: int = 32, keys=("smooth", "z", "norm", "raw_score", "topk")) -> dict[str, np.ndarray]:
+    detector.eval().to(device)
+    out: dict[str, list] = {k: [] for k in keys}
+    for i in range(0, len(images), batch_size):
+        x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch_size])).to(device)
+        s = detector.head.stages(x, detector.cae(x))
+        for k in keys:
+            out[k].append(s[k].cpu().numpy())
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+@dataclass
+class Calibration:
+    target_false_alarm_rate: float
+    min_region_area: int
+    normalisation_images: int
+    calibration_images: int
+    raw_image_score: float
+    raw_pixel: float
+    image_rule_details: dict
+    pixel_rule_details: dict
+    calibration_image_false_alarm_rate: float
+    calibration_region_false_alarm_rate: float
+
+    def card_thresholds(self) -> dict:
+        return {"image_score": 1.0, "pixel": 1.0, "min_region_area": self.min_region_area,
+                "region_connectivity": 8,
+                "rule": IMAGE_RULE + " " + PIXEL_RULE,
+                "target_false_alarm_rate": self.target_false_alarm_rate,
+                "calibration_images": self.calibration_images,
+                "normalisation_images": self.normalisation_images,
+                "raw_image_score": self.raw_image_score, "raw_pixel": self.raw_pixel,
+                "calibration_image_false_alarm_rate": self.calibration_image_false_alarm_rate,
+                "calibration_region_false_alarm_rate": self.calibration_region_false_alarm_rate,
+                "image_rule_details": self.image_rule_details, "pixel_rule_details": self.pixel_rule_details}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu") -> None:
+    """Per-pixel mean/std of the smoothed error and the per-image spread floor, from good images."""
+    head = detector.head
+    head.pixel_threshold.fill_(1.0)
+    head.image_threshold.fill_(1.0)
+    head.pixel_mean.zero_()
+    head.pixel_std.fill_(1.0)
+    head.mad_floor.fill_(1e-12)
+    if head.config.per_pixel_norm:
+        smooth = torch.from_numpy(run_stages(detector, stats_images, device, keys=("smooth",))["smooth"])
+        smooth = smooth.to(head.kernel.device)
+        mean = smooth.mean(dim=0, keepdim=True)
+        std = smooth.std(dim=0, keepdim=True, unbiased=True)
+        # A second blur of the statistics: with tens of images, per-pixel estimates are noisy.
+        mean = gaussian_blur(mean, head.kernel, head.blur_pad)
+        std = gaussian_blur(std, head.kernel, head.blur_pad)
+        std = torch.clamp(std, min=float(std.median()) * STD_FLOOR_FRACTION)
+        head.pixel_mean.copy_(mean)
+        head.pixel_std.copy_(std)
+    if head.config.per_image_norm:
+        z = run_stages(detector, stats_images, device, keys=("z",))["z"].reshape(len(stats_images), -1)
+        med = np.sort(z, axis=1)[:, (z.shape[1] - 1) // 2]
+        mad = np.sort(np.abs(z - med[:, None]), axis=1)[:, (z.shape[1] - 1) // 2] * 1.4826
+        head.mad_floor.fill_(float(np.median(mad)) * MAD_FLOOR_FRACTION)
+
+
+def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,
+                   min_region_area: int, normalisation_images: int, device="cpu") -> Calibration:
+    head = detector.head
+    head.pixel_threshold.fill_(1.0)
+    head.image_threshold.fill_(1.0)
+    s = run_stages(detector, calib_images, device, keys=("norm", "raw_score"))
+    scores = s["raw_score"]
+    flat = s["norm"].reshape(len(calib_images), -1)
+    kth = -np.partition(-flat, min_region_area - 1, axis=1)[:, min_region_area - 1]
+    t_img, img_details = tail_threshold(scores, target_false_alarm_rate)
+    t_pix, pix_details = tail_threshold(kth, target_false_alarm_rate)
+    head.image_threshold.fill_(t_img)
+    head.pixel_threshold.fill_(t_pix)
+    return Calibration(target_false_alarm_rate, min_region_area, normalisation_images, len(calib_images),
+                       float(t_img), float(t_pix), img_details, pix_details,
+                       float(np.mean(scores > t_img)), float(np.mean(kth > t_pix)))
+
+
+def calibrate(detector: Detector, stats_images: np.ndarray, calib_images: np.ndarray,
+              target_false_alarm_rate: float = 0.01, min_region_area: int | None = None,
+              device="cpu") -> Calibration:
+    h, w = stats_images.shape[2:]
+    if min_region_area is None:
+        min_region_area = default_min_region_area(h, w)
+    fit_normalisation(detector, stats_images, device)
+    return fit_thresholds(detector, calib_images, target_false_alarm_rate, min_region_area,
+                          len(stats_images), device)

@@ -1,0 +1,263 @@
+"""Command line: python3 -m defect_cae {run,train,calibrate,evaluate,export,preprocess} ..."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On shared CPUs set OMP_WAIT_POLICY=PASSIVE "
+            "(done by default when this CLI starts, unless already set): spinning OpenMP workers otherwise slow "
+            "training 3-9x under contention.")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:1 ...")
+    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _add_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, type=Path, help="MVTec-layout folder (train/good, test/*, ground_truth/*)")
+    p.add_argument("--channels", default="auto", choices=["auto", "1", "3"],
+                   help="model input channels; auto = 1 if the training images are gray")
+    p.add_argument("--size", type=int, default=128, help="input height and width (128 or 256; multiple of 16)")
+    p.add_argument("--val-fraction", type=float, default=0.15, help="train/good held out for validation")
+    p.add_argument("--calib-fraction", type=float, default=0.15, help="train/good held out for thresholds")
+
+
+def _add_model_training(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model and training")
+    g.add_argument("--latent", type=int, default=8, help="bottleneck channels (capacity); see --sweep")
+    g.add_argument("--widths", default="16,32,64,64", help="encoder stage widths (each stage halves H, W)")
+    g.add_argument("--padding", default="reflect", choices=["reflect", "zeros"])
+    g.add_argument("--epochs", type=int, default=150)
+    g.add_argument("--batch-size", type=int, default=16)
+    g.add_argument("--lr", type=float, default=2e-3)
+    g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"])
+    g.add_argument("--ssim-weight", type=float, default=0.5, help="mix = (1-w) MSE + w (1-SSIM)")
+    g.add_argument("--patience", type=int, default=20, help="early stopping patience (epochs)")
+    g.add_argument("--max-minutes", type=float, default=0.0, help="stop training after this long (0 = no limit)")
+    g.add_argument("--no-denoise", action="store_true", help="plain CAE: no synthetic defects in the inputs")
+    g.add_argument("--denoise-prob", type=float, default=0.5)
+    g.add_argument("--max-shift", type=int, default=4, help="augmentation: max shift in pixels")
+    g.add_argument("--brightness", type=float, default=0.05)
+    g.add_argument("--contrast", type=float, default=0.1)
+
+
+def _add_scoring(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("scoring head and calibration")
+    g.add_argument("--smoothing-sigma", type=float, default=2.0)
+    g.add_argument("--no-per-pixel-norm", action="store_true")
+    g.add_argument("--no-per-image-norm", action="store_true")
+    g.add_argument("--top-k", type=int, default=0, help="score = mean of top-k map values (0 = min_region_area)")
+    g.add_argument("--target-far", type=float, default=0.01, help="target false-alarm rate on good images")
+    g.add_argument("--min-region-area", type=int, default=None, help="default: H*W/1024 (16 at 128x128)")
+
+
+def _setup(args) -> "torch.device":
+    import torch
+    from .train import resolve_device
+    torch.set_num_threads(args.threads)
+    return resolve_device(args.device)
+
+
+def _configs(args):
+    from .data import AugmentConfig
+    from .model import ScoringConfig
+    from .train import TrainConfig
+    aug = AugmentConfig(max_shift=args.max_shift, brightness=args.brightness, contrast=args.contrast,
+                        denoise=not args.no_denoise, denoise_prob=args.denoise_prob)
+    tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
+                       ssim_weight=args.ssim_weight, patience=args.patience, max_minutes=args.max_minutes,
+                       seed=args.seed, augment=aug)
+    cae_kwargs = {"height": args.size, "width": args.size, "widths": tuple(int(w) for w in args.widths.split(",")),
+                  "latent_channels": args.latent, "padding_mode": args.padding}
+    return tcfg, cae_kwargs
+
+
+def _scoring(args, top_k: int):
+    from .model import ScoringConfig
+    return ScoringConfig(smoothing_sigma=args.smoothing_sigma, per_pixel_norm=not args.no_per_pixel_norm,
+                         per_image_norm=not args.no_per_image_norm, top_k=top_k)
+
+
+def cmd_run(args) -> int:
+    from .pipeline import run_pipeline
+    device = _setup(args)
+    tcfg, cae_kwargs = _configs(args)
+    name = args.name or f"cae-{args.data.resolve().name}"
+    work = args.work_dir or Path("runs") / name
+    sweep = [int(v) for v in args.sweep.split(",")] if args.sweep else None
+    run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
+                 tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
+                 device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
+                 calib_fraction=args.calib_fraction)
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .model import CAEConfig
+    from .pipeline import load_dataset, train_one
+    device = _setup(args)
+    tcfg, cae_kwargs = _configs(args)
+    ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), args.size, args.size,
+                      args.seed, args.val_fraction, args.calib_fraction, with_test=False)
+    res = train_one(ds, CAEConfig(channels=ds.channels, **cae_kwargs), tcfg, args.work_dir, device, print)
+    print(f"checkpoint: {res.checkpoint}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from .calibrate import default_min_region_area
+    from .pipeline import calibrate_and_score, load_dataset, save_detector
+    from .train import load_checkpoint
+    device = _setup(args)
+    cae, ckpt = load_checkpoint(args.checkpoint)
+    c = cae.config
+    ds = load_dataset(args.data, c.channels, c.height, c.width, ckpt["train_config"]["seed"], args.val_fraction,
+                      args.calib_fraction, with_test=False)
+    mra = args.min_region_area or default_min_region_area(c.height, c.width)
+    det, cal, val_m, _ = calibrate_and_score(cae, ds, _scoring(args, args.top_k or mra), args.target_far, mra,
+                                             device, with_test=False)
+    out = args.out or Path(args.checkpoint).with_name("detector.pt")
+    save_detector(out, det, cal, {"data": ds.summary, "synthetic_validation": val_m,
+                                  "train_config": ckpt["train_config"], "epoch": ckpt["epoch"],
+                                  "history": ckpt["history"]})
+    print(json.dumps(cal.card_thresholds(), indent=1))
+    print(f"synthetic validation: image AUROC {val_m['overall']['image_auroc']:.4f}, "
+          f"pixel AUROC {val_m['overall']['pixel_auroc']:.4f}; wrote {out}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .data import load_test_set
+    from .evaluate import evaluate
+    from .pipeline import load_detector
+    from .report import write_report
+    device = _setup(args)
+    det, ckpt = load_detector(args.detector)
+    c = det.cae.config
+    test = load_test_set(args.data, c.channels, c.height, c.width)
+    metrics, pred = evaluate(det, test, device)
+    print(json.dumps(metrics["overall"], indent=1))
+    for t, m in metrics["per_type"].items():
+        print(f"{t:>16}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}  "
+              f"AUPRO {m.get('aupro', float('nan')):.4f}")
+    metrics_path = Path(args.detector).with_name("metrics.json")
+    metrics_path.write_text(json.dumps(metrics, indent=1))
+    if args.report:
+        write_report(args.report, f"Evaluation report: {args.detector}", test, pred, metrics,
+                     {"detector": str(args.detector), "data": str(args.data)},
+                     history=ckpt["extra"].get("history"),
+                     val_metrics=ckpt["extra"].get("synthetic_validation"))
+        print(f"report: {Path(args.report) / 'report.md'}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import datetime as _dt
+    from .calibrate import Calibration
+    from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
+    from .pipeline import load_detector
+    det, ckpt = load_detector(args.detector)
+    cal = Calibration(**ckpt["calibration"])
+    out = Path(args.out)
+    onnx_path = export_onnx(det, out / "cae.onnx")
+    metrics_path = Path(args.detector).with_name("metrics.json")
+    metrics = {"test": json.loads(metrics_path.read_text()) if metrics_path.exists() else None}
+    if "synthetic_validation" in ckpt["extra"]:
+        metrics["synthetic_validation"] = ckpt["extra"]["synthetic_validation"]
+    version = args.version or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d") + ".1"
+    training = {"data": ckpt["extra"].get("data", {}), "config": {"train": ckpt["extra"].get("train_config"),
+                                                                  "cae": det.cae.config.to_dict(),
+                                                                  "scoring": det.head.config.to_dict()}}
+    card = build_card(det, onnx_path, args.name, version, cal.card_thresholds(), metrics, training)
+    write_card(card, out / "cae.card.json")
+    if args.golden:
+        write_golden(det, out / "golden", golden_images_from([(f"image{i}", Path(p)) for i, p in
+                                                              enumerate(args.golden)], det.cae.config.channels))
+    print(f"wrote {onnx_path} and {out / 'cae.card.json'}")
+    return 0
+
+
+def cmd_preprocess(args) -> int:
+    import numpy as np
+    from .preprocess import preprocess
+    x = preprocess(args.image, args.channels, args.size, args.size)
+    print(f"{args.image}: shape {list(x.shape)} min {x.min():.6f} max {x.max():.6f} mean {x.mean():.6f}")
+    if args.out:
+        np.ascontiguousarray(x[None], dtype="<f4").tofile(args.out)
+        print(f"wrote raw little-endian float32 NCHW to {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python3 -m defect_cae",
+                                description="Train, calibrate, evaluate and export a convolutional-autoencoder "
+                                            "defect detector from an MVTec-AD-layout folder.", epilog=ENV_NOTE)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="train + calibrate + evaluate + export (ONNX, card, golden vectors, report)")
+    _add_data(r)
+    _add_model_training(r)
+    _add_scoring(r)
+    _add_common(r)
+    r.add_argument("--out", required=True, type=Path, help="folder for cae.onnx, cae.card.json, golden/, report/")
+    r.add_argument("--work-dir", type=Path, help="checkpoints and logs (default runs/<name>)")
+    r.add_argument("--name", help="model name (default cae-<data folder name>)")
+    r.add_argument("--version", help="model version (default <UTC date>.1)")
+    r.add_argument("--sweep", help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
+                                   "validation")
+    r.add_argument("--ablation", action="store_true",
+                   help="also measure denoising training and both normalisations on/off (trains a second model)")
+    r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("train", help="train a CAE; writes best.pt / last.pt / history.json")
+    _add_data(t)
+    _add_model_training(t)
+    _add_common(t)
+    t.add_argument("--work-dir", type=Path, required=True)
+    t.set_defaults(func=cmd_train)
+
+    c = sub.add_parser("calibrate", help="fit the scoring head on held-out good images; writes detector.pt")
+    c.add_argument("--checkpoint", type=Path, required=True, help="best.pt from `train`")
+    c.add_argument("--out", type=Path, help="default: detector.pt beside the checkpoint")
+    _add_data(c)
+    _add_scoring(c)
+    _add_common(c)
+    c.set_defaults(func=cmd_calibrate)
+
+    e = sub.add_parser("evaluate", help="metrics on test/* (+ Markdown report with plots)")
+    e.add_argument("--detector", type=Path, required=True)
+    e.add_argument("--data", type=Path, required=True)
+    e.add_argument("--report", type=Path, help="folder for report.md and its plots")
+    _add_common(e)
+    e.set_defaults(func=cmd_evaluate)
+
+    x = sub.add_parser("export", help="ONNX + model card (+ golden vectors from --golden images)")
+    x.add_argument("--detector", type=Path, required=True)
+    x.add_argument("--out", type=Path, required=True)
+    x.add_argument("--name", required=True)
+    x.add_argument("--version")
+    x.add_argument("--golden", nargs="*", help="image files to turn into golden vectors")
+    x.set_defaults(func=cmd_export)
+
+    pp = sub.add_parser("preprocess", help="apply the model-card preprocessing to one image")
+    pp.add_argument("--image", type=Path, required=True)
+    pp.add_argument("--channels", type=int, default=1, choices=[1, 3])
+    pp.add_argument("--size", type=int, default=128)
+    pp.add_argument("--out", type=Path, help="write raw little-endian float32 NCHW here")
+    pp.set_defaults(func=cmd_preprocess)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts its OpenMP pool
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

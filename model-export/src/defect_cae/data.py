@@ -1,0 +1,185 @@
+"""MVTec-AD-layout datasets, splits and training transforms.
+
+Layout (as in MVTec AD):
+    ROOT/train/good/*.png               defect-free training images
+    ROOT/test/good/*.png                defect-free test images
+    ROOT/test/<defect_type>/*.png       defective test images
+    ROOT/ground_truth/<defect_type>/<stem>_mask.png   (or <stem>.png) pixel masks, non-zero = defect
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .defects import DefectInjector, DefectSettings
+from .preprocess import preprocess, preprocess_mask
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def list_images(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def find_mask(root: Path, defect_type: str, image: Path) -> Path | None:
+    gt = root / "ground_truth" / defect_type
+    for name in (f"{image.stem}_mask.png", f"{image.stem}.png", f"{image.stem}_mask{image.suffix}"):
+        if (gt / name).is_file():
+            return gt / name
+    return None
+
+
+def load_images(paths: list[Path], channels: int, height: int, width: int) -> np.ndarray:
+    if not paths:
+        return np.zeros((0, channels, height, width), dtype=np.float32)
+    return np.stack([preprocess(p, channels, height, width) for p in paths])
+
+
+def guess_channels(root: Path) -> int:
+    """1 if every sampled training image is gray (or R == G == B), else 3."""
+    from .preprocess import decode_8bit
+    for p in list_images(Path(root) / "train" / "good")[:16]:
+        a = decode_8bit(p)
+        if a.ndim == 3 and not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2])):
+            return 3
+    return 1
+
+
+def content_hash(paths: list[Path], root: Path) -> str:
+    """sha256 over (relative path, file bytes) of the files, in sorted order."""
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(Path(p).relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class GoodSplit:
+    train: list[Path]
+    val: list[Path]  # early stopping, synthetic-defect validation, normalisation statistics
+    calib: list[Path]  # thresholds only
+
+
+def split_good(root: Path, val_fraction: float = 0.15, calib_fraction: float = 0.15, seed: int = 0,
+               min_held_out: int = 4) -> GoodSplit:
+    paths = list_images(Path(root) / "train" / "good")
+    if len(paths) < 3 * min_held_out:
+        raise ValueError(f"{root}/train/good has {len(paths)} images; need at least {3 * min_held_out}")
+    order = np.random.default_rng(seed).permutation(len(paths))
+    n_val = max(min_held_out, int(round(val_fraction * len(paths))))
+    n_cal = max(min_held_out, int(round(calib_fraction * len(paths))))
+    pick = [paths[i] for i in order]
+    return GoodSplit(train=sorted(pick[n_val + n_cal:]), val=sorted(pick[:n_val]),
+                     calib=sorted(pick[n_val:n_val + n_cal]))
+
+
+@dataclass
+class TestSet:
+    images: np.ndarray  # (N, C, H, W) float32
+    masks: np.ndarray  # (N, H, W) bool; all False for good images
+    has_mask: np.ndarray  # (N,) bool; False for defective images without a ground-truth file
+    labels: np.ndarray  # (N,) int, 1 = defective
+    types: list[str]  # defect type per image ("good" for good)
+    paths: list[str] = field(default_factory=list)
+
+
+def load_test_set(root: Path, channels: int, height: int, width: int) -> TestSet:
+    root = Path(root)
+    images, masks, has_mask, labels, types, paths = [], [], [], [], [], []
+    test_dir = root / "test"
+    if not test_dir.is_dir():
+        raise FileNotFoundError(f"{test_dir} does not exist")
+    for sub in sorted(d for d in test_dir.iterdir() if d.is_dir()):
+        for p in list_images(sub):
+            images.append(preprocess(p, channels, height, width))
+            if sub.name == "good":
+                masks.append(np.zeros((height, width), dtype=bool))
+                has_mask.append(True)
+            else:
+                m = find_mask(root, sub.name, p)
+                masks.append(preprocess_mask(m, height, width) if m else np.zeros((height, width), dtype=bool))
+                has_mask.append(m is not None)
+            labels.append(0 if sub.name == "good" else 1)
+            types.append(sub.name)
+            paths.append(str(p))
+    if not images:
+        raise FileNotFoundError(f"no test images under {test_dir}")
+    return TestSet(np.stack(images), np.stack(masks), np.array(has_mask), np.array(labels), types, paths)
+
+
+def synthetic_validation_set(good: np.ndarray, seed: int, settings: DefectSettings | None = None,
+                             copies: int = 1) -> TestSet:
+    """Held-out good images plus defective copies made with the VALIDATION injector settings."""
+    inj = DefectInjector(settings or DefectSettings.validation(), seed=seed)
+    n, _, h, w = good.shape
+    imgs, masks, types = [g for g in good], [np.zeros((h, w), bool)] * n, ["good"] * n
+    kinds = [k for k, wgt in inj.settings.kinds.items() if wgt > 0]
+    for c in range(copies):
+        for i, g in enumerate(good):
+            kind = kinds[(i + c) % len(kinds)]
+            img, m = inj(g, kind=kind, donor=good[(i + 1) % n])
+            if not m.any():
+                continue
+            imgs.append(img)
+            masks.append(m)
+            types.append(kind)
+    labels = np.array([0 if t == "good" else 1 for t in types])
+    return TestSet(np.stack(imgs).astype(np.float32), np.stack(masks), np.ones(len(imgs), bool), labels, types)
+
+
+@dataclass
+class AugmentConfig:
+    max_shift: int = 4  # pixels at model resolution (fixed cameras: small shifts only)
+    brightness: float = 0.05  # additive, +-
+    contrast: float = 0.1  # multiplicative around the image mean, 1 +- this
+    denoise: bool = True  # inject synthetic defects into inputs (target stays clean)
+    denoise_prob: float = 0.5
+
+
+def augment(img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
+    c, h, w = img.shape
+    if cfg.max_shift > 0:
+        s = cfg.max_shift
+        dy, dx = rng.integers(-s, s + 1, size=2)
+        padded = np.pad(img, ((0, 0), (s, s), (s, s)), mode="reflect")
+        img = padded[:, s + dy:s + dy + h, s + dx:s + dx + w]
+    if cfg.contrast > 0 or cfg.brightness > 0:
+        mean = img.mean()
+        k = rng.uniform(1 - cfg.contrast, 1 + cfg.contrast)
+        b = rng.uniform(-cfg.brightness, cfg.brightness)
+        img = (img - mean) * k + mean + b
+    return np.clip(img, 0.0, 1.0).astype(np.float32)
+
+
+class DenoisingDataset(Dataset):
+    """Yields (input, clean target): augmented good image, with synthetic defects in the input part of the time."""
+
+    def __init__(self, images: np.ndarray, cfg: AugmentConfig, seed: int = 0,
+                 defects: DefectSettings | None = None, augment_images: bool = True):
+        self.images = images
+        self.cfg = cfg
+        self.augment_images = augment_images
+        self.rng = np.random.default_rng(seed)
+        self.injector = DefectInjector(defects or DefectSettings.training(), seed=seed + 1)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int):
+        clean = self.images[i]
+        if self.augment_images:
+            clean = augment(clean, self.cfg, self.rng)
+        noisy = clean
+        if self.cfg.denoise and self.rng.random() < self.cfg.denoise_prob:
+            donor = self.images[int(self.rng.integers(len(self.images)))]
+            noisy, _ = self.injector(clean, donor=donor)
+        return torch.from_numpy(np.ascontiguousarray(noisy)), torch.from_numpy(np.ascontiguousarray(clean))

@@ -1,0 +1,80 @@
+"""Evaluation: runs the exported Detector module (CAE + scoring head) and computes the metrics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .data import TestSet
+from .metrics import aupro, auroc, precision_recall_f1
+from .model import Detector
+
+
+@dataclass
+class Predictions:
+    error_maps: np.ndarray  # (N, H, W), multiples of the pixel threshold
+    scores: np.ndarray  # (N,), multiples of the image threshold
+    reconstructions: np.ndarray  # (N, C, H, W)
+
+
+@torch.no_grad()
+def predict(detector: Detector, images: np.ndarray, device="cpu", batch_size: int = 32,
+            keep_reconstructions: bool = True) -> Predictions:
+    """The same forward pass as the ONNX graph: error_map, score, reconstruction."""
+    detector.eval().to(device)
+    maps, scores, recons = [], [], []
+    for i in range(0, len(images), batch_size):
+        x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch_size])).to(device)
+        e, s, r = detector(x)
+        maps.append(e[:, 0].cpu().numpy())
+        scores.append(s.cpu().numpy())
+        if keep_reconstructions:
+            recons.append(r.cpu().numpy())
+    return Predictions(np.concatenate(maps), np.concatenate(scores),
+                       np.concatenate(recons) if recons else np.zeros((0,)))
+
+
+def _r(x: float) -> float:
+    return float(round(x, 5)) if np.isfinite(x) else float("nan")
+
+
+def compute_metrics(test: TestSet, pred: Predictions, image_threshold: float = 1.0,
+                    pixel_threshold: float = 1.0, fpr_limit: float = 0.3) -> dict:
+    """Image AUROC, pixel AUROC, AUPRO (to `fpr_limit`), P/R/F1 at the thresholds; overall and per defect type."""
+    labels = test.labels.astype(bool)
+    good = ~labels
+    with_mask = test.has_mask
+
+    def pixel_block(sel: np.ndarray) -> dict:
+        sel = sel & with_mask
+        if not (sel & labels).any():
+            return {}
+        m, e = test.masks[sel], pred.error_maps[sel]
+        out = {"pixel_auroc": _r(auroc(m, e))}
+        out["aupro"] = _r(aupro(m, e, fpr_limit)) if m.any() else float("nan")
+        prf = precision_recall_f1(m, e >= pixel_threshold)
+        out["pixel_at_threshold"] = {k: _r(v) if isinstance(v, float) else v for k, v in prf.items()}
+        return out
+
+    overall = {"images": int(len(labels)), "good_images": int(good.sum()), "defective_images": int(labels.sum()),
+               "image_auroc": _r(auroc(labels, pred.scores))}
+    overall.update(pixel_block(np.ones_like(labels)))
+    prf = precision_recall_f1(labels, pred.scores >= image_threshold)
+    overall["image_at_threshold"] = {k: _r(v) if isinstance(v, float) else v for k, v in prf.items()}
+    per_type = {}
+    for t in sorted(set(test.types) - {"good"}):
+        is_t = np.array([x == t for x in test.types])
+        sel = good | is_t
+        entry = {"images": int(is_t.sum()), "image_auroc": _r(auroc(labels[sel], pred.scores[sel])),
+                 "detected_at_threshold": _r(float(np.mean(pred.scores[is_t] >= image_threshold)))}
+        entry.update(pixel_block(sel))
+        per_type[t] = entry
+    return {"overall": overall, "per_type": per_type, "fpr_limit": fpr_limit,
+            "good_false_alarm_rate": _r(float(np.mean(pred.scores[good] >= image_threshold))) if good.any()
+            else float("nan")}
+
+
+def evaluate(detector: Detector, test: TestSet, device="cpu", batch_size: int = 32) -> tuple[dict, Predictions]:
+    pred = predict(detector, test.images, device, batch_size)
+    return compute_metrics(test, pred), pred

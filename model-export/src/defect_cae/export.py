@@ -1,0 +1,249 @@
+"""ONNX export of the Detector (CAE + scoring head), the model card and the golden vectors."""
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import inspect
+import json
+import platform
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from PIL import Image
+
+from .model import Detector
+from .preprocess import card_preprocessing, decode_8bit, preprocess
+
+OPSET = 17  # Debian's torch 1.13 exports up to 17; ONNX Runtime Java supports it.
+INPUT_NAME = "image"
+OUTPUT_NAMES = ("error_map", "score", "reconstruction")
+SCHEMA_VERSION = 1
+
+
+def export_kwargs() -> dict:
+    kwargs = dict(opset_version=OPSET, input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
+                  dynamic_axes={INPUT_NAME: {0: "N"}, "error_map": {0: "N"}, "score": {0: "N"},
+                                "reconstruction": {0: "N"}},
+                  do_constant_folding=True)
+    # torch >= 2.5 has a `dynamo` switch (and newer versions default to it): ask for the TorchScript exporter so
+    # that torch 1.13 and 2.x produce the same graph.
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False
+    return kwargs
+
+
+def export_onnx(detector: Detector, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = copy.deepcopy(detector).cpu().eval()
+    cfg = model.cae.config
+    dummy = torch.rand(2, cfg.channels, cfg.height, cfg.width)  # batch 2 so nothing specialises to N = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (dummy,), str(path), **export_kwargs())
+    verify_onnx(path, cfg.channels, cfg.height, cfg.width)
+    return path
+
+
+def _dims(value_info) -> list:
+    return [d.dim_value if d.HasField("dim_value") else -1 for d in value_info.type.tensor_type.shape.dim]
+
+
+def verify_onnx(path: Path, channels: int, height: int, width: int) -> dict:
+    """onnx.checker + shape inference; checks names, dtypes and shapes against the contract. Returns the shapes."""
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    inputs = [i for i in inferred.graph.input if i.name not in {t.name for t in inferred.graph.initializer}]
+    if [i.name for i in inputs] != [INPUT_NAME]:
+        raise ValueError(f"graph inputs {[i.name for i in inputs]}, expected ['{INPUT_NAME}']")
+    expected = {INPUT_NAME: [-1, channels, height, width], "error_map": [-1, 1, height, width], "score": [-1],
+                "reconstruction": [-1, channels, height, width]}
+    shapes = {INPUT_NAME: _dims(inputs[0])}
+    if [o.name for o in inferred.graph.output] != list(OUTPUT_NAMES):
+        raise ValueError(f"graph outputs {[o.name for o in inferred.graph.output]}, expected {list(OUTPUT_NAMES)}")
+    for vi in list(inputs) + list(inferred.graph.output):
+        if vi.type.tensor_type.elem_type != onnx.TensorProto.FLOAT:
+            raise ValueError(f"{vi.name} is not float32")
+        shapes[vi.name] = _dims(vi)
+        if shapes[vi.name] != expected[vi.name]:
+            raise ValueError(f"{vi.name} has shape {shapes[vi.name]}, expected {expected[vi.name]}")
+    opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    if opset != OPSET:
+        raise ValueError(f"opset {opset}, expected {OPSET}")
+    return shapes
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def library_versions() -> dict:
+    import matplotlib
+    import PIL
+    return {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__,
+            "pillow": PIL.__version__, "matplotlib": matplotlib.__version__, "python": platform.python_version()}
+
+
+def score_section(detector: Detector) -> dict:
+    sc = detector.head.config
+    steps = ["err = mean over channels of (image - reconstruction)^2",
+             f"smooth = Gaussian blur of err (sigma {sc.smoothing_sigma} px, reflect padding)"]
+    if sc.per_pixel_norm:
+        steps.append("z = (smooth - pixel_mean) / pixel_std, per-pixel constants from held-out good images")
+    else:
+        steps.append("z = smooth")
+    if sc.per_image_norm:
+        steps.append("norm = (z - median(z)) / max(1.4826 * MAD(z), mad_floor), per image (lower medians)")
+    else:
+        steps.append("norm = z")
+    steps += ["error_map = norm / thresholds.raw_pixel",
+              f"score = mean of the {sc.top_k} largest values of norm / thresholds.raw_image_score"]
+    return {"source": "graph", "definition": "; ".join(steps),
+            "units": "multiples of the calibrated threshold (1.0 = threshold) for both score and error_map",
+            "smoothing_sigma": sc.smoothing_sigma, "per_pixel_norm": sc.per_pixel_norm,
+            "per_image_norm": sc.per_image_norm, "top_k": sc.top_k,
+            "mad_floor": float(detector.head.mad_floor)}
+
+
+def build_card(detector: Detector, onnx_path: Path, name: str, version: str, thresholds: dict, metrics: dict,
+               training: dict) -> dict:
+    cfg = detector.cae.config
+    c, h, w = cfg.channels, cfg.height, cfg.width
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": name,
+        "version": version,
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "onnx": {"file": Path(onnx_path).name, "sha256": sha256_file(onnx_path), "opset": OPSET,
+                 "exporter": "torch.onnx.export (TorchScript)"},
+        "input": {"name": INPUT_NAME, "channels": c, "height": h, "width": w, "dtype": "float32", "layout": "NCHW"},
+        "preprocessing": card_preprocessing(c),
+        "outputs": {"error_map": {"name": "error_map", "shape": [-1, 1, h, w]},
+                    "score": {"name": "score", "shape": [-1]},
+                    "reconstruction": {"name": "reconstruction", "shape": [-1, c, h, w]}},
+        "score": score_section(detector),
+        "thresholds": thresholds,
+        "metrics": metrics,
+        "model": {"architecture": "convolutional autoencoder + scoring head", "config": cfg.to_dict(),
+                  "parameters": int(sum(p.numel() for p in detector.cae.parameters()))},
+        "training": training,
+        "libraries": library_versions(),
+    }
+
+
+def json_safe(obj):
+    """Plain JSON for the Java side: numpy scalars to Python numbers, NaN/inf (undefined metrics) to null."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def write_card(card: dict, path: Path) -> Path:
+    Path(path).write_text(json.dumps(json_safe(card), indent=2, allow_nan=False) + "\n")
+    return Path(path)
+
+
+def _f32(path: Path, array: np.ndarray) -> None:
+    np.ascontiguousarray(array, dtype="<f4").tofile(path)
+
+
+GOLDEN_TOLERANCES = {
+    "comparison": "|actual - expected| <= abs + rel * |expected|, per value",
+    "preprocessed": {"abs": 1e-6, "rel": 0.0},
+    "error_map": {"abs": 1e-4, "rel": 1e-4},
+    "score": {"abs": 1e-4, "rel": 1e-4},
+    "reconstruction": {"abs": 1e-5, "rel": 0.0},
+}
+
+
+@torch.no_grad()
+def write_golden(detector: Detector, out_dir: Path, images: list[tuple[str, Image.Image, str]]) -> dict:
+    """Save each (file name, PIL image, description) as an image file, then record what PyTorch computes FROM
+    THE FILE: the preprocessed input, error map, score and reconstruction (raw little-endian float32)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = copy.deepcopy(detector).cpu().eval()
+    cfg = model.cae.config
+    entries = []
+    for file_name, image, description in images:
+        path = out_dir / file_name
+        image.save(path)
+        with Image.open(path) as im:
+            mode, size = im.mode, im.size
+        x = preprocess(path, cfg.channels, cfg.height, cfg.width)
+        e, s, r = model(torch.from_numpy(x[None]))
+        stem = Path(file_name).stem
+        _f32(out_dir / f"{stem}.preprocessed.f32", x[None])
+        _f32(out_dir / f"{stem}.error_map.f32", e[0, 0].numpy())
+        _f32(out_dir / f"{stem}.reconstruction.f32", r[0].numpy())
+        entries.append({"file": file_name, "description": description, "decoded_mode": mode,
+                        "width": size[0], "height": size[1],
+                        "score": float(s[0]),
+                        "error_map_max": float(e.max()),
+                        "preprocessed_file": f"{stem}.preprocessed.f32",
+                        "preprocessed_shape": [1, cfg.channels, cfg.height, cfg.width],
+                        "error_map_file": f"{stem}.error_map.f32",
+                        "error_map_shape": [cfg.height, cfg.width],
+                        "reconstruction_file": f"{stem}.reconstruction.f32",
+                        "reconstruction_shape": [1, cfg.channels, cfg.height, cfg.width]})
+    golden = {"model": "../cae.onnx", "card": "../cae.card.json", "input_name": INPUT_NAME,
+              "format": "raw little-endian float32, row-major (C order)",
+              "tolerances": GOLDEN_TOLERANCES, "images": entries}
+    (out_dir / "golden.json").write_text(json.dumps(golden, indent=2) + "\n")
+    return golden
+
+
+def golden_images_from(samples: list[tuple[str, Path]], channels: int) -> list[tuple[str, Image.Image, str]]:
+    """Builds golden test images that exercise every decoding path of the contract from a few real images.
+
+    samples: (label, path) pairs, e.g. [("defect", test/crack/000.png), ("good", test/good/000.png)].
+    """
+    out = []
+    rng = np.random.default_rng(7)
+    for i, (label, path) in enumerate(samples):
+        a = decode_8bit(path)
+        gray = a if a.ndim == 2 else to_gray(a)
+        rgb = a if a.ndim == 3 else tint(gray)
+        if i == 0:
+            out.append((f"gray_{label}.png", Image.fromarray(gray, "L"), f"8-bit gray {label} image"))
+            out.append((f"rgb_{label}.png", Image.fromarray(rgb, "RGB"),
+                        f"8-bit RGB {label} image (R, G, B differ: exercises the colour rule)"))
+            big = Image.fromarray(rgb, "RGB").resize((int(rgb.shape[1] * 1.37) + 3, int(rgb.shape[0] * 1.21) + 1),
+                                                    Image.BICUBIC)
+            out.append((f"large_nonsquare_{label}.png", big,
+                        f"RGB {label} image, larger and non-square: non-integer area-resize windows"))
+        else:
+            out.append((f"gray_{label}.png", Image.fromarray(gray, "L"), f"8-bit gray {label} image"))
+            g16 = gray.astype(np.uint16) * 256 + rng.integers(0, 256, gray.shape).astype(np.uint16)
+            out.append((f"gray16_{label}.png", Image.fromarray(g16.astype(np.int32), "I"),
+                        f"16-bit gray {label} image with random low bytes: only the high byte counts"))
+            rgba = np.dstack([rgb, rng.integers(0, 256, gray.shape, dtype=np.uint8)])
+            out.append((f"rgba_{label}.png", Image.fromarray(rgba, "RGBA"),
+                        f"RGBA {label} image with random alpha: alpha is dropped, not composited"))
+            pal = Image.fromarray(rgb, "RGB").quantize(colors=256, method=Image.MEDIANCUT)
+            out.append((f"palette_{label}.png", pal, f"palette {label} image: palette expanded to RGB"))
+    return out
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    r = rgb.astype(np.int64)
+    return ((299 * r[..., 0] + 587 * r[..., 1] + 114 * r[..., 2] + 500) // 1000).astype(np.uint8)
+
+
+def tint(gray: np.ndarray) -> np.ndarray:
+    """A colour image whose BT.601 gray is close to `gray` but whose channels differ."""
+    g = gray.astype(np.int64)
+    return np.clip(np.dstack([g + 12, g - 6, g - 4]), 0, 255).astype(np.uint8)

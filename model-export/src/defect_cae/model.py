@@ -1,0 +1,213 @@
+"""The convolutional autoencoder and its scoring head (pure nn.Modules plus config dataclasses).
+
+`Detector` = CAE + `ScoringHead` is exactly the module that is exported to ONNX, and evaluation runs the same
+module, so the error map and score the Java job sees are the ones that were evaluated.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class CAEConfig:
+    channels: int = 1
+    height: int = 128
+    width: int = 128
+    # Encoder stage widths: each stage halves H and W while the channel count grows.
+    widths: tuple[int, ...] = (16, 32, 64, 64)
+    # Bottleneck capacity: channels of the latent map at 1/2**len(widths) resolution.
+    latent_channels: int = 8
+    # Reflect padding keeps the border statistics of the input (zero padding makes border pixels stand out).
+    padding_mode: str = "reflect"
+
+    def __post_init__(self):
+        self.widths = tuple(int(w) for w in self.widths)
+        factor = 2 ** len(self.widths)
+        if self.height % factor or self.width % factor:
+            raise ValueError(f"height and width must be multiples of {factor} for {len(self.widths)} stages")
+        if self.channels not in (1, 3):
+            raise ValueError("channels must be 1 or 3")
+
+    @property
+    def latent_size(self) -> int:
+        factor = 2 ** len(self.widths)
+        return self.latent_channels * (self.height // factor) * (self.width // factor)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["widths"] = list(self.widths)
+        return d
+
+
+def reflect_indices(size: int, pad: int) -> torch.Tensor:
+    """Indices that reflect-pad an axis of `size` by `pad` (numpy/torch 'reflect': the edge is not repeated)."""
+    if pad >= size:
+        raise ValueError(f"reflect padding {pad} needs an axis longer than {pad}, got {size}")
+    idx = list(range(pad, 0, -1)) + list(range(size)) + list(range(size - 2, size - 2 - pad, -1))
+    return torch.tensor(idx, dtype=torch.long)
+
+
+class ReflectPad(nn.Module):
+    """Reflect padding as one Gather per axis.
+
+    F.pad(mode="reflect") exports from torch 1.13 as a dozen shape-computing nodes per pad and loses the static
+    output shape; a Gather with constant indices exports as a single node and keeps every shape static.
+    """
+
+    def __init__(self, height: int, width: int, pad: int):
+        super().__init__()
+        self.register_buffer("idx_h", reflect_indices(height, pad), persistent=False)
+        self.register_buffer("idx_w", reflect_indices(width, pad), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.index_select(2, self.idx_h).index_select(3, self.idx_w)
+
+
+def _conv3x3(cin: int, cout: int, stride: int, size: tuple[int, int], padding_mode: str,
+             bias: bool) -> list[nn.Module]:
+    """3x3 conv applied to a map of `size` (H, W)."""
+    if padding_mode == "reflect":
+        return [ReflectPad(size[0], size[1], 1), nn.Conv2d(cin, cout, 3, stride, 0, bias=bias)]
+    return [nn.Conv2d(cin, cout, 3, stride, 1, bias=bias, padding_mode=padding_mode)]
+
+
+def _conv_block(cin: int, cout: int, stride: int, size: tuple[int, int], padding_mode: str) -> list[nn.Module]:
+    return _conv3x3(cin, cout, stride, size, padding_mode, False) + [nn.BatchNorm2d(cout),
+                                                                    nn.LeakyReLU(0.2, inplace=True)]
+
+
+class CAE(nn.Module):
+    """Strided-conv encoder -> 1x1 bottleneck -> nearest-upsample + conv decoder -> sigmoid."""
+
+    def __init__(self, config: CAEConfig):
+        super().__init__()
+        self.config = config
+        pm = config.padding_mode
+        enc: list[nn.Module] = []
+        c = config.channels
+        h, w_ = config.height, config.width
+        for w in config.widths:
+            enc += _conv_block(c, w, 2, (h, w_), pm)
+            c, h, w_ = w, h // 2, w_ // 2
+        # One more conv at the lowest resolution widens the receptive field before squeezing.
+        enc += _conv_block(c, c, 1, (h, w_), pm)
+        self.encoder = nn.Sequential(*enc)
+        self.bottleneck = nn.Sequential(
+            nn.Conv2d(c, config.latent_channels, 1, bias=False), nn.BatchNorm2d(config.latent_channels),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(config.latent_channels, c, 1, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(0.2, inplace=True),
+        )
+        dec: list[nn.Module] = []
+        outs = list(config.widths[::-1][1:]) + [config.widths[0]]
+        for w in outs:
+            # Nearest upsampling then a convolution: no checkerboard artefacts (unlike strided transposed convs).
+            h, w_ = h * 2, w_ * 2
+            dec += [nn.Upsample(scale_factor=2, mode="nearest")] + _conv_block(c, w, 1, (h, w_), pm)
+            c = w
+        dec += _conv3x3(c, config.channels, 1, (h, w_), pm, True) + [nn.Sigmoid()]
+        self.decoder = nn.Sequential(*dec)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.bottleneck(self.encoder(x)))
+
+
+@dataclass
+class ScoringConfig:
+    # Gaussian smoothing of the squared error before anything else (same in evaluation and the graph).
+    smoothing_sigma: float = 2.0
+    # z-score with per-pixel mean/std of good held-out images (constants baked into the graph).
+    per_pixel_norm: bool = True
+    # Subtract each map's own median and divide by its own robust spread (1.4826 * MAD, floored).
+    per_image_norm: bool = True
+    # Image score = mean of the top-k values of the normalised map (k = min_region_area by default).
+    top_k: int = 16
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def gaussian_kernel1d(sigma: float) -> torch.Tensor:
+    radius = max(1, int(math.ceil(3 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float64)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    return (k / k.sum()).float()
+
+
+def gaussian_blur(x: torch.Tensor, kernel: torch.Tensor, pad: ReflectPad) -> torch.Tensor:
+    """Separable Gaussian blur of [N, 1, H, W] with reflect padding (pad = ReflectPad of the kernel radius)."""
+    x = pad(x)
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1))
+    return F.conv2d(x, kernel.view(1, 1, -1, 1))
+
+
+def lower_median(flat: torch.Tensor) -> torch.Tensor:
+    """Lower median along dim 1 of [N, M] via TopK (torch.median has no ONNX opset-17 export)."""
+    m = flat.shape[1]
+    k = (m - 1) // 2 + 1
+    return torch.topk(flat, k, dim=1, largest=False, sorted=True)[0][:, k - 1:k]
+
+
+class ScoringHead(nn.Module):
+    """(image, reconstruction) -> (error_map [N,1,H,W], score [N]), both in multiples of calibrated thresholds.
+
+    Stages (each returned by `stages()` for calibration):
+      err    = mean over channels of (image - reconstruction)^2
+      smooth = gaussian_blur(err)
+      z      = (smooth - pixel_mean) / pixel_std                       if per_pixel_norm
+      norm   = (z - median(z)) / max(1.4826 * MAD(z), mad_floor)       if per_image_norm
+      raw_score = mean of the top-k values of norm
+      error_map = norm / pixel_threshold ; score = raw_score / image_threshold
+    """
+
+    def __init__(self, config: ScoringConfig, height: int, width: int):
+        super().__init__()
+        self.config = config
+        self.register_buffer("kernel", gaussian_kernel1d(config.smoothing_sigma))
+        self.blur_pad = ReflectPad(height, width, self.kernel.numel() // 2)
+        self.register_buffer("pixel_mean", torch.zeros(1, 1, height, width))
+        self.register_buffer("pixel_std", torch.ones(1, 1, height, width))
+        self.register_buffer("mad_floor", torch.tensor(1e-6))
+        self.register_buffer("pixel_threshold", torch.tensor(1.0))
+        self.register_buffer("image_threshold", torch.tensor(1.0))
+
+    def stages(self, image: torch.Tensor, recon: torch.Tensor) -> dict[str, torch.Tensor]:
+        err = ((image - recon) ** 2).mean(dim=1, keepdim=True)
+        smooth = gaussian_blur(err, self.kernel, self.blur_pad)
+        z = (smooth - self.pixel_mean) / self.pixel_std if self.config.per_pixel_norm else smooth
+        norm = z
+        if self.config.per_image_norm:
+            flat = torch.flatten(z, 1)
+            med = lower_median(flat)
+            mad = lower_median(torch.abs(flat - med))
+            scale = torch.maximum(mad * 1.4826, self.mad_floor)
+            norm = (z - med.view(-1, 1, 1, 1)) / scale.view(-1, 1, 1, 1)
+        top = torch.topk(torch.flatten(norm, 1), self.config.top_k, dim=1, largest=True, sorted=True)[0]
+        return {"err": err, "smooth": smooth, "z": z, "norm": norm, "topk": top, "raw_score": top.mean(dim=1)}
+
+    def forward(self, image: torch.Tensor, recon: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        s = self.stages(image, recon)
+        return s["norm"] / self.pixel_threshold, s["raw_score"] / self.image_threshold
+
+
+class Detector(nn.Module):
+    """The exported graph: image -> (error_map, score, reconstruction)."""
+
+    def __init__(self, cae: CAE, head: ScoringHead):
+        super().__init__()
+        self.cae = cae
+        self.head = head
+
+    def forward(self, image: torch.Tensor):
+        recon = self.cae(image)
+        error_map, score = self.head(image, recon)
+        return error_map, score, recon
+
+
+def build_detector(cae_config: CAEConfig, scoring: ScoringConfig | None = None) -> Detector:
+    scoring = scoring or ScoringConfig()
+    return Detector(CAE(cae_config), ScoringHead(scoring, cae_config.height, cae_config.width))

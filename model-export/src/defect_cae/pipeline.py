@@ -1,0 +1,255 @@
+"""The steps the CLI chains: load an MVTec-layout folder, train, select, calibrate, evaluate, export, report."""
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .calibrate import Calibration, calibrate, default_min_region_area
+from .data import (GoodSplit, TestSet, content_hash, guess_channels, list_images, load_images, load_test_set,
+                   split_good, synthetic_validation_set)
+from .defects import DefectSettings
+from .evaluate import compute_metrics, evaluate, predict
+from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
+from .model import CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
+from .train import TrainConfig, TrainResult, train
+
+
+@dataclass
+class Dataset:
+    root: Path
+    split: GoodSplit
+    train: np.ndarray
+    val: np.ndarray
+    calib: np.ndarray
+    channels: int
+    height: int
+    width: int
+    test: TestSet | None = None
+    synthetic_val: TestSet | None = None
+    summary: dict = field(default_factory=dict)
+
+
+def load_dataset(root: Path, channels: int | None, height: int, width: int, seed: int = 0,
+                 val_fraction: float = 0.15, calib_fraction: float = 0.15, with_test: bool = True,
+                 log: Callable[[str], None] = print) -> Dataset:
+    root = Path(root)
+    t0 = time.time()
+    channels = channels or guess_channels(root)
+    split = split_good(root, val_fraction, calib_fraction, seed)
+    ds = Dataset(root, split, load_images(split.train, channels, height, width),
+                 load_images(split.val, channels, height, width), load_images(split.calib, channels, height, width),
+                 channels, height, width)
+    if with_test and (root / "test").is_dir():
+        ds.test = load_test_set(root, channels, height, width)
+    # Synthetic validation uses the calibration images: the normalisation statistics are fitted on `val`, so
+    # these good images are unseen by every fitted constant (thresholds do not change AUROC).
+    ds.synthetic_val = synthetic_validation_set(ds.calib, seed=seed + 77, settings=DefectSettings.validation(),
+                                                copies=2)
+    all_good = list_images(root / "train" / "good")
+    ds.summary = {"root": str(root), "images": len(all_good), "sha256": content_hash(all_good, root),
+                  "hash_rule": "sha256 over sorted (relative path, NUL, file bytes) of train/good",
+                  "split": {"train": len(split.train), "validation": len(split.val),
+                            "calibration": len(split.calib), "seed": seed},
+                  "test_images": int(len(ds.test.labels)) if ds.test is not None else 0,
+                  "test_defect_types": sorted(set(ds.test.types) - {"good"}) if ds.test is not None else []}
+    log(f"loaded {root}: {len(split.train)} train / {len(split.val)} val / {len(split.calib)} calib good images"
+        f"{f', {len(ds.test.labels)} test images' if ds.test is not None else ''} "
+        f"as {channels}x{height}x{width} in {time.time() - t0:.1f}s")
+    return ds
+
+
+def make_detector(cae: CAE, scoring: ScoringConfig) -> Detector:
+    c = cae.config
+    return Detector(cae, ScoringHead(scoring, c.height, c.width)).eval()
+
+
+def calibrate_and_score(cae: CAE, ds: Dataset, scoring: ScoringConfig, target_far: float, min_region_area: int,
+                        device, with_test: bool = True) -> tuple[Detector, Calibration, dict, dict | None]:
+    """Calibrates a detector on good images and measures it on synthetic validation (and test, if present)."""
+    det = make_detector(copy.deepcopy(cae), scoring).to(device)
+    cal = calibrate(det, ds.val, ds.calib, target_far, min_region_area, device=device)
+    val_metrics = compute_metrics(ds.synthetic_val, predict(det, ds.synthetic_val.images, device,
+                                                            keep_reconstructions=False))
+    test_metrics = None
+    if with_test and ds.test is not None:
+        test_metrics = compute_metrics(ds.test, predict(det, ds.test.images, device, keep_reconstructions=False))
+    return det.cpu(), cal, val_metrics, test_metrics
+
+
+def selection_value(val_metrics: dict) -> float:
+    o = val_metrics["overall"]
+    return 0.5 * (o["image_auroc"] + o["pixel_auroc"])
+
+
+def save_detector(path: Path, det: Detector, cal: Calibration, extra: dict) -> None:
+    torch.save({"cae_config": det.cae.config.to_dict(), "scoring_config": det.head.config.to_dict(),
+                "state_dict": det.state_dict(), "calibration": cal.to_dict(), "extra": extra}, path)
+
+
+def load_detector(path: Path) -> tuple[Detector, dict]:
+    ckpt = torch.load(path, map_location="cpu")
+    det = make_detector(CAE(CAEConfig(**ckpt["cae_config"])), ScoringConfig(**ckpt["scoring_config"]))
+    det.load_state_dict(ckpt["state_dict"])
+    return det.eval(), ckpt
+
+
+def train_one(ds: Dataset, cae_cfg: CAEConfig, tcfg: TrainConfig, work_dir: Path, device,
+              log: Callable[[str], None]) -> TrainResult:
+    return train(cae_cfg, ds.train, ds.val, tcfg, out_dir=work_dir, device=device, log=log)
+
+
+def _row(name: str, denoise: bool, sc: ScoringConfig, val: dict, test: dict | None) -> dict:
+    row = {"name": name, "denoise": denoise, "per_pixel_norm": sc.per_pixel_norm,
+           "per_image_norm": sc.per_image_norm,
+           "val_image_auroc": val["overall"]["image_auroc"], "val_pixel_auroc": val["overall"]["pixel_auroc"]}
+    if test:
+        row.update(test_image_auroc=test["overall"]["image_auroc"],
+                   test_pixel_auroc=test["overall"].get("pixel_auroc", float("nan")),
+                   test_aupro=test["overall"].get("aupro", float("nan")),
+                   test_f1=test["overall"]["image_at_threshold"]["f1"])
+    return row
+
+
+def head_variants(base: ScoringConfig) -> list[tuple[str, ScoringConfig]]:
+    out = []
+    for name, pp, pi in [("full", True, True), ("no per-image norm", True, False),
+                         ("no per-pixel z-score", False, True), ("raw smoothed error", False, False)]:
+        sc = copy.deepcopy(base)
+        sc.per_pixel_norm, sc.per_image_norm = pp, pi
+        out.append((name, sc))
+    return out
+
+
+def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, cae_kwargs: dict, tcfg: TrainConfig,
+                 scoring: ScoringConfig, target_far: float, min_region_area: int | None, name: str,
+                 version: str | None, device, sweep: list[int] | None = None, ablation: bool = False,
+                 log: Callable[[str], None] = print, val_fraction: float = 0.15,
+                 calib_fraction: float = 0.15) -> dict:
+    """train (+ optional bottleneck sweep) -> calibrate -> evaluate -> export ONNX + card + golden + report."""
+    t_start = time.time()
+    out, work_dir = Path(out), Path(work_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ds = load_dataset(data, channels, cae_kwargs["height"], cae_kwargs["width"], tcfg.seed,
+                      val_fraction, calib_fraction, log=log)
+    cae_cfg = CAEConfig(channels=ds.channels, **cae_kwargs)
+    if min_region_area is None:
+        min_region_area = default_min_region_area(ds.height, ds.width)
+    scoring = copy.deepcopy(scoring)
+    if scoring.top_k <= 0:
+        scoring.top_k = min_region_area
+
+    # Bottleneck sweep: every candidate trained with the same recipe, chosen on synthetic validation only.
+    candidates = sweep or [cae_cfg.latent_channels]
+    sweep_rows, trained = [], {}
+    for latent in candidates:
+        cfg = copy.deepcopy(cae_cfg)
+        cfg.latent_channels = latent
+        log(f"--- training latent_channels={latent}")
+        res = train_one(ds, cfg, tcfg, work_dir / f"latent{latent}", device, log)
+        det, cal, val_m, test_m = calibrate_and_score(res.model, ds, scoring, target_far, min_region_area, device)
+        row = {"latent_channels": latent, "latent_size": cfg.latent_size, "train_seconds": res.wall_seconds,
+               "best_epoch": res.best_epoch, "val_loss": res.best_val_loss,
+               "val_image_auroc": val_m["overall"]["image_auroc"], "val_pixel_auroc": val_m["overall"]["pixel_auroc"]}
+        if test_m:
+            row.update(test_image_auroc=test_m["overall"]["image_auroc"],
+                       test_pixel_auroc=test_m["overall"].get("pixel_auroc", float("nan")))
+        log(f"latent {latent}: synthetic val image AUROC {row['val_image_auroc']:.4f} pixel AUROC "
+            f"{row['val_pixel_auroc']:.4f}" + (f"; test image AUROC {row['test_image_auroc']:.4f} pixel AUROC "
+                                               f"{row['test_pixel_auroc']:.4f}" if test_m else ""))
+        sweep_rows.append(row)
+        trained[latent] = (res, det, cal, val_m)
+    best_latent = max(candidates, key=lambda k: selection_value(trained[k][3]))
+    for row in sweep_rows:
+        row["chosen"] = row["latent_channels"] == best_latent
+    res, det, cal, val_m = trained[best_latent]
+    if len(candidates) > 1:
+        log(f"chosen bottleneck: {best_latent} channels (best synthetic validation)")
+
+    ablation_rows = []
+    if ablation:
+        for vname, sc in head_variants(scoring):
+            _, _, v, t = calibrate_and_score(res.model, ds, sc, target_far, min_region_area, device)
+            ablation_rows.append(_row(f"denoising + {vname}", True, sc, v, t))
+        no_dn = copy.deepcopy(tcfg)
+        no_dn.augment.denoise = False
+        cfg = copy.deepcopy(cae_cfg)
+        cfg.latent_channels = best_latent
+        log("--- ablation: training without defect-denoising")
+        plain = train_one(ds, cfg, no_dn, work_dir / f"latent{best_latent}-nodenoise", device, log)
+        for vname, sc in head_variants(scoring):
+            _, _, v, t = calibrate_and_score(plain.model, ds, sc, target_far, min_region_area, device)
+            ablation_rows.append(_row(f"plain CAE + {vname}", False, sc, v, t))
+        for r in ablation_rows:
+            log(f"ablation {r['name']}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items()
+                                                      if isinstance(v, float)))
+
+    test_metrics, pred = (None, None)
+    if ds.test is not None:
+        test_metrics, pred = evaluate(det, ds.test)
+        o = test_metrics["overall"]
+        log(f"test: image AUROC {o['image_auroc']:.4f}, pixel AUROC {o.get('pixel_auroc', float('nan')):.4f}, "
+            f"AUPRO {o.get('aupro', float('nan')):.4f}, F1@thr {o['image_at_threshold']['f1']:.4f}")
+        for t, m in test_metrics["per_type"].items():
+            log(f"  {t:>14}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}"
+                f"  AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
+
+    save_detector(work_dir / "detector.pt", det, cal, {"data": ds.summary})
+    onnx_path = export_onnx(det, out / "cae.onnx")
+    version = version or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d") + ".1"
+    metrics = {"test": test_metrics, "synthetic_validation": {
+        "overall": val_m["overall"], "per_type": val_m["per_type"],
+        "note": "held-out good calibration images + defects from the validation injector settings "
+                "(never the training settings); used for model selection"}}
+    if sweep_rows and len(sweep_rows) > 1:
+        metrics["bottleneck_sweep"] = sweep_rows
+    if ablation_rows:
+        metrics["ablation"] = ablation_rows
+    training = {"data": ds.summary, "config": {"train": tcfg.to_dict(), "cae": det.cae.config.to_dict(),
+                                               "scoring": det.head.config.to_dict(),
+                                               "defects_training": DefectSettings.training().to_dict(),
+                                               "defects_validation": DefectSettings.validation().to_dict()},
+                "device": str(device), "threads": torch.get_num_threads(),
+                "wall_seconds": round(res.wall_seconds, 1), "best_epoch": res.best_epoch,
+                "epochs_run": len(res.history), "stopped": res.stopped,
+                "best_val_loss": res.best_val_loss, "mean_image_val_loss": res.mean_image_val_loss}
+    card = build_card(det, onnx_path, name, version, cal.card_thresholds(), metrics, training)
+    write_card(card, out / "cae.card.json")
+
+    golden_src = []
+    if ds.test is not None:
+        defect_idx = [i for i, l in enumerate(ds.test.labels) if l]
+        good_idx = [i for i, l in enumerate(ds.test.labels) if not l]
+        if defect_idx:
+            golden_src.append(("defect", Path(ds.test.paths[defect_idx[0]])))
+        if good_idx:
+            golden_src.append(("good", Path(ds.test.paths[good_idx[0]])))
+    if len(golden_src) < 2:
+        golden_src = [("good", p) for p in ds.split.calib[:2]]
+    write_golden(det, out / "golden", golden_images_from(golden_src, ds.channels))
+
+    summary = {"name": name, "version": version, "data": str(data), "input": [ds.channels, ds.height, ds.width],
+               "latent_channels": best_latent, "train_seconds": round(res.wall_seconds, 1),
+               "epochs_run": len(res.history), "device": str(device),
+               "thresholds": {"raw_image_score": cal.raw_image_score, "raw_pixel": cal.raw_pixel,
+                              "min_region_area": min_region_area, "target_false_alarm_rate": target_far}}
+    write_report_for(out / "report", name, ds, pred, test_metrics, summary, ablation_rows, sweep_rows, res.history,
+                     val_m)
+    log(f"wrote {onnx_path}, {out / 'cae.card.json'}, {out / 'golden'}, {out / 'report'} "
+        f"({time.time() - t_start:.0f}s in all)")
+    return {"card": card, "summary": summary}
+
+
+def write_report_for(report_dir: Path, name: str, ds: Dataset, pred, test_metrics, summary, ablation_rows,
+                     sweep_rows, history, val_metrics) -> Path:
+    from .report import write_report
+    return write_report(report_dir, f"Evaluation report: {name}", ds.test, pred, test_metrics, summary,
+                        ablation_rows or None, sweep_rows if len(sweep_rows) > 1 else None, history, val_metrics)

@@ -1,0 +1,139 @@
+"""The preprocessing of docs/model-card.md, in numpy.
+
+This module is the reference the Java job must reproduce byte for byte (the golden vectors check it), so it
+avoids every library call whose behaviour is not pinned by the contract: PIL only decodes the file in its raw
+mode (no colour management, no PIL colour conversion, no PIL resize); gray conversion, scaling and the area
+resize are written out here.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image
+
+ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
+
+# Card values describing exactly what this module does.
+CARD_PREPROCESSING = {
+    "decode_bits": 8,
+    "color": "gray-bt601-int",  # replaced by "rgb" for 3-channel models, see card_preprocessing()
+    "scale": "1/255",
+    "resize": "area-adaptive-avg-pool",
+    "channel_order": "RGB",
+}
+
+
+def card_preprocessing(channels: int) -> dict:
+    card = dict(CARD_PREPROCESSING)
+    card["color"] = "gray-bt601-int" if channels == 1 else "rgb-gray-replicated"
+    card["description"] = (
+        "decode to 8-bit samples (16-bit: high byte; alpha dropped; palette expanded; no colour management); "
+        + ("RGB -> gray g = (299*R + 587*G + 114*B + 500) // 1000; " if channels == 1
+           else "gray -> R=G=B; ")
+        + "x = sample / 255; resize each axis by adaptive-average-pool windows "
+          "[floor(i*I/O), ceil((i+1)*I/O)) (identity when I == O); layout NCHW, channels R,G,B. "
+          "Reference: defect_cae.preprocess (float64 arithmetic, rounded once to float32)."
+    )
+    return card
+
+
+def decode_8bit(source: ImageSource) -> np.ndarray:
+    """Decode an image to uint8 samples, shape (H, W) for gray or (H, W, 3) for colour.
+
+    16-bit samples keep their high byte, alpha is dropped (not composited), palettes are expanded.
+    """
+    if isinstance(source, np.ndarray):
+        arr = source
+        if arr.dtype == np.uint16:
+            arr = (arr >> 8).astype(np.uint8)
+        if arr.dtype != np.uint8:
+            raise ValueError(f"array images must be uint8 or uint16, got {arr.dtype}")
+        if arr.ndim == 3 and arr.shape[2] in (2, 4):
+            arr = arr[..., : arr.shape[2] - 1]
+        if arr.ndim == 3 and arr.shape[2] == 1:
+            arr = arr[..., 0]
+        return np.ascontiguousarray(arr)
+    if isinstance(source, Image.Image):
+        im = source
+    elif isinstance(source, (bytes, bytearray)):
+        im = Image.open(io.BytesIO(source))
+    else:
+        im = Image.open(source)
+    im.load()
+    mode = im.mode
+    if mode == "1":
+        return np.asarray(im, dtype=np.uint8) * 255
+    if mode == "L":
+        return np.asarray(im, dtype=np.uint8).copy()
+    if mode == "LA":
+        return np.asarray(im, dtype=np.uint8)[..., 0].copy()
+    if mode in ("I", "I;16", "I;16B", "I;16L"):
+        # 16-bit PNG gray; the contract keeps the high byte.
+        arr = np.asarray(im).astype(np.int64)
+        if arr.max(initial=0) > 65535 or arr.min(initial=0) < 0:
+            raise ValueError(f"mode {mode}: samples outside 16 bits")
+        return (arr >> 8).astype(np.uint8)
+    if mode in ("P", "PA"):
+        # Palette entries expanded; transparency ignored (alpha is never composited).
+        return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+    if mode in ("RGB", "RGBA", "RGBX"):
+        return np.asarray(im, dtype=np.uint8)[..., :3].copy()
+    if mode in ("CMYK", "YCbCr"):
+        return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+    raise ValueError(f"unsupported image mode {mode!r}")
+
+
+def to_channels(samples: np.ndarray, channels: int) -> np.ndarray:
+    """uint8 (H, W) or (H, W, 3) -> uint8 (C, H, W) with the contract's integer gray conversion."""
+    if channels == 1:
+        if samples.ndim == 2:
+            return samples[None]
+        rgb = samples.astype(np.int64)
+        g = (299 * rgb[..., 0] + 587 * rgb[..., 1] + 114 * rgb[..., 2] + 500) // 1000
+        return g.astype(np.uint8)[None]
+    if channels == 3:
+        if samples.ndim == 2:
+            return np.repeat(samples[None], 3, axis=0)
+        return np.ascontiguousarray(samples.transpose(2, 0, 1))
+    raise ValueError(f"channels must be 1 or 3, got {channels}")
+
+
+def pool_windows(in_size: int, out_size: int) -> list[tuple[int, int]]:
+    """adaptive_avg_pool windows: output i averages inputs [floor(i*I/O), ceil((i+1)*I/O))."""
+    return [((i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)) for i in range(out_size)]
+
+
+def pool_matrix(in_size: int, out_size: int) -> np.ndarray:
+    m = np.zeros((out_size, in_size), dtype=np.float64)
+    for i, (start, end) in enumerate(pool_windows(in_size, out_size)):
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def area_resize(x: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize (C, H, W) float64 by area averaging, separately per axis (equal to adaptive_avg_pool2d)."""
+    _, h, w = x.shape
+    if h != height:
+        x = np.einsum("oh,chw->cow", pool_matrix(h, height), x)
+    if w != width:
+        x = np.einsum("ow,chw->cho", pool_matrix(w, width), x)
+    return x
+
+
+def preprocess(source: ImageSource, channels: int, height: int, width: int) -> np.ndarray:
+    """Image -> float32 (C, H, W) in [0, 1], exactly as the model card describes."""
+    samples = to_channels(decode_8bit(source), channels)
+    x = samples.astype(np.float64) / 255.0
+    return area_resize(x, height, width).astype(np.float32)
+
+
+def preprocess_mask(source: ImageSource, height: int, width: int) -> np.ndarray:
+    """Ground-truth mask -> bool (H, W) at model resolution (area-resized coverage >= 0.5)."""
+    samples = decode_8bit(source)
+    if samples.ndim == 3:
+        samples = samples.max(axis=2)
+    cover = area_resize((samples > 0).astype(np.float64)[None], height, width)[0]
+    return cover >= 0.5

@@ -1,0 +1,177 @@
+"""Training loop: defect-denoising CAE training with early stopping and checkpoints."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from .data import AugmentConfig, DenoisingDataset
+from .defects import DefectInjector, DefectSettings
+from .losses import reconstruction_loss
+from .model import CAE, CAEConfig
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 150
+    batch_size: int = 16
+    lr: float = 2e-3
+    loss: str = "mix"  # mse | ssim | mix
+    ssim_weight: float = 0.5
+    patience: int = 20  # epochs without a validation improvement before stopping
+    min_rel_improvement: float = 0.002
+    max_minutes: float = 0.0  # 0 = no time limit
+    seed: int = 0
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d)
+        d["augment"] = AugmentConfig(**d.get("augment", {}))
+        return cls(**d)
+
+
+@dataclass
+class TrainResult:
+    model: CAE
+    history: list
+    best_epoch: int
+    best_val_loss: float
+    mean_image_val_loss: float
+    wall_seconds: float
+    stopped: str
+    checkpoint: Path | None
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _fixed_validation_batch(val: np.ndarray, cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validation inputs for the training objective: the same defect process as training, frozen by a seed."""
+    inputs = val.copy()
+    if cfg.augment.denoise:
+        inj = DefectInjector(DefectSettings.training(), seed=cfg.seed + 1000)
+        rng = np.random.default_rng(cfg.seed + 1001)
+        for i in range(len(val)):
+            if rng.random() < cfg.augment.denoise_prob:
+                inputs[i], _ = inj(val[i], donor=val[(i + 1) % len(val)])
+    return torch.from_numpy(inputs), torch.from_numpy(val.copy())
+
+
+@torch.no_grad()
+def evaluate_loss(model: CAE, inputs: torch.Tensor, targets: torch.Tensor, cfg: TrainConfig,
+                  device: torch.device, batch_size: int = 32) -> float:
+    model.eval()
+    total, n = 0.0, 0
+    for i in range(0, len(inputs), batch_size):
+        x, y = inputs[i:i + batch_size].to(device), targets[i:i + batch_size].to(device)
+        total += float(reconstruction_loss(model(x), y, cfg.loss, cfg.ssim_weight)) * len(x)
+        n += len(x)
+    return total / max(1, n)
+
+
+def save_checkpoint(path: Path, model: CAE, cfg: TrainConfig, epoch: int, val_loss: float, history: list) -> None:
+    torch.save({"cae_config": model.config.to_dict(), "train_config": cfg.to_dict(),
+                "state_dict": model.state_dict(), "epoch": epoch, "val_loss": val_loss, "history": history}, path)
+
+
+def load_checkpoint(path: Path, map_location="cpu") -> tuple[CAE, dict]:
+    ckpt = torch.load(path, map_location=map_location)
+    model = CAE(CAEConfig(**ckpt["cae_config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval(), ckpt
+
+
+def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarray, cfg: TrainConfig,
+          out_dir: Path | None = None, device: torch.device | None = None,
+          log: Callable[[str], None] = print) -> TrainResult:
+    device = device or resolve_device()
+    seed_everything(cfg.seed)
+    model = CAE(cae_config).to(device)
+    dataset = DenoisingDataset(train_images, cfg.augment, seed=cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    loader = DataLoader(dataset, batch_size=min(cfg.batch_size, len(dataset)), shuffle=True, generator=gen,
+                        drop_last=len(dataset) > cfg.batch_size, num_workers=0)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs), eta_min=cfg.lr * 0.05)
+    val_in, val_target = _fixed_validation_batch(val_images, cfg)
+    # Collapse check (ARCHITECTURE pitfall): a model no better than the mean training image has learnt nothing.
+    mean_img = torch.from_numpy(train_images.mean(axis=0, keepdims=True)).expand_as(val_target).contiguous()
+    mean_loss = float(reconstruction_loss(mean_img, val_target, cfg.loss, cfg.ssim_weight))
+    n_params = sum(p.numel() for p in model.parameters())
+    log(f"training on {device}: {len(train_images)} train / {len(val_images)} val images, {n_params} parameters, "
+        f"latent {cae_config.latent_channels} ch ({cae_config.latent_size} values), loss {cfg.loss}, "
+        f"denoise {cfg.augment.denoise}; mean-image val loss {mean_loss:.5f}")
+
+    history, best, best_epoch, best_state, since_best = [], math.inf, 0, None, 0
+    stopped = "max epochs"
+    start = time.time()
+    if out_dir:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+    for epoch in range(1, cfg.epochs + 1):
+        t0 = time.time()
+        model.train()
+        run_loss, seen = 0.0, 0
+        for noisy, clean in loader:
+            noisy, clean = noisy.to(device), clean.to(device)
+            loss = reconstruction_loss(model(noisy), clean, cfg.loss, cfg.ssim_weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            run_loss += float(loss) * len(noisy)
+            seen += len(noisy)
+        sched.step()
+        val = evaluate_loss(model, val_in, val_target, cfg, device)
+        improved = val < best * (1 - cfg.min_rel_improvement)
+        if improved:
+            best, best_epoch, since_best = val, epoch, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            since_best += 1
+        dt = time.time() - t0
+        history.append({"epoch": epoch, "loss": run_loss / max(1, seen), "val_loss": val, "seconds": dt})
+        log(f"epoch {epoch:4d}/{cfg.epochs}  loss {run_loss / max(1, seen):.5f}  val {val:.5f}"
+            f"{' *' if improved else '  '}  lr {opt.param_groups[0]['lr']:.2e}  {dt:5.1f}s"
+            f"  (total {time.time() - start:6.0f}s)")
+        if out_dir:
+            save_checkpoint(out_dir / "last.pt", model, cfg, epoch, val, history)
+            if improved:
+                save_checkpoint(out_dir / "best.pt", model, cfg, epoch, val, history)
+        if since_best >= cfg.patience:
+            stopped = f"early stop: no improvement for {cfg.patience} epochs"
+            break
+        if cfg.max_minutes and time.time() - start > cfg.max_minutes * 60:
+            stopped = f"time limit {cfg.max_minutes} min"
+            break
+    wall = time.time() - start
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    log(f"{stopped}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); {wall:.0f}s")
+    if best >= mean_loss:
+        log("WARNING: validation loss is not below the mean-image baseline: the autoencoder has collapsed")
+    if out_dir:
+        (out_dir / "history.json").write_text(json.dumps(history, indent=1))
+    return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped,
+                       out_dir / "best.pt" if out_dir else None)

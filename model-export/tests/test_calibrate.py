@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from defect_cae.calibrate import calibrate, tail_threshold
+from defect_cae.evaluate import predict
+from defect_cae.model import ScoringConfig
+from defect_cae.pipeline import make_detector
+from synthetic_mvtec import make_mvtec
+from defect_cae.data import list_images, load_images
+
+
+def test_tail_threshold_rule_meets_its_false_alarm_target_on_fresh_samples():
+    rng = np.random.default_rng(0)
+    rates = []
+    for _ in range(200):
+        calib = rng.gumbel(3.0, 0.5, size=40)
+        t, details = tail_threshold(calib, 0.05)
+        assert t >= details["empirical_quantile"] and t >= details["gumbel_quantile"]
+        rates.append(np.mean(rng.gumbel(3.0, 0.5, size=2000) > t))
+    assert np.mean(rates) <= 0.05
+
+
+def test_tail_threshold_uses_the_conformal_rank_when_there_are_enough_values():
+    t, d = tail_threshold(np.arange(1, 200, dtype=float), 0.1)
+    assert d["conformal_rank"] == 180 and d["empirical_quantile"] == 180.0
+
+
+def test_calibration_meets_its_false_alarm_target_on_held_out_good_images(trained, dataset, tmp_path):
+    # Fresh good images from the same "camera", never seen by training or calibration.
+    fresh = make_mvtec(tmp_path / "fresh", n_train=60, n_test_good=0, n_test_defect=0, size=64, seed=11)
+    held_out = load_images(list_images(fresh / "train" / "good"), 1, 64, 64)
+    det = make_detector(trained.model, ScoringConfig(top_k=4))
+    target = 0.1
+    cal = calibrate(det, dataset.val, dataset.calib, target_false_alarm_rate=target, min_region_area=4)
+    assert cal.calibration_image_false_alarm_rate <= target
+    assert float(det.head.image_threshold) == pytest.approx(cal.raw_image_score)
+    pred = predict(det, held_out)
+    far = np.mean(pred.scores >= 1.0)
+    assert far <= target + 0.05, far  # 60 images: allow sampling slack above the 10% target
+    # the pixel threshold bounds how often good images show a region of min_region_area pixels
+    big = (pred.error_maps >= 1.0).reshape(len(held_out), -1).sum(axis=1) >= 4
+    assert np.mean(big) <= target + 0.05
+
+
+def test_normalisation_constants_come_from_good_images(detector):
+    det, cal = detector
+    h = det.head
+    assert float(h.pixel_std.min()) > 0 and float(h.mad_floor) > 0
+    assert cal.normalisation_images > 0 and cal.calibration_images > 0
+    assert cal.raw_pixel > 0 and cal.raw_image_score > 0

@@ -1,0 +1,55 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mini_schema import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), OMP_WAIT_POLICY="PASSIVE")
+    return subprocess.run([sys.executable, "-m", "defect_cae", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=240)
+
+
+def test_help_lists_the_subcommands(tmp_path):
+    r = _run(["--help"], tmp_path)
+    assert r.returncode == 0
+    for cmd in ("run", "train", "calibrate", "evaluate", "export"):
+        assert cmd in r.stdout
+
+
+def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
+    out = tmp_path / "model"
+    r = _run(["run", "--data", str(mvtec_root), "--out", str(out), "--work-dir", str(tmp_path / "work"),
+              "--size", "64", "--epochs", "2", "--widths", "8,8,16,16", "--threads", "2"], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "epoch    1/2" in r.stdout and "val" in r.stdout
+    card = json.loads((out / "cae.card.json").read_text())
+    assert validate(card, json.loads((ROOT / "model-card.schema.json").read_text())) == []
+    assert card["input"] == {"name": "image", "channels": 1, "height": 64, "width": 64, "dtype": "float32",
+                             "layout": "NCHW"}
+    assert set(card["metrics"]["test"]["per_type"]) == {"line", "spot"}
+    assert (out / "cae.onnx").exists() and (out / "golden" / "golden.json").exists()
+    for plot in ("roc.png", "score_histogram.png", "examples.png", "report.md"):
+        assert (out / "report" / plot).exists(), plot
+
+
+def test_split_commands_chain(mvtec_root, tmp_path):
+    work = tmp_path / "w"
+    common = ["--data", str(mvtec_root), "--size", "64"]
+    assert _run(["train", *common, "--work-dir", str(work), "--epochs", "1", "--widths", "8,8,8,8"],
+                tmp_path).returncode == 0
+    r = _run(["calibrate", *common, "--checkpoint", str(work / "best.pt")], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = _run(["evaluate", "--data", str(mvtec_root), "--detector", str(work / "detector.pt"), "--report",
+              str(tmp_path / "rep")], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m"), "--name", "x",
+              "--golden", str(sorted((mvtec_root / "test" / "good").glob("*.png"))[0])], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    card = json.loads((tmp_path / "m" / "cae.card.json").read_text())
+    assert card["metrics"]["test"]["overall"]["image_auroc"] is not None

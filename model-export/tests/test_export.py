@@ -1,0 +1,115 @@
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+import onnx_numpy
+from defect_cae import export as export_mod
+from defect_cae.export import (GOLDEN_TOLERANCES, build_card, export_kwargs, export_onnx, golden_images_from,
+                               verify_onnx, write_card, write_golden)
+from defect_cae.preprocess import preprocess
+from mini_schema import validate
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "model-card.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def exported(detector, tmp_path_factory):
+    det, cal = detector
+    out = tmp_path_factory.mktemp("export")
+    path = export_onnx(det, out / "cae.onnx")
+    return det, cal, path
+
+
+def test_export_passes_the_checker_with_contract_names_and_shapes(exported):
+    det, _, path = exported
+    shapes = verify_onnx(path, 1, 64, 64)
+    assert shapes == {"image": [-1, 1, 64, 64], "error_map": [-1, 1, 64, 64], "score": [-1],
+                      "reconstruction": [-1, 1, 64, 64]}
+    model = onnx.load(str(path))
+    assert model.opset_import[0].version == 17
+    assert [o.name for o in model.graph.output] == ["error_map", "score", "reconstruction"]
+    assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param  # symbolic (dynamic) batch axis
+
+
+def test_verify_rejects_a_graph_that_breaks_the_contract(exported, tmp_path):
+    _, _, path = exported
+    with pytest.raises(ValueError, match="shape"):
+        verify_onnx(path, 3, 64, 64)
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_onnx_graph_computes_what_the_pytorch_module_computes(exported, dataset, batch):
+    det, _, path = exported
+    test = dataset.test
+    idx = np.arange(batch) % len(test.labels)
+    x = test.images[idx]
+    got = onnx_numpy.run(onnx.load(str(path)), {"image": x})
+    with torch.no_grad():
+        e, s, r = det(torch.from_numpy(x))
+    tol = GOLDEN_TOLERANCES
+    np.testing.assert_allclose(got["reconstruction"], r.numpy(), atol=tol["reconstruction"]["abs"])
+    np.testing.assert_allclose(got["error_map"], e.numpy(), atol=tol["error_map"]["abs"], rtol=tol["error_map"]["rel"])
+    np.testing.assert_allclose(got["score"], s.numpy(), atol=tol["score"]["abs"], rtol=tol["score"]["rel"])
+
+
+def test_batch_of_seven_gives_the_per_image_results_of_batch_one(exported, dataset):
+    _, _, path = exported
+    model = onnx.load(str(path))
+    x = dataset.test.images[:7]
+    seven = onnx_numpy.run(model, {"image": x})
+    for i in (0, 6):
+        one = onnx_numpy.run(model, {"image": x[i:i + 1]})
+        np.testing.assert_allclose(one["score"], seven["score"][i:i + 1], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(one["error_map"], seven["error_map"][i:i + 1], rtol=1e-5, atol=1e-5)
+
+
+def test_model_card_validates_against_its_schema(exported, dataset, tmp_path):
+    det, cal, path = exported
+    card = build_card(det, path, "cae-test", "2026-01-01.1", cal.card_thresholds(),
+                      {"test": None, "synthetic_validation": {"overall": {"image_auroc": float("nan")},
+                                                              "per_type": {}}},
+                      {"data": dataset.summary, "config": {}, "wall_seconds": 1.0})
+    written = json.loads(write_card(card, tmp_path / "cae.card.json").read_text())
+    assert validate(written, SCHEMA) == []
+    assert written["thresholds"]["image_score"] == 1.0 and written["thresholds"]["pixel"] == 1.0
+    assert written["metrics"]["synthetic_validation"]["overall"]["image_auroc"] is None  # NaN -> null
+    broken = dict(written, input=dict(written["input"], channels=2))
+    assert validate(broken, SCHEMA)
+
+
+def test_golden_vectors_reproduce_from_the_image_files(exported, mvtec_root, tmp_path):
+    det, _, path = exported
+    samples = [("defect", sorted((mvtec_root / "test" / "spot").glob("*.png"))[0]),
+               ("good", sorted((mvtec_root / "test" / "good").glob("*.png"))[0])]
+    golden = write_golden(det, tmp_path / "golden", golden_images_from(samples, 1))
+    modes = {e["decoded_mode"] for e in golden["images"]}
+    assert {"L", "RGB", "I", "RGBA", "P"} <= modes
+    assert any(e["width"] != e["height"] and e["width"] > 64 for e in golden["images"])
+    model = onnx.load(str(path))
+    for e in golden["images"]:
+        x = preprocess(tmp_path / "golden" / e["file"], 1, 64, 64)[None]
+        stored = np.fromfile(tmp_path / "golden" / e["preprocessed_file"], dtype="<f4").reshape(x.shape)
+        np.testing.assert_array_equal(stored, x)
+        out = onnx_numpy.run(model, {"image": stored})
+        emap = np.fromfile(tmp_path / "golden" / e["error_map_file"], dtype="<f4")
+        np.testing.assert_allclose(out["error_map"].ravel(), emap, rtol=1e-4, atol=1e-4)
+        assert out["score"][0] == pytest.approx(e["score"], rel=1e-4, abs=1e-4)
+
+
+def test_exporter_asks_for_the_torchscript_path_on_new_torch(monkeypatch):
+    kwargs = export_kwargs()
+    has_dynamo = "dynamo" in inspect.signature(torch.onnx.export).parameters
+    assert ("dynamo" in kwargs) == has_dynamo
+    if has_dynamo:
+        assert kwargs["dynamo"] is False
+
+    def fake_export(model, args, f, *, dynamo=True, **kw):  # a torch >= 2.5 signature
+        pass
+    monkeypatch.setattr(export_mod.torch.onnx, "export", fake_export)
+    assert export_kwargs()["dynamo"] is False
+    assert export_kwargs()["opset_version"] == 17

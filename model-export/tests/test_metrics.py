@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from defect_cae.metrics import aupro, auroc, label_components, precision_recall_f1, pro_curve, roc_curve
+
+
+def test_auroc_hand_checked_cases():
+    assert auroc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert auroc([0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1]) == 0.0
+    # pairs (pos, neg): (0.35,0.1) win, (0.35,0.4) lose, (0.8,*) win twice -> 3/4
+    assert auroc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+    # a tie counts one half: pairs (0.5 vs 0.5) = 0.5, (0.5 vs 0.2) = 1 -> 1.5/2
+    assert auroc([1, 0, 0], [0.5, 0.5, 0.2]) == 0.75
+    assert np.isnan(auroc([1, 1], [0.1, 0.2]))
+
+
+def test_auroc_matches_the_area_under_roc_curve():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 500)
+    s = rng.normal(size=500) + y + np.round(rng.normal(size=500), 1)
+    fpr, tpr, _ = roc_curve(y, s)
+    assert auroc(y, s) == pytest.approx(np.trapz(tpr, fpr), abs=1e-12)
+
+
+def test_roc_curve_points():
+    fpr, tpr, thr = roc_curve([0, 1, 0, 1], [0.1, 0.9, 0.5, 0.5])
+    assert fpr.tolist() == [0.0, 0.0, 0.5, 1.0]
+    assert tpr.tolist() == [0.0, 0.5, 1.0, 1.0]
+
+
+def test_connected_components_use_8_connectivity():
+    m = np.array([[1, 0, 0, 1],
+                  [0, 1, 0, 1],
+                  [0, 0, 0, 0],
+                  [1, 1, 0, 0]], bool)
+    labels, n = label_components(m)
+    assert n == 3
+    assert labels[0, 0] == labels[1, 1] != labels[0, 3]
+
+
+def test_pro_curve_averages_overlap_per_region_not_per_pixel():
+    masks = np.zeros((1, 4, 8), bool)
+    masks[0, 0, 0] = True  # region A: 1 pixel
+    masks[0, 2:4, 4:8] = True  # region B: 8 pixels
+    maps = np.zeros((1, 4, 8))
+    maps[0, 0, 0] = 5.0  # A fully found at t <= 5
+    maps[0, 2, 4:8] = 3.0  # half of B found at t <= 3
+    maps[0, 0, 7] = 4.0  # one false positive at t <= 4 among 23 negatives
+    fpr, pro = pro_curve(masks, maps)
+    # thresholds 5, 4, 3, 0 -> PRO 0.5, 0.5, 0.75, 1.0; FPR 0, 1/23, 1/23, 1
+    np.testing.assert_allclose(pro, [0, 0.5, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(fpr, [0, 0, 1 / 23, 1 / 23, 1.0])
+
+
+def test_aupro_is_one_for_a_perfect_map_and_normalised_by_the_limit():
+    masks = np.zeros((2, 8, 8), bool)
+    masks[0, 2:4, 2:4] = True
+    assert aupro(masks, masks.astype(float)) == pytest.approx(1.0)
+    # a map that finds nothing until every pixel is flagged scores 0 up to 30% FPR
+    assert aupro(masks, (~masks).astype(float)) == pytest.approx(0.0)
+
+
+def test_precision_recall_f1_hand_checked():
+    r = precision_recall_f1([1, 1, 1, 0, 0], [1, 1, 0, 1, 0])
+    assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (2, 1, 1, 1)
+    assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == pytest.approx(2 / 3)
+    assert r["f1"] == pytest.approx(2 / 3) and r["false_alarm_rate"] == 0.5

@@ -1,0 +1,59 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from defect_cae.model import CAE, CAEConfig, ReflectPad, ScoringConfig, build_detector, lower_median
+
+
+@pytest.mark.parametrize("size,channels", [(128, 1), (256, 3), (64, 1)])
+def test_cae_reconstructs_the_input_shape_in_unit_range(size, channels):
+    cae = CAE(CAEConfig(channels=channels, height=size, width=size)).eval()
+    x = torch.rand(2, channels, size, size)
+    y = cae(x)
+    assert y.shape == x.shape
+    assert float(y.min()) >= 0.0 and float(y.max()) <= 1.0
+
+
+def test_bottleneck_capacity_is_a_parameter():
+    small = CAEConfig(latent_channels=2)
+    big = CAEConfig(latent_channels=32)
+    assert (small.latent_size, big.latent_size) == (2 * 8 * 8, 32 * 8 * 8)
+    z = CAE(big).bottleneck[0](CAE(big).encoder(torch.rand(1, 1, 128, 128)))
+    assert z.shape == (1, 32, 8, 8)
+
+
+def test_sizes_that_do_not_divide_by_the_stage_factor_are_refused():
+    with pytest.raises(ValueError):
+        CAEConfig(height=100, width=100)
+
+
+def test_reflect_pad_equals_torch_reflect_padding():
+    x = torch.rand(2, 3, 9, 7)
+    assert torch.equal(ReflectPad(9, 7, 3)(x), F.pad(x, (3, 3, 3, 3), mode="reflect"))
+
+
+def test_lower_median_via_topk():
+    x = torch.tensor([[5.0, 1.0, 4.0, 2.0], [3.0, 3.0, 9.0, 0.0]])
+    assert lower_median(x).flatten().tolist() == [2.0, 3.0]
+
+
+def test_detector_results_do_not_depend_on_the_batch():
+    det = build_detector(CAEConfig(height=64, width=64), ScoringConfig(top_k=4)).eval()
+    x = torch.rand(7, 1, 64, 64)
+    with torch.no_grad():
+        e7, s7, r7 = det(x)
+        e1, s1, r1 = det(x[3:4])
+    assert e7.shape == (7, 1, 64, 64) and s7.shape == (7,) and r7.shape == (7, 1, 64, 64)
+    torch.testing.assert_close(s7[3:4], s1, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(e7[3:4], e1, rtol=1e-5, atol=1e-6)
+
+
+def test_score_is_the_mean_of_the_top_k_normalised_values():
+    det = build_detector(CAEConfig(height=64, width=64),
+                         ScoringConfig(top_k=3, per_pixel_norm=False, per_image_norm=False)).eval()
+    x = torch.rand(2, 1, 64, 64)
+    with torch.no_grad():
+        st = det.head.stages(x, det.cae(x))
+        _, score, _ = det(x)
+    expect = torch.topk(st["smooth"].flatten(1), 3, dim=1)[0].mean(dim=1)
+    torch.testing.assert_close(score, expect)

@@ -1,0 +1,101 @@
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from defect_cae.preprocess import area_resize, decode_8bit, pool_windows, preprocess, preprocess_mask, to_channels
+
+
+@pytest.mark.parametrize("in_hw,out_hw", [((256, 256), (128, 128)), ((300, 217), (128, 128)),
+                                          ((97, 131), (128, 128)), ((128, 128), (128, 128)), ((5, 7), (3, 2)),
+                                          ((1080, 1440), (256, 256))])
+def test_area_resize_equals_torch_adaptive_avg_pool2d(in_hw, out_hw):
+    x = np.random.default_rng(1).random((3, *in_hw))
+    ours = area_resize(x, *out_hw).astype(np.float32)
+    ref = F.adaptive_avg_pool2d(torch.from_numpy(x.astype(np.float32))[None], out_hw)[0].numpy()
+    assert ours.shape == (3, *out_hw)
+    np.testing.assert_allclose(ours, ref, atol=1e-6, rtol=0)
+
+
+def test_pool_windows_follow_the_documented_formula():
+    # 5 inputs -> 3 outputs: [0,2), [1,4), [3,5)  (floor(i*5/3) .. ceil((i+1)*5/3) - 1)
+    assert pool_windows(5, 3) == [(0, 2), (1, 4), (3, 5)]
+    assert pool_windows(4, 2) == [(0, 2), (2, 4)]
+    assert pool_windows(3, 3) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_gray_conversion_is_integer_bt601_with_rounding():
+    rgb = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30], [255, 255, 255]]], dtype=np.uint8)
+    g = to_channels(rgb, 1)[0, 0]
+    # (299*R + 587*G + 114*B + 500) // 1000, worked by hand
+    assert g.tolist() == [76, 150, 29, 18, 255]
+
+
+def test_gray_image_is_replicated_for_three_channel_models():
+    gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    out = to_channels(gray, 3)
+    assert out.shape == (3, 3, 4)
+    assert all(np.array_equal(out[c], gray) for c in range(3))
+
+
+def test_scaling_without_resize_is_exactly_sample_over_255():
+    a = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    x = preprocess(a, 1, 16, 16)
+    assert x.dtype == np.float32
+    np.testing.assert_array_equal(x[0], (a.astype(np.float64) / 255).astype(np.float32))
+
+
+def _png_rgb16(width, height, rgb16: np.ndarray) -> bytes:
+    raw = b"".join(b"\0" + rgb16[y].astype(">u2").tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def test_sixteen_bit_png_keeps_the_high_byte(tmp_path):
+    rng = np.random.default_rng(0)
+    hi = rng.integers(0, 256, (6, 5), dtype=np.uint16)
+    g16 = hi * 256 + rng.integers(0, 256, (6, 5), dtype=np.uint16)
+    Image.fromarray(g16.astype(np.int32), "I").save(tmp_path / "g16.png")
+    assert np.array_equal(decode_8bit(tmp_path / "g16.png"), hi.astype(np.uint8))
+    rgb_hi = rng.integers(0, 256, (4, 3, 3), dtype=np.uint16)
+    rgb16 = rgb_hi * 256 + rng.integers(0, 256, (4, 3, 3), dtype=np.uint16)
+    png = _png_rgb16(3, 4, rgb16.reshape(4, 9))
+    assert np.array_equal(decode_8bit(png), rgb_hi.astype(np.uint8))
+
+
+def test_alpha_is_dropped_not_composited():
+    rgb = np.random.default_rng(2).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    rgba = np.dstack([rgb, np.zeros((8, 8), np.uint8)])  # fully transparent
+    b = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(b, "PNG")
+    assert np.array_equal(decode_8bit(b.getvalue()), rgb)
+    la = io.BytesIO()
+    Image.fromarray(np.dstack([rgb[..., 0], rgb[..., 1]]), "LA").save(la, "PNG")
+    assert np.array_equal(decode_8bit(la.getvalue()), rgb[..., 0])
+
+
+def test_palette_is_expanded_to_its_colours():
+    im = Image.new("P", (4, 2))
+    im.putpalette([10, 20, 30, 200, 100, 50] + [0] * 762)
+    im.putdata([0, 1, 0, 1, 1, 1, 0, 0])
+    b = io.BytesIO()
+    im.save(b, "PNG")
+    out = decode_8bit(b.getvalue())
+    assert out.shape == (2, 4, 3)
+    assert out[0, 0].tolist() == [10, 20, 30] and out[0, 1].tolist() == [200, 100, 50]
+
+
+def test_mask_is_resized_by_area_coverage():
+    m = np.zeros((8, 8), np.uint8)
+    m[:4, :2] = 255  # covers half of the top-left 4x4 block
+    m[4:, 4:] = 255
+    out = preprocess_mask(m, 2, 2)
+    assert out.tolist() == [[True, False], [False, True]]
