@@ -6,6 +6,8 @@
 #                           libcufft.so.11 libcudnn.so.9
 #   loaded by cuDNN 9 at run time: libcudnn_*.so.9 (graph, ops, cnn, adv, engines_*, heuristic) and
 #                           NVRTC (libnvrtc.so.12, libnvrtc-builtins.so.12.*) for its runtime-compiled engines.
+#   copied when present: libnvJitLink.so.12 (some CUDA 12 library builds link against it).
+# check-native-libs.sh then verifies, in the job image, that every one of them resolves.
 # Usage: collect-cuda-libs.sh <output dir>
 set -eu
 out=$1
@@ -27,6 +29,12 @@ for lib in libcudart.so.12 libcublas.so.12 libcublasLt.so.12 libcurand.so.10 lib
   if [ "$copied" -ne 1 ]; then
     echo "no $lib in $dirs" >&2
     exit 1
+  fi
+done
+for dir in $dirs; do
+  if [ -e "$dir/libnvJitLink.so.12" ]; then
+    cp -P "$dir"/libnvJitLink.so.12* "$out/"
+    break
   fi
 done
 ls -l "$out"

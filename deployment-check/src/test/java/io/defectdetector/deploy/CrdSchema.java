@@ -93,8 +93,8 @@ final class CrdSchema {
         problems.addAll(ObjectMeta.problems(resource));
         Set<ValidationMessage> messages = spec.validate(resource.path("spec"));
         for (ValidationMessage m : messages) {
-            problems.add(Kustomize.id(resource) + ": spec" + m.getInstanceLocation().toString().substring(1) + ": "
-                    + m.getMessage());
+            // Messages start with the JSON path inside spec ("$.job.args[0]: ...").
+            problems.add(Kustomize.id(resource) + ": spec" + m.getMessage().replaceFirst("^\\$", ""));
         }
         return problems;
     }

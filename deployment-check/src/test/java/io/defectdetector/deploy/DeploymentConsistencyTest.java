@@ -259,6 +259,10 @@ class DeploymentConsistencyTest {
         String docs = Repo.read("docs/configuration.md");
         List<List<String>> argLists = new ArrayList<>();
         OVERLAYS.forEach(o -> argLists.add(Manifests.args(Manifests.flinkDeployment(o))));
+        List<String> compose = new ArrayList<>();
+        Yaml.read(Repo.path("docker/compose.yaml")).path("services").path("jobmanager").path("command")
+                .forEach(n -> compose.add(n.asText()));
+        argLists.add(compose.subList(3, compose.size())); // after standalone-job --job-classname <class>
         for (List<String> args : argLists) {
             for (String a : args) {
                 if (a.startsWith("--")) {

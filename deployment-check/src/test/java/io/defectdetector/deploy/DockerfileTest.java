@@ -91,10 +91,10 @@ class DockerfileTest {
 
     @Test
     void checksOnnxRuntimeAndItsNativeLibrariesWhileBuildingEachJobImage() {
-        assertThat(instructions("job-cpu", "RUN")).anySatisfy(r -> assertThat(r.args().get(0))
+        assertThat(instructions("job-cpu", "RUN")).anySatisfy(r -> assertThat(r.args().get(0).replaceAll("\\s+", " "))
                 .contains("check-native-libs.sh /opt/onnxruntime/native")
                 .contains("OrtCheck /opt/defect-detector/models/default/cae.onnx CPU"));
-        assertThat(instructions("job-gpu", "RUN")).anySatisfy(r -> assertThat(r.args().get(0))
+        assertThat(instructions("job-gpu", "RUN")).anySatisfy(r -> assertThat(r.args().get(0).replaceAll("\\s+", " "))
                 .contains("check-native-libs.sh /opt/onnxruntime/native /opt/cuda/lib")
                 .contains("OrtCheck /opt/defect-detector/models/default/cae.onnx CPU CUDA"));
     }

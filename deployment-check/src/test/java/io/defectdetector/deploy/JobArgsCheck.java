@@ -38,7 +38,8 @@ final class JobArgsCheck {
             String m = a;
             for (Map.Entry<String, Path> e : containerToLocal.entrySet()) {
                 if (a.startsWith(e.getKey())) {
-                    m = e.getValue().toString() + a.substring(e.getKey().length());
+                    String local = e.getValue().toString() + (e.getKey().endsWith("/") ? "/" : "");
+                    m = local + a.substring(e.getKey().length());
                     used.put(e.getKey(), true);
                 }
             }

@@ -1,8 +1,8 @@
 package io.defectdetector.deploy;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,9 +44,10 @@ final class Yaml {
 
     static List<JsonNode> parseAll(String text) {
         List<JsonNode> docs = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
-            while (it.hasNext()) {
-                JsonNode doc = it.next();
+        // One tree per YAML document; a MappingIterator would split a top-level list into its elements.
+        try (JsonParser parser = YAML.getFactory().createParser(text)) {
+            while (parser.nextToken() != null) {
+                JsonNode doc = YAML.readTree(parser);
                 if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
                     docs.add(doc);
                 }
