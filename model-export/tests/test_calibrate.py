@@ -25,21 +25,30 @@ def test_tail_threshold_uses_the_conformal_rank_when_there_are_enough_values():
     assert d["conformal_rank"] == 180 and d["empirical_quantile"] == 180.0
 
 
-def test_calibration_meets_its_false_alarm_target_on_held_out_good_images(trained, dataset, tmp_path):
-    # Fresh good images from the same "camera", never seen by training or calibration.
-    fresh = make_mvtec(tmp_path / "fresh", n_train=60, n_test_good=0, n_test_defect=0, size=64, seed=11)
-    held_out = load_images(list_images(fresh / "train" / "good"), 1, 64, 64)
-    det = make_detector(trained.model, ScoringConfig(top_k=4))
+@pytest.mark.parametrize("error", ["ssim", "sq"])
+def test_calibration_meets_its_false_alarm_target_on_held_out_good_images(trained, dataset, fresh_good, error):
+    # 60 good images calibrate, 100 other good images from the same "camera" (never seen by training or
+    # calibration) measure the false-alarm rate. The conformal rule's guarantee is on average over calibration
+    # draws, so a fixed draw may land a little above the target: allow 6 points of sampling slack.
+    calib, held_out = fresh_good[:60], fresh_good[60:]
+    det = make_detector(trained.model, ScoringConfig(error=error, top_k=4))
     target = 0.1
-    cal = calibrate(det, dataset.val, dataset.calib, target_false_alarm_rate=target, min_region_area=4)
+    cal = calibrate(det, dataset.val, calib, target_false_alarm_rate=target, min_region_area=4)
     assert cal.calibration_image_false_alarm_rate <= target
     assert float(det.head.image_threshold) == pytest.approx(cal.raw_image_score)
     pred = predict(det, held_out)
     far = np.mean(pred.scores >= 1.0)
-    assert far <= target + 0.05, far  # 60 images: allow sampling slack above the 10% target
-    # the pixel threshold bounds how often good images show a region of min_region_area pixels
-    big = (pred.error_maps >= 1.0).reshape(len(held_out), -1).sum(axis=1) >= 4
-    assert np.mean(big) <= target + 0.05
+    assert far <= target + 0.06, far
+    # the pixel threshold bounds how often good images show min_region_area pixels above it
+    region = (pred.error_maps >= 1.0).reshape(len(held_out), -1).sum(axis=1) >= 4
+    assert np.mean(region) <= target + 0.06
+
+
+@pytest.fixture(scope="module")
+def fresh_good(tmp_path_factory):
+    root = make_mvtec(tmp_path_factory.mktemp("fresh"), n_train=160, n_test_good=0, n_test_defect=0, size=64,
+                      seed=11)
+    return load_images(list_images(root / "train" / "good"), 1, 64, 64)
 
 
 def test_normalisation_constants_come_from_good_images(detector):

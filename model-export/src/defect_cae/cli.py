@@ -48,6 +48,7 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
 
 def _add_scoring(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("scoring head and calibration")
+    g.add_argument("--error", default="ssim", choices=["ssim", "sq"], help="per-pixel error: 1-SSIM or squared")
     g.add_argument("--smoothing-sigma", type=float, default=2.0)
     g.add_argument("--no-per-pixel-norm", action="store_true")
     g.add_argument("--no-per-image-norm", action="store_true")
@@ -79,7 +80,7 @@ def _configs(args):
 
 def _scoring(args, top_k: int):
     from .model import ScoringConfig
-    return ScoringConfig(smoothing_sigma=args.smoothing_sigma, per_pixel_norm=not args.no_per_pixel_norm,
+    return ScoringConfig(error=args.error, smoothing_sigma=args.smoothing_sigma, per_pixel_norm=not args.no_per_pixel_norm,
                          per_image_norm=not args.no_per_image_norm, top_k=top_k)
 
 
@@ -93,7 +94,7 @@ def cmd_run(args) -> int:
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
                  tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
                  device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
-                 calib_fraction=args.calib_fraction)
+                 calib_fraction=args.calib_fraction, head_grid=not args.fixed_head)
     return 0
 
 
@@ -210,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--version", help="model version (default <UTC date>.1)")
     r.add_argument("--sweep", help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
                                    "validation")
+    r.add_argument("--fixed-head", action="store_true",
+                   help="use --error/--smoothing-sigma/--no-per-image-norm as given instead of choosing them on "
+                        "synthetic validation")
     r.add_argument("--ablation", action="store_true",
                    help="also measure denoising training and both normalisations on/off (trains a second model)")
     r.set_defaults(func=cmd_run)

@@ -91,8 +91,12 @@ def library_versions() -> dict:
 
 def score_section(detector: Detector) -> dict:
     sc = detector.head.config
-    steps = ["err = mean over channels of (image - reconstruction)^2",
-             f"smooth = Gaussian blur of err (sigma {sc.smoothing_sigma} px, reflect padding)"]
+    if sc.error == "ssim":
+        first = ("err = mean over channels of 1 - SSIM(image, reconstruction) (Gaussian window sigma 1.5, "
+                 "radius 5, reflect padding, C1 = 0.01^2, C2 = 0.03^2)")
+    else:
+        first = "err = mean over channels of (image - reconstruction)^2"
+    steps = [first, f"smooth = Gaussian blur of err (sigma {sc.smoothing_sigma} px, reflect padding)"]
     if sc.per_pixel_norm:
         steps.append("z = (smooth - pixel_mean) / pixel_std, per-pixel constants from held-out good images")
     else:
@@ -105,7 +109,7 @@ def score_section(detector: Detector) -> dict:
               f"score = mean of the {sc.top_k} largest values of norm / thresholds.raw_image_score"]
     return {"source": "graph", "definition": "; ".join(steps),
             "units": "multiples of the calibrated threshold (1.0 = threshold) for both score and error_map",
-            "smoothing_sigma": sc.smoothing_sigma, "per_pixel_norm": sc.per_pixel_norm,
+            "error": sc.error, "smoothing_sigma": sc.smoothing_sigma, "per_pixel_norm": sc.per_pixel_norm,
             "per_image_norm": sc.per_image_norm, "top_k": sc.top_k,
             "mad_floor": float(detector.head.mad_floor)}
 

@@ -118,7 +118,10 @@ class CAE(nn.Module):
 
 @dataclass
 class ScoringConfig:
-    # Gaussian smoothing of the squared error before anything else (same in evaluation and the graph).
+    # Per-pixel error: "ssim" = 1 - SSIM(image, reconstruction) (local means, contrasts and structure in an
+    # 11x11 Gaussian window, sigma 1.5), or "sq" = squared difference; both averaged over channels.
+    error: str = "ssim"
+    # Gaussian smoothing of the error before anything else (same in evaluation and the graph).
     smoothing_sigma: float = 2.0
     # z-score with per-pixel mean/std of good held-out images (constants baked into the graph).
     per_pixel_norm: bool = True
@@ -152,11 +155,17 @@ def lower_median(flat: torch.Tensor) -> torch.Tensor:
     return torch.topk(flat, k, dim=1, largest=False, sorted=True)[0][:, k - 1:k]
 
 
+SSIM_SIGMA = 1.5
+SSIM_C1 = 0.01 ** 2
+SSIM_C2 = 0.03 ** 2
+
+
 class ScoringHead(nn.Module):
     """(image, reconstruction) -> (error_map [N,1,H,W], score [N]), both in multiples of calibrated thresholds.
 
     Stages (each returned by `stages()` for calibration):
-      err    = mean over channels of (image - reconstruction)^2
+      err    = mean over channels of 1 - SSIM(image, recon)   (error "ssim", reflect-padded: same size)
+               or of (image - reconstruction)^2               (error "sq")
       smooth = gaussian_blur(err)
       z      = (smooth - pixel_mean) / pixel_std                       if per_pixel_norm
       norm   = (z - median(z)) / max(1.4826 * MAD(z), mad_floor)       if per_image_norm
@@ -164,19 +173,43 @@ class ScoringHead(nn.Module):
       error_map = norm / pixel_threshold ; score = raw_score / image_threshold
     """
 
-    def __init__(self, config: ScoringConfig, height: int, width: int):
+    def __init__(self, config: ScoringConfig, height: int, width: int, channels: int = 1):
         super().__init__()
+        if config.error not in ("ssim", "sq"):
+            raise ValueError(f"unknown error {config.error!r} (ssim, sq)")
         self.config = config
+        self.channels = channels
         self.register_buffer("kernel", gaussian_kernel1d(config.smoothing_sigma))
         self.blur_pad = ReflectPad(height, width, self.kernel.numel() // 2)
+        k = gaussian_kernel1d(SSIM_SIGMA)
+        # Depthwise weights for the 5 stacked maps (x, y, x*x, y*y, x*y) of every channel, as concrete buffers
+        # (an expand() here has no static shape for the ONNX exporter).
+        self.register_buffer("ssim_kh", k.view(1, 1, 1, -1).repeat(5 * channels, 1, 1, 1), persistent=False)
+        self.register_buffer("ssim_kv", k.view(1, 1, -1, 1).repeat(5 * channels, 1, 1, 1), persistent=False)
+        self.ssim_pad = ReflectPad(height, width, k.numel() // 2)
         self.register_buffer("pixel_mean", torch.zeros(1, 1, height, width))
         self.register_buffer("pixel_std", torch.ones(1, 1, height, width))
         self.register_buffer("mad_floor", torch.tensor(1e-6))
         self.register_buffer("pixel_threshold", torch.tensor(1.0))
         self.register_buffer("image_threshold", torch.tensor(1.0))
 
+    def ssim_error(self, image: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
+        """Mean over channels of 1 - SSIM, same size as the input (reflect padding)."""
+        c = image.shape[1]
+        stack = self.ssim_pad(torch.cat([image, recon, image * image, recon * recon, image * recon], dim=1))
+        g = 5 * self.channels
+        stack = F.conv2d(stack, self.ssim_kh, groups=g)
+        stack = F.conv2d(stack, self.ssim_kv, groups=g)
+        mx, my, xx, yy, xy = torch.split(stack, c, dim=1)
+        vx, vy, cxy = xx - mx * mx, yy - my * my, xy - mx * my
+        ssim = ((2 * mx * my + SSIM_C1) * (2 * cxy + SSIM_C2)) / ((mx * mx + my * my + SSIM_C1) * (vx + vy + SSIM_C2))
+        return (1.0 - ssim).mean(dim=1, keepdim=True)
+
     def stages(self, image: torch.Tensor, recon: torch.Tensor) -> dict[str, torch.Tensor]:
-        err = ((image - recon) ** 2).mean(dim=1, keepdim=True)
+        if self.config.error == "ssim":
+            err = self.ssim_error(image, recon)
+        else:
+            err = ((image - recon) ** 2).mean(dim=1, keepdim=True)
         smooth = gaussian_blur(err, self.kernel, self.blur_pad)
         z = (smooth - self.pixel_mean) / self.pixel_std if self.config.per_pixel_norm else smooth
         norm = z
@@ -210,4 +243,4 @@ class Detector(nn.Module):
 
 def build_detector(cae_config: CAEConfig, scoring: ScoringConfig | None = None) -> Detector:
     scoring = scoring or ScoringConfig()
-    return Detector(CAE(cae_config), ScoringHead(scoring, cae_config.height, cae_config.width))
+    return Detector(CAE(cae_config), ScoringHead(scoring, cae_config.height, cae_config.width, cae_config.channels))

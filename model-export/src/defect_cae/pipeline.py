@@ -68,7 +68,7 @@ def load_dataset(root: Path, channels: int | None, height: int, width: int, seed
 
 def make_detector(cae: CAE, scoring: ScoringConfig) -> Detector:
     c = cae.config
-    return Detector(cae, ScoringHead(scoring, c.height, c.width)).eval()
+    return Detector(cae, ScoringHead(scoring, c.height, c.width, c.channels)).eval()
 
 
 def calibrate_and_score(cae: CAE, ds: Dataset, scoring: ScoringConfig, target_far: float, min_region_area: int,
@@ -118,6 +118,31 @@ def _row(name: str, denoise: bool, sc: ScoringConfig, val: dict, test: dict | No
     return row
 
 
+HEAD_GRID = {"error": ("ssim", "sq"), "smoothing_sigma": (1.0, 2.0, 4.0), "per_image_norm": (True, False)}
+
+
+def select_head(cae: CAE, ds: Dataset, base: ScoringConfig, target_far: float, min_region_area: int, device,
+                log: Callable[[str], None]) -> tuple[ScoringConfig, list[dict]]:
+    """Picks the error kind, smoothing and per-image normalisation on synthetic validation (no retraining)."""
+    rows, best, best_value = [], base, -1.0
+    for error in HEAD_GRID["error"]:
+        for sigma in HEAD_GRID["smoothing_sigma"]:
+            for per_image in HEAD_GRID["per_image_norm"]:
+                sc = copy.deepcopy(base)
+                sc.error, sc.smoothing_sigma, sc.per_image_norm = error, sigma, per_image
+                _, _, val_m, _ = calibrate_and_score(cae, ds, sc, target_far, min_region_area, device,
+                                                     with_test=False)
+                value = selection_value(val_m)
+                rows.append({"error": error, "smoothing_sigma": sigma, "per_image_norm": per_image,
+                             "val_image_auroc": val_m["overall"]["image_auroc"],
+                             "val_pixel_auroc": val_m["overall"]["pixel_auroc"]})
+                if value > best_value:
+                    best, best_value = sc, value
+    log(f"scoring head chosen on synthetic validation: error {best.error}, sigma {best.smoothing_sigma}, "
+        f"per-image norm {best.per_image_norm} (value {best_value:.4f} of {len(rows)} variants)")
+    return best, rows
+
+
 def head_variants(base: ScoringConfig) -> list[tuple[str, ScoringConfig]]:
     out = []
     for name, pp, pi in [("full", True, True), ("no per-image norm", True, False),
@@ -132,7 +157,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                  scoring: ScoringConfig, target_far: float, min_region_area: int | None, name: str,
                  version: str | None, device, sweep: list[int] | None = None, ablation: bool = False,
                  log: Callable[[str], None] = print, val_fraction: float = 0.15,
-                 calib_fraction: float = 0.15) -> dict:
+                 calib_fraction: float = 0.15, head_grid: bool = True) -> dict:
     """train (+ optional bottleneck sweep) -> calibrate -> evaluate -> export ONNX + card + golden + report."""
     t_start = time.time()
     out, work_dir = Path(out), Path(work_dir)
@@ -173,6 +198,11 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
     res, det, cal, val_m = trained[best_latent]
     if len(candidates) > 1:
         log(f"chosen bottleneck: {best_latent} channels (best synthetic validation)")
+    head_rows = []
+    if head_grid:
+        scoring, head_rows = select_head(res.model, ds, scoring, target_far, min_region_area, device, log)
+        det, cal, val_m, _ = calibrate_and_score(res.model, ds, scoring, target_far, min_region_area, device,
+                                                 with_test=False)
 
     ablation_rows = []
     if ablation:
@@ -213,6 +243,8 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         metrics["bottleneck_sweep"] = sweep_rows
     if ablation_rows:
         metrics["ablation"] = ablation_rows
+    if head_rows:
+        metrics["scoring_head_selection"] = head_rows
     training = {"data": ds.summary, "config": {"train": tcfg.to_dict(), "cae": det.cae.config.to_dict(),
                                                "scoring": det.head.config.to_dict(),
                                                "defects_training": DefectSettings.training().to_dict(),

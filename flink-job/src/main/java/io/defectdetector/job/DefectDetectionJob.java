@@ -4,6 +4,7 @@ import io.defectdetector.job.config.JobArguments;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.model.ModelBundle;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,21 +25,27 @@ public final class DefectDetectionJob {
             System.out.println(JobArguments.usage());
             return;
         }
+        // Creating the environment submits nothing; it carries the cluster's configuration.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Prepared prepared;
         try {
-            prepared = prepare(args);
+            prepared = prepare(args, env.getConfiguration());
         } catch (IllegalArgumentException e) {
             System.err.println("defect-detector: " + e.getMessage());
             throw e;
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         DetectionPipeline.buildKafkaJob(env, prepared.config(), prepared.model());
         env.execute(JOB_NAME);
     }
 
     /** Parses and validates the arguments, then locates and checks the model; nothing is submitted. */
     public static Prepared prepare(String[] args) {
-        JobConfig cfg = JobArguments.parse(args);
+        return prepare(args, null);
+    }
+
+    /** As {@link #prepare(String[])}, with job options from the cluster configuration under the arguments. */
+    public static Prepared prepare(String[] args, ReadableConfig clusterConfig) {
+        JobConfig cfg = JobArguments.parse(args, clusterConfig);
         LOG.info("Configuration: {}", cfg); // Kafka secrets are masked by JobConfig.toString
         ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE));
         LOG.info("Model: {}", model);

@@ -3,6 +3,7 @@ package io.defectdetector.job;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCompatibility;
 
@@ -17,8 +18,8 @@ public final class ModelPreflight {
     /** @throws IllegalArgumentException saying what is wrong with the model and what to fix */
     public static ModelBundle check(String modelPath, int maxBatchSize) {
         ModelBundle model = ModelBundle.locate(modelPath);
-        // The process-wide environment; never closed here (ORT's advice: one environment for the process).
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        // The job's process-wide environment (same name and log level as the subtasks'); never closed.
+        OrtEnvironment env = OnnxInferenceEngine.environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                 OrtSession session = env.createSession(model.onnxPath().toString(), options)) {
             ModelCompatibility.check(model.card(), session, maxBatchSize);

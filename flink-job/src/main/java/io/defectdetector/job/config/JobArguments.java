@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * The job's command line: every {@link JobOptions} key as {@code --<key> <value>} or {@code --<key>=<value>},
@@ -35,6 +36,23 @@ public final class JobArguments {
     /** Parses and validates; IllegalArgumentException names the offending argument or option. */
     public static JobConfig parse(String[] args) {
         return JobConfig.from(toConfiguration(args));
+    }
+
+    /**
+     * As {@link #parse(String[])}, on top of the job options and {@code kafka.*} properties found in the cluster's
+     * Flink configuration (config.yaml, a FlinkDeployment's flinkConfiguration); the arguments win.
+     */
+    public static JobConfig parse(String[] args, ReadableConfig clusterConfig) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (clusterConfig != null) {
+            clusterConfig.toMap().forEach((key, value) -> {
+                if (key.startsWith(JobOptions.KAFKA_PROPERTY_PREFIX) || JobOptions.byKey(key) != null) {
+                    merged.put(key, value);
+                }
+            });
+        }
+        merged.putAll(toConfiguration(args).toMap());
+        return JobConfig.from(Configuration.fromMap(merged));
     }
 
     /** Parses without validating values (unknown or repeated keys are still refused). */

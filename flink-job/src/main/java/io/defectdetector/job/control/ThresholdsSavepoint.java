@@ -98,10 +98,21 @@ public final class ThresholdsSavepoint {
         }
     }
 
-    /** Lets savepoints on S3 and other plugin filesystems be read: loads the Flink configuration and plugins. */
-    static void initializeFileSystems() {
-        Configuration conf = System.getenv("FLINK_CONF_DIR") != null
-                ? org.apache.flink.configuration.GlobalConfiguration.loadConfiguration() : new Configuration();
+    /**
+     * Lets savepoints on S3 and other plugin filesystems be read and written as the job does: loads Flink's
+     * configuration ({@code FLINK_CONF_DIR}, else {@code $FLINK_HOME/conf} when present), applies {@code extra}
+     * on top (e.g. {@code s3.endpoint}) and loads the filesystem plugins ({@code FLINK_PLUGINS_DIR}, else
+     * {@code ./plugins}).
+     */
+    static void initializeFileSystems(Map<String, String> extra) {
+        String confDir = System.getenv("FLINK_CONF_DIR");
+        if (confDir == null && System.getenv("FLINK_HOME") != null) {
+            java.nio.file.Path home = java.nio.file.Path.of(System.getenv("FLINK_HOME"), "conf");
+            confDir = java.nio.file.Files.isDirectory(home) ? home.toString() : null;
+        }
+        Configuration conf = confDir == null ? new Configuration()
+                : org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(confDir);
+        extra.forEach(conf::setString);
         FileSystem.initialize(conf, org.apache.flink.core.plugin.PluginUtils.createPluginManagerFromRootFolder(conf));
     }
 }

@@ -73,10 +73,15 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON (the audit topic's override format) instead of text.")
         boolean json;
 
+        @Option(names = "-D", paramLabel = "KEY=VALUE",
+                description = "A Flink configuration setting for the savepoint's filesystem (e.g. "
+                        + "-Ds3.endpoint=https://minio:9000), over FLINK_CONF_DIR's; repeatable.")
+        Map<String, String> flinkConfig = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() throws Exception {
             String scale = modelPath == null ? null : ScoreScale.of(ModelBundle.locate(modelPath).card());
-            ThresholdsSavepoint.initializeFileSystems();
+            ThresholdsSavepoint.initializeFileSystems(flinkConfig);
             Map<String, ThresholdOverride> overrides = ThresholdsSavepoint.read(savepoint);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -112,8 +117,10 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
                 description = "Who makes the change; stored with the override.")
         String by;
 
-        @Option(names = "--comment", paramLabel = "TEXT", description = "Why (printed, not stored).")
-        String comment;
+        @Option(names = "-D", paramLabel = "KEY=VALUE",
+                description = "A Flink configuration setting for the savepoints' filesystem (e.g. "
+                        + "-Ds3.endpoint=https://minio:9000), over FLINK_CONF_DIR's; repeatable.")
+        Map<String, String> flinkConfig = new java.util.LinkedHashMap<>();
 
         /** The equivalent control-topic command, without the action-specific fields. */
         ObjectNode command(String action) {
@@ -121,9 +128,6 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
             c.put("action", action);
             c.put("target", target);
             c.put("by", by);
-            if (comment != null) {
-                c.put("comment", comment);
-            }
             return c;
         }
 
@@ -138,7 +142,7 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
             }
             command.setCommandId("thresholds-savepoint");
             command.setRequestedAtMs(System.currentTimeMillis());
-            ThresholdsSavepoint.initializeFileSystems();
+            ThresholdsSavepoint.initializeFileSystems(flinkConfig);
             Map<String, ThresholdOverride> overrides = new TreeMap<>(ThresholdsSavepoint.read(savepoint));
             ThresholdOverride old = overrides.get(command.getTarget());
             ThresholdOverride next = command.getAction() == ControlAction.SET

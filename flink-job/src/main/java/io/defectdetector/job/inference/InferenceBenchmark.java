@@ -2,6 +2,7 @@ package io.defectdetector.job.inference;
 
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.model.ModelBundle;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,7 +102,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
     private void measurePreprocessing(ModelBundle bundle, List<Frame> frames) {
         Preprocessor p = new Preprocessor(bundle.card());
-        java.nio.FloatBuffer dst = java.nio.FloatBuffer.allocate(p.imageSize());
+        FloatBuffer dst = FloatBuffer.allocate(p.imageSize());
         for (int i = 0; i < 2_000; i++) {
             p.write(frames.get(i % frames.size()), dst, 0);
         }

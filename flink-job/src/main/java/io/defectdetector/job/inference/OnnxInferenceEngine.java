@@ -3,7 +3,6 @@ package io.defectdetector.job.inference;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import io.defectdetector.job.model.ModelBundle;
@@ -84,9 +83,13 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         return Factory.INSTANCE;
     }
 
-    /** The process-wide environment; shared by every session and deliberately never closed. */
+    /**
+     * The process-wide environment (default name and WARNING log level, so every caller in the JVM, the client's
+     * model preflight included, gets the same one without ORT warning about changed settings); shared by every
+     * session and deliberately never closed.
+     */
     public static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "defect-detector");
+        return OrtEnvironment.getEnvironment();
     }
 
     /**
@@ -107,7 +110,8 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         try {
             if (device.wantsCuda()) {
                 EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
-                if (!available.contains(OrtProvider.CUDA)) {
+                boolean cudaBuild = available.contains(OrtProvider.CUDA);
+                if (!cudaBuild) {
                     cudaProblem = "this ONNX Runtime build has no CUDA execution provider (it has " + available
                             + "); build the job with the Maven profile -Pgpu (onnxruntime_gpu)";
                 } else {
@@ -127,8 +131,14 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                         throw new IllegalStateException("device '" + device + "' requested but " + cudaProblem
                                 + ". Use device=auto to fall back to CPU, or device=cpu.");
                     }
+                    // One line per JVM, not per subtask. INFO when this is simply the CPU build (the expected
+                    // case for device=auto on CPU hosts); WARN when a CUDA build failed to start CUDA.
                     if (CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
-                        LOG.warn("device=auto: running inference on CPU because {}", cudaProblem);
+                        if (cudaBuild) {
+                            LOG.warn("device=auto: running inference on CPU because {}", cudaProblem);
+                        } else {
+                            LOG.info("device=auto: running inference on CPU because {}", cudaProblem);
+                        }
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package io.defectdetector.job.scoring;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -147,7 +148,7 @@ public class ScoredFrame {
                 && mapHeight == other.mapHeight && Objects.equals(cameraId, other.cameraId)
                 && Objects.equals(frameId, other.frameId) && Objects.equals(line, other.line)
                 && Objects.equals(modelName, other.modelName) && Objects.equals(modelVersion, other.modelVersion)
-                && java.util.Arrays.equals(errorMap, other.errorMap);
+                && Arrays.equals(errorMap, other.errorMap);
     }
 
     @Override

@@ -1,15 +1,8 @@
 package io.defectdetector.job.thresholds;
 
-import io.defectdetector.job.alerts.AlertIds;
 import io.defectdetector.job.alerts.DefectAlert;
-import io.defectdetector.job.alerts.HeatmapPng;
 import io.defectdetector.job.alerts.ScoreRecord;
-import io.defectdetector.job.scoring.DefectRegion;
-import io.defectdetector.job.scoring.RegionExtractor;
 import io.defectdetector.job.scoring.ScoredFrame;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -42,8 +35,8 @@ public class DetectionFunction extends ProcessFunction<ScoredFrame, DefectAlert>
     /** Side output with one record per decided frame, when enabled. */
     public static final OutputTag<ScoreRecord> SCORES = new OutputTag<>("scores") {
     };
-    /** Regions beyond this many (smallest max error first) are counted in regionCount but not listed. */
-    public static final int MAX_REGIONS = 32;
+    /** See {@link Alerts#MAX_REGIONS}. */
+    public static final int MAX_REGIONS = Alerts.MAX_REGIONS;
     private static final int HISTOGRAM_WINDOW = 1024;
 
     private final ThresholdSettings defaults;
@@ -95,81 +88,17 @@ public class DetectionFunction extends ProcessFunction<ScoredFrame, DefectAlert>
             nonFiniteScores.inc();
             return;
         }
-        score = finite(score);
+        score = Alerts.finite(score);
         scoreMilli.update((long) Math.max(Long.MIN_VALUE, Math.min(Long.MAX_VALUE, score * 1000.0)));
 
         ThresholdSettings thresholds = thresholdsFor(frame);
         boolean alert = score >= thresholds.imageScore();
         if (emitScores) {
-            ctx.output(SCORES, scoreRecord(frame, score, thresholds, alert, now));
+            ctx.output(SCORES, Alerts.scoreRecord(frame, score, thresholds, alert, now));
         }
         if (alert) {
-            out.collect(alert(frame, score, thresholds, now));
+            out.collect(Alerts.build(frame, score, thresholds, includeHeatmap, now));
             alertsOut.inc();
         }
-    }
-
-    private DefectAlert alert(ScoredFrame frame, float score, ThresholdSettings thresholds, long now) {
-        DefectAlert a = new DefectAlert();
-        a.setAlertId(AlertIds.alertId(frame.getCameraId(), frame.getFrameId(), frame.getModelName(),
-                frame.getModelVersion()));
-        a.setCameraId(frame.getCameraId());
-        a.setLine(frame.getLine());
-        a.setFrameId(frame.getFrameId());
-        a.setCaptureTimeMs(frame.getCaptureTimeMs());
-        a.setDetectionTimeMs(now);
-        a.setModelName(frame.getModelName());
-        a.setModelVersion(frame.getModelVersion());
-        a.setScore(score);
-        a.setThreshold(thresholds.imageScore());
-        a.setPixelThreshold(thresholds.pixel());
-        a.setImageWidth(frame.getImageWidth());
-        a.setImageHeight(frame.getImageHeight());
-        a.setMapWidth(frame.getMapWidth());
-        a.setMapHeight(frame.getMapHeight());
-        List<DefectRegion> regions = RegionExtractor.extract(frame.getErrorMap(), frame.getMapWidth(),
-                frame.getMapHeight(), frame.getImageWidth(), frame.getImageHeight(), thresholds.pixel(),
-                thresholds.minRegionArea());
-        a.setRegionCount(regions.size());
-        List<DefectRegion> listed = new ArrayList<>(Math.min(regions.size(), MAX_REGIONS));
-        for (DefectRegion r : regions.subList(0, Math.min(regions.size(), MAX_REGIONS))) {
-            listed.add(finite(r));
-        }
-        a.setRegions(listed);
-        if (includeHeatmap) {
-            byte[] png = HeatmapPng.encode(frame.getErrorMap(), frame.getMapWidth(), frame.getMapHeight(),
-                    2 * thresholds.pixel());
-            a.setHeatmapPng(Base64.getEncoder().encodeToString(png));
-        }
-        return a;
-    }
-
-    private static ScoreRecord scoreRecord(ScoredFrame frame, float score, ThresholdSettings thresholds,
-            boolean alert, long now) {
-        ScoreRecord r = new ScoreRecord();
-        r.setCameraId(frame.getCameraId());
-        r.setLine(frame.getLine());
-        r.setFrameId(frame.getFrameId());
-        r.setCaptureTimeMs(frame.getCaptureTimeMs());
-        r.setDetectionTimeMs(now);
-        r.setScore(score);
-        r.setThreshold(thresholds.imageScore());
-        r.setAlert(alert);
-        r.setModelName(frame.getModelName());
-        r.setModelVersion(frame.getModelVersion());
-        return r;
-    }
-
-    /** JSON has no infinities: an infinite error is reported as the largest float. */
-    private static float finite(float v) {
-        return Float.isInfinite(v) ? Math.copySign(Float.MAX_VALUE, v) : v;
-    }
-
-    private static DefectRegion finite(DefectRegion r) {
-        if (Float.isFinite(r.maxError()) && Float.isFinite(r.meanError())) {
-            return r;
-        }
-        return new DefectRegion(r.x(), r.y(), r.width(), r.height(), r.area(), finite(r.maxError()),
-                finite(r.meanError()), r.mapX(), r.mapY(), r.mapWidth(), r.mapHeight(), r.mapArea());
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
+import com.networknt.schema.InputFormat;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
@@ -120,7 +121,7 @@ class AlertJsonTest {
     }
 
     private static Set<ValidationMessage> errors(String json) {
-        return schema.validate(json, com.networknt.schema.InputFormat.JSON);
+        return schema.validate(json, InputFormat.JSON);
     }
 
     static DefectAlert alert() {

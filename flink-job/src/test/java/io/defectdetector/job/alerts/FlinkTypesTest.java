@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.CompositeType;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.typeutils.GenericTypeInfo;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -49,12 +51,12 @@ class FlinkTypesTest {
         if (info instanceof GenericTypeInfo<?>) {
             found.add(info.toString());
         }
-        if (info instanceof org.apache.flink.api.common.typeutils.CompositeType<?> composite) {
+        if (info instanceof CompositeType<?> composite) {
             for (int i = 0; i < composite.getArity(); i++) {
                 collect(composite.getTypeAt(i), found);
             }
         }
-        if (info instanceof org.apache.flink.api.java.typeutils.ListTypeInfo<?> list) {
+        if (info instanceof ListTypeInfo<?> list) {
             collect(list.getElementTypeInfo(), found);
         }
     }

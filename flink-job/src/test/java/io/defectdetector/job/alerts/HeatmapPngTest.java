@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +34,7 @@ class HeatmapPngTest {
     @Test
     void isSmallEnoughForAnAlert() {
         float[] map = new float[128 * 128];
-        java.util.Random random = new java.util.Random(1);
+        Random random = new Random(1);
         for (int i = 0; i < map.length; i++) {
             map[i] = random.nextFloat() * 2;
         }

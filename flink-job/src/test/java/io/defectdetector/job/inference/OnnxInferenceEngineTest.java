@@ -15,6 +15,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,7 +142,7 @@ class OnnxInferenceEngineTest {
     }
 
     /** 1e-6, relative above 1: ORT and numpy sum in different orders (a float ulp at 4 is 4.8e-7). */
-    private static org.assertj.core.data.Offset<Float> tolerance(float expected) {
+    private static Offset<Float> tolerance(float expected) {
         return within(1e-6f * Math.max(1f, Math.abs(expected)));
     }
 

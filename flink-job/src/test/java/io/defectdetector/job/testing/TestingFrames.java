@@ -1,6 +1,8 @@
 package io.defectdetector.job.testing;
 
 import io.defectdetector.frame.Frame;
+import java.util.Arrays;
+import java.util.Random;
 
 /** Decoded frames built in memory. */
 public final class TestingFrames {
@@ -12,7 +14,7 @@ public final class TestingFrames {
     /** A uniform gray frame. */
     public static Frame gray(String frameId, int width, int height, int value) {
         byte[] px = new byte[width * height];
-        java.util.Arrays.fill(px, (byte) value);
+        Arrays.fill(px, (byte) value);
         return new Frame("cam-1", frameId, CAPTURE_TIME, "line-a", width, height, 1, px);
     }
 
@@ -30,7 +32,7 @@ public final class TestingFrames {
     /** A frame with pseudo-random samples (fixed seed per call site). */
     public static Frame random(String frameId, int width, int height, int channels, long seed) {
         byte[] px = new byte[width * height * channels];
-        new java.util.Random(seed).nextBytes(px);
+        new Random(seed).nextBytes(px);
         return new Frame("cam-1", frameId, CAPTURE_TIME, null, width, height, channels, px);
     }
 }

@@ -3,6 +3,7 @@ package io.defectdetector.job.testing;
 import io.defectdetector.job.inference.BatchResult;
 import io.defectdetector.job.inference.InferenceEngine;
 import io.defectdetector.job.inference.InferenceEngineFactory;
+import io.defectdetector.job.inference.InferenceSettings;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import java.nio.FloatBuffer;
@@ -95,7 +96,7 @@ public final class TestingInferenceEngine implements InferenceEngine {
 
     private record Factory(String key) implements InferenceEngineFactory {
         @Override
-        public InferenceEngine open(ModelBundle model, io.defectdetector.job.inference.InferenceSettings settings) {
+        public InferenceEngine open(ModelBundle model, InferenceSettings settings) {
             TestingInferenceEngine engine = new TestingInferenceEngine(model.card(), settings.maxBatchSize());
             OPENED.put(key, engine);
             return engine;

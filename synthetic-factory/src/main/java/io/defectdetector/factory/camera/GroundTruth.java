@@ -3,9 +3,14 @@ package io.defectdetector.factory.camera;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.defectdetector.factory.BoundingBox;
+import io.defectdetector.factory.defects.DefectKind;
+import io.defectdetector.factory.image.Image;
 import io.defectdetector.factory.image.Png;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -13,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,6 +87,46 @@ public final class GroundTruth implements AutoCloseable {
     /** Written to {@code jsonl}; also kept in memory if {@code retainInMemory} (long runs may not want that). */
     public static GroundTruth toFile(Path jsonl, boolean retainInMemory) throws IOException {
         return new GroundTruth(retainInMemory, jsonl);
+    }
+
+    /**
+     * Reads a JSONL file written by a run (e.g. by {@code factory simulate} in another process) back into memory,
+     * masks included, so alerts can be scored against it.
+     */
+    public static GroundTruth load(Path jsonl) throws IOException {
+        GroundTruth truth = inMemory();
+        Path dir = jsonl.toAbsolutePath().getParent();
+        Map<String, Image> masks = new HashMap<>();
+        ObjectMapper mapper = new ObjectMapper();
+        try (BufferedReader reader = Files.newBufferedReader(jsonl)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n = mapper.readTree(line);
+                String maskFile = n.path("mask").isNull() || n.path("mask").isMissingNode() ? null
+                        : n.get("mask").asText();
+                Image mask = null;
+                if (maskFile != null) {
+                    mask = masks.get(maskFile);
+                    if (mask == null) {
+                        mask = Png.read(dir.resolve(maskFile));
+                        masks.put(maskFile, mask);
+                    }
+                }
+                JsonNode b = n.get("bbox");
+                BoundingBox bbox = b == null || b.isNull() ? null : new BoundingBox(b.get("x").asInt(),
+                        b.get("y").asInt(), b.get("width").asInt(), b.get("height").asInt());
+                JsonNode defect = n.get("defect");
+                truth.record(new FrameTruth(n.get("camera").asText(), n.get("frame_id").asText(),
+                        n.get("capture_time").asLong(), n.path("line").isNull() ? null : n.path("line").asText(null),
+                        n.get("pool_image").asInt(), n.get("image_seed").asLong(),
+                        defect == null || defect.isNull() ? null : DefectKind.fromId(defect.asText()), bbox,
+                        n.get("defect_pixels").asInt(), mask, maskFile), null, 0, 0, null);
+            }
+        }
+        return truth;
     }
 
     public Optional<Path> file() {

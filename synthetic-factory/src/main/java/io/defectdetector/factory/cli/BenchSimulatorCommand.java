@@ -46,7 +46,7 @@ final class BenchSimulatorCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "4", description = "Topic partitions (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--warmup", defaultValue = "3s", converter = DurationConverter.class,
+    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
             description = "Unmeasured run first, per content type (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 

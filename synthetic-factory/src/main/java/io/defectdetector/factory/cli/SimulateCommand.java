@@ -130,26 +130,30 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }, "simulator-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        SimulationReport report;
-        try (GroundTruth truth = groundTruth == null ? GroundTruth.discarding()
-                : GroundTruth.toFile(groundTruth, false);
-                Progress progress = new Progress("simulate", expectedFrames(), "frames", !noProgress)) {
-            report = simulator.run(kafka, truth, progress::stepTo);
+        try {
+            SimulationReport report;
+            try (GroundTruth truth = groundTruth == null ? GroundTruth.discarding()
+                    : GroundTruth.toFile(groundTruth, false);
+                    Progress progress = new Progress("simulate", expectedFrames(), "frames", !noProgress)) {
+                report = simulator.run(kafka, truth, progress::stepTo);
+            }
+            System.out.printf("sent %d frames (%d defective), %d acknowledged, %d failed in %.1f s: %.0f frames/s, "
+                            + "%.1f MB/s%n", report.sent(), report.defective(), report.acknowledged(),
+                    report.failed(), report.elapsed().toNanos() / 1e9, report.framesPerSecond(),
+                    report.megabytesPerSecond());
+            if (groundTruth != null) {
+                System.out.println("ground truth: " + groundTruth.toAbsolutePath());
+            }
+            return report.failed() == 0 ? 0 : 1;
         } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // interrupted: the hook is running and waits for the latch below
+            }
+            System.out.flush();
             done.countDown();
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // interrupted run: the hook is already running and waits for us
-        }
-        System.out.printf("sent %d frames (%d defective), %d acknowledged, %d failed in %.1f s: %.0f frames/s, "
-                        + "%.1f MB/s%n", report.sent(), report.defective(), report.acknowledged(), report.failed(),
-                report.elapsed().toNanos() / 1e9, report.framesPerSecond(), report.megabytesPerSecond());
-        if (groundTruth != null) {
-            System.out.println("ground truth: " + groundTruth.toAbsolutePath());
-        }
-        return report.failed() == 0 ? 0 : 1;
     }
 
     private long expectedFrames() {

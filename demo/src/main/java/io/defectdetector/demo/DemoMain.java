@@ -1,0 +1,320 @@
+package io.defectdetector.demo;
+
+import io.defectdetector.factory.camera.CameraSimulator;
+import io.defectdetector.factory.camera.FrameEncoding;
+import io.defectdetector.factory.camera.GroundTruth;
+import io.defectdetector.factory.camera.SimulationReport;
+import io.defectdetector.factory.camera.SimulatorConfig;
+import io.defectdetector.factory.image.Image;
+import io.defectdetector.factory.surface.Product;
+import io.defectdetector.frame.KafkaClientSettings;
+import io.defectdetector.job.DetectionPipeline;
+import io.defectdetector.job.ModelPreflight;
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.kafka.LocalKafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole system on one machine: a local Kafka broker, simulated cameras with ground truth, the real detection
+ * job (Kafka source, ONNX Runtime, Kafka sinks) on a local 2-TaskManager Flink MiniCluster, and a read_committed
+ * consumer of its output that prints a status line every second, writes alert overlays and ends with precision
+ * and recall against the ground truth.
+ */
+@Command(name = "run-demo.sh", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs cameras -> Kafka -> Flink detection job -> Kafka alerts locally and reports what it "
+                + "sees. Stops after --duration or on Ctrl-C.")
+public final class DemoMain implements java.util.concurrent.Callable<Integer> {
+    private static final String FRAMES = "frames";
+    private static final String ALERTS = "alerts";
+    private static final String DEAD_LETTER = "dead-letter";
+    private static final String SCORES = "scores";
+
+    enum Delivery {
+        EXACTLY_ONCE, AT_LEAST_ONCE
+    }
+
+    @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
+            description = "How long the cameras run (e.g. 60s, 5m, 1h). Default: ${DEFAULT-VALUE}.")
+    Duration duration;
+
+    @Option(names = "--cameras", defaultValue = "4", description = "Simulated cameras. Default: ${DEFAULT-VALUE}.")
+    int cameras;
+
+    @Option(names = "--rate", defaultValue = "50",
+            description = "Frames per second over all cameras. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--defect-rate", defaultValue = "0.1",
+            description = "Share of defective frames, 0..1. Default: ${DEFAULT-VALUE}.")
+    double defectRate;
+
+    @Option(names = "--product", description = "Product on the line (fabric, metal, tiles, wood, pcb). Default: the "
+            + "one the model was trained on, from its card.")
+    String product;
+
+    @Option(names = "--output", defaultValue = "demo-output",
+            description = "Folder for overlays, ground truth and the log. Default: ${DEFAULT-VALUE}.")
+    Path output;
+
+    @Option(names = "--delivery", defaultValue = "exactly-once", converter = DeliveryConverter.class,
+            description = "exactly-once (alerts visible after their checkpoint) or at-least-once (visible at once). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Delivery delivery;
+
+    @Option(names = "--model", defaultValue = "models/default/cae.onnx",
+            description = "The .onnx model (its card beside it). Default: ${DEFAULT-VALUE}.")
+    Path model;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Flink checkpoint interval; with exactly-once, alerts wait for it. Default: ${DEFAULT-VALUE}.")
+    Duration checkpointInterval;
+
+    @Option(names = "--encoding", defaultValue = "png",
+            description = "Frame encoding on Kafka: raw, png or jpeg. Default: ${DEFAULT-VALUE}.")
+    String encoding;
+
+    @Option(names = "--max-overlays", defaultValue = "500",
+            description = "Overlay PNGs to write at most. Default: ${DEFAULT-VALUE}.")
+    int maxOverlays;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Simulator seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private Product lineProduct;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        DemoMain demo = new DemoMain();
+        int code = new CommandLine(demo).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        System.exit(code);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        // Before the first logger exists: Flink and Kafka log to a file, the console shows the status line.
+        Files.createDirectories(output);
+        System.setProperty("demo.log.file", output.resolve("demo.log").toAbsolutePath().toString());
+        Thread hook = new Thread(this::onShutdown, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private void onShutdown() {
+        if (finished.getCount() > 0 && stopRequested.compareAndSet(false, true)) {
+            System.out.println();
+            System.out.println("Stopping (Ctrl-C) ...");
+        }
+        try {
+            finished.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int run() throws Exception {
+        ModelBundle bundle = ModelPreflight.check(model.toString(), 8);
+        lineProduct = product != null ? Product.fromId(product)
+                : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
+        System.out.printf(Locale.ROOT, "Model %s %s (%dx%dx%d), product %s, %d cameras at %.0f frames/s, "
+                        + "defect rate %.2f, %s, checkpoint interval %s%n",
+                bundle.card().name(), bundle.card().version(), bundle.card().width(), bundle.card().height(),
+                bundle.card().channels(), lineProduct, cameras, rate, defectRate,
+                delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                TimeUtils.formatWithHighestUnit(checkpointInterval));
+        System.out.println("Logs: " + output.resolve("demo.log") + "   overlays: " + output.resolve("overlays"));
+
+        SimulatorConfig simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
+                .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
+                .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
+        CameraSimulator simulator = new CameraSimulator(simulatorConfig);
+        System.out.print("Rendering camera image pools ... ");
+        simulator.prepare(Runtime.getRuntime().availableProcessors());
+        System.out.println("done");
+
+        System.out.print("Starting Kafka ... ");
+        try (LocalKafkaBroker broker = LocalKafkaBroker.start();
+                GroundTruth truth = GroundTruth.toFile(output.resolve("ground-truth.jsonl"), true)) {
+            broker.createTopic(FRAMES, Math.max(2, cameras));
+            broker.createTopic(ALERTS, 2);
+            broker.createTopic(DEAD_LETTER, 1);
+            broker.createTopic(SCORES, 2);
+            System.out.println(broker.bootstrapServers());
+
+            JobConfig cfg = jobConfig(broker.bootstrapServers());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flinkCluster());
+            DetectionPipeline.buildKafkaJob(env, cfg, bundle);
+            System.out.print("Starting Flink (2 TaskManagers x 2 slots) ... ");
+            JobClient job = env.executeAsync("defect-detector-demo");
+            System.out.println("job " + job.getJobID());
+
+            Map<String, Integer> cameraIndex = new HashMap<>();
+            for (int i = 0; i < cameras; i++) {
+                cameraIndex.put(simulatorConfig.cameraId(i), i);
+            }
+            OutputWatcher watcher = new OutputWatcher(broker.clientProperties(), ALERTS, SCORES, DEAD_LETTER, truth,
+                    (camera, pool) -> frameImage(simulator, cameraIndex, camera, pool),
+                    new OverlayWriter(output.resolve("overlays")), maxOverlays);
+            Thread watcherThread = new Thread(watcher, "demo-output-watcher");
+            watcherThread.start();
+
+            AtomicLong sent = new AtomicLong();
+            KafkaClientSettings kafka = KafkaClientSettings.of(Map.of("bootstrap.servers", broker.bootstrapServers()));
+            CompletableFuture<SimulationReport> cameraRun = CompletableFuture.supplyAsync(
+                    () -> simulator.run(kafka, truth, sent::set));
+
+            long start = System.currentTimeMillis();
+            StatusLine status = new StatusLine(start);
+            while (!stopRequested.get() && !cameraRun.isDone()) {
+                Thread.sleep(1000 - (System.currentTimeMillis() - start) % 1000);
+                System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
+            }
+            simulator.stop();
+            SimulationReport report = cameraRun.handle((r, e) -> r).get(30, TimeUnit.SECONDS);
+
+            // Let the job decide the frames already sent (with exactly-once: until their checkpoint commits).
+            long drainUntil = System.currentTimeMillis() + 2 * checkpointInterval.toMillis() + 5000;
+            while (watcher.decided.size() < sent.get() && System.currentTimeMillis() < drainUntil) {
+                Thread.sleep(200);
+            }
+            System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
+            try {
+                job.cancel().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.out.println("(job already stopped: " + e.getMessage() + ")");
+            }
+            watcher.close();
+            watcherThread.join(5000);
+
+            printSummary(report, sent.get(), truth, watcher, System.currentTimeMillis() - start);
+            watcher.failure().ifPresent(e -> System.out.println("Reading the output failed: " + e));
+            return watcher.failure().isPresent() ? 1 : 0;
+        }
+    }
+
+    private JobConfig jobConfig(String bootstrap) {
+        Map<String, String> options = new HashMap<>();
+        options.put(JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), bootstrap);
+        options.put(JobOptions.KAFKA_FRAMES_TOPIC.key(), FRAMES);
+        options.put(JobOptions.KAFKA_ALERTS_TOPIC.key(), ALERTS);
+        options.put(JobOptions.KAFKA_DEAD_LETTER_TOPIC.key(), DEAD_LETTER);
+        options.put(JobOptions.KAFKA_SCORES_TOPIC.key(), SCORES);
+        options.put(JobOptions.KAFKA_GROUP_ID.key(), "defect-detector-demo");
+        options.put(JobOptions.KAFKA_STARTING_OFFSETS.key(), "EARLIEST");
+        options.put(JobOptions.DELIVERY_GUARANTEE.key(), delivery.name());
+        options.put(JobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval.toMillis() + " ms");
+        options.put(JobOptions.SCORES_ENABLED.key(), "true");
+        options.put(JobOptions.PARALLELISM.key(), "2");
+        options.put(JobOptions.MODEL_PATH.key(), model.toString());
+        return JobConfig.from(Configuration.fromMap(options));
+    }
+
+    /** A local MiniCluster of 2 TaskManagers x 2 slots, subtasks spread over both. */
+    private static Configuration flinkCluster() {
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS, 2);
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
+        conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE, TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
+        return conf;
+    }
+
+    private static Image frameImage(CameraSimulator simulator, Map<String, Integer> cameraIndex, String camera,
+            int poolIndex) {
+        return simulator.pool(cameraIndex.get(camera)).get(poolIndex).sample().image();
+    }
+
+    private void printSummary(SimulationReport report, long sent, GroundTruth truth, OutputWatcher watcher,
+            long elapsedMs) {
+        Accuracy accuracy = Accuracy.of(truth.frames(), watcher.alerted, watcher.decided);
+        LatencyRecorder latency = watcher.latency;
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Summary (%.0f s, %s, model %s, product %s)%n", elapsedMs / 1000.0,
+                delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'), watcher.modelName().orElse("-"),
+                lineProduct);
+        System.out.printf(Locale.ROOT, "  frames   %d sent (%d defective), %d decided by the job, %d rejected%n",
+                sent, report == null ? truth.defectiveCount() : report.defective(), watcher.decided.size(),
+                watcher.rejected.get());
+        System.out.printf(Locale.ROOT, "  alerts   %d (%d duplicates seen)%n", watcher.alerts.get(),
+                watcher.duplicateAlerts.get());
+        System.out.printf(Locale.ROOT, "  accuracy precision %.3f, recall %.3f over %d decided frames "
+                        + "(tp %d, fp %d, fn %d, tn %d)%n", accuracy.precision(), accuracy.recall(), accuracy.frames(),
+                accuracy.truePositives(), accuracy.falsePositives(), accuracy.falseNegatives(),
+                accuracy.trueNegatives());
+        if (latency.count() > 0) {
+            System.out.printf(Locale.ROOT, "  latency  capture -> alert readable (read_committed): p50 %d ms, "
+                            + "p95 %d ms, p99 %d ms, max %d ms%n", latency.percentile(50), latency.percentile(95),
+                    latency.percentile(99), latency.percentile(100));
+        }
+        System.out.printf(Locale.ROOT, "  overlays %d PNG files in %s; ground truth in %s%n",
+                watcher.overlaysWritten.get(), output.resolve("overlays"), output.resolve("ground-truth.jsonl"));
+    }
+
+    /** One status line per second; rates over the last 5 seconds. */
+    private static final class StatusLine {
+        private record Tick(long atMs, long sent, long decided) {
+        }
+
+        private final long start;
+        private final ArrayDeque<Tick> ticks = new ArrayDeque<>();
+
+        StatusLine(long start) {
+            this.start = start;
+            ticks.add(new Tick(start, 0, 0));
+        }
+
+        String line(long now, long sent, OutputWatcher watcher) {
+            long decided = watcher.decided.size();
+            while (ticks.size() > 1 && ticks.peekFirst().atMs() < now - 5000) {
+                ticks.removeFirst();
+            }
+            Tick first = ticks.peekFirst();
+            double seconds = Math.max(0.001, (now - first.atMs()) / 1000.0);
+            ticks.addLast(new Tick(now, sent, decided));
+            long p99 = watcher.latency.recentPercentile(now, 99);
+            return String.format(Locale.ROOT, "[%4d s] in %5.1f frames/s | decided %5.1f frames/s (%d) | alerts %d"
+                            + " | rejected %d | p99 capture->alert %s", (now - start) / 1000,
+                    (sent - first.sent()) / seconds, (decided - first.decided()) / seconds, decided,
+                    watcher.alerts.get(), watcher.rejected.get(), p99 < 0 ? "-" : p99 + " ms");
+        }
+    }
+
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return TimeUtils.parseDuration(value);
+        }
+    }
+
+    static final class DeliveryConverter implements ITypeConverter<Delivery> {
+        @Override
+        public Delivery convert(String value) {
+            return Delivery.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+}

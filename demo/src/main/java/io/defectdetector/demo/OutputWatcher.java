@@ -1,0 +1,141 @@
+package io.defectdetector.demo;
+
+import io.defectdetector.factory.camera.FrameTruth;
+import io.defectdetector.factory.camera.GroundTruth;
+import io.defectdetector.factory.image.Image;
+import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.ScoreRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * Reads what the job publishes, as a downstream consumer would (isolation.level=read_committed, so with
+ * EXACTLY_ONCE it sees alerts only once their checkpoint has committed them): alerts, scores, dead letters.
+ * Records latency (capture time to the moment the alert is readable here) and writes an overlay per alert.
+ */
+public final class OutputWatcher implements Runnable, AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String alertsTopic;
+    private final String scoresTopic;
+    private final String deadLetterTopic;
+    private final GroundTruth truth;
+    private final BiFunction<String, Integer, Image> frameImage;
+    private final OverlayWriter overlays;
+    private final int maxOverlays;
+
+    final Set<GroundTruth.Key> alerted = ConcurrentHashMap.newKeySet();
+    final Set<GroundTruth.Key> decided = ConcurrentHashMap.newKeySet();
+    final AtomicLong alerts = new AtomicLong();
+    final AtomicLong duplicateAlerts = new AtomicLong();
+    final AtomicLong rejected = new AtomicLong();
+    final AtomicLong overlaysWritten = new AtomicLong();
+    final LatencyRecorder latency = new LatencyRecorder(10_000);
+    private volatile String modelName;
+    private volatile Exception failure;
+
+    /**
+     * @param frameImage the pixels of a frame: (camera id, pool image index) -> image
+     */
+    public OutputWatcher(Properties kafka, String alertsTopic, String scoresTopic, String deadLetterTopic,
+            GroundTruth truth, BiFunction<String, Integer, Image> frameImage, OverlayWriter overlays,
+            int maxOverlays) {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        this.consumer = new KafkaConsumer<>(props);
+        this.alertsTopic = alertsTopic;
+        this.scoresTopic = scoresTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.truth = truth;
+        this.frameImage = frameImage;
+        this.overlays = overlays;
+        this.maxOverlays = maxOverlays;
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(alertsTopic, scoresTopic, deadLetterTopic)) {
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    handle(record, System.currentTimeMillis());
+                }
+            }
+        } catch (WakeupException e) {
+            // close() asked us to stop
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record, long now) throws Exception {
+        if (record.topic().equals(scoresTopic)) {
+            ScoreRecord score = AlertJson.scoreFromBytes(record.value());
+            decided.add(new GroundTruth.Key(score.getCameraId(), score.getFrameId()));
+        } else if (record.topic().equals(deadLetterTopic)) {
+            rejected.incrementAndGet();
+        } else if (record.topic().equals(alertsTopic)) {
+            DefectAlert alert = AlertJson.fromBytes(record.value());
+            modelName = alert.getModelName() + " " + alert.getModelVersion();
+            if (!alerted.add(new GroundTruth.Key(alert.getCameraId(), alert.getFrameId()))) {
+                duplicateAlerts.incrementAndGet(); // possible with AT_LEAST_ONCE after a failure
+                return;
+            }
+            alerts.incrementAndGet();
+            latency.record(now, now - alert.getCaptureTimeMs());
+            if (overlaysWritten.get() < maxOverlays) {
+                writeOverlay(alert);
+            }
+        }
+    }
+
+    private void writeOverlay(DefectAlert alert) throws Exception {
+        Optional<FrameTruth> frame = truth.get(alert.getCameraId(), alert.getFrameId());
+        if (frame.isEmpty()) {
+            return;
+        }
+        FrameTruth t = frame.get();
+        Image image = frameImage.apply(t.cameraId(), t.poolIndex());
+        String label = t.defective() ? "defective (" + t.defect() + ")" : "good (false alarm)";
+        overlays.write(alert, image, t.bbox(), label);
+        overlaysWritten.incrementAndGet();
+    }
+
+    public Optional<String> modelName() {
+        return Optional.ofNullable(modelName);
+    }
+
+    /** Set when reading failed (e.g. a malformed alert); the demo reports it. */
+    public Optional<Exception> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void close() {
+        consumer.wakeup();
+    }
+}

@@ -1,0 +1,46 @@
+package io.defectdetector.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.factory.BoundingBox;
+import io.defectdetector.factory.image.Image;
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.HeatmapPng;
+import io.defectdetector.job.scoring.DefectRegion;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OverlayWriterTest {
+
+    @Test
+    void drawsFrameAndHeatmapSideBySideWithDetectedAndTrueBoxes(@TempDir Path dir) throws Exception {
+        Image frame = new Image(64, 48, 1, new byte[64 * 48]);
+        DefectAlert alert = new DefectAlert();
+        alert.setCameraId("cam-01");
+        alert.setFrameId("r1-7");
+        alert.setScore(2.5f);
+        alert.setThreshold(1.0);
+        alert.setRegionCount(1);
+        alert.setRegions(List.of(new DefectRegion(10, 10, 8, 8, 64, 3f, 2f, 5, 5, 4, 4, 16)));
+        float[] map = new float[16 * 12];
+        map[5 * 16 + 5] = 4f;
+        alert.setHeatmapPng(Base64.getEncoder().encodeToString(HeatmapPng.encode(map, 16, 12, 2.0)));
+
+        Path file = new OverlayWriter(dir.resolve("overlays")).write(alert, frame, new BoundingBox(30, 20, 6, 6),
+                "defective (hole)");
+
+        assertThat(file.getFileName().toString()).isEqualTo("cam-01_r1-7.png");
+        BufferedImage png = ImageIO.read(file.toFile());
+        assertThat(png.getWidth()).isEqualTo(128);
+        assertThat(png.getHeight()).isGreaterThan(48);
+        int red = png.getRGB(10, 14) & 0xFFFFFF;
+        assertThat(red >> 16 & 0xFF).as("detected box on the frame").isGreaterThan(200);
+        assertThat(png.getRGB(64 + 10, 14) >> 16 & 0xFF).as("detected box on the heatmap panel").isGreaterThan(200);
+        assertThat(png.getRGB(28, 22) >> 8 & 0xFF).as("true defect box").isGreaterThan(180);
+    }
+}

@@ -1,0 +1,93 @@
+package io.defectdetector.job.thresholds;
+
+import io.defectdetector.job.alerts.AlertIds;
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.HeatmapPng;
+import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.scoring.DefectRegion;
+import io.defectdetector.job.scoring.RegionExtractor;
+import io.defectdetector.job.scoring.ScoredFrame;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Builds the alert and the score record of a decided frame (docs/alerts.md), for every function that decides
+ * (the plain {@link DetectionFunction} and the control-topic variant), so the output format has one author.
+ */
+public final class Alerts {
+    /** Regions beyond this many (lowest max error) are counted in regionCount but not listed. */
+    public static final int MAX_REGIONS = 32;
+
+    private Alerts() {
+    }
+
+    /**
+     * The alert of a frame whose score reached {@code thresholds.imageScore()}: regions cut at the pixel threshold
+     * and minimum area, at most {@link #MAX_REGIONS} listed, optional heatmap; infinite numbers made finite.
+     */
+    public static DefectAlert build(ScoredFrame frame, float score, ThresholdSettings thresholds,
+            boolean includeHeatmap, long detectionTimeMs) {
+        DefectAlert a = new DefectAlert();
+        a.setAlertId(AlertIds.alertId(frame.getCameraId(), frame.getFrameId(), frame.getModelName(),
+                frame.getModelVersion()));
+        a.setCameraId(frame.getCameraId());
+        a.setLine(frame.getLine());
+        a.setFrameId(frame.getFrameId());
+        a.setCaptureTimeMs(frame.getCaptureTimeMs());
+        a.setDetectionTimeMs(detectionTimeMs);
+        a.setModelName(frame.getModelName());
+        a.setModelVersion(frame.getModelVersion());
+        a.setScore(finite(score));
+        a.setThreshold(thresholds.imageScore());
+        a.setPixelThreshold(thresholds.pixel());
+        a.setImageWidth(frame.getImageWidth());
+        a.setImageHeight(frame.getImageHeight());
+        a.setMapWidth(frame.getMapWidth());
+        a.setMapHeight(frame.getMapHeight());
+        List<DefectRegion> regions = RegionExtractor.extract(frame.getErrorMap(), frame.getMapWidth(),
+                frame.getMapHeight(), frame.getImageWidth(), frame.getImageHeight(), thresholds.pixel(),
+                thresholds.minRegionArea());
+        a.setRegionCount(regions.size());
+        List<DefectRegion> listed = new ArrayList<>(Math.min(regions.size(), MAX_REGIONS));
+        for (DefectRegion r : regions.subList(0, Math.min(regions.size(), MAX_REGIONS))) {
+            listed.add(finite(r));
+        }
+        a.setRegions(listed);
+        if (includeHeatmap) {
+            byte[] png = HeatmapPng.encode(frame.getErrorMap(), frame.getMapWidth(), frame.getMapHeight(),
+                    2 * thresholds.pixel());
+            a.setHeatmapPng(Base64.getEncoder().encodeToString(png));
+        }
+        return a;
+    }
+
+    public static ScoreRecord scoreRecord(ScoredFrame frame, float score, ThresholdSettings thresholds,
+            boolean alert, long detectionTimeMs) {
+        ScoreRecord r = new ScoreRecord();
+        r.setCameraId(frame.getCameraId());
+        r.setLine(frame.getLine());
+        r.setFrameId(frame.getFrameId());
+        r.setCaptureTimeMs(frame.getCaptureTimeMs());
+        r.setDetectionTimeMs(detectionTimeMs);
+        r.setScore(finite(score));
+        r.setThreshold(thresholds.imageScore());
+        r.setAlert(alert);
+        r.setModelName(frame.getModelName());
+        r.setModelVersion(frame.getModelVersion());
+        return r;
+    }
+
+    /** JSON has no infinities: an infinite value is reported as the largest float of its sign. */
+    public static float finite(float v) {
+        return Float.isInfinite(v) ? Math.copySign(Float.MAX_VALUE, v) : v;
+    }
+
+    private static DefectRegion finite(DefectRegion r) {
+        if (Float.isFinite(r.maxError()) && Float.isFinite(r.meanError())) {
+            return r;
+        }
+        return new DefectRegion(r.x(), r.y(), r.width(), r.height(), r.area(), finite(r.maxError()),
+                finite(r.meanError()), r.mapX(), r.mapY(), r.mapWidth(), r.mapHeight(), r.mapArea());
+    }
+}

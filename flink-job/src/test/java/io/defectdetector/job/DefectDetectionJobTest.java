@@ -1,0 +1,84 @@
+package io.defectdetector.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.testing.PipelineTestSupport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start-up checks run before anything is submitted: options, then the model and its card against the graph. */
+class DefectDetectionJobTest {
+    private static final String MODEL = PipelineTestSupport.DEFAULT_MODEL.toString();
+
+    @Test
+    void failsFastOnInvalidOptionsNamingThem() {
+        assertThatThrownBy(() -> DefectDetectionJob.prepare(new String[] {
+            "--kafka-bootstrap-servers", "broker:9092", "--batch-max-size", "0", "--delivery-guarantee", "maybe"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch-max-size must be between 1 and 4096, got 0")
+                .hasMessageContaining("delivery-guarantee: cannot parse 'maybe'");
+    }
+
+    @Test
+    void mainReportsTheProblemBeforeSubmittingAnything() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThatThrownBy(() -> DefectDetectionJob.main(new String[] {"--kafka-bootstrap-servers", "b:1",
+                "--model-path", "no/such/model.onnx"})).isInstanceOf(IllegalArgumentException.class);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("defect-detector: model file ")
+                .contains("no/such/model.onnx").contains("does not exist");
+    }
+
+    @Test
+    void refusesAModelCardThatDoesNotMatchItsGraph(@TempDir Path dir) throws Exception {
+        Path onnx = Files.copy(PipelineTestSupport.DEFAULT_MODEL, dir.resolve("cae.onnx"));
+        String card = Files.readString(PipelineTestSupport.DEFAULT_MODEL.resolveSibling("cae.card.json"));
+        Files.writeString(dir.resolve("cae.card.json"), card.replaceFirst("\"name\": \"image\"", "\"name\": \"pixels\""));
+
+        assertThatThrownBy(() -> DefectDetectionJob.prepare(new String[] {
+            "--kafka-bootstrap-servers", "b:1", "--model-path", onnx.toString()}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pixels");
+    }
+
+    @Test
+    void acceptsTheDefaultModelAndTakesClusterOptionsUnderTheArguments() {
+        Configuration cluster = Configuration.fromMap(Map.of("kafka-group-id", "from-cluster",
+                "batch-max-size", "4", "kafka.client.rack", "r1", "taskmanager.numberOfTaskSlots", "2"));
+
+        DefectDetectionJob.Prepared prepared = DefectDetectionJob.prepare(new String[] {
+            "--kafka-bootstrap-servers", "b:1", "--model-path", MODEL, "--batch-max-size", "2"}, cluster);
+
+        assertThat(prepared.model().card().inputName()).isEqualTo("image");
+        assertThat(prepared.config().get(JobOptions.KAFKA_GROUP_ID)).isEqualTo("from-cluster");
+        assertThat(prepared.config().get(JobOptions.BATCH_MAX_SIZE)).isEqualTo(2);
+        assertThat(prepared.config().kafkaSettings().asMap()).containsEntry("client.rack", "r1");
+    }
+
+    @Test
+    void helpListsTheOptions() throws Exception {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            DefectDetectionJob.main(new String[] {"--help"});
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--kafka-transaction-timeout (default 10 min)");
+    }
+}

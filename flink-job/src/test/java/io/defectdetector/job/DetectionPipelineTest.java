@@ -1,0 +1,90 @@
+package io.defectdetector.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.testing.PipelineTestSupport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+/** The assembled job graph, without running it: uids, names, one operator chain, checkpoint settings. */
+class DetectionPipelineTest {
+
+    private static JobConfig config(String... extra) {
+        Map<String, String> options = new java.util.HashMap<>(Map.of("kafka-bootstrap-servers", "broker:9092",
+                "model-path", PipelineTestSupport.DEFAULT_MODEL.toString(), "scores-enabled", "true",
+                "checkpoint-interval", "750 ms", "parallelism", "3"));
+        for (int i = 0; i < extra.length; i += 2) {
+            options.put(extra[i], extra[i + 1]);
+        }
+        return JobConfig.from(Configuration.fromMap(options));
+    }
+
+    private static StreamGraph kafkaJob(JobConfig cfg) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
+        return env.getStreamGraph();
+    }
+
+    @Test
+    void everyOperatorHasItsFixedUidAndName() {
+        StreamGraph graph = kafkaJob(config());
+
+        List<String> uids = graph.getStreamNodes().stream().map(StreamNode::getTransformationUID).toList();
+        assertThat(uids).doesNotContainNull().contains(DetectionPipeline.SOURCE_UID, DetectionPipeline.DECODE_UID,
+                DetectionPipeline.INFERENCE_UID, DetectionPipeline.DETECT_UID);
+        for (String sink : List.of(DetectionPipeline.ALERTS_SINK_UID, DetectionPipeline.DEAD_LETTER_SINK_UID,
+                DetectionPipeline.SCORES_SINK_UID)) {
+            assertThat(uids).as(sink).anyMatch(uid -> uid.startsWith(sink));
+        }
+        assertThat(graph.getStreamNodes()).extracting(StreamNode::getOperatorName)
+                .contains(DetectionPipeline.DECODE_UID, DetectionPipeline.INFERENCE_UID, DetectionPipeline.DETECT_UID);
+    }
+
+    @Test
+    void scoresSinkExistsOnlyWhenEnabled() {
+        StreamGraph graph = kafkaJob(config("scores-enabled", "false"));
+        assertThat(graph.getStreamNodes()).extracting(StreamNode::getTransformationUID)
+                .noneMatch(uid -> uid.startsWith(DetectionPipeline.SCORES_SINK_UID));
+    }
+
+    @Test
+    void chainsEveryOperatorSoFramesNeverCrossTheNetwork() {
+        JobGraph job = kafkaJob(config()).getJobGraph();
+
+        List<JobVertex> vertices = List.of(job.getVerticesAsArray());
+        assertThat(vertices).as("one chain: %s", vertices.stream().map(JobVertex::getName).toList()).hasSize(1);
+        assertThat(vertices.get(0).getParallelism()).isEqualTo(3);
+    }
+
+    @Test
+    void configuresExactlyOnceCheckpointsRestartsAndObjectReuse() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.configureEnvironment(env, config("restart-max-delay", "30 s"));
+
+        var conf = env.getConfiguration();
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isEqualTo(Duration.ofMillis(750));
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
+                .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
+        assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("exponential-delay");
+        assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF))
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(conf.get(PipelineOptions.OBJECT_REUSE)).isTrue();
+        assertThat(env.getConfig().isObjectReuseEnabled()).isTrue();
+        assertThat(env.getCheckpointInterval()).isEqualTo(750);
+        assertThat(env.getParallelism()).isEqualTo(3);
+    }
+}

@@ -1,0 +1,104 @@
+package io.defectdetector.job.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.ScoreRecord;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class DebounceFunctionTest {
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Verdict, DefectAlert> harness() throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new DebounceFunction(true)),
+                Verdict::getCameraId, Types.STRING);
+    }
+
+    private static Verdict verdict(String camera, String frameId, boolean over, int k, int n) {
+        Verdict v = new Verdict();
+        v.setCameraId(camera);
+        v.setFrameId(frameId);
+        v.setScore(over ? 2f : 0.5f);
+        v.setThreshold(1.0);
+        v.setOver(over);
+        v.setDebounceK(k);
+        v.setDebounceN(n);
+        if (over) {
+            DefectAlert a = new DefectAlert();
+            a.setCameraId(camera);
+            a.setFrameId(frameId);
+            v.setCandidate(a);
+        }
+        return v;
+    }
+
+    private static List<String> alertedFrames(KeyedOneInputStreamOperatorTestHarness<String, Verdict, DefectAlert> h) {
+        return h.extractOutputValues().stream().map(DefectAlert::getFrameId).toList();
+    }
+
+    @Test
+    void withoutDebounceEveryFrameOverTheThresholdAlerts() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processElement(verdict("c1", "f1", true, 1, 1), 1);
+            h.processElement(verdict("c1", "f2", false, 1, 1), 2);
+            h.processElement(verdict("c1", "f3", true, 1, 1), 3);
+            assertThat(alertedFrames(h)).containsExactly("f1", "f3");
+            assertThat(h.numKeyedStateEntries()).as("no history kept without debounce").isZero();
+        }
+    }
+
+    @Test
+    void alertsOnlyWhenKOfTheLastNFramesAreOver() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            // 2 of 3: a lone noisy frame is held back; the second within three frames alerts.
+            h.processElement(verdict("c1", "f1", true, 2, 3), 1);
+            h.processElement(verdict("c1", "f2", false, 2, 3), 2);
+            h.processElement(verdict("c1", "f3", false, 2, 3), 3);
+            h.processElement(verdict("c1", "f4", true, 2, 3), 4); // f1 has left the window of 3
+            h.processElement(verdict("c1", "f5", false, 2, 3), 5);
+            h.processElement(verdict("c1", "f6", true, 2, 3), 6); // f4, f6 within the last 3
+            h.processElement(verdict("c1", "f7", true, 2, 3), 7);
+            assertThat(alertedFrames(h)).containsExactly("f6", "f7");
+
+            List<ScoreRecord> scores = h.getSideOutput(DebounceFunction.SCORES).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(scores).extracting(ScoreRecord::isAlert)
+                    .containsExactly(false, false, false, false, false, true, true);
+        }
+    }
+
+    @Test
+    void keepsOneHistoryPerCamera() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processElement(verdict("c1", "a1", true, 2, 2), 1);
+            h.processElement(verdict("c2", "b1", true, 2, 2), 2);
+            h.processElement(verdict("c2", "b2", true, 2, 2), 3);
+            h.processElement(verdict("c1", "a2", false, 2, 2), 4);
+            assertThat(alertedFrames(h)).containsExactly("b2");
+        }
+    }
+
+    @Test
+    void historySurvivesSnapshotAndRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            h.open();
+            h.processElement(verdict("c1", "f1", true, 2, 3), 1);
+            snapshot = h.snapshot(1, 10);
+        }
+        try (var h = harness()) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(verdict("c1", "f2", true, 2, 3), 2);
+            assertThat(alertedFrames(h)).containsExactly("f2");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.defectdetector.job.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.defectdetector.job.scoring.ScoredFrame;
+import io.defectdetector.job.thresholds.ThresholdSettings;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class ThresholdsFunctionTest {
+    private static final ThresholdSettings CARD = new ThresholdSettings(1.0, 1.0, 4);
+
+    private static BroadcastOperatorTestHarness<ScoredFrame, ControlCommand, Verdict>
+            harness(String scale) throws Exception {
+        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new ThresholdsFunction(CARD, scale, ControlTesting.MODEL, false), ThresholdsFunction.STATE);
+    }
+
+    /** A harness not yet opened, so state can be restored into it first. */
+    private static BroadcastOperatorTestHarness<ScoredFrame, ControlCommand, Verdict> unopened(ThresholdsFunction f)
+            throws Exception {
+        return new BroadcastOperatorTestHarness<>(new CoBroadcastWithNonKeyedOperator<>(f,
+                List.of(ThresholdsFunction.STATE)), 1, 1, 0);
+    }
+
+    private static List<JsonNode> audit(BroadcastOperatorTestHarness<?, ?, ?> h) {
+        return h.getSideOutput(ThresholdsFunction.AUDIT).stream().map(StreamRecord::getValue)
+                .map(a -> (JsonNode) ControlJson.read(a.getBody())).toList();
+    }
+
+    @Test
+    void appliesModelCardThresholdsUntilACommandChangesThem() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processElement(ControlTesting.frame("cam-01", "line-1", "f1", 1.2f, 2f), 1);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"camera:cam-01\",\"by\":\"alice\",\"image_score\":1.5}", 7), 2);
+            h.processElement(ControlTesting.frame("cam-01", "line-1", "f2", 1.2f, 2f), 3);
+            h.processElement(ControlTesting.frame("cam-02", "line-1", "f3", 1.2f, 2f), 4);
+
+            List<Verdict> verdicts = h.extractOutputValues();
+            assertThat(verdicts).extracting(Verdict::getFrameId, Verdict::isOver, Verdict::getThreshold)
+                    .containsExactly(
+                            tuple("f1", true, 1.0), tuple("f2", false, 1.5), tuple("f3", true, 1.0));
+            assertThat(verdicts.get(1).getCandidate()).as("no alert is built under the threshold").isNull();
+        }
+    }
+
+    @Test
+    void cutsRegionsWithTheEffectivePixelThresholdAndArea() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            // The 2x2 blob (area 4) at error 1.5: a region at the card's pixel threshold 1.0 ...
+            h.processElement(ControlTesting.frame("cam-01", null, "f1", 2f, 1.5f), 1);
+            // ... none once the line's pixel threshold is 2.0 (the frame has no line) or the default's is 2.0.
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"default\",\"by\":\"a\",\"pixel\":2.0}", 1), 2);
+            h.processElement(ControlTesting.frame("cam-01", null, "f2", 2f, 1.5f), 3);
+            // ... and none when the minimum area is raised above 4 pixels.
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"camera:cam-01\",\"by\":\"a\",\"pixel\":1.0,"
+                            + "\"min_region_area\":5}", 2), 4);
+            h.processElement(ControlTesting.frame("cam-01", null, "f3", 2f, 1.5f), 5);
+
+            List<Verdict> v = h.extractOutputValues();
+            assertThat(v.get(0).getCandidate().getRegions()).hasSize(1);
+            assertThat(v.get(0).getCandidate().getRegions().get(0).mapArea()).isEqualTo(4);
+            assertThat(v.get(0).getCandidate().getPixelThreshold()).isEqualTo(1.0);
+            assertThat(v.get(1).getCandidate().getRegions()).isEmpty();
+            assertThat(v.get(1).getCandidate().getPixelThreshold()).isEqualTo(2.0);
+            assertThat(v.get(2).getCandidate().getRegions()).isEmpty();
+        }
+    }
+
+    @Test
+    void reportsEveryChangeWithOldAndNewValue() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"line:line-1\",\"by\":\"alice\",\"pixel\":1.3,"
+                            + "\"request_id\":\"T-1\"}", 1), 1);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"line:line-1\",\"by\":\"bob\",\"pixel\":1.6}", 2), 2);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"reset\",\"target\":\"line:line-1\",\"by\":\"carol\"}", 3), 3);
+
+            List<JsonNode> audit = audit(h);
+            assertThat(audit).hasSize(3);
+            assertThat(audit.get(0).get("by").asText()).isEqualTo("alice");
+            assertThat(audit.get(0).get("request_id").asText()).isEqualTo("T-1");
+            assertThat(audit.get(0).get("old").isNull()).isTrue();
+            assertThat(audit.get(0).get("new").get("pixel").asDouble()).isEqualTo(1.3);
+            assertThat(audit.get(1).get("old").get("pixel").asDouble()).isEqualTo(1.3);
+            assertThat(audit.get(1).get("new").get("pixel").asDouble()).isEqualTo(1.6);
+            assertThat(audit.get(1).get("effective").get("pixel").asDouble()).isEqualTo(1.6);
+            assertThat(audit.get(2).get("old").get("updated_by").asText()).isEqualTo("bob");
+            assertThat(audit.get(2).get("new").isNull()).isTrue();
+            assertThat(audit.get(2).get("effective").get("from").get("pixel").asText()).isEqualTo("model");
+            assertThat(audit.get(2).get("requested_at").asText()).isEqualTo("2023-11-14T22:13:20.003Z");
+            assertThat(h.getBroadcastState(ThresholdsFunction.STATE).immutableEntries()).isEmpty();
+        }
+    }
+
+    @Test
+    void showReportsStoredAndEffectiveSettingsWithoutChangingThem() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"line:line-1\",\"by\":\"a\",\"image_score\":2.0}", 1), 1);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"show\",\"target\":\"camera:cam-01\",\"line\":\"line-1\",\"by\":\"b\"}", 2), 2);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"show\",\"target\":\"all\",\"by\":\"b\"}", 3), 3);
+
+            JsonNode camera = audit(h).get(1);
+            assertThat(camera.get("stored").isNull()).isTrue();
+            assertThat(camera.get("effective").get("image_score").asDouble()).isEqualTo(2.0);
+            assertThat(camera.get("effective").get("from").get("image_score").asText()).isEqualTo("line:line-1");
+            JsonNode all = audit(h).get(2);
+            assertThat(all.get("overrides").get("line:line-1").get("image_score").asDouble()).isEqualTo(2.0);
+            assertThat(all.get("model_defaults").get("min_region_area").asInt()).isEqualTo(4);
+            assertThat(h.getBroadcastState(ThresholdsFunction.STATE).immutableEntries()).hasSize(1);
+        }
+    }
+
+    @Test
+    void overridesSurviveSnapshotAndRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"camera:cam-01\",\"by\":\"a\",\"image_score\":3.0,"
+                            + "\"debounce\":{\"k\":2,\"n\":3}}", 1), 1);
+            snapshot = h.snapshot(1, 10);
+        }
+        try (var h = unopened(new ThresholdsFunction(CARD, ControlTesting.SCALE, ControlTesting.MODEL, false))) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(ControlTesting.frame("cam-01", null, "f1", 2.5f, 0f), 2);
+            Verdict v = h.extractOutputValues().get(0);
+            assertThat(v.isOver()).isFalse();
+            assertThat(v.getThreshold()).isEqualTo(3.0);
+            assertThat(v.getDebounceK()).isEqualTo(2);
+            assertThat(v.getDebounceN()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void ignoresScoreSettingsTunedForAnotherModelScale() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness("raw:old@1:8x8")) {
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"camera:cam-01\",\"by\":\"a\",\"image_score\":50.0}", 1), 1);
+            snapshot = h.snapshot(1, 10);
+        }
+        try (var h = unopened(new ThresholdsFunction(CARD, ControlTesting.SCALE, "cae 2", false))) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(ControlTesting.frame("cam-01", null, "f1", 1.2f, 0f), 2);
+            assertThat(h.extractOutputValues().get(0).getThreshold()).as("the new model's card").isEqualTo(1.0);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"show\",\"target\":\"camera:cam-01\",\"by\":\"a\"}", 2), 3);
+            JsonNode shown = audit(h).get(0);
+            assertThat(shown.get("stored").get("score_settings_active").asBoolean()).isFalse();
+            assertThat(shown.get("stored").get("tuned_on").asText()).isEqualTo(ControlTesting.MODEL);
+        }
+    }
+
+    @Test
+    void nanScoreGivesNoVerdict() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processElement(ControlTesting.frame("cam-01", null, "f1", Float.NaN, 0f), 1);
+            assertThat(h.extractOutputValues()).isEmpty();
+        }
+    }
+}
