@@ -158,6 +158,13 @@ def run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.nd
             out = [np.concatenate(ins, axis=a["axis"])]
         elif op == "Slice":
             out = [_slice(ins[0], ins[1], ins[2], ins[3] if len(ins) > 3 else None, ins[4] if len(ins) > 4 else None)]
+        elif op == "Split":
+            axis = a.get("axis", 0)
+            if len(ins) > 1 and ins[1] is not None:
+                bounds = np.cumsum([int(v) for v in ins[1]])[:-1]
+            else:
+                bounds = len(node.output)
+            out = np.split(ins[0], bounds, axis=axis)
         elif op == "ReduceMean":
             axes = tuple(a["axes"]) if "axes" in a else None
             out = [np.mean(ins[0], axis=axes, keepdims=bool(a.get("keepdims", 1))).astype(ins[0].dtype)]

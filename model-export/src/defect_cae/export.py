@@ -164,12 +164,18 @@ def _f32(path: Path, array: np.ndarray) -> None:
     np.ascontiguousarray(array, dtype="<f4").tofile(path)
 
 
+# error_map and score are in multiples of the calibrated thresholds. With the SSIM error and the per-pixel
+# z-score, float32 rounding in the reconstruction (~1e-7, differing between PyTorch, ONNX Runtime and our numpy
+# interpreter by summation order) is amplified ~1000x: 1 - SSIM divides by local variances, the z-score by the
+# small spread of good images. Measured numpy-vs-PyTorch differences on the default model: <= 5e-4 in
+# error_map, <= 1.3e-4 relative in score; 1e-3 of the threshold is irrelevant for decisions, while a
+# preprocessing mistake (one input level off on a few pixels) moves them by far more (see docs/model-card.md).
 GOLDEN_TOLERANCES = {
     "comparison": "|actual - expected| <= abs + rel * |expected|, per value",
     "preprocessed": {"abs": 1e-6, "rel": 0.0},
-    "error_map": {"abs": 1e-4, "rel": 1e-4},
-    "score": {"abs": 1e-4, "rel": 1e-4},
     "reconstruction": {"abs": 1e-5, "rel": 0.0},
+    "error_map": {"abs": 2e-3, "rel": 1e-3},
+    "score": {"abs": 1e-3, "rel": 1e-3},
 }
 
 

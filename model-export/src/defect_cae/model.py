@@ -194,16 +194,24 @@ class ScoringHead(nn.Module):
         self.register_buffer("image_threshold", torch.tensor(1.0))
 
     def ssim_error(self, image: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
-        """Mean over channels of 1 - SSIM, same size as the input (reflect padding)."""
+        """Mean over channels of 1 - SSIM, same size as the input (reflect padding).
+
+        Written with the difference d = image - recon so that float32 keeps its precision (the textbook form
+        subtracts nearly equal second moments; on flat regions that cancellation costs three digits, and ONNX
+        Runtime and PyTorch would then disagree visibly). Identical in exact arithmetic:
+          luminance = 1 - mean(d)^2 / (mx^2 + my^2 + C1)
+          contrast-structure = 1 - var(d) / (var(x) + var(y) + C2)       since 2 cov = var(x) + var(y) - var(d)
+        """
         c = image.shape[1]
-        stack = self.ssim_pad(torch.cat([image, recon, image * image, recon * recon, image * recon], dim=1))
-        g = 5 * self.channels
-        stack = F.conv2d(stack, self.ssim_kh, groups=g)
-        stack = F.conv2d(stack, self.ssim_kv, groups=g)
-        mx, my, xx, yy, xy = torch.split(stack, c, dim=1)
-        vx, vy, cxy = xx - mx * mx, yy - my * my, xy - mx * my
-        ssim = ((2 * mx * my + SSIM_C1) * (2 * cxy + SSIM_C2)) / ((mx * mx + my * my + SSIM_C1) * (vx + vy + SSIM_C2))
-        return (1.0 - ssim).mean(dim=1, keepdim=True)
+        d = image - recon
+        stack = self.ssim_pad(torch.cat([image, recon, d, image * image + recon * recon, d * d], dim=1))
+        stack = F.conv2d(stack, self.ssim_kh, groups=5 * self.channels)
+        stack = F.conv2d(stack, self.ssim_kv, groups=5 * self.channels)
+        mx, my, md, sq_sum, dd = torch.split(stack, c, dim=1)
+        m2 = mx * mx + my * my
+        luminance = 1.0 - md * md / (m2 + SSIM_C1)
+        contrast_structure = 1.0 - (dd - md * md) / (sq_sum - m2 + SSIM_C2)
+        return (1.0 - luminance * contrast_structure).mean(dim=1, keepdim=True)
 
     def stages(self, image: torch.Tensor, recon: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.config.error == "ssim":

@@ -69,7 +69,8 @@ def plot_examples(test: TestSet, pred: Predictions, path: Path, per_type: int = 
         axes[r, 0].imshow(show, cmap="gray", vmin=0, vmax=1)
         axes[r, 1].imshow(rec, cmap="gray", vmin=0, vmax=1)
         axes[r, 2].imshow(pred.error_maps[i], cmap="inferno", vmin=0, vmax=vmax)
-        axes[r, 2].contour(pred.error_maps[i] >= 1.0, levels=[0.5], colors="cyan", linewidths=0.6)
+        if (pred.error_maps[i] >= 1.0).any():
+            axes[r, 2].contour(pred.error_maps[i] >= 1.0, levels=[0.5], colors="cyan", linewidths=0.6)
         axes[r, 3].imshow(test.masks[i], cmap="gray", vmin=0, vmax=1)
         axes[r, 0].set_ylabel(f"{test.types[i]}\nscore {pred.scores[i]:.2f}", fontsize=8)
         for c in range(4):

@@ -129,7 +129,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     private void onShutdown() {
         if (finished.getCount() > 0 && stopRequested.compareAndSet(false, true)) {
             System.out.println();
-            System.out.println("Stopping (Ctrl-C) ...");
+            System.out.println("Stopping (signal received) ...");
         }
         try {
             finished.await(30, TimeUnit.SECONDS);

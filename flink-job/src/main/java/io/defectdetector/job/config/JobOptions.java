@@ -247,7 +247,7 @@ public final class JobOptions {
     private JobOptions() {
     }
 
-    /** All options of this class, in declaration order. */
+    /** All options of this class (reflection: declaration order in practice, not guaranteed). */
     public static List<ConfigOption<?>> all() {
         List<ConfigOption<?>> options = new ArrayList<>();
         for (Field field : JobOptions.class.getFields()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;
 import io.defectdetector.job.scoring.ScoredFrame;
+import io.defectdetector.job.thresholds.Alerts;
 import io.defectdetector.job.thresholds.ThresholdSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +106,7 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
             nonFiniteScores.inc();
             return;
         }
-        score = CandidateAlerts.finite(score);
+        score = Alerts.finite(score);
         scoreMilli.update((long) Math.max(Long.MIN_VALUE, Math.min(Long.MAX_VALUE, score * 1000.0)));
 
         EffectiveThresholds t = resolver.resolve(frame.getCameraId(), frame.getLine(), overrides::get);
@@ -122,7 +123,7 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         v.setModelVersion(frame.getModelVersion());
         if (score >= t.imageScore()) {
             v.setOver(true);
-            v.setCandidate(CandidateAlerts.build(frame, score, t.settings(), includeHeatmap,
+            v.setCandidate(Alerts.build(frame, score, t.settings(), includeHeatmap,
                     ctx.currentProcessingTime()));
         }
         out.collect(v);

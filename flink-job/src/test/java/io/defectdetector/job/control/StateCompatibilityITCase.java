@@ -115,8 +115,14 @@ class StateCompatibilityITCase {
                     assertThat(s.isAlert()).as("debounce history restored").isTrue();
                 });
             } finally {
-                job.cancel().get();
+                cancelIfRunning(job);
             }
+        }
+    }
+
+    private static void cancelIfRunning(JobClient job) throws Exception {
+        if (!job.getJobStatus().get().isGloballyTerminalState()) {
+            job.cancel().get();
         }
     }
 

@@ -1,0 +1,80 @@
+package io.defectdetector.bench;
+
+import io.defectdetector.factory.camera.FrameEncoding;
+import io.defectdetector.factory.surface.Product;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that run the job: model, frames and the job's layout and batching. */
+final class BenchSetup {
+    @Option(names = "--model", defaultValue = "models/default/cae.onnx",
+            description = "The .onnx model (card beside it). Default: ${DEFAULT-VALUE}.")
+    Path model;
+
+    @Option(names = "--product", defaultValue = "fabric",
+            description = "Synthetic product the cameras show (fabric, metal, tiles, wood, pcb). Default: ${DEFAULT-VALUE}.")
+    String product;
+
+    @Option(names = "--encoding", defaultValue = "raw",
+            description = "Frame encoding on Kafka: raw, png or jpeg. Default: ${DEFAULT-VALUE}.")
+    String encoding;
+
+    @Option(names = "--frame-size", defaultValue = "256",
+            description = "Side of the square camera frames in pixels. Default: ${DEFAULT-VALUE}.")
+    int frameSize;
+
+    @Option(names = "--cameras", defaultValue = "4",
+            description = "Cameras (= frames-topic partitions). Default: ${DEFAULT-VALUE}.")
+    int cameras;
+
+    @Option(names = "--defect-rate", defaultValue = "0.05",
+            description = "Share of defective frames (the simulator's default). Default: ${DEFAULT-VALUE}.")
+    double defectRate;
+
+    @Option(names = "--parallelism", description = "Job parallelism = concurrent ONNX Runtime sessions. Default: "
+            + "cores / intra-op threads.")
+    Integer parallelism;
+
+    @Option(names = "--intra-op-threads", defaultValue = "1",
+            description = "ONNX Runtime threads per session (the job's inference-intra-op-threads). Default: ${DEFAULT-VALUE}.")
+    int intraOpThreads;
+
+    @Option(names = "--batch-max-size", defaultValue = "8",
+            description = "The job's batch-max-size. Default: ${DEFAULT-VALUE} (the job's default).")
+    int batchMaxSize;
+
+    @Option(names = "--batch-max-wait-ms", defaultValue = "20",
+            description = "The job's batch-max-wait in ms. Default: ${DEFAULT-VALUE} (the job's default).")
+    long batchMaxWaitMs;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000",
+            description = "The job's checkpoint-interval in ms. Default: ${DEFAULT-VALUE} (the job's default).")
+    long checkpointIntervalMs;
+
+    @Option(names = "--machine", defaultValue = "2-core shared dev box",
+            description = "How the machine is named in the results. Default: ${DEFAULT-VALUE}.")
+    String machineLabel;
+
+    @Option(names = "--output", defaultValue = "bench-output",
+            description = "Folder for results (a timestamped sub-folder per run). Default: ${DEFAULT-VALUE}.")
+    Path output;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3",
+            description = "Python with matplotlib for the plots. Default: ${DEFAULT-VALUE}.")
+    String python;
+
+    int parallelism() {
+        return parallelism != null ? parallelism
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, intraOpThreads));
+    }
+
+    Duration checkpointInterval() {
+        return Duration.ofMillis(checkpointIntervalMs);
+    }
+
+    CameraFrames frames() {
+        return new CameraFrames(Product.fromId(product), FrameEncoding.fromId(encoding), cameras, frameSize,
+                defectRate);
+    }
+}
