@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -56,6 +57,18 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--skip-end-to-end", description = "Measure the ceiling only (no broker, no Flink).")
     boolean ceilingOnly;
 
+    @Option(names = "--idle-seconds", description = "How long the idle job's CPU is measured after each drain. "
+            + "Default: 3 (quick) or 10 (full).")
+    Double idleSeconds;
+
+    @Option(names = "--runs", split = ",", defaultValue = "eo,alo,sweep",
+            description = "Which job runs: eo (exactly-once), alo (at-least-once), sweep. Default: ${DEFAULT-VALUE}.")
+    List<String> runs;
+
+    @Option(names = "--experiment-transaction-naming", hidden = true, description = "Exactly-once sinks with this "
+            + "TransactionNamingStrategy instead of the job's own sinks (for measuring a change before making it).")
+    TransactionNamingStrategy transactionNaming;
+
     public static void main(String[] args) {
         int code = new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
         System.exit(code);
@@ -63,11 +76,11 @@ public final class BenchMain implements Callable<Integer> {
 
     /** Phase lengths of one mode. */
     private record Plan(double ceilingSeconds, double sideBySideSeconds, double warmUpSeconds, double drainSeconds,
-            double loadSeconds, double sweepDrainSeconds, double sweepLoadSeconds, List<String> sweep,
-            boolean alternativeLayouts) {
+            double idleSeconds, double loadSeconds, double sweepDrainSeconds, double sweepLoadSeconds,
+            List<String> sweep, boolean alternativeLayouts) {
 
         Plan withSweep(List<String> s) {
-            return new Plan(ceilingSeconds, sideBySideSeconds, warmUpSeconds, drainSeconds, loadSeconds,
+            return new Plan(ceilingSeconds, sideBySideSeconds, warmUpSeconds, drainSeconds, idleSeconds, loadSeconds,
                     sweepDrainSeconds, sweepLoadSeconds, s, alternativeLayouts);
         }
     }
@@ -75,10 +88,15 @@ public final class BenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Plan plan = quick
-                ? new Plan(1.5, 3, 3, 10, 10, 8, 10, List.of("1/0", "16/20"), false)
-                : new Plan(4, 6, 5, 45, 40, 25, 30, List.of("1/0", "4/10", "16/20", "32/40", "64/80"), true);
+                ? new Plan(1.5, 3, 3, 10, 3, 10, 8, 10, List.of("1/0", "16/20"), false)
+                : new Plan(4, 6, 5, 45, 10, 40, 25, 30, List.of("1/0", "4/10", "16/20", "32/40", "64/80"), true);
         if (sweep != null) {
             plan = plan.withSweep(sweep);
+        }
+        if (idleSeconds != null) {
+            plan = new Plan(plan.ceilingSeconds(), plan.sideBySideSeconds(), plan.warmUpSeconds(), plan.drainSeconds(),
+                    idleSeconds, plan.loadSeconds(), plan.sweepDrainSeconds(), plan.sweepLoadSeconds(), plan.sweep(),
+                    plan.alternativeLayouts());
         }
         Path dir = setup.output.resolve("pipeline-" + LocalDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -149,6 +167,9 @@ public final class BenchMain implements Callable<Integer> {
                         r.latency.add(load(job, load, sustained, plan.loadSeconds()));
                     }
                 }
+                if (!runs.contains("alo")) {
+                    return finish(r, dir);
+                }
                 // c. at-least-once, the same way and at the same offered rates
                 JobRun.Settings aloSettings = settings("alo" + run, DeliveryMode.AT_LEAST_ONCE, setup.batchMaxSize,
                         setup.batchMaxWaitMs);
@@ -161,7 +182,7 @@ public final class BenchMain implements Callable<Integer> {
                     r.sweep.add(sweepPoint(aloSettings, alo.endToEnd(), half));
                 }
                 // c. the batching sweep, at-least-once, every setting at the same offered rate (50% of b)
-                for (String s : plan.sweep()) {
+                for (String s : runs.contains("sweep") ? plan.sweep() : List.<String>of()) {
                     String[] parts = s.split("/");
                     int size = Integer.parseInt(parts[0].trim());
                     long wait = Long.parseLong(parts[1].trim());
@@ -196,7 +217,7 @@ public final class BenchMain implements Callable<Integer> {
         JobRun.DrainResult d = job.awaitDrain(n, Duration.ofSeconds((long) (plan.drainSeconds() * 6 + 120)),
                 plan.warmUpSeconds());
         report(d);
-        JobRun.IdleResult idle = job.measureIdle(3);
+        JobRun.IdleResult idle = job.measureIdle(plan.idleSeconds());
         OrtCeiling.Point after = ceiling.measure(setup.batchMaxSize, plan.sideBySideSeconds());
         double ratio = d.framesPerSecond() / ((before.framesPerSecond() + after.framesPerSecond()) / 2);
         say("  idle job: %.1f%% of a core; ceiling after: %.1f frames/s; b / a = %.2f", idle.cpuPercentOfOneCore(),
@@ -238,7 +259,7 @@ public final class BenchMain implements Callable<Integer> {
 
     private JobRun.Settings settings(String name, DeliveryMode delivery, int batch, long waitMs) {
         return new JobRun.Settings(name, delivery, batch, waitMs, setup.parallelism(), setup.intraOpThreads,
-                setup.checkpointInterval(), Map.of());
+                setup.checkpointInterval(), Map.of(), transactionNaming);
     }
 
     private JobRun.DrainResult drain(JobRun job, double estimate, double warmUp, double seconds) throws Exception {

@@ -53,7 +53,7 @@ public final class CeilingCommand implements Callable<Integer> {
         BenchMain.say("%s %s on %s; load average %s", model.card().name(), model.card().version(), device,
                 MachineInfo.formatLoad(MachineInfo.loadAverageNow()));
         System.out.printf("%-6s %-8s %5s %10s %11s %11s %11s %13s%n", "layout", "provider", "batch", "frames/s",
-                "call p50 ms", "call p95 ms", "call p99 ms", "cpu us/frame");
+                "call p50 ms", "call p95 ms", "call p99 ms", "ORT cpu us/fr");
         for (String l : wanted) {
             try (OrtCeiling ceiling = new OrtCeiling(model, OrtCeiling.Layout.parse(l), device, gpu, images)) {
                 for (int b : batchSizes) {
@@ -61,7 +61,7 @@ public final class CeilingCommand implements Callable<Integer> {
                     points.add(p);
                     System.out.printf("%-6s %-8s %5d %10.1f %11.2f %11.2f %11.2f %13.0f%n", p.layout(), p.provider(),
                             p.batchSize(), p.framesPerSecond(), p.callP50Ms(), p.callP95Ms(), p.callP99Ms(),
-                            p.cpuMicrosPerFrame());
+                            p.ortCpuMicrosPerFrame());
                 }
             }
         }

@@ -14,7 +14,8 @@ import java.util.Map;
  * CPU time of this process and of its threads, grouped by what they do. On a shared machine wall-clock rates
  * swing with the neighbours' load, while CPU time per frame barely moves; and the per-group split shows where a
  * pipeline spends what the bare model does not (decode, Kafka, Flink's own threads, the in-process broker).
- * Time the JVM spends outside Java threads (GC, JIT) is the process total minus the groups.
+ * The JVM's own threads are read from /proc: "jit" (compiler threads), "gc" (collector threads); "jvm-other" is
+ * the rest of the process total (VM thread, threads that ended within the window).
  */
 public final class CpuMeter {
     /** Thread groups, matched on thread names in this order. */
@@ -44,8 +45,12 @@ public final class CpuMeter {
 
     /** A point-in-time reading: process CPU and per-thread CPU by thread id. */
     public record Snapshot(long epochMillis, long processCpuNanos, Map<Long, Long> threadCpu,
-            Map<Long, Group> groups, Map<Long, String> names, long gcPauseMillis, long jitMillis) {
+            Map<Long, Group> groups, Map<Long, String> names, long gcPauseMillis, long jitMillis,
+            Map<String, Long> nativeCpu) {
     }
+
+    /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+    private static final long TICKS_PER_SECOND = 100;
 
     private CpuMeter() {
     }
@@ -83,12 +88,44 @@ public final class CpuMeter {
         }
         var jit = ManagementFactory.getCompilationMXBean();
         return new Snapshot(wall, process, cpu, groups, names, gc,
-                jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0);
+                jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0,
+                jvmInternalCpu());
     }
 
     /**
-     * CPU nanoseconds per group between two snapshots, plus {@code "jvm (gc, jit, …)"} = process minus threads
-     * and {@code "total"}. Threads born in between count from zero; threads that died in between are lost (and
+     * CPU of the JVM's own native threads, which ThreadMXBean does not list, from /proc/self/task: "jit" (C1/C2
+     * compiler threads), "gc" (GC workers, G1 concurrent and refinement threads), keyed "kind/tid". Empty off
+     * Linux. Resolution: 10 ms per thread.
+     */
+    private static Map<String, Long> jvmInternalCpu() {
+        Map<String, Long> out = new HashMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return out;
+        }
+        for (java.io.File task : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String comm = stat.substring(open + 1, close);
+                String kind = comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre") ? "jit"
+                        : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "gc" : null;
+                if (kind == null) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                out.put(kind + "/" + task.getName(), ticks * 1_000_000_000L / TICKS_PER_SECOND);
+            } catch (java.io.IOException | RuntimeException e) {
+                // the thread ended meanwhile
+            }
+        }
+        return out;
+    }
+
+    /**
+     * CPU nanoseconds per group between two snapshots, plus "jit", "gc", "jvm-other" and "total". Threads born in between count from zero; threads that died in between are lost (and
      * land in the jvm remainder), so keep windows over steady phases.
      */
     public static Map<String, Long> between(Snapshot a, Snapshot b) {
@@ -104,8 +141,20 @@ public final class CpuMeter {
                 threads += delta;
             }
         }
+        long jit = 0;
+        long gc = 0;
+        for (Map.Entry<String, Long> e : b.nativeCpu().entrySet()) {
+            long delta = Math.max(0, e.getValue() - a.nativeCpu().getOrDefault(e.getKey(), 0L));
+            if (e.getKey().startsWith("jit/")) {
+                jit += delta;
+            } else {
+                gc += delta;
+            }
+        }
         long total = b.processCpuNanos() - a.processCpuNanos();
-        out.put("jvm", Math.max(0, total - threads));
+        out.put("jit", jit);
+        out.put("gc", gc);
+        out.put("jvm-other", Math.max(0, total - threads - jit - gc));
         out.put("total", total);
         return out;
     }

@@ -1,6 +1,12 @@
 package io.defectdetector.bench;
 
+import io.defectdetector.job.DetectionOutputs;
 import io.defectdetector.job.DetectionPipeline;
+import io.defectdetector.job.deadletter.DeadLetterSerializer;
+import io.defectdetector.job.inference.OnnxInferenceEngine;
+import io.defectdetector.job.kafka.AlertSerializer;
+import io.defectdetector.job.kafka.KafkaOutputSinks;
+import io.defectdetector.job.kafka.ScoreSerializer;
 import io.defectdetector.job.config.DeliveryMode;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
@@ -17,11 +23,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +51,21 @@ final class JobRun implements AutoCloseable {
 
     /** How the job is configured for this run. */
     record Settings(String name, DeliveryMode delivery, int batchMaxSize, long batchMaxWaitMs, int parallelism,
-            int intraOpThreads, Duration checkpointInterval, Map<String, String> extraOptions) {
+            int intraOpThreads, Duration checkpointInterval, Map<String, String> extraOptions,
+            TransactionNamingStrategy transactionNaming) {
+
+        Settings(String name, DeliveryMode delivery, int batchMaxSize, long batchMaxWaitMs, int parallelism,
+                int intraOpThreads, Duration checkpointInterval, Map<String, String> extraOptions) {
+            this(name, delivery, batchMaxSize, batchMaxWaitMs, parallelism, intraOpThreads, checkpointInterval,
+                    extraOptions, null);
+        }
 
         String describe() {
             return String.format(Locale.ROOT, "%s, batch <= %d / wait %d ms, parallelism %d x %d intra-op thread(s), "
                             + "checkpoints every %d ms%s", delivery, batchMaxSize, batchMaxWaitMs, parallelism,
-                    intraOpThreads, checkpointInterval.toMillis(), extraOptions.isEmpty() ? "" : ", " + extraOptions);
+                    intraOpThreads, checkpointInterval.toMillis(), (extraOptions.isEmpty() ? "" : ", " + extraOptions)
+                            + (transactionNaming == null ? "" : ", experiment: transaction naming "
+                            + transactionNaming));
         }
     }
 
@@ -126,9 +146,39 @@ final class JobRun implements AutoCloseable {
         Configuration flink = new Configuration();
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
-        DetectionPipeline.buildKafkaJob(env, jobConfig(), model);
+        JobConfig cfg = jobConfig();
+        if (settings.transactionNaming() == null) {
+            DetectionPipeline.buildKafkaJob(env, cfg, model);
+        } else {
+            // Experiment: the job's pipeline with sinks that differ from KafkaOutputSinks in one setting only.
+            DetectionPipeline.configureEnvironment(env, cfg);
+            DetectionOutputs outputs = DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg, model,
+                    OnnxInferenceEngine.factory());
+            outputs.alerts().sinkTo(experimentalSink(cfg, "alerts", new TopicNamingSerializer<>(new AlertSerializer(alertsTopic), alertsTopic)))
+                    .uid(DetectionPipeline.ALERTS_SINK_UID).name(DetectionPipeline.ALERTS_SINK_UID);
+            outputs.deadLetters().sinkTo(experimentalSink(cfg, "dead-letter",
+                    new TopicNamingSerializer<>(new DeadLetterSerializer(deadLetterTopic), deadLetterTopic))).uid(DetectionPipeline.DEAD_LETTER_SINK_UID)
+                    .name(DetectionPipeline.DEAD_LETTER_SINK_UID);
+            outputs.scores().sinkTo(experimentalSink(cfg, "scores", new TopicNamingSerializer<>(new ScoreSerializer(scoresTopic), scoresTopic)))
+                    .uid(DetectionPipeline.SCORES_SINK_UID).name(DetectionPipeline.SCORES_SINK_UID);
+        }
         job = env.executeAsync("bench-" + settings.name());
         LOG.info("Started {} as {}: {}", settings.name(), job.getJobID(), settings.describe());
+    }
+
+    private <T> KafkaSink<T> experimentalSink(JobConfig cfg, String name,
+            KafkaRecordSerializationSchema<T> serializer) {
+        Properties props = cfg.kafkaSettings().toProperties();
+        props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                Long.toString(cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()));
+        var builder = KafkaSink.<T>builder().setKafkaProducerConfig(props)
+                .setBootstrapServers(cfg.bootstrapServers()).setDeliveryGuarantee(cfg.delivery().guarantee())
+                .setRecordSerializer(serializer);
+        if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
+            builder.setTransactionalIdPrefix(KafkaOutputSinks.transactionalIdPrefix(cfg, name))
+                    .setTransactionNamingStrategy(settings.transactionNaming());
+        }
+        return builder.build();
     }
 
     private JobConfig jobConfig() {

@@ -22,10 +22,10 @@ final class ReportTable {
 
         f(s, "a. Ceiling: ONNX Runtime alone, in-process, preprocessed tensors (layout = sessions x threads)");
         f(s, "   %-6s %5s %10s %11s %11s %13s", "layout", "batch", "frames/s", "call p50 ms", "call p95 ms",
-                "cpu us/frame");
+                "ORT cpu us/fr");
         for (OrtCeiling.Point p : r.ceiling) {
             f(s, "   %-6s %5d %10.1f %11.2f %11.2f %13.0f", p.layout(), p.batchSize(), p.framesPerSecond(),
-                    p.callP50Ms(), p.callP95Ms(), p.cpuMicrosPerFrame());
+                    p.callP50Ms(), p.callP95Ms(), p.ortCpuMicrosPerFrame());
         }
         s.append('\n');
 
@@ -89,9 +89,11 @@ final class ReportTable {
                     q.wall());
             f(s, "   against the ceiling's best batch size (%d, %.2fx batch %s in table a): %.2f",
                     q.bestCeilingBatch(), q.bestOverJobBatchInSweep(), r.config.get("batchMaxSize"), q.wallVsBest());
-            f(s, "   CPU time per frame: ceiling %.0f us, job %.0f us without the broker (%.0f with it): "
-                            + "efficiency %.2f (%.2f)", q.ceilingCpuMicrosPerFrame(), q.jobCpuMicrosPerFrame(),
-                    q.jobAndBrokerCpuMicrosPerFrame(), q.cpuEfficiency(), q.cpuEfficiencyWithBroker());
+            f(s, "   CPU time per frame: ceiling %.0f us (ONNX Runtime threads), job %.0f us (without the in-process "
+                            + "broker %.0f, JIT %.0f, harness)", q.ceilingCpuMicrosPerFrame(), q.jobCpuMicrosPerFrame(),
+                    q.brokerMicrosPerFrame(), q.jitMicrosPerFrame());
+            f(s, "   CPU efficiency ceiling / job = %.2f; with JIT %.2f; with JIT and broker %.2f  (= b / a on idle "
+                    + "cores)", q.cpuEfficiency(), q.cpuEfficiencyWithJit(), q.cpuEfficiencyWithJitAndBroker());
             s.append('\n');
         }
         if (!r.targets.isEmpty()) {

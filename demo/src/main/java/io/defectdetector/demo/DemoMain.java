@@ -7,6 +7,8 @@ import io.defectdetector.factory.camera.SimulationReport;
 import io.defectdetector.factory.camera.SimulatorConfig;
 import io.defectdetector.factory.image.Image;
 import io.defectdetector.factory.surface.Product;
+import io.defectdetector.frame.ContentType;
+import io.defectdetector.frame.FrameEncoder;
 import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.DetectionPipeline;
 import io.defectdetector.job.ModelPreflight;
@@ -21,16 +23,21 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -50,6 +57,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     private static final String ALERTS = "alerts";
     private static final String DEAD_LETTER = "dead-letter";
     private static final String SCORES = "scores";
+    private static final int WARM_UP_FRAMES = 8;
 
     enum Delivery {
         EXACTLY_ONCE, AT_LEAST_ONCE
@@ -139,7 +147,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private int run() throws Exception {
-        ModelBundle bundle = ModelPreflight.check(model.toString(), 8);
+        ModelBundle bundle = ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue());
         lineProduct = product != null ? Product.fromId(product)
                 : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
         System.out.printf(Locale.ROOT, "Model %s %s (%dx%dx%d), product %s, %d cameras at %.0f frames/s, "
@@ -184,6 +192,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             Thread watcherThread = new Thread(watcher, "demo-output-watcher");
             watcherThread.start();
 
+            warmUp(broker, simulator, watcher);
+
             AtomicLong sent = new AtomicLong();
             KafkaClientSettings kafka = KafkaClientSettings.of(Map.of("bootstrap.servers", broker.bootstrapServers()));
             CompletableFuture<SimulationReport> cameraRun = CompletableFuture.supplyAsync(
@@ -194,9 +204,19 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             while (!stopRequested.get() && !cameraRun.isDone()) {
                 Thread.sleep(1000 - (System.currentTimeMillis() - start) % 1000);
                 System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
+                JobStatus state = job.getJobStatus().get(5, TimeUnit.SECONDS);
+                if (state.isGloballyTerminalState()) {
+                    System.out.println("The Flink job stopped (" + state + "); see " + output.resolve("demo.log"));
+                    break;
+                }
             }
             simulator.stop();
-            SimulationReport report = cameraRun.handle((r, e) -> r).get(30, TimeUnit.SECONDS);
+            SimulationReport report = cameraRun.handle((r, e) -> {
+                if (e != null) {
+                    System.out.println("The cameras stopped with an error: " + e.getMessage());
+                }
+                return r;
+            }).get(30, TimeUnit.SECONDS);
 
             // Let the job decide the frames already sent (with exactly-once: until their checkpoint commits).
             long drainUntil = System.currentTimeMillis() + 2 * checkpointInterval.toMillis() + 5000;
@@ -216,6 +236,39 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             watcher.failure().ifPresent(e -> System.out.println("Reading the output failed: " + e));
             return watcher.failure().isPresent() ? 1 : 0;
         }
+    }
+
+    /**
+     * Sends a few frames under warm-up camera ids and waits until the job has decided (and, with exactly-once,
+     * committed) all of them: every subtask is then running with its model loaded, so the cameras' frames and
+     * the latency figures do not include the job's start-up.
+     */
+    private void warmUp(LocalKafkaBroker broker, CameraSimulator simulator, OutputWatcher watcher)
+            throws Exception {
+        System.out.print("Waiting for the job to score its first frames ... ");
+        long started = System.currentTimeMillis();
+        Properties props = broker.clientProperties();
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        Image image = simulator.pool(0).get(0).sample().image();
+        FrameEncoder encoder = new FrameEncoder();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            for (int i = 0; i < WARM_UP_FRAMES; i++) {
+                // Distinct keys spread the frames over the partitions, hence over every source subtask.
+                producer.send(encoder.encode(FRAMES, OutputWatcher.WARM_UP_CAMERA_PREFIX + i, "warm-up",
+                        System.currentTimeMillis(), null, ContentType.rawFor(image.channels()), image.width(),
+                        image.height(), image.pixels()));
+            }
+        }
+        long deadline = started + 120_000;
+        while (watcher.warmUpDecided.get() < WARM_UP_FRAMES && !stopRequested.get()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("the job did not score its warm-up frames within 2 minutes; see "
+                        + output.resolve("demo.log"));
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf(Locale.ROOT, "ready after %.1f s%n", (System.currentTimeMillis() - started) / 1000.0);
     }
 
     private JobConfig jobConfig(String bootstrap) {
@@ -266,10 +319,17 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                         + "(tp %d, fp %d, fn %d, tn %d)%n", accuracy.precision(), accuracy.recall(), accuracy.frames(),
                 accuracy.truePositives(), accuracy.falsePositives(), accuracy.falseNegatives(),
                 accuracy.trueNegatives());
+        LatencyRecorder decision = watcher.decisionLatency;
+        if (decision.count() > 0) {
+            System.out.printf(Locale.ROOT, "  latency  capture -> decided in the job:    p50 %d ms, p95 %d ms, "
+                            + "p99 %d ms, max %d ms (all frames)%n", decision.percentile(50), decision.percentile(95),
+                    decision.percentile(99), decision.percentile(100));
+        }
         if (latency.count() > 0) {
-            System.out.printf(Locale.ROOT, "  latency  capture -> alert readable (read_committed): p50 %d ms, "
-                            + "p95 %d ms, p99 %d ms, max %d ms%n", latency.percentile(50), latency.percentile(95),
-                    latency.percentile(99), latency.percentile(100));
+            System.out.printf(Locale.ROOT, "  latency  capture -> alert readable (%s): p50 %d ms, p95 %d ms, "
+                            + "p99 %d ms, max %d ms (read_committed consumer)%n",
+                    delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'), latency.percentile(50),
+                    latency.percentile(95), latency.percentile(99), latency.percentile(100));
         }
         System.out.printf(Locale.ROOT, "  overlays %d PNG files in %s; ground truth in %s%n",
                 watcher.overlaysWritten.get(), output.resolve("overlays"), output.resolve("ground-truth.jsonl"));

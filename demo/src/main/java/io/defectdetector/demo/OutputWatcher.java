@@ -28,6 +28,9 @@ import org.apache.kafka.common.errors.WakeupException;
  * Records latency (capture time to the moment the alert is readable here) and writes an overlay per alert.
  */
 public final class OutputWatcher implements Runnable, AutoCloseable {
+    /** Frames of cameras named so are the demo's warm-up frames: counted apart, never in the statistics. */
+    public static final String WARM_UP_CAMERA_PREFIX = "warm-up-";
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String alertsTopic;
     private final String scoresTopic;
@@ -43,7 +46,11 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     final AtomicLong duplicateAlerts = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong overlaysWritten = new AtomicLong();
+    final AtomicLong warmUpDecided = new AtomicLong();
+    /** Capture time to the moment the alert is readable here. */
     final LatencyRecorder latency = new LatencyRecorder(10_000);
+    /** Capture time to the job's decision (from the score records): the job's own share of the latency. */
+    final LatencyRecorder decisionLatency = new LatencyRecorder(10_000);
     private volatile String modelName;
     private volatile Exception failure;
 
@@ -95,11 +102,19 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     private void handle(ConsumerRecord<byte[], byte[]> record, long now) throws Exception {
         if (record.topic().equals(scoresTopic)) {
             ScoreRecord score = AlertJson.scoreFromBytes(record.value());
+            if (score.getCameraId().startsWith(WARM_UP_CAMERA_PREFIX)) {
+                warmUpDecided.incrementAndGet();
+                return;
+            }
             decided.add(new GroundTruth.Key(score.getCameraId(), score.getFrameId()));
+            decisionLatency.record(now, score.getDetectionTimeMs() - score.getCaptureTimeMs());
         } else if (record.topic().equals(deadLetterTopic)) {
             rejected.incrementAndGet();
         } else if (record.topic().equals(alertsTopic)) {
             DefectAlert alert = AlertJson.fromBytes(record.value());
+            if (alert.getCameraId().startsWith(WARM_UP_CAMERA_PREFIX)) {
+                return;
+            }
             modelName = alert.getModelName() + " " + alert.getModelVersion();
             if (!alerted.add(new GroundTruth.Key(alert.getCameraId(), alert.getFrameId()))) {
                 duplicateAlerts.incrementAndGet(); // possible with AT_LEAST_ONCE after a failure

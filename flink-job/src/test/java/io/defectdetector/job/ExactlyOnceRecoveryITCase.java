@@ -126,6 +126,12 @@ class ExactlyOnceRecoveryITCase {
         DetectionPipeline.sinkToKafka(outputs, cfg);
         JobClient job = env.executeAsync(prefix + "-recovery-it");
         try {
+            // Frames only once the job runs and has a checkpoint, so the failure always strikes mid-stream.
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (FailOnceAfterCheckpoint.CHECKPOINTS_COMPLETED.get() == 0) {
+                assertThat(System.nanoTime()).as("a first checkpoint within 90 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
             cameras.start(KAFKA.broker()).await();
             List<ScoreRecord> scores = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.scores(),
                             r -> distinctFrames(r) >= FRAMES, Duration.ofSeconds(120), Duration.ofSeconds(3))

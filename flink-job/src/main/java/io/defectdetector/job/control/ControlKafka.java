@@ -7,6 +7,7 @@ import io.defectdetector.job.frames.RawFrameRecord;
 import io.defectdetector.job.kafka.KafkaOutputSinks;
 import io.defectdetector.job.kafka.RawFrameDeserializer;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -22,10 +23,17 @@ public final class ControlKafka {
     private ControlKafka() {
     }
 
+    /** How soon a control topic created after the job started is read. */
+    public static final java.time.Duration DISCOVERY_INTERVAL = java.time.Duration.ofSeconds(30);
+
     /**
      * Control records whole, as frames are read (decoding and validation happen in {@link ParseControlFunction}).
      * Offsets are checkpointed: a job restored from a checkpoint or savepoint reads the commands sent while it
      * was down; {@code startingOffsets} applies to a job started without one.
+     *
+     * <p>The topic is subscribed by (exact) pattern rather than by name: a missing control topic must not stop
+     * detection, so the job runs on its current thresholds and starts reading the topic, from its beginning,
+     * within {@link #DISCOVERY_INTERVAL} of its creation.
      */
     public static KafkaSource<RawFrameRecord> source(JobConfig cfg, OffsetsInitializer startingOffsets) {
         Properties props = cfg.kafkaSettings().toProperties();
@@ -36,7 +44,8 @@ public final class ControlKafka {
                 .setBootstrapServers(cfg.bootstrapServers())
                 .setGroupId(groupId)
                 .setClientIdPrefix(groupId + "-control")
-                .setTopics(cfg.get(JobOptions.KAFKA_CONTROL_TOPIC))
+                .setTopicPattern(Pattern.compile(Pattern.quote(cfg.get(JobOptions.KAFKA_CONTROL_TOPIC))))
+                .setProperty("partition.discovery.interval.ms", Long.toString(DISCOVERY_INTERVAL.toMillis()))
                 .setStartingOffsets(startingOffsets)
                 .setDeserializer(new RawFrameDeserializer())
                 .build();

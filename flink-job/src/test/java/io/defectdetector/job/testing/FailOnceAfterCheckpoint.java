@@ -2,6 +2,7 @@ package io.defectdetector.job.testing;
 
 import io.defectdetector.job.frames.RawFrameRecord;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -17,6 +18,8 @@ public class FailOnceAfterCheckpoint extends RichMapFunction<RawFrameRecord, Raw
     private static final long serialVersionUID = 1L;
     public static final AtomicBoolean FAILED = new AtomicBoolean();
     public static final AtomicLong RECORDS_AFTER_RESTORE = new AtomicLong();
+    /** Checkpoints completed as seen by any subtask: tests wait for one before sending frames. */
+    public static final AtomicInteger CHECKPOINTS_COMPLETED = new AtomicInteger();
 
     private final int afterRecords;
     private transient boolean checkpointCompleted;
@@ -29,6 +32,7 @@ public class FailOnceAfterCheckpoint extends RichMapFunction<RawFrameRecord, Raw
     public static void reset() {
         FAILED.set(false);
         RECORDS_AFTER_RESTORE.set(0);
+        CHECKPOINTS_COMPLETED.set(0);
     }
 
     @Override
@@ -46,5 +50,6 @@ public class FailOnceAfterCheckpoint extends RichMapFunction<RawFrameRecord, Raw
     public void notifyCheckpointComplete(long checkpointId) {
         checkpointCompleted = true;
         sinceCheckpoint = 0;
+        CHECKPOINTS_COMPLETED.incrementAndGet();
     }
 }
