@@ -16,8 +16,9 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
 fi
 mkdir -p bench-output
 
-# Flink on Java 17 needs these opens. A fixed heap (-Xms = -Xmx) keeps the soak's heap figures comparable.
-exec java ${BENCH_JAVA_OPTS:--Xms2g -Xmx2g -XX:+UseG1GC} \
+# Flink on Java 17 needs these opens. A fixed, pre-touched heap (-Xms = -Xmx, AlwaysPreTouch) keeps the soak's
+# figures honest: the resident set then starts at its full heap size and any growth is native memory.
+exec java ${BENCH_JAVA_OPTS:--Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch} \
   --add-opens=java.base/java.lang=ALL-UNNAMED \
   --add-opens=java.base/java.util=ALL-UNNAMED \
   --add-opens=java.base/java.nio=ALL-UNNAMED \

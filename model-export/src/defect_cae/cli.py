@@ -94,7 +94,7 @@ def cmd_run(args) -> int:
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
                  tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
                  device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
-                 calib_fraction=args.calib_fraction, head_grid=not args.fixed_head)
+                 calib_fraction=args.calib_fraction, head_grid=not args.fixed_head, reuse=args.reuse_checkpoints)
     return 0
 
 
@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--fixed-head", action="store_true",
                    help="use --error/--smoothing-sigma/--no-per-image-norm as given instead of choosing them on "
                         "synthetic validation")
+    r.add_argument("--reuse-checkpoints", action="store_true",
+                   help="reuse finished runs in --work-dir trained with identical settings (resume a sweep)")
     r.add_argument("--ablation", action="store_true",
                    help="also measure denoising training and both normalisations on/off (trains a second model)")
     r.set_defaults(func=cmd_run)

@@ -19,7 +19,11 @@ from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
 from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
 from .model import CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
-from .train import TrainConfig, TrainResult, train
+from .train import TrainConfig, TrainResult, reuse_checkpoint, train
+
+# Bottleneck candidates whose synthetic-validation value is within this of the best count as tied; the
+# narrowest of them wins (a wider bottleneck only adds the capacity to copy defects).
+SWEEP_TIE_TOLERANCE = 0.005
 
 
 @dataclass
@@ -102,8 +106,18 @@ def load_detector(path: Path) -> tuple[Detector, dict]:
 
 
 def train_one(ds: Dataset, cae_cfg: CAEConfig, tcfg: TrainConfig, work_dir: Path, device,
-              log: Callable[[str], None]) -> TrainResult:
+              log: Callable[[str], None], reuse: bool = False) -> TrainResult:
+    if reuse:
+        res = reuse_checkpoint(work_dir, cae_cfg, tcfg, ds.train, ds.val, log)
+        if res is not None:
+            return res
     return train(cae_cfg, ds.train, ds.val, tcfg, out_dir=work_dir, device=device, log=log)
+
+
+def choose_latent(values: dict[int, float], tolerance: float = SWEEP_TIE_TOLERANCE) -> int:
+    """The narrowest bottleneck whose validation value is within `tolerance` of the best one."""
+    best = max(values.values())
+    return min(k for k, v in values.items() if v >= best - tolerance)
 
 
 def _row(name: str, denoise: bool, sc: ScoringConfig, val: dict, test: dict | None) -> dict:
@@ -157,7 +171,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                  scoring: ScoringConfig, target_far: float, min_region_area: int | None, name: str,
                  version: str | None, device, sweep: list[int] | None = None, ablation: bool = False,
                  log: Callable[[str], None] = print, val_fraction: float = 0.15,
-                 calib_fraction: float = 0.15, head_grid: bool = True) -> dict:
+                 calib_fraction: float = 0.15, head_grid: bool = True, reuse: bool = False) -> dict:
     """train (+ optional bottleneck sweep) -> calibrate -> evaluate -> export ONNX + card + golden + report."""
     t_start = time.time()
     out, work_dir = Path(out), Path(work_dir)
@@ -179,7 +193,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         cfg = copy.deepcopy(cae_cfg)
         cfg.latent_channels = latent
         log(f"--- training latent_channels={latent}")
-        res = train_one(ds, cfg, tcfg, work_dir / f"latent{latent}", device, log)
+        res = train_one(ds, cfg, tcfg, work_dir / f"latent{latent}", device, log, reuse)
         det, cal, val_m, test_m = calibrate_and_score(res.model, ds, scoring, target_far, min_region_area, device)
         row = {"latent_channels": latent, "latent_size": cfg.latent_size, "train_seconds": res.wall_seconds,
                "best_epoch": res.best_epoch, "val_loss": res.best_val_loss,
@@ -192,12 +206,15 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                                                f"{row['test_pixel_auroc']:.4f}" if test_m else ""))
         sweep_rows.append(row)
         trained[latent] = (res, det, cal, val_m)
-    best_latent = max(candidates, key=lambda k: selection_value(trained[k][3]))
+    values = {k: selection_value(trained[k][3]) for k in candidates}
+    best_latent = choose_latent(values)
     for row in sweep_rows:
+        row["selection_value"] = values[row["latent_channels"]]
         row["chosen"] = row["latent_channels"] == best_latent
     res, det, cal, val_m = trained[best_latent]
     if len(candidates) > 1:
-        log(f"chosen bottleneck: {best_latent} channels (best synthetic validation)")
+        log(f"chosen bottleneck: {best_latent} channels (narrowest within {SWEEP_TIE_TOLERANCE} of the best "
+            f"synthetic-validation value: " + ", ".join(f"{k}: {v:.4f}" for k, v in values.items()) + ")")
     head_rows = []
     if head_grid:
         scoring, head_rows = select_head(res.model, ds, scoring, target_far, min_region_area, device, log)
@@ -214,7 +231,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         cfg = copy.deepcopy(cae_cfg)
         cfg.latent_channels = best_latent
         log("--- ablation: training without defect-denoising")
-        plain = train_one(ds, cfg, no_dn, work_dir / f"latent{best_latent}-nodenoise", device, log)
+        plain = train_one(ds, cfg, no_dn, work_dir / f"latent{best_latent}-nodenoise", device, log, reuse)
         for vname, sc in head_variants(scoring):
             _, _, v, t = calibrate_and_score(plain.model, ds, sc, target_far, min_region_area, device)
             ablation_rows.append(_row(f"plain CAE + {vname}", False, sc, v, t))

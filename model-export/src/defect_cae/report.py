@@ -177,7 +177,8 @@ def write_report(out_dir: Path, title: str, test: TestSet | None, pred: Predicti
     if sweep:
         plot_sweep(sweep, out_dir / "bottleneck_sweep.png")
         md += ["## Bottleneck sweep", "",
-               "Chosen by synthetic validation (mean of val image and pixel AUROC); the test set is shown for "
+               "Chosen by synthetic validation: value = mean of val image and pixel AUROC (default scoring "
+               "head); the narrowest bottleneck within 0.005 of the best value wins. The test set is shown for "
                "information only.", "",
                "| latent channels | latent values | val image AUROC | val pixel AUROC | test image AUROC | "
                "test pixel AUROC | train s |", "|---|---|---|---|---|---|---|"]

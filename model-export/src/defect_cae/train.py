@@ -90,6 +90,34 @@ def evaluate_loss(model: CAE, inputs: torch.Tensor, targets: torch.Tensor, cfg: 
     return total / max(1, n)
 
 
+def mean_image_loss(train_images: np.ndarray, val_images: np.ndarray, cfg: TrainConfig) -> float:
+    """Collapse check (ARCHITECTURE pitfall): the loss of predicting the mean training image for every clean
+    validation image. A model no better than that has learnt nothing."""
+    target = torch.from_numpy(val_images.copy())
+    mean_img = torch.from_numpy(train_images.mean(axis=0, keepdims=True)).expand_as(target).contiguous()
+    return float(reconstruction_loss(mean_img, target, cfg.loss, cfg.ssim_weight))
+
+
+def reuse_checkpoint(out_dir: Path, cae_config: CAEConfig, cfg: TrainConfig, train_images: np.ndarray,
+                     val_images: np.ndarray, log: Callable[[str], None] = print) -> "TrainResult | None":
+    """The finished run in out_dir if it was trained with exactly these configs (resumes a sweep), else None."""
+    best, last = Path(out_dir) / "best.pt", Path(out_dir) / "last.pt"
+    if not (best.exists() and last.exists()):
+        return None
+    model, ckpt = load_checkpoint(best)
+    full = torch.load(last, map_location="cpu")
+    if ckpt["cae_config"] != cae_config.to_dict() or full["train_config"] != cfg.to_dict():
+        log(f"not reusing {best}: it was trained with other settings")
+        return None
+    history = full["history"]
+    wall = float(sum(h["seconds"] for h in history))
+    log(f"reusing {best} (epoch {ckpt['epoch']} of {len(history)}, val {ckpt['val_loss']:.5f}, "
+        f"trained in {wall:.0f}s)")
+    return TrainResult(model, history, ckpt["epoch"], ckpt["val_loss"],
+                       mean_image_loss(train_images, val_images, cfg), wall,
+                       f"reused checkpoint ({len(history)} epochs)", best)
+
+
 def save_checkpoint(path: Path, model: CAE, cfg: TrainConfig, epoch: int, val_loss: float, history: list) -> None:
     torch.save({"cae_config": model.config.to_dict(), "train_config": cfg.to_dict(),
                 "state_dict": model.state_dict(), "epoch": epoch, "val_loss": val_loss, "history": history}, path)
@@ -115,9 +143,7 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs), eta_min=cfg.lr * 0.05)
     val_in, val_target = _fixed_validation_batch(val_images, cfg)
-    # Collapse check (ARCHITECTURE pitfall): a model no better than the mean training image has learnt nothing.
-    mean_img = torch.from_numpy(train_images.mean(axis=0, keepdims=True)).expand_as(val_target).contiguous()
-    mean_loss = float(reconstruction_loss(mean_img, val_target, cfg.loss, cfg.ssim_weight))
+    mean_loss = mean_image_loss(train_images, val_images, cfg)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"training on {device}: {len(train_images)} train / {len(val_images)} val images, {n_params} parameters, "
         f"latent {cae_config.latent_channels} ch ({cae_config.latent_size} values), loss {cfg.loss}, "

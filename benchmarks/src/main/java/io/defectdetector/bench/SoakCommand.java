@@ -55,6 +55,10 @@ public final class SoakCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int fullGcEverySeconds;
 
+    @Option(names = "--experiment-transaction-naming", hidden = true,
+            description = "Exactly-once sinks with this TransactionNamingStrategy instead of the job's own.")
+    org.apache.flink.connector.kafka.sink.TransactionNamingStrategy transactionNaming;
+
     /** One reading. */
     public record Sample(double minutes, double liveHeapMiB, double heapAfterGcMiB, double heapUsedMiB,
             double directMiB, double rssMiB, int threads, long sent, long decided) {
@@ -79,7 +83,7 @@ public final class SoakCommand implements Callable<Integer> {
                 Producer<byte[], byte[]> producer = BenchMain.producer(broker)) {
             JobRun.Settings settings = new JobRun.Settings("soak" + Long.toString(System.currentTimeMillis() % 1_000_000, 36),
                     delivery, setup.batchMaxSize, setup.batchMaxWaitMs, setup.parallelism(), setup.intraOpThreads,
-                    setup.checkpointInterval(), Map.of());
+                    setup.checkpointInterval(), Map.of(), transactionNaming);
             try (JobRun job = new JobRun(broker, settings, model, frames, producer);
                     MemoryWatch memory = new MemoryWatch()) {
                 double sustained;
@@ -97,12 +101,13 @@ public final class SoakCommand implements Callable<Integer> {
                 BenchMain.say("Soak: %.1f frames/s (%.0f%% of %.1f) for %.1f min, %s", offered, load * 100,
                         sustained, minutes, settings.describe());
                 out.put("config", Map.of("settings", settings.describe(), "sustainedPerSecond", sustained,
-                        "offeredPerSecond", offered, "minutes", minutes, "frames", setup.product + " "
+                        "offeredPerSecond", offered, "load", load, "minutes", minutes, "frames", setup.product + " "
                                 + setup.frameSize + "x" + setup.frameSize + " " + setup.encoding));
                 long start = System.nanoTime();
                 long end = start + (long) (minutes * 60e9);
                 long nextFullGc = start + fullGcEverySeconds * 1_000_000_000L;
                 double lastLive = Double.NaN;
+                ClassHistogram baseline = null;
                 try (JobRun.BackgroundOffer offer = job.offerInBackground("soak", offered)) {
                     while (System.nanoTime() < end) {
                         Thread.sleep(10_000);
@@ -111,6 +116,9 @@ public final class SoakCommand implements Callable<Integer> {
                             throw offer.error();
                         }
                         long now = System.nanoTime();
+                        if (baseline == null && now - start >= 120_000_000_000L) {
+                            baseline = ClassHistogram.take(); // after the start-up allocations have settled
+                        }
                         if (fullGcEverySeconds > 0 && now >= nextFullGc) {
                             lastLive = MemoryWatch.liveHeapAfterFullGc() / 1048576.0;
                             nextFullGc += fullGcEverySeconds * 1_000_000_000L;
@@ -126,6 +134,9 @@ public final class SoakCommand implements Callable<Integer> {
                                 s.heapAfterGcMiB(), s.directMiB(), s.rssMiB(), s.threads(), s.decided(), s.sent());
                     }
                     offer.stop();
+                    if (baseline != null) {
+                        summary.put("liveClassGrowthSinceMinute2", ClassHistogram.take().topGrowthSince(baseline, 12));
+                    }
                     long sent = offer.sent();
                     OutputRecorder.PhaseLog log = job.phaseLog("soak");
                     long deadline = System.nanoTime() + 30_000_000_000L + setup.checkpointIntervalMs * 3_000_000L;
@@ -198,8 +209,15 @@ public final class SoakCommand implements Callable<Integer> {
 
     private static String render(Map<String, Object> out, Map<String, Object> s) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Soak: %s; load average at start %s, at end %s%n", out.get("config"),
+        Map<?, ?> c = (Map<?, ?>) out.get("config");
+        b.append(String.format(Locale.ROOT, "Soak: %.1f frames/s offered (%s of %.1f sustained) for %s min, %s, "
+                        + "frames %s%n  load average at start %s, at end %s%n", c.get("offeredPerSecond"),
+                c.get("load"), c.get("sustainedPerSecond"), c.get("minutes"), c.get("settings"), c.get("frames"),
                 out.get("loadAtStart"), out.get("loadAtEnd")));
+        if (s.get("liveClassGrowthSinceMinute2") instanceof List<?> growth) {
+            b.append("  live objects that grew most from minute 2 to the end:\n");
+            growth.forEach(g -> b.append("    ").append(g).append('\n'));
+        }
         b.append(String.format(Locale.ROOT, "  frames sent %s, decided %s; latency p50 %s ms, p99 %s ms%n",
                 s.get("sent"), s.get("decided"), s.get("latencyP50Ms"), s.get("latencyP99Ms")));
         b.append(String.format(Locale.ROOT, "  trend after minute 2 (MiB/min): live heap %.2f, heap after GC %.2f, "
