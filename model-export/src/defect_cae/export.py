@@ -166,16 +166,17 @@ def _f32(path: Path, array: np.ndarray) -> None:
 
 # error_map and score are in multiples of the calibrated thresholds. With the SSIM error and the per-pixel
 # z-score, float32 rounding in the reconstruction (~1e-7, differing between PyTorch, ONNX Runtime and our numpy
-# interpreter by summation order) is amplified ~1000x: 1 - SSIM divides by local variances, the z-score by the
-# small spread of good images. Measured numpy-vs-PyTorch differences on the default model: <= 5e-4 in
-# error_map, <= 1.3e-4 relative in score; 1e-3 of the threshold is irrelevant for decisions, while a
-# preprocessing mistake (one input level off on a few pixels) moves them by far more (see docs/model-card.md).
+# interpreter by summation order) is amplified: 1 - SSIM divides by local variances, the z-score by the small
+# spread of good images. Measured numpy-vs-PyTorch: <= 2.5e-5 in error_map and score for the default model
+# (smoothing sigma 4), up to 5e-4 with sigma 1. A thousandth of the threshold is irrelevant for decisions,
+# while 20 input pixels one level off already move the default model's map by 1e-2 (and the preprocessed
+# check, 1e-6, catches any preprocessing mistake directly).
 GOLDEN_TOLERANCES = {
     "comparison": "|actual - expected| <= abs + rel * |expected|, per value",
     "preprocessed": {"abs": 1e-6, "rel": 0.0},
     "reconstruction": {"abs": 1e-5, "rel": 0.0},
-    "error_map": {"abs": 2e-3, "rel": 1e-3},
-    "score": {"abs": 1e-3, "rel": 1e-3},
+    "error_map": {"abs": 1e-3, "rel": 1e-4},
+    "score": {"abs": 5e-4, "rel": 1e-4},
 }
 
 

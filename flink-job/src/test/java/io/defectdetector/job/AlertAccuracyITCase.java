@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -79,8 +80,14 @@ class AlertAccuracyITCase {
         long tp = 0;
         long fp = 0;
         long fn = 0;
+        Map<String, long[]> byKind = new TreeMap<>(); // defect kind -> {detected, total}
         for (FrameTruth frame : truth.frames()) {
             boolean alert = alerted.contains(new GroundTruth.Key(frame.cameraId(), frame.frameId()));
+            if (frame.defective()) {
+                long[] counts = byKind.computeIfAbsent(frame.defect().id(), k -> new long[2]);
+                counts[1]++;
+                counts[0] += alert ? 1 : 0;
+            }
             if (alert && frame.defective()) {
                 tp++;
             } else if (alert) {
@@ -94,6 +101,8 @@ class AlertAccuracyITCase {
         System.out.printf("Alert accuracy (%s, model %s, %d frames, %d defective): precision %.3f, recall %.3f "
                         + "(tp %d, fp %d, fn %d)%n", product, alerts.isEmpty() ? "-" : alerts.get(0).getModelName()
                         + " " + alerts.get(0).getModelVersion(), FRAMES, tp + fn, precision, recall, tp, fp, fn);
+        System.out.println("Recall by defect kind: " + byKind.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1]).toList());
         assertThat(precision).as("precision").isGreaterThanOrEqualTo(MIN_PRECISION);
         assertThat(recall).as("recall").isGreaterThanOrEqualTo(MIN_RECALL);
     }
