@@ -12,8 +12,9 @@ final class BenchSetup {
             description = "The .onnx model (card beside it). Default: ${DEFAULT-VALUE}.")
     Path model;
 
-    @Option(names = "--product", defaultValue = "fabric",
-            description = "Synthetic product the cameras show (fabric, metal, tiles, wood, pcb). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--product", defaultValue = "auto",
+            description = "Synthetic product the cameras show (fabric, metal, tiles, wood, pcb), or auto: the one the "
+                    + "model was trained on, from its card (else fabric). Default: ${DEFAULT-VALUE}.")
     String product;
 
     @Option(names = "--encoding", defaultValue = "raw",
@@ -74,7 +75,34 @@ final class BenchSetup {
     }
 
     CameraFrames frames() {
-        return new CameraFrames(Product.fromId(product), FrameEncoding.fromId(encoding), cameras, frameSize,
-                defectRate);
+        return new CameraFrames(product(), FrameEncoding.fromId(encoding), cameras, frameSize, defectRate);
+    }
+
+    /** The product option, with auto resolved from the card's training data (product, or a product in its path). */
+    Product product() {
+        if (!product.equalsIgnoreCase("auto")) {
+            return Product.fromId(product);
+        }
+        String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+        Path card = model.resolveSibling(stem + ".card.json");
+        if (!java.nio.file.Files.isRegularFile(card)) {
+            card = model.resolveSibling("model-card.json");
+        }
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(card.toFile());
+            var data = json.path("training").path("data");
+            String hints = data.path("product").asText("") + " " + data.path("root").asText("") + " "
+                    + json.path("name").asText("");
+            for (String token : hints.toLowerCase(java.util.Locale.ROOT).split("[^a-z0-9]+")) {
+                for (Product p : Product.values()) {
+                    if (p.id().equals(token)) {
+                        return p;
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no readable card: the default below
+        }
+        return Product.FABRIC;
     }
 }

@@ -188,18 +188,32 @@ public final class OutputRecorder implements Runnable, AutoCloseable {
         return dash < 0 ? frameId : frameId.substring(0, dash);
     }
 
-    /** Waits until the phase has {@code expected} scored frames; false on timeout. */
+    /**
+     * Waits until the phase has {@code expected} scored frames; false on timeout, or when no frame was scored for
+     * {@link #STALL} (a job failing and restarting in a loop never ends by itself).
+     */
     public boolean awaitScores(String prefix, long expected, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
+        long now = System.nanoTime();
+        long end = now + timeout.toNanos();
         PhaseLog log = phase(prefix);
+        long last = log.scoreCount();
+        long progressAt = now;
         while (log.scoreCount() < expected) {
-            if (System.nanoTime() > end || failure.get() != null) {
+            now = System.nanoTime();
+            if (log.scoreCount() != last) {
+                last = log.scoreCount();
+                progressAt = now;
+            }
+            if (now > end || now - progressAt > STALL.toNanos() || failure.get() != null) {
                 return false;
             }
             Thread.sleep(50);
         }
         return true;
     }
+
+    /** No new decision for this long means the job is not making progress (see bench-output/bench.log). */
+    public static final Duration STALL = Duration.ofSeconds(90);
 
     @Override
     public void close() throws InterruptedException {

@@ -101,7 +101,7 @@ public final class SoakCommand implements Callable<Integer> {
                 BenchMain.say("Soak: %.1f frames/s (%.0f%% of %.1f) for %.1f min, %s", offered, load * 100,
                         sustained, minutes, settings.describe());
                 out.put("config", Map.of("settings", settings.describe(), "sustainedPerSecond", sustained,
-                        "offeredPerSecond", offered, "load", load, "minutes", minutes, "frames", setup.product + " "
+                        "offeredPerSecond", offered, "load", load, "minutes", minutes, "frames", setup.product() + " "
                                 + setup.frameSize + "x" + setup.frameSize + " " + setup.encoding));
                 long start = System.nanoTime();
                 long end = start + (long) (minutes * 60e9);
