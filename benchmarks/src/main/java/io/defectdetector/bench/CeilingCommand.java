@@ -43,6 +43,10 @@ public final class CeilingCommand implements Callable<Integer> {
             description = "CUDA memory arena limit in MiB (0 = ONNX Runtime's default, unlimited). Default: ${DEFAULT-VALUE}.")
     long gpuMemLimitMb;
 
+    @Option(names = "--ort-profile", description = "Run ONNX Runtime's profiler on the first session and print the "
+            + "time per operator type (the profile JSON is kept in the output folder).")
+    boolean ortProfile;
+
     @Override
     public Integer call() throws Exception {
         ModelBundle model = ModelBundle.locate(setup.model.toString());
@@ -54,8 +58,13 @@ public final class CeilingCommand implements Callable<Integer> {
                 MachineInfo.formatLoad(MachineInfo.loadAverageNow()));
         System.out.printf("%-6s %-8s %5s %10s %11s %11s %11s %13s%n", "layout", "provider", "batch", "frames/s",
                 "call p50 ms", "call p95 ms", "call p99 ms", "ORT cpu us/fr");
+        Path dir = setup.output.resolve("ceiling-" + LocalDateTime.now(ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        Map<String, List<String>> profiles = new LinkedHashMap<>();
         for (String l : wanted) {
-            try (OrtCeiling ceiling = new OrtCeiling(model, OrtCeiling.Layout.parse(l), device, gpu, images)) {
+            try (OrtCeiling ceiling = new OrtCeiling(model, OrtCeiling.Layout.parse(l), device, gpu, images,
+                    ortProfile ? dir.resolve("ort-profile-" + l).toString() : null)) {
                 for (int b : batchSizes) {
                     OrtCeiling.Point p = ceiling.measure(b, seconds);
                     points.add(p);
@@ -63,17 +72,23 @@ public final class CeilingCommand implements Callable<Integer> {
                             p.batchSize(), p.framesPerSecond(), p.callP50Ms(), p.callP95Ms(), p.callP99Ms(),
                             p.ortCpuMicrosPerFrame());
                 }
+                if (ortProfile) {
+                    List<String> summary = OrtProfile.summarise(ceiling.endProfiling(), 12);
+                    profiles.put(l, summary);
+                    System.out.println("ONNX Runtime time by operator type, layout " + l + " (all batch sizes):");
+                    summary.forEach(line -> System.out.println("  " + line));
+                }
             }
         }
-        Path dir = setup.output.resolve("ceiling-" + LocalDateTime.now(ZoneOffset.UTC)
-                .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(dir);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("machine", Map.of("label", setup.machineLabel, "info", MachineInfo.current(),
                 "cores", Runtime.getRuntime().availableProcessors()));
         out.put("model", model.card().name() + " " + model.card().version());
         out.put("device", device);
         out.put("ceiling", points);
+        if (!profiles.isEmpty()) {
+            out.put("ortProfileByOperator", profiles);
+        }
         Path json = dir.resolve("results.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
         List<Path> pngs = Plots.render(json, setup.python);

@@ -67,7 +67,8 @@ public final class OrtCeiling implements AutoCloseable {
     /**
      * @param cpuMicrosPerFrame    process CPU per frame (everything this JVM did meanwhile)
      * @param ortCpuMicrosPerFrame CPU of the threads calling ONNX Runtime only (with 1 intra-op thread ORT runs
-     *                             in the caller): the model's own cost, unaffected by anything else in the JVM
+     *                             in the caller): the model's own cost, unaffected by anything else in the JVM;
+     *                             the process total for layouts with more intra-op threads
      */
     public record Point(int batchSize, String layout, String provider, double framesPerSecond, double callP50Ms,
             double callP95Ms, double callP99Ms, double cpuMicrosPerFrame, double ortCpuMicrosPerFrame, long frames,
@@ -92,6 +93,12 @@ public final class OrtCeiling implements AutoCloseable {
      */
     public OrtCeiling(ModelBundle model, Layout layout, String device, GpuOptions gpu, List<float[]> images)
             throws OrtException {
+        this(model, layout, device, gpu, images, null);
+    }
+
+    /** @param profilePrefix when not null, session 0 writes ONNX Runtime's profile to {@code <prefix>_<time>.json} */
+    public OrtCeiling(ModelBundle model, Layout layout, String device, GpuOptions gpu, List<float[]> images,
+            String profilePrefix) throws OrtException {
         this.card = model.card();
         this.layout = layout;
         this.images = List.copyOf(images);
@@ -114,6 +121,9 @@ public final class OrtCeiling implements AutoCloseable {
                 o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 o.addConfigEntry("session.intra_op.allow_spinning", "0");
                 o.addConfigEntry("session.inter_op.allow_spinning", "0");
+                if (profilePrefix != null && s == 0) {
+                    o.enableProfiling(profilePrefix);
+                }
                 if (spec.kind() == DeviceSpec.Kind.CUDA) {
                     try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(spec.deviceId())) {
                         if (gpu.memoryLimitBytes() > 0) {
@@ -179,9 +189,12 @@ public final class OrtCeiling implements AutoCloseable {
         }
         long cpu1 = CpuMeter.processCpuNanos();
         Percentiles p = Percentiles.ofLongs(calls.stream().mapToLong(Long::longValue).toArray());
+        double processPerFrame = (cpu1 - cpu0) / 1e3 / Math.max(1, frames);
+        // ORT's own intra-op pool threads are native, invisible to ThreadMXBean: with more than one intra-op
+        // thread only the process total covers them.
+        double ortPerFrame = layout.intraOpThreads() > 1 ? processPerFrame : ortCpu / 1e3 / Math.max(1, frames);
         return new Point(batchSize, layout.toString(), provider, rate, p.get(50) / 1e6, p.get(95) / 1e6,
-                p.get(99) / 1e6, (cpu1 - cpu0) / 1e3 / Math.max(1, frames), ortCpu / 1e3 / Math.max(1, frames), frames,
-                busy / 1e9);
+                p.get(99) / 1e6, processPerFrame, ortPerFrame, frames, busy / 1e9);
     }
 
     private Callable<WorkerResult> worker(OrtSession session, int batchSize, CyclicBarrier ready, CyclicBarrier go,
@@ -224,6 +237,11 @@ public final class OrtCeiling implements AutoCloseable {
                 return new WorkerResult(Arrays.copyOf(times, n), cpu);
             }
         };
+    }
+
+    /** Ends session 0's profiling and returns the profile file (only with a profile prefix). */
+    public java.nio.file.Path endProfiling() throws OrtException {
+        return java.nio.file.Path.of(sessions.get(0).endProfiling());
     }
 
     private static FloatBuffer directFloats(int count) {

@@ -1,8 +1,6 @@
 package io.defectdetector.job;
 
 import io.defectdetector.frame.Frame;
-import io.defectdetector.job.alerts.DefectAlert;
-import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.deadletter.DeadLetterRecord;
@@ -17,7 +15,8 @@ import io.defectdetector.job.kafka.KafkaOutputSinks;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;
-import io.defectdetector.job.thresholds.DetectionFunction;
+import io.defectdetector.job.control.ControlKafka;
+import io.defectdetector.job.thresholds.ThresholdStage;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -28,25 +27,36 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import java.util.List;
 
 /**
  * Assembles the detection job in one place. The frames come in as a stream and the results go out as streams, so
  * the job's {@code main} attaches Kafka while tests and the demo attach what they need:
  *
  * <pre>
- * frames-source -> decode-frames -> batch-inference -> detect-defects -> alerts-sink
- *                     `-> dead letters -> dead-letter-sink      `-> scores -> scores-sink (optional)
+ * frames-source -> decode-frames -> batch-inference -> thresholds -> keyBy(camera) -> debounce-alerts -> alerts-sink
+ *                     `-> dead letters -> dead-letter-sink  ^ broadcast              `-> scores -> scores-sink (optional)
+ * control-source -> parse-control ----------------------------'  `-> control-audit -> audit-sink
+ *                     `-> refused commands -> control-dead-letter-sink
  * </pre>
  *
- * Every operator keeps the forward (chained) connection to the one before it, so frames and error maps never
- * cross the network and each camera's frames (one Kafka partition) stay in order. Operator uids are fixed
- * forever: savepoints map state to operators by uid.
+ * Source, decoding and inference are chained, so frames never leave their slot and each camera's frames (one
+ * Kafka partition) stay in order. {@code thresholds} (a two-input operator, which Flink does not chain to its
+ * upstream) receives the scored frames through a forward connection at the same parallelism: a local channel in
+ * the same slot, never the network; the error maps end there, and only small verdicts are keyed by camera
+ * (ThresholdStage). Operator uids are fixed forever: savepoints map state to operators by uid.
  */
 public final class DetectionPipeline {
     public static final String SOURCE_UID = "frames-source";
     public static final String DECODE_UID = "decode-frames";
     public static final String INFERENCE_UID = "batch-inference";
-    public static final String DETECT_UID = "detect-defects";
+    public static final String THRESHOLDS_UID = ThresholdStage.THRESHOLDS_UID;
+    public static final String DEBOUNCE_UID = ThresholdStage.DEBOUNCE_UID;
+    public static final String PARSE_CONTROL_UID = ThresholdStage.PARSE_CONTROL_UID;
+    public static final String AUDIT_UID = ThresholdStage.AUDIT_UID;
+    public static final String CONTROL_SOURCE_UID = "control-source";
+    public static final String AUDIT_SINK_UID = "audit-sink";
+    public static final String CONTROL_DEAD_LETTER_SINK_UID = "control-dead-letter-sink";
     public static final String ALERTS_SINK_UID = "alerts-sink";
     public static final String DEAD_LETTER_SINK_UID = "dead-letter-sink";
     public static final String SCORES_SINK_UID = "scores-sink";
@@ -88,13 +98,35 @@ public final class DetectionPipeline {
                 .name(SOURCE_UID);
     }
 
-    /** Locates the model of {@code model-path} and builds with the ONNX Runtime engine. */
+    /**
+     * The control topic as a stream of undecoded records, read by one subtask so commands keep their order.
+     * Offsets are checkpointed with the thresholds they produced.
+     */
+    public static DataStream<RawFrameRecord> kafkaControl(StreamExecutionEnvironment env, JobConfig cfg) {
+        return env.fromSource(ControlKafka.source(cfg, cfg.get(JobOptions.KAFKA_CONTROL_STARTING_OFFSETS)
+                                .initializer()), WatermarkStrategy.noWatermarks(), CONTROL_SOURCE_UID)
+                .setParallelism(1)
+                .uid(CONTROL_SOURCE_UID)
+                .name(CONTROL_SOURCE_UID);
+    }
+
+    /** Locates the model of {@code model-path} and builds with the ONNX Runtime engine, without a control topic. */
     public static DetectionOutputs build(DataStream<RawFrameRecord> frames, JobConfig cfg) {
         return build(frames, cfg, ModelBundle.locate(cfg.modelPath()), OnnxInferenceEngine.factory());
     }
 
+    /** Without a control topic: the thresholds stay the model card's (as restored from a savepoint, if any). */
     public static DetectionOutputs build(DataStream<RawFrameRecord> frames, JobConfig cfg, ModelBundle model,
             InferenceEngineFactory engines) {
+        return build(frames, null, cfg, model, engines);
+    }
+
+    /**
+     * @param control the control records (threshold commands), or null for none; then the outputs have no
+     *                audit and control dead-letter streams
+     */
+    public static DetectionOutputs build(DataStream<RawFrameRecord> frames, DataStream<RawFrameRecord> control,
+            JobConfig cfg, ModelBundle model, InferenceEngineFactory engines) {
         ModelCard card = model.card();
         FrameShapeCheck shapeCheck = new FrameShapeCheck(card.channels(), card.width(), card.height(),
                 cfg.get(JobOptions.FRAME_ASPECT_TOLERANCE));
@@ -112,17 +144,23 @@ public final class DetectionPipeline {
                 .uid(INFERENCE_UID)
                 .name(INFERENCE_UID);
 
-        SingleOutputStreamOperator<DefectAlert> alerts = scored
-                .process(new DetectionFunction(card.defaultThresholds(), cfg.get(JobOptions.SCORES_ENABLED),
-                        cfg.get(JobOptions.ALERTS_THUMBNAILS_ENABLED)))
-                .uid(DETECT_UID)
-                .name(DETECT_UID);
-        DataStream<ScoreRecord> scores = alerts.getSideOutput(DetectionFunction.SCORES);
-
-        return new DetectionOutputs(alerts, deadLetters, scores);
+        DataStream<RawFrameRecord> commands = control != null ? control : noControl(frames);
+        ThresholdStage.Outputs decided = ThresholdStage.apply(scored, commands, card,
+                cfg.get(JobOptions.SCORES_ENABLED), cfg.get(JobOptions.ALERTS_THUMBNAILS_ENABLED));
+        return new DetectionOutputs(decided.alerts(), deadLetters, decided.scores(),
+                control == null ? null : decided.controlRejects(), control == null ? null : decided.audit());
     }
 
-    /** Writes alerts and dead letters (and scores when enabled) to their Kafka topics. */
+    /** An empty control stream (a bounded source that emits nothing and finishes). */
+    private static DataStream<RawFrameRecord> noControl(DataStream<RawFrameRecord> frames) {
+        return frames.getExecutionEnvironment()
+                .fromData(List.of(new RawFrameRecord()), TypeInformation.of(RawFrameRecord.class))
+                .uid("no-control").name("no-control")
+                .filter(r -> false)
+                .uid("no-control-filter").name("no-control-filter");
+    }
+
+    /** Writes alerts and dead letters (and scores when enabled, audit and refused commands with control) to Kafka. */
     public static void sinkToKafka(DetectionOutputs outputs, JobConfig cfg) {
         outputs.alerts().sinkTo(KafkaOutputSinks.alerts(cfg)).uid(ALERTS_SINK_UID).name(ALERTS_SINK_UID);
         outputs.deadLetters().sinkTo(KafkaOutputSinks.deadLetters(cfg))
@@ -130,12 +168,20 @@ public final class DetectionPipeline {
         if (cfg.get(JobOptions.SCORES_ENABLED)) {
             outputs.scores().sinkTo(KafkaOutputSinks.scores(cfg)).uid(SCORES_SINK_UID).name(SCORES_SINK_UID);
         }
+        if (outputs.audit() != null) {
+            outputs.audit().sinkTo(ControlKafka.auditSink(cfg)).uid(AUDIT_SINK_UID).name(AUDIT_SINK_UID);
+        }
+        if (outputs.controlRejects() != null) {
+            outputs.controlRejects().sinkTo(ControlKafka.rejectSink(cfg)).setParallelism(1)
+                    .uid(CONTROL_DEAD_LETTER_SINK_UID).name(CONTROL_DEAD_LETTER_SINK_UID);
+        }
     }
 
     /** The whole Kafka-to-Kafka job on {@code env}, as {@code DefectDetectionJob} runs it. */
     public static DetectionOutputs buildKafkaJob(StreamExecutionEnvironment env, JobConfig cfg, ModelBundle model) {
         configureEnvironment(env, cfg);
-        DetectionOutputs outputs = build(kafkaFrames(env, cfg), cfg, model, OnnxInferenceEngine.factory());
+        DetectionOutputs outputs = build(kafkaFrames(env, cfg), kafkaControl(env, cfg), cfg, model,
+                OnnxInferenceEngine.factory());
         sinkToKafka(outputs, cfg);
         return outputs;
     }

@@ -13,6 +13,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.runtime.jobgraph.DistributionPattern;
+import org.apache.flink.runtime.jobgraph.JobEdge;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -45,13 +47,16 @@ class DetectionPipelineTest {
 
         List<String> uids = graph.getStreamNodes().stream().map(StreamNode::getTransformationUID).toList();
         assertThat(uids).doesNotContainNull().contains(DetectionPipeline.SOURCE_UID, DetectionPipeline.DECODE_UID,
-                DetectionPipeline.INFERENCE_UID, DetectionPipeline.DETECT_UID);
+                DetectionPipeline.INFERENCE_UID, DetectionPipeline.THRESHOLDS_UID, DetectionPipeline.DEBOUNCE_UID,
+                DetectionPipeline.CONTROL_SOURCE_UID, DetectionPipeline.PARSE_CONTROL_UID, DetectionPipeline.AUDIT_UID);
         for (String sink : List.of(DetectionPipeline.ALERTS_SINK_UID, DetectionPipeline.DEAD_LETTER_SINK_UID,
-                DetectionPipeline.SCORES_SINK_UID)) {
+                DetectionPipeline.SCORES_SINK_UID, DetectionPipeline.AUDIT_SINK_UID,
+                DetectionPipeline.CONTROL_DEAD_LETTER_SINK_UID)) {
             assertThat(uids).as(sink).anyMatch(uid -> uid.startsWith(sink));
         }
         assertThat(graph.getStreamNodes()).extracting(StreamNode::getOperatorName)
-                .contains(DetectionPipeline.DECODE_UID, DetectionPipeline.INFERENCE_UID, DetectionPipeline.DETECT_UID);
+                .contains(DetectionPipeline.DECODE_UID, DetectionPipeline.INFERENCE_UID, DetectionPipeline.THRESHOLDS_UID,
+                        DetectionPipeline.DEBOUNCE_UID);
     }
 
     @Test
@@ -62,12 +67,31 @@ class DetectionPipelineTest {
     }
 
     @Test
-    void chainsEveryOperatorSoFramesNeverCrossTheNetwork() {
+    void framesAndErrorMapsNeverLeaveTheirSlot() {
         JobGraph job = kafkaJob(config()).getJobGraph();
-
         List<JobVertex> vertices = List.of(job.getVerticesAsArray());
-        assertThat(vertices).as("one chain: %s", vertices.stream().map(JobVertex::getName).toList()).hasSize(1);
-        assertThat(vertices.get(0).getParallelism()).isEqualTo(3);
+
+        JobVertex frames = vertex(vertices, DetectionPipeline.SOURCE_UID);
+        assertThat(frames.getName()).as("source, decoding and inference in one chain")
+                .contains(DetectionPipeline.DECODE_UID).contains(DetectionPipeline.INFERENCE_UID);
+        assertThat(frames.getParallelism()).isEqualTo(3);
+        JobVertex thresholds = vertex(vertices, DetectionPipeline.THRESHOLDS_UID);
+        assertThat(thresholds.getParallelism()).isEqualTo(3);
+        // Scored frames (with their error maps) reach the thresholds operator one-to-one: subtask i to subtask i,
+        // in the same slot; only the small verdicts are keyed by camera.
+        JobEdge scored = thresholds.getInputs().stream()
+                .filter(e -> e.getSource().getProducer().equals(frames)).findFirst().orElseThrow();
+        assertThat(scored.getDistributionPattern()).isEqualTo(DistributionPattern.POINTWISE);
+        assertThat(scored.getShipStrategyName()).isEqualTo("FORWARD");
+        JobVertex debounce = vertex(vertices, DetectionPipeline.DEBOUNCE_UID);
+        assertThat(debounce.getInputs()).singleElement()
+                .satisfies(e -> assertThat(e.getSource().getProducer()).isEqualTo(thresholds));
+        assertThat(vertex(vertices, DetectionPipeline.CONTROL_SOURCE_UID).getParallelism()).isEqualTo(1);
+    }
+
+    private static JobVertex vertex(List<JobVertex> vertices, String uid) {
+        return vertices.stream().filter(v -> v.getName().contains(uid)).findFirst()
+                .orElseThrow(() -> new AssertionError(uid + " in " + vertices.stream().map(JobVertex::getName).toList()));
     }
 
     @Test

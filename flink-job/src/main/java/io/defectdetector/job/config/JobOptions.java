@@ -62,13 +62,26 @@ public final class JobOptions {
     public static final ConfigOption<String> KAFKA_CONTROL_TOPIC = key("kafka-control-topic")
             .stringType()
             .defaultValue("control")
-            .withDescription("Reserved for runtime threshold commands; not read by this version of the job.");
+            .withDescription("Topic of the JSON threshold commands (docs/operations.md); create it with one "
+                    + "partition so commands apply in order. Refused commands go to kafka-dead-letter-topic. If it "
+                    + "does not exist, detection runs on its current thresholds and the topic is read from its "
+                    + "beginning within 30 s of its creation.");
 
     public static final ConfigOption<String> KAFKA_AUDIT_TOPIC = key("kafka-audit-topic")
             .stringType()
             .defaultValue("audit")
-            .withDescription("Reserved for the audit trail of applied control commands; not written by this "
-                    + "version of the job.");
+            .withDescription("Topic of the audit records: one JSON record per applied control command (who, when, "
+                    + "old and new value), written once every parallel instance has applied it. Must exist "
+                    + "whenever the control topic does.");
+
+    public static final ConfigOption<StartingOffsets> KAFKA_CONTROL_STARTING_OFFSETS =
+            key("kafka-control-starting-offsets")
+            .enumType(StartingOffsets.class)
+            .defaultValue(StartingOffsets.LATEST)
+            .withDescription("Where a job without checkpoint/savepoint starts reading the control topic. LATEST: "
+                    + "only commands sent after the start (a fresh job starts from the model card's thresholds and "
+                    + "never replays half a history); EARLIEST replays the topic. Ignored when restoring: the "
+                    + "thresholds and the control offset come from the checkpoint.");
 
     public static final ConfigOption<String> KAFKA_GROUP_ID = key("kafka-group-id")
             .stringType()
@@ -335,6 +348,7 @@ public final class JobOptions {
             problems.add("kafka-group-id must not be blank");
         }
         read(conf, KAFKA_STARTING_OFFSETS, problems);
+        read(conf, KAFKA_CONTROL_STARTING_OFFSETS, problems);
         DeliveryMode delivery = read(conf, DELIVERY_GUARANTEE, problems);
 
         String prefix = read(conf, KAFKA_TRANSACTIONAL_ID_PREFIX, problems);
@@ -479,7 +493,7 @@ public final class JobOptions {
         if (option == DELIVERY_GUARANTEE) {
             return "one of " + List.of(DeliveryMode.values());
         }
-        if (option == KAFKA_STARTING_OFFSETS) {
+        if (option == KAFKA_STARTING_OFFSETS || option == KAFKA_CONTROL_STARTING_OFFSETS) {
             return "one of " + List.of(StartingOffsets.values());
         }
         if (option == PARALLELISM) {

@@ -1,5 +1,6 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.defectdetector.frame.KafkaClientSettings;
 import java.nio.charset.StandardCharsets;

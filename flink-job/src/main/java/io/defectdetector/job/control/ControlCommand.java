@@ -1,5 +1,6 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdTarget;
 import java.util.Arrays;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdOverride;
+import io.defectdetector.job.thresholds.EffectiveThresholds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
-package io.defectdetector.job.control;
+package io.defectdetector.job.thresholds;
 
+import io.defectdetector.job.control.ControlCommand;
+import io.defectdetector.job.control.ControlCommandParser;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.defectdetector.job.control;
+package io.defectdetector.job.thresholds;
 
 import java.util.Objects;
 

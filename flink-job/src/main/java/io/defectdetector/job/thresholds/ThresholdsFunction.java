@@ -1,5 +1,10 @@
-package io.defectdetector.job.control;
+package io.defectdetector.job.thresholds;
 
+import io.defectdetector.job.control.ControlAction;
+import io.defectdetector.job.control.ControlCommand;
+import io.defectdetector.job.control.AuditRecord;
+import io.defectdetector.job.control.AuditAggregator;
+import io.defectdetector.job.control.ControlJson;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;

@@ -1,5 +1,10 @@
-package io.defectdetector.job.control;
+package io.defectdetector.job.thresholds;
 
+import io.defectdetector.job.control.ControlAction;
+import io.defectdetector.job.control.ControlCommand;
+import io.defectdetector.job.control.ControlCommandParser;
+import io.defectdetector.job.control.ControlCommandException;
+import io.defectdetector.job.control.ControlJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;
 import io.defectdetector.job.model.ModelBundle;
@@ -30,8 +35,8 @@ import picocli.CommandLine.Spec;
                 ThresholdsSavepointCli.ResetCommand.class},
         description = "Lists or edits the threshold overrides stored in a savepoint of the defect-detector job.")
 public final class ThresholdsSavepointCli implements Callable<Integer> {
-    static final int FAILED = 1;
-    static final int REFUSED = 2;
+    public static final int FAILED = 1;
+    public static final int REFUSED = 2;
 
     @Spec
     CommandSpec spec;

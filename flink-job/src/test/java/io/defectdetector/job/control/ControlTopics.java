@@ -43,6 +43,7 @@ record ControlTopics(String prefix, Topics main, String control, String audit) {
         Map<String, String> options = new HashMap<>();
         options.put("kafka-control-topic", control);
         options.put("kafka-audit-topic", audit);
+        options.put("kafka-control-starting-offsets", "EARLIEST");
         options.put("batch-max-wait", "5 ms");
         options.put("alerts-thumbnails-enabled", "false");
         options.putAll(overrides);

@@ -1,5 +1,7 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.Verdict;
+import io.defectdetector.job.thresholds.DebounceFunction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.alerts.DefectAlert;

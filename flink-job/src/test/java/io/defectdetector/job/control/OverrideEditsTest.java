@@ -1,5 +1,7 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdOverride;
+import io.defectdetector.job.thresholds.OverrideEdits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ScoreScale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.model.ModelBundle;

@@ -68,7 +68,7 @@ class StateCompatibilityITCase {
             conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        ControlJobUnderTest.build(env, cfg, ModelBundle.locate(cfg.modelPath()));
+        io.defectdetector.job.DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
         return env.executeAsync("compat-it");
     }
 

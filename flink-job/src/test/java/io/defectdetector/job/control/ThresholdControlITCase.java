@@ -1,5 +1,6 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,7 +45,7 @@ class ThresholdControlITCase {
 
     private static JobClient start(JobConfig cfg) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ControlJobUnderTest.build(env, cfg, ModelBundle.locate(cfg.modelPath()));
+        io.defectdetector.job.DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
         return env.executeAsync("control-it");
     }
 

@@ -1,5 +1,6 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,7 +50,7 @@ class ThresholdSavepointITCase {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        ControlJobUnderTest.build(env, cfg, ModelBundle.locate(cfg.modelPath()));
+        io.defectdetector.job.DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
         return env.executeAsync("savepoint-it");
     }
 

@@ -1,5 +1,7 @@
 package io.defectdetector.job.control;
 
+import io.defectdetector.job.thresholds.ThresholdsFunction;
+import io.defectdetector.job.thresholds.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
