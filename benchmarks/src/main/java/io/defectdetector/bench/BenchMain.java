@@ -66,7 +66,7 @@ public final class BenchMain implements Callable<Integer> {
     List<String> runs;
 
     @Option(names = "--experiment-transaction-naming", hidden = true, description = "Exactly-once sinks with this "
-            + "TransactionNamingStrategy instead of the job's own sinks (for measuring a change before making it).")
+            + "TransactionNamingStrategy instead of the job's own (POOLING), to measure the difference.")
     TransactionNamingStrategy transactionNaming;
 
     public static void main(String[] args) {
@@ -121,7 +121,7 @@ public final class BenchMain implements Callable<Integer> {
         r.config = config(model, layout, frames, plan);
         List<float[]> images = frames.preprocessed(model.card(), 16);
 
-        try (OrtCeiling ceiling = new OrtCeiling(model, layout, "cpu", OrtCeiling.GpuOptions.DEFAULT, images)) {
+        try (OrtCeiling ceiling = new OrtCeiling(model, layout, setup.device, setup.gpuOptions(), images)) {
             // a. the ceiling at every batch size, with the job's layout (and the other layouts in the full run)
             for (int b : BATCH_SIZES) {
                 OrtCeiling.Point point = ceiling.measure(b, plan.ceilingSeconds());
@@ -131,7 +131,7 @@ public final class BenchMain implements Callable<Integer> {
             }
             if (plan.alternativeLayouts()) {
                 for (OrtCeiling.Layout alt : alternatives(layout)) {
-                    try (OrtCeiling other = new OrtCeiling(model, alt, "cpu", OrtCeiling.GpuOptions.DEFAULT, images)) {
+                    try (OrtCeiling other = new OrtCeiling(model, alt, setup.device, setup.gpuOptions(), images)) {
                         for (int b : new int[] {1, setup.batchMaxSize}) {
                             OrtCeiling.Point point = other.measure(b, plan.ceilingSeconds());
                             r.ceiling.add(point);
@@ -148,6 +148,20 @@ public final class BenchMain implements Callable<Integer> {
                     .mapToDouble(OrtCeiling.Point::framesPerSecond).max().orElse(50);
 
             say("Starting Kafka ...");
+            try {
+                endToEnd(r, model, layout, frames, ceiling, estimate, plan);
+            } catch (Exception e) {
+                // Keep what was measured: the table and JSON are written with the error noted.
+                r.error = e.toString();
+                say("End-to-end part failed: %s (see bench-output/bench.log)", e);
+            }
+        }
+        return finish(r, dir);
+    }
+
+    private void endToEnd(Results r, ModelBundle model, OrtCeiling.Layout layout, CameraFrames frames,
+            OrtCeiling ceiling, double estimate, Plan plan) throws Exception {
+        {
             try (LocalKafkaBroker broker = LocalKafkaBroker.start(Map.of("log.retention.check.interval.ms", "30000"));
                     Producer<byte[], byte[]> producer = producer(broker)) {
                 String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
@@ -170,7 +184,7 @@ public final class BenchMain implements Callable<Integer> {
                     }
                 }
                 if (!runs.contains("alo")) {
-                    return finish(r, dir);
+                    return;
                 }
                 // c. at-least-once, the same way and at the same offered rates
                 JobRun.Settings aloSettings = settings("alo" + run, DeliveryMode.AT_LEAST_ONCE, setup.batchMaxSize,
@@ -201,7 +215,6 @@ public final class BenchMain implements Callable<Integer> {
                 }
             }
         }
-        return finish(r, dir);
     }
 
     /**
@@ -261,7 +274,7 @@ public final class BenchMain implements Callable<Integer> {
 
     private JobRun.Settings settings(String name, DeliveryMode delivery, int batch, long waitMs) {
         return new JobRun.Settings(name, delivery, batch, waitMs, setup.parallelism(), setup.intraOpThreads,
-                setup.checkpointInterval(), Map.of(), transactionNaming);
+                setup.checkpointInterval(), setup.jobOptions(), transactionNaming, setup.device);
     }
 
     private JobRun.DrainResult drain(JobRun job, double estimate, double warmUp, double seconds) throws Exception {
@@ -314,6 +327,7 @@ public final class BenchMain implements Callable<Integer> {
         var props = ProducerSettings.build(KafkaClientSettings.of(Map.of("bootstrap.servers",
                 broker.bootstrapServers())));
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-frames");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
         return new KafkaProducer<>(props);
     }
 

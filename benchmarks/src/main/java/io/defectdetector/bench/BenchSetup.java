@@ -53,6 +53,15 @@ final class BenchSetup {
             description = "The job's checkpoint-interval in ms. Default: ${DEFAULT-VALUE} (the job's default).")
     long checkpointIntervalMs;
 
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu or cuda[:<id>] for the ceiling and the job (CUDA needs the -Pgpu build: MAVEN_ARGS=-Pgpu). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--gpu-memory-limit", description = "The job's inference-gpu-memory-limit (e.g. 2gb) and the "
+            + "ceiling's CUDA arena limit. Default: none.")
+    String gpuMemoryLimit;
+
     @Option(names = "--machine", defaultValue = "2-core shared dev box",
             description = "How the machine is named in the results. Default: ${DEFAULT-VALUE}.")
     String machineLabel;
@@ -64,6 +73,19 @@ final class BenchSetup {
     @Option(names = "--python", defaultValue = "/usr/bin/python3",
             description = "Python with matplotlib for the plots. Default: ${DEFAULT-VALUE}.")
     String python;
+
+    /** Job options beyond the benchmark's own (the GPU memory limit when given). */
+    java.util.Map<String, String> jobOptions() {
+        return gpuMemoryLimit == null ? java.util.Map.of()
+                : java.util.Map.of(io.defectdetector.job.config.JobOptions.INFERENCE_GPU_MEMORY_LIMIT.key(),
+                        gpuMemoryLimit);
+    }
+
+    OrtCeiling.GpuOptions gpuOptions() {
+        long bytes = gpuMemoryLimit == null ? 0
+                : org.apache.flink.configuration.MemorySize.parse(gpuMemoryLimit).getBytes();
+        return new OrtCeiling.GpuOptions(bytes, null);
+    }
 
     int parallelism() {
         return parallelism != null ? parallelism

@@ -35,14 +35,6 @@ public final class CeilingCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "5", description = "Per batch size. Default: ${DEFAULT-VALUE}.")
     double seconds;
 
-    @Option(names = "--device", defaultValue = "cpu",
-            description = "cpu or cuda[:<id>] (needs the -Pgpu build and CUDA 12 / cuDNN 9). Default: ${DEFAULT-VALUE}.")
-    String device;
-
-    @Option(names = "--gpu-mem-limit-mb", defaultValue = "0",
-            description = "CUDA memory arena limit in MiB (0 = ONNX Runtime's default, unlimited). Default: ${DEFAULT-VALUE}.")
-    long gpuMemLimitMb;
-
     @Option(names = "--ort-profile", description = "Run ONNX Runtime's profiler on the first session and print the "
             + "time per operator type (the profile JSON is kept in the output folder).")
     boolean ortProfile;
@@ -52,7 +44,8 @@ public final class CeilingCommand implements Callable<Integer> {
         ModelBundle model = ModelBundle.locate(setup.model.toString());
         List<float[]> images = setup.frames().preprocessed(model.card(), 16);
         List<String> wanted = layouts != null ? layouts : List.of(setup.parallelism() + "x" + setup.intraOpThreads);
-        OrtCeiling.GpuOptions gpu = new OrtCeiling.GpuOptions(gpuMemLimitMb * 1024 * 1024, "HEURISTIC");
+        OrtCeiling.GpuOptions gpu = setup.gpuOptions();
+        String device = setup.device;
         List<OrtCeiling.Point> points = new ArrayList<>();
         BenchMain.say("%s %s on %s; load average %s", model.card().name(), model.card().version(), device,
                 MachineInfo.formatLoad(MachineInfo.loadAverageNow()));

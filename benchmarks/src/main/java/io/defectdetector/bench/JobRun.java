@@ -7,6 +7,7 @@ import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.AlertSerializer;
 import io.defectdetector.job.kafka.KafkaOutputSinks;
 import io.defectdetector.job.kafka.ScoreSerializer;
+import io.defectdetector.job.kafka.TopicNamedSerializer;
 import io.defectdetector.job.config.DeliveryMode;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
@@ -25,7 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -52,12 +52,12 @@ final class JobRun implements AutoCloseable {
     /** How the job is configured for this run. */
     record Settings(String name, DeliveryMode delivery, int batchMaxSize, long batchMaxWaitMs, int parallelism,
             int intraOpThreads, Duration checkpointInterval, Map<String, String> extraOptions,
-            TransactionNamingStrategy transactionNaming) {
+            TransactionNamingStrategy transactionNaming, String device) {
 
         Settings(String name, DeliveryMode delivery, int batchMaxSize, long batchMaxWaitMs, int parallelism,
                 int intraOpThreads, Duration checkpointInterval, Map<String, String> extraOptions) {
             this(name, delivery, batchMaxSize, batchMaxWaitMs, parallelism, intraOpThreads, checkpointInterval,
-                    extraOptions, null);
+                    extraOptions, null, "cpu");
         }
 
         String describe() {
@@ -128,12 +128,15 @@ final class JobRun implements AutoCloseable {
     void preload(long n) {
         String prefix = settings.name() + ".drain";
         AtomicReference<Exception> error = new AtomicReference<>();
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; i < n && error.get() == null; i++) {
             producer.send(frames.next(framesTopic, prefix), (m, e) -> {
                 if (e != null) {
                     error.compareAndSet(null, e);
                 }
             });
+            if (i % 256 == 255) {
+                producer.flush(); // bounded bursts: a busy broker then slows the load instead of expiring it
+            }
         }
         producer.flush();
         if (error.get() != null) {
@@ -154,20 +157,19 @@ final class JobRun implements AutoCloseable {
             DetectionPipeline.configureEnvironment(env, cfg);
             DetectionOutputs outputs = DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg, model,
                     OnnxInferenceEngine.factory());
-            outputs.alerts().sinkTo(experimentalSink(cfg, "alerts", new TopicNamingSerializer<>(new AlertSerializer(alertsTopic), alertsTopic)))
+            outputs.alerts().sinkTo(experimentalSink(cfg, "alerts", TopicNamedSerializer.of(new AlertSerializer(alertsTopic), alertsTopic)))
                     .uid(DetectionPipeline.ALERTS_SINK_UID).name(DetectionPipeline.ALERTS_SINK_UID);
             outputs.deadLetters().sinkTo(experimentalSink(cfg, "dead-letter",
-                    new TopicNamingSerializer<>(new DeadLetterSerializer(deadLetterTopic), deadLetterTopic))).uid(DetectionPipeline.DEAD_LETTER_SINK_UID)
+                    TopicNamedSerializer.of(new DeadLetterSerializer(deadLetterTopic), deadLetterTopic))).uid(DetectionPipeline.DEAD_LETTER_SINK_UID)
                     .name(DetectionPipeline.DEAD_LETTER_SINK_UID);
-            outputs.scores().sinkTo(experimentalSink(cfg, "scores", new TopicNamingSerializer<>(new ScoreSerializer(scoresTopic), scoresTopic)))
+            outputs.scores().sinkTo(experimentalSink(cfg, "scores", TopicNamedSerializer.of(new ScoreSerializer(scoresTopic), scoresTopic)))
                     .uid(DetectionPipeline.SCORES_SINK_UID).name(DetectionPipeline.SCORES_SINK_UID);
         }
         job = env.executeAsync("bench-" + settings.name());
         LOG.info("Started {} as {}: {}", settings.name(), job.getJobID(), settings.describe());
     }
 
-    private <T> KafkaSink<T> experimentalSink(JobConfig cfg, String name,
-            KafkaRecordSerializationSchema<T> serializer) {
+    private <T> KafkaSink<T> experimentalSink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
         Properties props = cfg.kafkaSettings().toProperties();
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()));
@@ -196,7 +198,7 @@ final class JobRun implements AutoCloseable {
         o.put(JobOptions.CHECKPOINT_INTERVAL.key(), settings.checkpointInterval().toMillis() + " ms");
         o.put(JobOptions.SCORES_ENABLED.key(), "true");
         o.put(JobOptions.PARALLELISM.key(), Integer.toString(settings.parallelism()));
-        o.put(JobOptions.INFERENCE_DEVICE.key(), "cpu");
+        o.put(JobOptions.INFERENCE_DEVICE.key(), settings.device());
         o.put(JobOptions.INFERENCE_INTRA_OP_THREADS.key(), Integer.toString(settings.intraOpThreads()));
         o.put(JobOptions.BATCH_MAX_SIZE.key(), Integer.toString(settings.batchMaxSize()));
         o.put(JobOptions.BATCH_MAX_WAIT.key(), settings.batchMaxWaitMs() + " ms");

@@ -58,9 +58,14 @@ public final class OrtCeiling implements AutoCloseable {
         }
     }
 
-    /** How a GPU session is set up; ignored on CPU. */
+    /**
+     * How a GPU session is set up, as the job sets it up; ignored on CPU.
+     *
+     * @param memoryLimitBytes arena limit, 0 = none
+     * @param convAlgoSearch   cuDNN algorithm search, null = ONNX Runtime's default (EXHAUSTIVE, as the job)
+     */
     public record GpuOptions(long memoryLimitBytes, String convAlgoSearch) {
-        public static final GpuOptions DEFAULT = new GpuOptions(0, "HEURISTIC");
+        public static final GpuOptions DEFAULT = new GpuOptions(0, null);
     }
 
     /** One measured batch size. */
@@ -130,7 +135,9 @@ public final class OrtCeiling implements AutoCloseable {
                             cuda.add("gpu_mem_limit", Long.toString(gpu.memoryLimitBytes()));
                             cuda.add("arena_extend_strategy", "kSameAsRequested");
                         }
-                        cuda.add("cudnn_conv_algo_search", gpu.convAlgoSearch());
+                        if (gpu.convAlgoSearch() != null) {
+                            cuda.add("cudnn_conv_algo_search", gpu.convAlgoSearch());
+                        }
                         o.addCUDA(cuda);
                     }
                 }

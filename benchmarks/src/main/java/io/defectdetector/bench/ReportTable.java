@@ -96,6 +96,9 @@ final class ReportTable {
                     + "cores)", q.cpuEfficiency(), q.cpuEfficiencyWithJit(), q.cpuEfficiencyWithJitAndBroker());
             s.append('\n');
         }
+        if (r.error != null) {
+            f(s, "The end-to-end part failed: %s", r.error);
+        }
         if (!r.targets.isEmpty()) {
             f(s, "Targets");
             for (Results.Target t : r.targets) {

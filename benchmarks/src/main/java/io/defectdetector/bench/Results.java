@@ -46,6 +46,8 @@ public final class Results {
     public List<SweepPoint> sweep = new ArrayList<>();
     public Ratio ratio;
     public List<Target> targets = new ArrayList<>();
+    /** Set when the end-to-end part failed; the figures before the failure are kept. */
+    public String error;
 
     OrtCeiling.Point ceilingAt(String layout, int batch) {
         return ceiling.stream().filter(c -> c.layout().equals(layout) && c.batchSize() == batch).findFirst()

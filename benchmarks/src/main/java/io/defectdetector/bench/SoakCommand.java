@@ -83,7 +83,7 @@ public final class SoakCommand implements Callable<Integer> {
                 Producer<byte[], byte[]> producer = BenchMain.producer(broker)) {
             JobRun.Settings settings = new JobRun.Settings("soak" + Long.toString(System.currentTimeMillis() % 1_000_000, 36),
                     delivery, setup.batchMaxSize, setup.batchMaxWaitMs, setup.parallelism(), setup.intraOpThreads,
-                    setup.checkpointInterval(), Map.of(), transactionNaming);
+                    setup.checkpointInterval(), setup.jobOptions(), transactionNaming, setup.device);
             try (JobRun job = new JobRun(broker, settings, model, frames, producer);
                     MemoryWatch memory = new MemoryWatch()) {
                 double sustained;

@@ -16,6 +16,7 @@ import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.kafka.LocalKafkaBroker;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,17 +32,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The whole system on one machine: a local Kafka broker, simulated cameras with ground truth, the real detection
@@ -57,6 +61,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     private static final String ALERTS = "alerts";
     private static final String DEAD_LETTER = "dead-letter";
     private static final String SCORES = "scores";
+    private static final String CONTROL = "control";
+    private static final String AUDIT = "audit";
     private static final int WARM_UP_FRAMES = 8;
 
     enum Delivery {
@@ -109,6 +115,22 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42", description = "Simulator seed. Default: ${DEFAULT-VALUE}.")
     long seed;
+
+    @Option(names = "--control-demo", description = "Half-way through, send a threshold command on the control topic "
+            + "(default image_score = --control-threshold) and print the alert rate before and after it.")
+    boolean controlDemo;
+
+    @Option(names = "--control-threshold", defaultValue = "0.5",
+            description = "The image-score threshold --control-demo sets (1.0 = the card's). Default: ${DEFAULT-VALUE}.")
+    double controlThreshold;
+
+    @Option(names = "--savepoint-dir", description = "On exit, stop the job with a savepoint in this folder and "
+            + "print its path (docs/operations.md) instead of cancelling it.")
+    Path savepointDir;
+
+    @Option(names = "--from-savepoint", description = "Start the job from this savepoint (e.g. one edited with "
+            + "scripts/thresholds.sh savepoint set).")
+    String fromSavepoint;
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private Product lineProduct;
@@ -173,10 +195,17 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             broker.createTopic(ALERTS, 2);
             broker.createTopic(DEAD_LETTER, 1);
             broker.createTopic(SCORES, 2);
+            broker.createTopic(CONTROL, 1);
+            broker.createTopic(AUDIT, 1);
             System.out.println(broker.bootstrapServers());
 
             JobConfig cfg = jobConfig(broker.bootstrapServers());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flinkCluster());
+            Configuration flinkConf = flinkCluster();
+            if (fromSavepoint != null) {
+                flinkConf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
+                System.out.println("Restoring from savepoint " + fromSavepoint);
+            }
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flinkConf);
             DetectionPipeline.buildKafkaJob(env, cfg, bundle);
             System.out.print("Starting Flink (2 TaskManagers x 2 slots) ... ");
             JobClient job = env.executeAsync("defect-detector-demo");
@@ -204,6 +233,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             while (!stopRequested.get() && !cameraRun.isDone()) {
                 Thread.sleep(1000 - (System.currentTimeMillis() - start) % 1000);
                 System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
+                if (controlDemo && watcher.controlSentAtMs == Long.MAX_VALUE
+                        && System.currentTimeMillis() - start >= duration.toMillis() / 2) {
+                    sendControlCommand(broker, watcher);
+                }
                 JobStatus state = job.getJobStatus().get(5, TimeUnit.SECONDS);
                 if (state.isGloballyTerminalState()) {
                     System.out.println("The Flink job stopped (" + state + "); see " + output.resolve("demo.log"));
@@ -225,7 +258,13 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             }
             System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
             try {
-                job.cancel().get(10, TimeUnit.SECONDS);
+                if (savepointDir != null) {
+                    String path = job.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
+                            SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+                    System.out.println("Stopped with savepoint " + path);
+                } else {
+                    job.cancel().get(10, TimeUnit.SECONDS);
+                }
             } catch (Exception e) {
                 System.out.println("(job already stopped: " + e.getMessage() + ")");
             }
@@ -233,6 +272,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             watcherThread.join(5000);
 
             printSummary(report, sent.get(), truth, watcher, System.currentTimeMillis() - start);
+            if (controlDemo) {
+                printControlSummary(watcher);
+            }
             watcher.failure().ifPresent(e -> System.out.println("Reading the output failed: " + e));
             return watcher.failure().isPresent() ? 1 : 0;
         }
@@ -271,6 +313,37 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         System.out.printf(Locale.ROOT, "ready after %.1f s%n", (System.currentTimeMillis() - started) / 1000.0);
     }
 
+    /** --control-demo: one command on the control topic, for every camera (target default). */
+    private void sendControlCommand(LocalKafkaBroker broker, OutputWatcher watcher) throws Exception {
+        String command = String.format(Locale.ROOT,
+                "{\"action\":\"set\",\"target\":\"default\",\"by\":\"demo\",\"image_score\":%s}",
+                controlThreshold);
+        Properties props = broker.clientProperties();
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        watcher.controlThreshold = controlThreshold;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            watcher.controlSentAtMs = System.currentTimeMillis();
+            producer.send(new ProducerRecord<>(CONTROL, command.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        System.out.println("Control: sent " + command + " to topic " + CONTROL);
+    }
+
+    private static void printControlSummary(OutputWatcher watcher) {
+        long[] frames = {watcher.framesAround[0].get(), watcher.framesAround[1].get()};
+        long[] alerts = {watcher.alertsAround[0].get(), watcher.alertsAround[1].get()};
+        System.out.printf(Locale.ROOT, "  control  alert rate before the command %.1f%% (%d of %d frames), after "
+                        + "%.1f%% (%d of %d frames)%n", 100.0 * alerts[0] / Math.max(1, frames[0]), alerts[0],
+                frames[0], 100.0 * alerts[1] / Math.max(1, frames[1]), alerts[1], frames[1]);
+        long first = watcher.firstWithNewThresholdMs.get();
+        if (first > 0) {
+            System.out.printf(Locale.ROOT, "  control  first frame decided with the new threshold %d ms after the "
+                    + "command was sent%n", first - watcher.controlSentAtMs);
+        } else if (watcher.controlSentAtMs != Long.MAX_VALUE) {
+            System.out.println("  control  no frame was decided with the new threshold");
+        }
+    }
+
     private JobConfig jobConfig(String bootstrap) {
         Map<String, String> options = new HashMap<>();
         options.put(JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), bootstrap);
@@ -278,6 +351,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         options.put(JobOptions.KAFKA_ALERTS_TOPIC.key(), ALERTS);
         options.put(JobOptions.KAFKA_DEAD_LETTER_TOPIC.key(), DEAD_LETTER);
         options.put(JobOptions.KAFKA_SCORES_TOPIC.key(), SCORES);
+        options.put(JobOptions.KAFKA_CONTROL_TOPIC.key(), CONTROL);
+        options.put(JobOptions.KAFKA_AUDIT_TOPIC.key(), AUDIT);
         options.put(JobOptions.KAFKA_GROUP_ID.key(), "defect-detector-demo");
         options.put(JobOptions.KAFKA_STARTING_OFFSETS.key(), "EARLIEST");
         options.put(JobOptions.DELIVERY_GUARANTEE.key(), delivery.name());

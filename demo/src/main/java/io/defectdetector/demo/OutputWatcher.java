@@ -47,6 +47,13 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong overlaysWritten = new AtomicLong();
     final AtomicLong warmUpDecided = new AtomicLong();
+    /** --control-demo: when the command was sent and the image threshold it sets; frames and alerts per half. */
+    volatile long controlSentAtMs = Long.MAX_VALUE;
+    volatile double controlThreshold = Double.NaN;
+    final AtomicLong[] framesAround = {new AtomicLong(), new AtomicLong()};
+    final AtomicLong[] alertsAround = {new AtomicLong(), new AtomicLong()};
+    /** Detection time of the first frame decided with the commanded threshold, epoch ms; 0 until then. */
+    final AtomicLong firstWithNewThresholdMs = new AtomicLong();
     /** Capture time to the moment the alert is readable here. */
     final LatencyRecorder latency = new LatencyRecorder(10_000);
     /** Capture time to the job's decision (from the score records): the job's own share of the latency. */
@@ -107,6 +114,14 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
                 return;
             }
             decided.add(new GroundTruth.Key(score.getCameraId(), score.getFrameId()));
+            int half = score.getDetectionTimeMs() < controlSentAtMs ? 0 : 1;
+            framesAround[half].incrementAndGet();
+            if (score.isAlert()) {
+                alertsAround[half].incrementAndGet();
+            }
+            if (score.getThreshold() == controlThreshold) {
+                firstWithNewThresholdMs.compareAndSet(0, score.getDetectionTimeMs());
+            }
             decisionLatency.record(now, score.getDetectionTimeMs() - score.getCaptureTimeMs());
         } else if (record.topic().equals(deadLetterTopic)) {
             rejected.incrementAndGet();

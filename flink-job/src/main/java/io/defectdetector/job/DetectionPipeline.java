@@ -3,6 +3,7 @@ package io.defectdetector.job;
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.control.ControlKafka;
 import io.defectdetector.job.deadletter.DeadLetterRecord;
 import io.defectdetector.job.frames.FrameDecodeFunction;
 import io.defectdetector.job.frames.FrameShapeCheck;
@@ -15,8 +16,8 @@ import io.defectdetector.job.kafka.KafkaOutputSinks;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;
-import io.defectdetector.job.control.ControlKafka;
 import io.defectdetector.job.thresholds.ThresholdStage;
+import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -27,7 +28,6 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import java.util.List;
 
 /**
  * Assembles the detection job in one place. The frames come in as a stream and the results go out as streams, so

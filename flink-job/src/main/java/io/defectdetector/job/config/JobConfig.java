@@ -72,7 +72,9 @@ public final class JobConfig {
                 options.get(JobOptions.INFERENCE_INTER_OP_THREADS),
                 options.get(JobOptions.BATCH_MAX_SIZE),
                 options.get(JobOptions.BATCH_MAX_WAIT).toMillis(),
-                options.get(JobOptions.INFERENCE_WARM_UP));
+                options.get(JobOptions.INFERENCE_WARM_UP),
+                false,
+                options.getOptional(JobOptions.INFERENCE_GPU_MEMORY_LIMIT).map(m -> m.getBytes()).orElse(0L));
     }
 
     /** A copy with one option changed, validated again. */

@@ -203,6 +203,14 @@ public final class JobOptions {
             .withDescription("Run one batch of zeros when a session opens, so the first real frame does not pay "
                     + "for memory allocation and kernel selection.");
 
+    public static final ConfigOption<MemorySize> INFERENCE_GPU_MEMORY_LIMIT = key("inference-gpu-memory-limit")
+            .memoryType()
+            .noDefaultValue()
+            .withDescription("CUDA only: the most GPU memory each session's arena may take (e.g. 2gb), with arena "
+                    + "growth by what is requested rather than by powers of two. Default: ONNX Runtime's (no limit, "
+                    + "the arena keeps what it has grown to). Set it when several slots or jobs share a GPU. "
+                    + "Ignored on CPU.");
+
     public static final ConfigOption<Integer> BATCH_MAX_SIZE = key("batch-max-size")
             .intType()
             .defaultValue(8)
@@ -413,6 +421,10 @@ public final class JobOptions {
         atLeast(conf, INFERENCE_INTRA_OP_THREADS, 1, problems);
         atLeast(conf, INFERENCE_INTER_OP_THREADS, 1, problems);
         read(conf, INFERENCE_WARM_UP, problems);
+        MemorySize gpuLimit = read(conf, INFERENCE_GPU_MEMORY_LIMIT, problems);
+        if (gpuLimit != null && gpuLimit.getBytes() < 1) {
+            problems.add("inference-gpu-memory-limit must be at least 1 byte when set");
+        }
         Integer batch = read(conf, BATCH_MAX_SIZE, problems);
         if (batch != null && (batch < 1 || batch > 4096)) {
             problems.add("batch-max-size must be between 1 and 4096, got " + batch);

@@ -1,8 +1,8 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.defectdetector.frame.KafkaClientSettings;
+import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,11 +21,11 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code thresholds send}: checks a control command with the job's own validation, sends it to the control

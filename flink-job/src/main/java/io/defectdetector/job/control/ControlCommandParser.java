@@ -1,6 +1,5 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdTarget;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.defectdetector.job.thresholds.ThresholdTarget;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.LinkedHashSet;

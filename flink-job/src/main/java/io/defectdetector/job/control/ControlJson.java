@@ -1,11 +1,11 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdOverride;
-import io.defectdetector.job.thresholds.EffectiveThresholds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;
+import io.defectdetector.job.thresholds.EffectiveThresholds;
+import io.defectdetector.job.thresholds.ThresholdOverride;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;

@@ -60,6 +60,11 @@ public final class ControlKafka {
                 new ControlRejectSerializer(cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC)));
     }
 
+    /**
+     * Unlike the job's output sinks these keep the connector's default transaction naming (a new transactional id
+     * per checkpoint): pooled ids make the sink list its topic's transactions at start, which fails when the
+     * topic is missing, and the audit topic may be absent as long as the control topic is.
+     */
     private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer) {
         Properties props = cfg.kafkaSettings().toProperties();
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,

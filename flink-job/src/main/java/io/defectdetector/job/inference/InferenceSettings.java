@@ -15,9 +15,12 @@ import java.io.Serializable;
  * @param maxWaitMs      longest a frame waits for a batch to fill; 0 = no batching
  * @param warmUp         run the model once at start so the first real batch does not pay for allocation
  * @param allowSpinning  let idle ORT worker threads spin; only useful when every session has cores to itself
+ * @param gpuMemoryLimitBytes CUDA arena limit per session (gpu_mem_limit, arena grown by what is requested);
+ *                       0 = ONNX Runtime's default (no limit). Ignored on CPU.
  */
 public record InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
-        int maxBatchSize, long maxWaitMs, boolean warmUp, boolean allowSpinning) implements Serializable {
+        int maxBatchSize, long maxWaitMs, boolean warmUp, boolean allowSpinning, long gpuMemoryLimitBytes)
+        implements Serializable {
 
     public InferenceSettings {
         DeviceSpec.parse(device);
@@ -30,6 +33,9 @@ public record InferenceSettings(String modelPath, String device, int intraOpThre
         if (maxBatchSize < 1) {
             throw new IllegalArgumentException("maximum batch size must be >= 1, got " + maxBatchSize);
         }
+        if (gpuMemoryLimitBytes < 0) {
+            throw new IllegalArgumentException("GPU memory limit must be >= 0 (0 = none), got " + gpuMemoryLimitBytes);
+        }
         if (maxWaitMs < 0) {
             throw new IllegalArgumentException("maximum batch wait must be >= 0 ms, got " + maxWaitMs);
         }
@@ -39,6 +45,12 @@ public record InferenceSettings(String modelPath, String device, int intraOpThre
     public InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
             int maxBatchSize, long maxWaitMs, boolean warmUp) {
         this(modelPath, device, intraOpThreads, interOpThreads, maxBatchSize, maxWaitMs, warmUp, false);
+    }
+
+    /** No GPU memory limit (ONNX Runtime's default arena). */
+    public InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
+            int maxBatchSize, long maxWaitMs, boolean warmUp, boolean allowSpinning) {
+        this(modelPath, device, intraOpThreads, interOpThreads, maxBatchSize, maxWaitMs, warmUp, allowSpinning, 0);
     }
 
     public DeviceSpec deviceSpec() {

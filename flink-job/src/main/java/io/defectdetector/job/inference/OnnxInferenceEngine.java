@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.model.ModelCompatibility;
@@ -116,7 +117,10 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                             + "); build the job with the Maven profile -Pgpu (onnxruntime_gpu)";
                 } else {
                     try {
-                        options.addCUDA(device.deviceId());
+                        try (OrtCUDAProviderOptions cuda = cudaOptions(device.deviceId(),
+                                settings.gpuMemoryLimitBytes())) {
+                            options.addCUDA(cuda); // copied into the session options
+                        }
                         session = env.createSession(onnx, options);
                         provider = "CUDA:" + device.deviceId();
                     } catch (OrtException e) {
@@ -159,6 +163,19 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             closeQuietly(session, options);
             throw e;
         }
+    }
+
+    /**
+     * CUDA provider options: the device, and the arena limit when one is set (growing the arena by what is
+     * requested, so the limit is not overshot by a power-of-two step).
+     */
+    private static OrtCUDAProviderOptions cudaOptions(int deviceId, long memoryLimitBytes) throws OrtException {
+        OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId);
+        if (memoryLimitBytes > 0) {
+            cuda.add("gpu_mem_limit", Long.toString(memoryLimitBytes));
+            cuda.add("arena_extend_strategy", "kSameAsRequested");
+        }
+        return cuda;
     }
 
     private static OrtSession.SessionOptions baseOptions(InferenceSettings settings) throws OrtException {
@@ -239,13 +256,22 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         return new BatchResult(scores, maps, card.mapWidth(), card.mapHeight());
     }
 
-    /** Runs a full and a single-image batch so ORT allocates and plans both before the first real frame. */
+    /**
+     * Runs a full and a single-image batch so ORT allocates and plans both before the first real frame. On CUDA
+     * every batch size up to 64 runs once: cuDNN picks its convolution algorithms per input shape on first use
+     * (an exhaustive search by default), and the micro-batcher emits any size from 1 to the maximum, so without
+     * this the first batch of each size would stall for the search.
+     */
     private void warmUp() throws OrtException {
         for (int i = 0; i < maxBatchSize * imageSize; i++) {
             input.put(i, 0.5f);
         }
         run(maxBatchSize);
-        if (maxBatchSize > 1) {
+        if (provider.startsWith("CUDA")) {
+            for (int n = 1; n < Math.min(maxBatchSize, 64); n++) {
+                run(n);
+            }
+        } else if (maxBatchSize > 1) {
             run(1);
         }
     }

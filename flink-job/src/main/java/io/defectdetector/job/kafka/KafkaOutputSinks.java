@@ -8,29 +8,43 @@ import io.defectdetector.job.deadletter.DeadLetterRecord;
 import io.defectdetector.job.deadletter.DeadLetterSerializer;
 import io.defectdetector.job.alerts.ScoreRecord;
 import java.util.Properties;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The three Kafka sinks. All share the delivery guarantee: with EXACTLY_ONCE each writes in Kafka transactions
  * committed on checkpoint completion, under its own transactional-id prefix ({@code <prefix>-alerts}, ...), so
  * their lingering transactions are found and aborted independently after a failure.
+ *
+ * <p>Transactional ids are pooled ({@link #TRANSACTION_NAMING}): each subtask reuses a few ids instead of opening
+ * a new one per checkpoint. The connector's default names a new id per checkpoint, and the transaction
+ * coordinator keeps every id it has seen for {@code transactional.id.expiration.ms} (7 days): at 1 s checkpoints,
+ * 3 sinks and parallelism 2 that is 6 new ids a second, about 3.6 million a week held in broker memory (see
+ * docs/performance.md). Pooling needs Kafka 3.0+; at start the sink lists the open transactions on its topic, so
+ * each serializer names its topic ({@link TopicNamedSerializer}), the topic must exist when the job starts, and
+ * the job's principal needs DESCRIBE on its transactional ids.
  */
 public final class KafkaOutputSinks {
     private KafkaOutputSinks() {
     }
 
+    /** How the exactly-once output sinks name their transactions (the control stage's sinks: see ControlKafka). */
+    public static final TransactionNamingStrategy TRANSACTION_NAMING = TransactionNamingStrategy.POOLING;
+
     public static KafkaSink<DefectAlert> alerts(JobConfig cfg) {
-        return sink(cfg, "alerts", new AlertSerializer(cfg.get(JobOptions.KAFKA_ALERTS_TOPIC)));
+        String topic = cfg.get(JobOptions.KAFKA_ALERTS_TOPIC);
+        return sink(cfg, "alerts", TopicNamedSerializer.of(new AlertSerializer(topic), topic));
     }
 
     public static KafkaSink<DeadLetterRecord> deadLetters(JobConfig cfg) {
-        return sink(cfg, "dead-letter", new DeadLetterSerializer(cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC)));
+        String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
+        return sink(cfg, "dead-letter", TopicNamedSerializer.of(new DeadLetterSerializer(topic), topic));
     }
 
     public static KafkaSink<ScoreRecord> scores(JobConfig cfg) {
-        return sink(cfg, "scores", new ScoreSerializer(cfg.get(JobOptions.KAFKA_SCORES_TOPIC)));
+        String topic = cfg.get(JobOptions.KAFKA_SCORES_TOPIC);
+        return sink(cfg, "scores", TopicNamedSerializer.of(new ScoreSerializer(topic), topic));
     }
 
     /** The transactional-id prefix of one sink: the job's prefix plus the sink's name. */
@@ -38,7 +52,7 @@ public final class KafkaOutputSinks {
         return cfg.transactionalIdPrefix() + "-" + sinkName;
     }
 
-    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer) {
+    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
         Properties props = cfg.kafkaSettings().toProperties();
         // Explicit, because the connector's default (1 h) exceeds a default broker's 15 min cap and fails the job.
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
@@ -49,7 +63,8 @@ public final class KafkaOutputSinks {
                 .setDeliveryGuarantee(cfg.delivery().guarantee())
                 .setRecordSerializer(serializer);
         if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
-            builder.setTransactionalIdPrefix(transactionalIdPrefix(cfg, name));
+            builder.setTransactionalIdPrefix(transactionalIdPrefix(cfg, name))
+                    .setTransactionNamingStrategy(TRANSACTION_NAMING);
         }
         return builder.build();
     }

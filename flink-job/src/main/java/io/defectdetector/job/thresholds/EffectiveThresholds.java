@@ -1,6 +1,5 @@
 package io.defectdetector.job.thresholds;
 
-import io.defectdetector.job.thresholds.ThresholdSettings;
 
 /**
  * The thresholds that apply to one frame after the precedence camera > line > default > model card, field by

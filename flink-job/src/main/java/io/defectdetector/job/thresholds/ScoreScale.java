@@ -1,7 +1,6 @@
 package io.defectdetector.job.thresholds;
 
 import io.defectdetector.job.model.ModelCard;
-import io.defectdetector.job.thresholds.ThresholdSettings;
 
 /**
  * The unit of a model's score and error map, as a short id stored with every threshold override, so that a value

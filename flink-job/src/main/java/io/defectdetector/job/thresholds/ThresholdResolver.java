@@ -1,6 +1,5 @@
 package io.defectdetector.job.thresholds;
 
-import io.defectdetector.job.thresholds.ThresholdSettings;
 import java.io.Serializable;
 import java.util.Objects;
 

@@ -1,12 +1,12 @@
 package io.defectdetector.job.thresholds;
 
+import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.control.AuditAggregator;
+import io.defectdetector.job.control.AuditRecord;
 import io.defectdetector.job.control.ControlCommand;
 import io.defectdetector.job.control.ControlReject;
 import io.defectdetector.job.control.ParseControlFunction;
-import io.defectdetector.job.control.AuditRecord;
-import io.defectdetector.job.control.AuditAggregator;
-import io.defectdetector.job.alerts.DefectAlert;
-import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.frames.RawFrameRecord;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;

@@ -1,16 +1,14 @@
 package io.defectdetector.job.thresholds;
 
-import io.defectdetector.job.control.ControlAction;
-import io.defectdetector.job.control.ControlCommand;
-import io.defectdetector.job.control.AuditRecord;
-import io.defectdetector.job.control.AuditAggregator;
-import io.defectdetector.job.control.ControlJson;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;
+import io.defectdetector.job.control.AuditAggregator;
+import io.defectdetector.job.control.AuditRecord;
+import io.defectdetector.job.control.ControlAction;
+import io.defectdetector.job.control.ControlCommand;
+import io.defectdetector.job.control.ControlJson;
 import io.defectdetector.job.scoring.ScoredFrame;
-import io.defectdetector.job.thresholds.Alerts;
-import io.defectdetector.job.thresholds.ThresholdSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

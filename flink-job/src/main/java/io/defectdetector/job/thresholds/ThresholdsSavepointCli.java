@@ -1,12 +1,12 @@
 package io.defectdetector.job.thresholds;
 
-import io.defectdetector.job.control.ControlAction;
-import io.defectdetector.job.control.ControlCommand;
-import io.defectdetector.job.control.ControlCommandParser;
-import io.defectdetector.job.control.ControlCommandException;
-import io.defectdetector.job.control.ControlJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;
+import io.defectdetector.job.control.ControlAction;
+import io.defectdetector.job.control.ControlCommand;
+import io.defectdetector.job.control.ControlCommandException;
+import io.defectdetector.job.control.ControlCommandParser;
+import io.defectdetector.job.control.ControlJson;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import java.io.PrintWriter;
@@ -15,12 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code thresholds-savepoint}: lists the threshold overrides inside a savepoint, and writes a new savepoint with

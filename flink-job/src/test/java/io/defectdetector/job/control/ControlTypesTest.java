@@ -1,11 +1,11 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdOverride;
-import io.defectdetector.job.thresholds.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.scoring.DefectRegion;
+import io.defectdetector.job.thresholds.ThresholdOverride;
+import io.defectdetector.job.thresholds.Verdict;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

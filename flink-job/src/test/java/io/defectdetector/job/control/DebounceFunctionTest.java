@@ -1,11 +1,11 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.Verdict;
-import io.defectdetector.job.thresholds.DebounceFunction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.thresholds.DebounceFunction;
+import io.defectdetector.job.thresholds.Verdict;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;

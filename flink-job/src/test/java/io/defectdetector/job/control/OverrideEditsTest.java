@@ -1,9 +1,9 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdOverride;
-import io.defectdetector.job.thresholds.OverrideEdits;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.defectdetector.job.thresholds.OverrideEdits;
+import io.defectdetector.job.thresholds.ThresholdOverride;
 import org.junit.jupiter.api.Test;
 
 class OverrideEditsTest {

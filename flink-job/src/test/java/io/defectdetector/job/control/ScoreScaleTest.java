@@ -1,10 +1,10 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ScoreScale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.testing.TestModels;
+import io.defectdetector.job.thresholds.ScoreScale;
 import org.junit.jupiter.api.Test;
 
 class ScoreScaleTest {

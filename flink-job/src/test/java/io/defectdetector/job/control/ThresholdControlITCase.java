@@ -1,6 +1,5 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +11,7 @@ import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.TestModels;
+import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;

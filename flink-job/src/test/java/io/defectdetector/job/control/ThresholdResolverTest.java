@@ -1,10 +1,10 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdOverride;
-import io.defectdetector.job.thresholds.ThresholdResolver;
-import io.defectdetector.job.thresholds.EffectiveThresholds;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.defectdetector.job.thresholds.EffectiveThresholds;
+import io.defectdetector.job.thresholds.ThresholdOverride;
+import io.defectdetector.job.thresholds.ThresholdResolver;
 import io.defectdetector.job.thresholds.ThresholdSettings;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,13 +1,13 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.thresholds.ThresholdsFunction;
-import io.defectdetector.job.thresholds.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.defectdetector.job.scoring.ScoredFrame;
 import io.defectdetector.job.thresholds.ThresholdSettings;
+import io.defectdetector.job.thresholds.ThresholdsFunction;
+import io.defectdetector.job.thresholds.Verdict;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;

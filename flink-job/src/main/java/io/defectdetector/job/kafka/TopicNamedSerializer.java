@@ -1,6 +1,7 @@
-package io.defectdetector.bench;
+package io.defectdetector.job.kafka;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
@@ -11,17 +12,28 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * A record serializer that also names its topic, which the Kafka sink's POOLING transaction naming needs (to
- * find lingering transactions on the topic). Used by the transaction-naming experiment only.
+ * A record serializer that also names the topic it writes to. The exactly-once sinks reuse a small pool of
+ * transactional ids ({@code TransactionNamingStrategy.POOLING}); after a restart they find the transactions a
+ * predecessor left open by listing the open transactions on their topics, so the sink must know its topic.
+ * Serialization itself is the wrapped serializer's.
  */
-final class TopicNamingSerializer<T> implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
+public final class TopicNamedSerializer<T> implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
     private static final long serialVersionUID = 1L;
+
     private final KafkaRecordSerializationSchema<T> delegate;
     private final String topic;
 
-    TopicNamingSerializer(KafkaRecordSerializationSchema<T> delegate, String topic) {
-        this.delegate = delegate;
-        this.topic = topic;
+    private TopicNamedSerializer(KafkaRecordSerializationSchema<T> delegate, String topic) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.topic = Objects.requireNonNull(topic, "topic");
+    }
+
+    public static <T> TopicNamedSerializer<T> of(KafkaRecordSerializationSchema<T> serializer, String topic) {
+        return new TopicNamedSerializer<>(serializer, topic);
+    }
+
+    public String topic() {
+        return topic;
     }
 
     @Override
