@@ -7,4 +7,4 @@ scripts/ensure-python-deps.sh
 echo "== Java: mvn install (all modules, all tests)"
 mvn -B -ntp install
 echo "== Python: model-export tests"
-(cd model-export && /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
+(cd model-export && /usr/bin/python3 -m pytest -p no:cacheprovider tests)
