@@ -31,18 +31,24 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
     }
 
     public static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, DeadLetterRecord record) {
-        RawFrameRecord original = record.getOriginal();
+        return toProducerRecord(topic, record.getReason().name(), record.getDetail(), record.getRejectedAtMs(),
+                record.getOriginal());
+    }
+
+    /** The one place that writes the dlq-* headers; refused control records use it too. */
+    public static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, String reasonCode, String detail,
+            long rejectedAtMs, RawFrameRecord original) {
         RecordHeaders headers = original.kafkaHeaders();
-        String detail = record.getDetail() == null ? "" : record.getDetail();
-        if (detail.length() > MAX_DETAIL_CHARS) {
-            detail = detail.substring(0, MAX_DETAIL_CHARS) + "...";
+        String text = detail == null ? "" : detail;
+        if (text.length() > MAX_DETAIL_CHARS) {
+            text = text.substring(0, MAX_DETAIL_CHARS) + "...";
         }
-        headers.add(FrameHeaders.DLQ_REASON, utf8(record.getReason().name()));
-        headers.add(FrameHeaders.DLQ_DETAIL, utf8(detail));
+        headers.add(FrameHeaders.DLQ_REASON, utf8(reasonCode));
+        headers.add(FrameHeaders.DLQ_DETAIL, utf8(text));
         headers.add(FrameHeaders.DLQ_SOURCE_TOPIC, utf8(original.getTopic()));
         headers.add(FrameHeaders.DLQ_SOURCE_PARTITION, utf8(Integer.toString(original.getPartition())));
         headers.add(FrameHeaders.DLQ_SOURCE_OFFSET, utf8(Long.toString(original.getOffset())));
-        headers.add(FrameHeaders.DLQ_TIME, utf8(Long.toString(record.getRejectedAtMs())));
+        headers.add(FrameHeaders.DLQ_TIME, utf8(Long.toString(rejectedAtMs)));
         // Partition left to the producer: by key hash, like the frames topic, when there is a key.
         return new ProducerRecord<>(topic, null, null, original.getKey(), original.getValue(), headers);
     }
