@@ -12,8 +12,8 @@ import java.io.UncheckedIOException;
  * configured; building one per record would dominate the cost of a small alert).
  *
  * <p>Unknown fields are ignored when reading, so consumers built on this class keep working when later schema
- * versions add fields. Non-finite floats would be written as strings, which the schema forbids; DetectionFunction
- * never puts them into an alert.
+ * versions add fields. Non-finite floats would be written as strings, which the schema forbids; the thresholds
+ * stage never puts them into an alert or a score record (thresholds.Alerts#finite).
  */
 public final class AlertJson {
     static final ObjectMapper MAPPER = new ObjectMapper()

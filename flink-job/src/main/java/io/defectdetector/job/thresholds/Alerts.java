@@ -12,8 +12,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Builds the alert and the score record of a decided frame (docs/alerts.md), for every function that decides
- * (the plain {@link DetectionFunction} and the control-topic variant), so the output format has one author.
+ * Builds the alert of a frame over its threshold (docs/alerts.md) for {@link ThresholdsFunction}, so the output
+ * format has one author. {@link DebounceFunction} publishes it (or holds it back) and writes the score records.
  */
 public final class Alerts {
     /** Regions beyond this many (lowest max error) are counted in regionCount but not listed. */
@@ -62,6 +62,10 @@ public final class Alerts {
         return a;
     }
 
+    /**
+     * A score record as {@link DebounceFunction} writes it, built from the frame instead of the verdict. The job
+     * does not call this; benchmarks' AlertBenchmark times score-record JSON with it.
+     */
     public static ScoreRecord scoreRecord(ScoredFrame frame, float score, ThresholdSettings thresholds,
             boolean alert, long detectionTimeMs) {
         ScoreRecord r = new ScoreRecord();

@@ -6,8 +6,11 @@ import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.thresholds.DebounceFunction;
 import io.defectdetector.job.thresholds.Verdict;
+import io.defectdetector.job.testing.TestingMetrics;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -15,6 +18,7 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 class DebounceFunctionTest {
+    private static final long CAPTURE = 1_764_057_600_000L;
 
     private static KeyedOneInputStreamOperatorTestHarness<String, Verdict, DefectAlert> harness() throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new DebounceFunction(true)),
@@ -102,5 +106,65 @@ class DebounceFunctionTest {
             h.processElement(verdict("c1", "f2", true, 2, 3), 2);
             assertThat(alertedFrames(h)).containsExactly("f2");
         }
+    }
+
+    @Test
+    void emitsOneScoreRecordPerFrameOnlyWhenEnabled() throws Exception {
+        Verdict ok = scored("ok", 0.2f, false);
+        Verdict bad = scored("bad", 1.5f, true);
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(CAPTURE + 40);
+            h.processElement(ok, 1);
+            h.processElement(bad, 2);
+            List<ScoreRecord> scores = h.getSideOutput(DebounceFunction.SCORES).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertThat(scores).extracting(ScoreRecord::getFrameId).containsExactly("ok", "bad");
+            assertThat(scores).extracting(ScoreRecord::isAlert).containsExactly(false, true);
+            ScoreRecord r = scores.get(0);
+            assertThat(r.getScore()).isEqualTo(0.2f);
+            assertThat(r.getThreshold()).isEqualTo(1.0);
+            assertThat(r.getCameraId()).isEqualTo("cam-7");
+            assertThat(r.getLine()).isEqualTo("line-2");
+            assertThat(r.getCaptureTimeMs()).isEqualTo(CAPTURE);
+            assertThat(r.getDetectionTimeMs()).isEqualTo(CAPTURE + 40);
+            assertThat(r.getModelName()).isEqualTo("cae");
+            assertThat(r.getModelVersion()).isEqualTo("v3");
+        }
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new DebounceFunction(false)), Verdict::getCameraId, Types.STRING)) {
+            h.open();
+            h.processElement(bad, 1);
+            assertThat(h.extractOutputValues()).hasSize(1);
+            assertThat(h.getSideOutput(DebounceFunction.SCORES)).isNull();
+        }
+    }
+
+    @Test
+    void countsAlertsAndRecordsTheLatencyOfEveryFrame() throws Exception {
+        TestingMetrics metrics = new TestingMetrics();
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new DebounceFunction(false)), Verdict::getCameraId, Types.STRING,
+                metrics.environment())) {
+            h.open();
+            h.setProcessingTime(CAPTURE + 120);
+            h.processElement(scored("a", 0.5f, false), 1);
+            h.processElement(scored("b", 2.25f, true), 2);
+            assertThat(metrics.<Counter>get("alertsOut").getCount()).isEqualTo(1);
+            Histogram latency = metrics.get("endToEndLatencyMs");
+            assertThat(latency.getCount()).isEqualTo(2);
+            assertThat(latency.getStatistics().getMax()).isEqualTo(120);
+        }
+    }
+
+    /** A verdict without debounce (1 of 1), with the identity fields a score record copies. */
+    private static Verdict scored(String frameId, float score, boolean over) {
+        Verdict v = verdict("cam-7", frameId, over, 1, 1);
+        v.setLine("line-2");
+        v.setCaptureTimeMs(CAPTURE);
+        v.setScore(score);
+        v.setModelName("cae");
+        v.setModelVersion("v3");
+        return v;
     }
 }

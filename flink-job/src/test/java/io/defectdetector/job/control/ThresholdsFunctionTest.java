@@ -4,14 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.scoring.ScoredFrame;
+import io.defectdetector.job.testing.TestingMetrics;
 import io.defectdetector.job.thresholds.ThresholdSettings;
 import io.defectdetector.job.thresholds.ThresholdsFunction;
 import io.defectdetector.job.thresholds.Verdict;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -171,10 +178,106 @@ class ThresholdsFunctionTest {
     }
 
     @Test
-    void nanScoreGivesNoVerdict() throws Exception {
+    void framesAtOrAboveTheImageThresholdAreOverAndOnlyTheyGetACandidateAlert() throws Exception {
         try (var h = harness(ControlTesting.SCALE)) {
-            h.processElement(ControlTesting.frame("cam-01", null, "f1", Float.NaN, 0f), 1);
-            assertThat(h.extractOutputValues()).isEmpty();
+            h.processElement(ControlTesting.frame("cam-01", null, "below", 0.999f, 0f), 1);
+            h.processElement(ControlTesting.frame("cam-01", null, "at", 1.0f, 0f), 2);
+            h.processElement(ControlTesting.frame("cam-01", null, "above", 7.5f, 0f), 3);
+
+            assertThat(h.extractOutputValues())
+                    .extracting(Verdict::getFrameId, Verdict::isOver, v -> v.getCandidate() != null)
+                    .containsExactly(tuple("below", false, false), tuple("at", true, true),
+                            tuple("above", true, true));
         }
+    }
+
+    @Test
+    void scoreOverThresholdWithNoRegionLargeEnoughStillAlerts() throws Exception {
+        ScoredFrame f = ControlTesting.frame("cam-01", null, "f1", 1.2f, 0f);
+        float[] map = new float[64];
+        map[10] = 1.5f; // one pixel over the pixel threshold; the card's minimum area is 4
+        f.setErrorMap(map);
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processElement(f, 1);
+            Verdict v = h.extractOutputValues().get(0);
+            assertThat(v.isOver()).as("the image score decides; regions only localise").isTrue();
+            assertThat(v.getCandidate().getRegions()).isEmpty();
+            assertThat(v.getCandidate().getRegionCount()).isZero();
+        }
+    }
+
+    @Test
+    void attachesTheHeatmapOnlyWhenEnabled() throws Exception {
+        try (var with = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new ThresholdsFunction(CARD, ControlTesting.SCALE, ControlTesting.MODEL, true),
+                ThresholdsFunction.STATE);
+                var without = harness(ControlTesting.SCALE)) {
+            with.processElement(ControlTesting.frame("cam-01", null, "f1", 2f, 1.5f), 1);
+            without.processElement(ControlTesting.frame("cam-01", null, "f1", 2f, 1.5f), 1);
+            assertThat(with.extractOutputValues().get(0).getCandidate().getHeatmapPng()).isNotEmpty();
+            assertThat(without.extractOutputValues().get(0).getCandidate().getHeatmapPng()).isNull();
+        }
+    }
+
+    @Test
+    void infiniteScoresAreOverWithFiniteNumbersSoTheAlertJsonStaysValid() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            h.processElement(ControlTesting.frame("cam-01", null, "inf", Float.POSITIVE_INFINITY,
+                    Float.POSITIVE_INFINITY), 1);
+            Verdict v = h.extractOutputValues().get(0);
+            assertThat(v.isOver()).isTrue();
+            assertThat(v.getScore()).isEqualTo(Float.MAX_VALUE);
+            DefectAlert a = v.getCandidate();
+            assertThat(a.getScore()).isEqualTo(Float.MAX_VALUE);
+            assertThat(a.getRegions()).singleElement().satisfies(r -> {
+                assertThat(r.maxError()).isEqualTo(Float.MAX_VALUE);
+                assertThat(r.meanError()).isEqualTo(Float.MAX_VALUE);
+            });
+            assertThat(new String(AlertJson.toBytes(a), StandardCharsets.UTF_8)).doesNotContain("Infinity");
+        }
+    }
+
+    @Test
+    void nanScoresGiveNoVerdictAndAreCounted() throws Exception {
+        TestingMetrics metrics = new TestingMetrics();
+        var op = operator();
+        try (var h = metered(op, metrics)) {
+            op.processElement1(new StreamRecord<>(ControlTesting.frame("cam-01", null, "f1", Float.NaN, 0f), 1));
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(metrics.<Counter>get("nonFiniteScores").getCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void countsDecidedFramesAndRecordsTheirScores() throws Exception {
+        TestingMetrics metrics = new TestingMetrics();
+        var op = operator();
+        try (var h = metered(op, metrics)) {
+            op.processElement1(new StreamRecord<>(ControlTesting.frame("cam-01", null, "a", 0.5f, 0f), 1));
+            op.processElement1(new StreamRecord<>(ControlTesting.frame("cam-01", null, "b", 2.25f, 0f), 2));
+            assertThat(h.extractOutputValues()).hasSize(2);
+            assertThat(metrics.<Counter>get("framesDecided").getCount()).isEqualTo(2);
+            Histogram scores = metrics.get("scoreMilli");
+            assertThat(scores.getStatistics().getMin()).isEqualTo(500);
+            assertThat(scores.getStatistics().getMax()).isEqualTo(2250);
+        }
+    }
+
+    private static CoBroadcastWithNonKeyedOperator<ScoredFrame, ControlCommand, Verdict> operator() {
+        return new CoBroadcastWithNonKeyedOperator<>(
+                new ThresholdsFunction(CARD, ControlTesting.SCALE, ControlTesting.MODEL, false),
+                List.of(ThresholdsFunction.STATE));
+    }
+
+    /**
+     * An opened harness whose environment reports the operator's metrics. The broadcast harness cannot take an
+     * environment, so the test feeds the operator directly: {@code processElement1} is the frames input.
+     */
+    private static AbstractStreamOperatorTestHarness<Verdict> metered(
+            CoBroadcastWithNonKeyedOperator<ScoredFrame, ControlCommand, Verdict> op, TestingMetrics metrics)
+            throws Exception {
+        var h = new AbstractStreamOperatorTestHarness<>(op, metrics.environment());
+        h.open();
+        return h;
     }
 }

@@ -1,0 +1,49 @@
+package io.defectdetector.job.control;
+
+import io.defectdetector.job.DetectionPipeline;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.testing.TestModels;
+import io.defectdetector.kafka.LocalKafkaBroker;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The job behind the state-compatibility savepoints, shared by {@link CompatibilitySavepointWriter} (writes one)
+ * and {@link StateCompatibilityITCase} (restores them): the same topics, options and model on both sides, so a
+ * restore failure can only come from the state itself.
+ */
+final class CompatibilityJob {
+    static final String PREFIX = "compat";
+    /** Where {@link TestModels#tinyGraph()} lives, as recorded in the manifests. */
+    static final String MODEL = "flink-job/src/test/resources/models/tiny-graph";
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private CompatibilityJob() {
+    }
+
+    static ControlTopics createTopics(LocalKafkaBroker broker) {
+        return ControlTopics.create(broker, PREFIX);
+    }
+
+    /**
+     * Submits the Kafka job with the tiny-graph model to the context environment (the MiniCluster).
+     *
+     * @param savepoint the savepoint to restore, or null to start empty; unrestored state fails the restore, as
+     *                  it would in production without {@code --allowNonRestoredState}
+     */
+    static JobClient start(LocalKafkaBroker broker, ControlTopics topics, String savepoint) throws Exception {
+        Configuration conf = new Configuration();
+        if (savepoint != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
+        }
+        var cfg = topics.config(broker, TestModels.tinyGraph(), Map.of());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
+        return env.executeAsync("compat-it");
+    }
+}
