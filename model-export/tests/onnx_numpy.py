@@ -133,6 +133,16 @@ def run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.nd
             out = [np.sqrt(ins[0])]
         elif op == "Gather":
             out = [np.take(ins[0], ins[1].astype(np.int64), axis=a.get("axis", 0))]
+        elif op == "Pad":
+            pads, n = ins[1].astype(np.int64), ins[0].ndim
+            mode = a.get("mode", b"constant")
+            mode = mode.decode() if isinstance(mode, bytes) else mode
+            width = [(int(pads[i]), int(pads[i + n])) for i in range(n)]
+            if mode == "constant":
+                value = ins[2] if len(ins) > 2 and ins[2] is not None else 0
+                out = [np.pad(ins[0], width, mode="constant", constant_values=value)]
+            else:
+                out = [np.pad(ins[0], width, mode={"reflect": "reflect", "edge": "edge"}[mode])]
         elif op == "Resize":
             out = [_resize(ins[0], ins[1], ins[2] if len(ins) > 2 else None, ins[3] if len(ins) > 3 else None, a)]
         elif op == "Cast":

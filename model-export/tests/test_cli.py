@@ -41,8 +41,9 @@ def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
 def test_split_commands_chain(mvtec_root, tmp_path):
     work = tmp_path / "w"
     common = ["--data", str(mvtec_root), "--size", "64"]
-    assert _run(["train", *common, "--work-dir", str(work), "--epochs", "1", "--widths", "8,8,8,8"],
-                tmp_path).returncode == 0
+    r = _run(["train", *common, "--work-dir", str(work), "--epochs", "1", "--widths", "8,8,8,8",
+              "--train-crop", "32"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
     r = _run(["calibrate", *common, "--checkpoint", str(work / "best.pt")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     r = _run(["evaluate", "--data", str(mvtec_root), "--detector", str(work / "detector.pt"), "--report",
@@ -53,3 +54,9 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     card = json.loads((tmp_path / "m" / "cae.card.json").read_text())
     assert card["metrics"]["test"]["overall"]["image_auroc"] is not None
+
+
+def test_train_crop_that_does_not_fit_the_model_is_refused(mvtec_root, tmp_path):
+    r = _run(["train", "--data", str(mvtec_root), "--size", "64", "--work-dir", str(tmp_path / "w"),
+              "--train-crop", "40"], tmp_path)
+    assert r.returncode != 0 and "--train-crop 40" in r.stderr

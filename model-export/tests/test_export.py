@@ -118,3 +118,16 @@ def test_exporter_asks_for_the_torchscript_path_on_new_torch(monkeypatch):
     monkeypatch.setattr(export_mod.torch.onnx, "export", fake_export)
     assert export_kwargs()["dynamo"] is False
     assert export_kwargs()["opset_version"] == 17
+
+
+def test_reflect_padding_exports_as_pad_nodes_not_gathers(exported):
+    """Gather-based padding cost ONNX Runtime 2.6x the CPU of the whole model (docs/performance.md)."""
+    _, _, path = exported
+    nodes = onnx.load(str(path)).graph.node
+    spatial_gathers = [n for n in nodes if n.op_type == "Gather"
+                       and next((a.i for a in n.attribute if a.name == "axis"), 0) in (2, 3)]
+    assert not spatial_gathers
+    pads = [n for n in nodes if n.op_type == "Pad"]
+    # 4 encoder convs + 1 extra + 4 decoder + 1 output conv, the SSIM window and the blur.
+    assert len(pads) == 12
+    assert all(next(a.s for a in n.attribute if a.name == "mode") == b"reflect" for n in pads)

@@ -27,9 +27,21 @@ def test_sizes_that_do_not_divide_by_the_stage_factor_are_refused():
         CAEConfig(height=100, width=100)
 
 
-def test_reflect_pad_equals_torch_reflect_padding():
-    x = torch.rand(2, 3, 9, 7)
-    assert torch.equal(ReflectPad(9, 7, 3)(x), F.pad(x, (3, 3, 3, 3), mode="reflect"))
+def test_reflect_pad_mirrors_without_repeating_the_edge_on_any_size():
+    row = torch.arange(5.0).view(1, 1, 1, 5).repeat(2, 3, 4, 1)
+    out = ReflectPad(2)(row)
+    assert out.shape == (2, 3, 8, 9)
+    assert out[0, 0, 0].tolist() == [2, 1, 0, 1, 2, 3, 4, 3, 2]
+    with pytest.raises(ValueError, match="longer than 3"):
+        ReflectPad(3)(torch.rand(1, 1, 3, 8))
+
+
+def test_cae_is_fully_convolutional_so_a_model_trained_on_crops_runs_on_whole_frames():
+    cae = CAE(CAEConfig(height=64, width=64, widths=(4, 4, 8, 8), latent_channels=2)).eval()
+    with torch.no_grad():
+        whole = cae(torch.rand(2, 1, 64, 64))
+        crop = cae(torch.rand(3, 1, 32, 48))
+    assert whole.shape == (2, 1, 64, 64) and crop.shape == (3, 1, 32, 48)
 
 
 def test_lower_median_via_topk():

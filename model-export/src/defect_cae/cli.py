@@ -44,6 +44,9 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-shift", type=int, default=4, help="augmentation: max shift in pixels")
     g.add_argument("--brightness", type=float, default=0.05)
     g.add_argument("--contrast", type=float, default=0.1)
+    g.add_argument("--train-crop", type=int, default=0,
+                   help="train on random crops of this side (0 = whole images), e.g. --size 256 --train-crop 128: "
+                        "full-resolution model for a quarter of the training compute; a multiple of 2**stages")
 
 
 def _add_scoring(p: argparse.ArgumentParser) -> None:
@@ -69,10 +72,14 @@ def _configs(args):
     from .model import ScoringConfig
     from .train import TrainConfig
     aug = AugmentConfig(max_shift=args.max_shift, brightness=args.brightness, contrast=args.contrast,
-                        denoise=not args.no_denoise, denoise_prob=args.denoise_prob)
+                        denoise=not args.no_denoise, denoise_prob=args.denoise_prob, crop=args.train_crop)
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                        ssim_weight=args.ssim_weight, patience=args.patience, max_minutes=args.max_minutes,
                        seed=args.seed, augment=aug)
+    factor = 2 ** len(args.widths.split(","))
+    if args.train_crop and (args.train_crop % factor or args.train_crop > args.size):
+        raise SystemExit(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most --size "
+                         f"{args.size}")
     cae_kwargs = {"height": args.size, "width": args.size, "widths": tuple(int(w) for w in args.widths.split(",")),
                   "latent_channels": args.latent, "padding_mode": args.padding}
     return tcfg, cae_kwargs

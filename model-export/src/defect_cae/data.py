@@ -143,6 +143,10 @@ class AugmentConfig:
     contrast: float = 0.1  # multiplicative around the image mean, 1 +- this
     denoise: bool = True  # inject synthetic defects into inputs (target stays clean)
     denoise_prob: float = 0.5
+    # Train on random square crops of this side (0 = whole images). The CAE is fully convolutional, so a model
+    # trained on 128-pixel crops runs on whole 256-pixel frames: full-resolution detection for a quarter of the
+    # training compute, and crop edges teach it to reconstruct near borders too. A multiple of 2**stages.
+    crop: int = 0
 
 
 def augment(img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
@@ -160,6 +164,17 @@ def augment(img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np
     return np.clip(img, 0.0, 1.0).astype(np.float32)
 
 
+def random_crop(img: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
+    """A random side x side window of a (C, H, W) image; the image itself when side is 0 or covers it."""
+    _, h, w = img.shape
+    if side <= 0 or (side >= h and side >= w):
+        return img
+    if side > h or side > w:
+        raise ValueError(f"crop {side} is larger than the {h}x{w} images")
+    y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+    return img[:, y:y + side, x:x + side]
+
+
 class DenoisingDataset(Dataset):
     """Yields (input, clean target): augmented good image, with synthetic defects in the input part of the time."""
 
@@ -175,7 +190,7 @@ class DenoisingDataset(Dataset):
         return len(self.images)
 
     def __getitem__(self, i: int):
-        clean = self.images[i]
+        clean = random_crop(self.images[i], self.cfg.crop, self.rng)
         if self.augment_images:
             clean = augment(clean, self.cfg, self.rng)
         noisy = clean

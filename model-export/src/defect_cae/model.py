@@ -44,40 +44,52 @@ class CAEConfig:
         return d
 
 
-def reflect_indices(size: int, pad: int) -> torch.Tensor:
-    """Indices that reflect-pad an axis of `size` by `pad` (numpy/torch 'reflect': the edge is not repeated)."""
-    if pad >= size:
-        raise ValueError(f"reflect padding {pad} needs an axis longer than {pad}, got {size}")
-    idx = list(range(pad, 0, -1)) + list(range(size)) + list(range(size - 2, size - 2 - pad, -1))
-    return torch.tensor(idx, dtype=torch.long)
+class _ReflectPadOnnx(torch.autograd.Function):
+    """Export-only: emits one ONNX `Pad(mode="reflect")` with constant pads, so every shape stays static.
+
+    Eager mode never uses it (no backward is defined); `ReflectPad` switches to it only while exporting.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, pad: int) -> torch.Tensor:
+        return F.pad(x, (pad, pad, pad, pad), mode="reflect")
+
+    @staticmethod
+    def symbolic(g, x, pad: int):
+        pads = g.op("Constant", value_t=torch.tensor([0, 0, pad, pad, 0, 0, pad, pad], dtype=torch.long))
+        return g.op("Pad", x, pads, mode_s="reflect")
 
 
 class ReflectPad(nn.Module):
-    """Reflect padding as one Gather per axis.
+    """Reflect padding by `pad` pixels on both spatial axes (numpy/torch 'reflect': the edge is not repeated).
 
-    F.pad(mode="reflect") exports from torch 1.13 as a dozen shape-computing nodes per pad and loses the static
-    output shape; a Gather with constant indices exports as a single node and keeps every shape static.
+    Works on any input size, so a CAE trained on crops runs on whole frames. The ONNX export writes a single
+    `Pad(mode="reflect")` node: torch 1.13 exports F.pad(mode="reflect") as a dozen shape-computing nodes that
+    lose the static output shape, and the former export as two Gathers per pad cost ONNX Runtime 2.6x more CPU
+    than the whole rest of the model (docs/performance.md).
     """
 
-    def __init__(self, height: int, width: int, pad: int):
+    def __init__(self, pad: int):
         super().__init__()
-        self.register_buffer("idx_h", reflect_indices(height, pad), persistent=False)
-        self.register_buffer("idx_w", reflect_indices(width, pad), persistent=False)
+        self.pad = pad
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.index_select(2, self.idx_h).index_select(3, self.idx_w)
+        if torch.onnx.is_in_onnx_export():
+            return _ReflectPadOnnx.apply(x, self.pad)
+        if self.pad >= min(x.shape[-2:]):
+            raise ValueError(f"reflect padding {self.pad} needs spatial axes longer than {self.pad}, "
+                             f"got {tuple(x.shape[-2:])}")
+        return F.pad(x, (self.pad, self.pad, self.pad, self.pad), mode="reflect")
 
 
-def _conv3x3(cin: int, cout: int, stride: int, size: tuple[int, int], padding_mode: str,
-             bias: bool) -> list[nn.Module]:
-    """3x3 conv applied to a map of `size` (H, W)."""
+def _conv3x3(cin: int, cout: int, stride: int, padding_mode: str, bias: bool) -> list[nn.Module]:
     if padding_mode == "reflect":
-        return [ReflectPad(size[0], size[1], 1), nn.Conv2d(cin, cout, 3, stride, 0, bias=bias)]
+        return [ReflectPad(1), nn.Conv2d(cin, cout, 3, stride, 0, bias=bias)]
     return [nn.Conv2d(cin, cout, 3, stride, 1, bias=bias, padding_mode=padding_mode)]
 
 
-def _conv_block(cin: int, cout: int, stride: int, size: tuple[int, int], padding_mode: str) -> list[nn.Module]:
-    return _conv3x3(cin, cout, stride, size, padding_mode, False) + [nn.BatchNorm2d(cout),
+def _conv_block(cin: int, cout: int, stride: int, padding_mode: str) -> list[nn.Module]:
+    return _conv3x3(cin, cout, stride, padding_mode, False) + [nn.BatchNorm2d(cout),
                                                                     nn.LeakyReLU(0.2, inplace=True)]
 
 
@@ -90,12 +102,11 @@ class CAE(nn.Module):
         pm = config.padding_mode
         enc: list[nn.Module] = []
         c = config.channels
-        h, w_ = config.height, config.width
         for w in config.widths:
-            enc += _conv_block(c, w, 2, (h, w_), pm)
-            c, h, w_ = w, h // 2, w_ // 2
+            enc += _conv_block(c, w, 2, pm)
+            c = w
         # One more conv at the lowest resolution widens the receptive field before squeezing.
-        enc += _conv_block(c, c, 1, (h, w_), pm)
+        enc += _conv_block(c, c, 1, pm)
         self.encoder = nn.Sequential(*enc)
         self.bottleneck = nn.Sequential(
             nn.Conv2d(c, config.latent_channels, 1, bias=False), nn.BatchNorm2d(config.latent_channels),
@@ -106,10 +117,9 @@ class CAE(nn.Module):
         outs = list(config.widths[::-1][1:]) + [config.widths[0]]
         for w in outs:
             # Nearest upsampling then a convolution: no checkerboard artefacts (unlike strided transposed convs).
-            h, w_ = h * 2, w_ * 2
-            dec += [nn.Upsample(scale_factor=2, mode="nearest")] + _conv_block(c, w, 1, (h, w_), pm)
+            dec += [nn.Upsample(scale_factor=2, mode="nearest")] + _conv_block(c, w, 1, pm)
             c = w
-        dec += _conv3x3(c, config.channels, 1, (h, w_), pm, True) + [nn.Sigmoid()]
+        dec += _conv3x3(c, config.channels, 1, pm, True) + [nn.Sigmoid()]
         self.decoder = nn.Sequential(*dec)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -180,13 +190,13 @@ class ScoringHead(nn.Module):
         self.config = config
         self.channels = channels
         self.register_buffer("kernel", gaussian_kernel1d(config.smoothing_sigma))
-        self.blur_pad = ReflectPad(height, width, self.kernel.numel() // 2)
+        self.blur_pad = ReflectPad(self.kernel.numel() // 2)
         k = gaussian_kernel1d(SSIM_SIGMA)
         # Depthwise weights for the 5 stacked maps (x, y, x*x, y*y, x*y) of every channel, as concrete buffers
         # (an expand() here has no static shape for the ONNX exporter).
         self.register_buffer("ssim_kh", k.view(1, 1, 1, -1).repeat(5 * channels, 1, 1, 1), persistent=False)
         self.register_buffer("ssim_kv", k.view(1, 1, -1, 1).repeat(5 * channels, 1, 1, 1), persistent=False)
-        self.ssim_pad = ReflectPad(height, width, k.numel() // 2)
+        self.ssim_pad = ReflectPad(k.numel() // 2)
         self.register_buffer("pixel_mean", torch.zeros(1, 1, height, width))
         self.register_buffer("pixel_std", torch.ones(1, 1, height, width))
         self.register_buffer("mad_floor", torch.tensor(1e-6))
