@@ -25,8 +25,14 @@ final class CompatibilityJob {
     private CompatibilityJob() {
     }
 
+    /** The topics of the committed savepoints: their Kafka source state names these topics. */
     static ControlTopics createTopics(LocalKafkaBroker broker) {
-        return ControlTopics.create(broker, PREFIX);
+        return createTopics(broker, PREFIX);
+    }
+
+    /** Topics of another name, for a savepoint written and restored within one test on a shared broker. */
+    static ControlTopics createTopics(LocalKafkaBroker broker, String prefix) {
+        return ControlTopics.create(broker, prefix);
     }
 
     /**

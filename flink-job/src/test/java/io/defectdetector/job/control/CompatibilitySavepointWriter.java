@@ -63,10 +63,37 @@ public final class CompatibilitySavepointWriter {
     }
 
     private static void write(LocalKafkaBroker broker, Path stopped, Path target) throws Exception {
-        ControlTopics t = CompatibilityJob.createTopics(broker);
+        Stopped s = runAndStop(broker, CompatibilityJob.createTopics(broker), stopped);
+        ObjectNode manifest = s.manifest();
+        manifest.put("written_by", CompatibilitySavepointWriter.class.getSimpleName());
+        manifest.put("model", CompatibilityJob.MODEL);
+
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(Path.of(URI.create(s.savepoint())))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.writeString(target.resolve("manifest.json"),
+                ControlJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n");
+    }
+
+    /**
+     * A savepoint taken by {@link #runAndStop}: its location as Flink returned it, and the manifest's offsets
+     * ({@code control_offset}, {@code frames_offsets}).
+     */
+    record Stopped(String savepoint, ObjectNode manifest) {
+    }
+
+    /**
+     * Runs the compatibility job on the new, empty topics {@code t}, sets the threshold overrides, sends one frame
+     * of cam-1 over its threshold (held back by the 2-of-3 debounce, so it is in the debounce history) and stops
+     * the job with a canonical savepoint under {@code dir}. Also used by {@link StateCompatibilityITCase} to take a
+     * fresh savepoint within a test.
+     */
+    static Stopped runAndStop(LocalKafkaBroker broker, ControlTopics t, Path dir) throws Exception {
         JobClient job = CompatibilityJob.start(broker, t, null);
         ObjectNode manifest = ControlJson.object();
-        String savepoint;
         try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(broker)) {
             t.sendControl(producer, """
                     {"action":"set","target":"camera:cam-1","by":"compat","image_score":2.0,"debounce":{"k":2,"n":3}}""");
@@ -85,20 +112,18 @@ public final class CompatibilitySavepointWriter {
             }
             ObjectNode offsets = manifest.putObject("frames_offsets");
             offsets.put(Integer.toString(m.partition()), m.offset() + 1);
-            savepoint = job.stopWithSavepoint(false, stopped.toUri().toString(), SavepointFormatType.CANONICAL)
+            String savepoint = job.stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL)
                     .get();
-        }
-        manifest.put("written_by", CompatibilitySavepointWriter.class.getSimpleName());
-        manifest.put("model", CompatibilityJob.MODEL);
-
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(Path.of(URI.create(savepoint)))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            return new Stopped(savepoint, manifest);
+        } catch (Exception e) {
+            // Not stopped: leave no job behind on a MiniCluster that other tests share.
+            try {
+                job.cancel().get();
+            } catch (Exception cancel) {
+                e.addSuppressed(cancel);
             }
+            throw e;
         }
-        Files.writeString(target.resolve("manifest.json"),
-                ControlJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n");
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

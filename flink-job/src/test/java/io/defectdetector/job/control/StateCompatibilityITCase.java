@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.TestModels;
+import io.defectdetector.job.thresholds.DebounceFunction;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +27,16 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Restores a savepoint written by an earlier version of the job (committed under
  * src/test/resources/savepoints/), without allowing unrestored state: renaming an operator uid, a state name or
  * changing a state's type makes this fail here instead of in a plant. The savepoint holds threshold overrides
- * (broadcast state) and one camera's debounce history (keyed state); the restored job must use both.
+ * (broadcast state) and one camera's debounce history (keyed state). The restored job must use the overrides; the
+ * history has a processing-time TTL of {@link DebounceFunction#HISTORY_TTL} (1 h), so in a committed savepoint it
+ * has always expired and the restored job must ignore it. That a history within its TTL is used after a restore
+ * is checked on a savepoint written by the test itself.
  *
  * <p>To add a savepoint for a new version (keep the old ones and their tests): write it with
  * {@link CompatibilitySavepointWriter} (the command is on that class) into
@@ -47,8 +52,8 @@ class StateCompatibilityITCase {
     private static final Duration TIMEOUT = CompatibilityJob.TIMEOUT;
 
     @Test
-    void restoresTheVersion1SavepointWithItsThresholdsAndDebounceHistory(@InjectMiniCluster MiniCluster cluster)
-            throws Exception {
+    void restoresTheVersion1SavepointWithItsThresholdsAndWithoutItsExpiredDebounceHistory(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
         Path savepoint = TestModels.resource(V1 + "/_metadata").getParent();
         JsonNode manifest = ControlJson.read(Files.readString(savepoint.resolve("manifest.json")));
         ControlTopics t = CompatibilityJob.createTopics(KAFKA.broker());
@@ -78,18 +83,57 @@ class StateCompatibilityITCase {
                 assertThat(overrides.get("line:line-1").get("pixel").asDouble()).isEqualTo(0.7);
                 assertThat(overrides.get("default").get("min_region_area").asInt()).isEqualTo(3);
 
-                // The savepoint's history holds one frame of cam-1 over its threshold: with debounce 2 of 3 the
-                // next one over it alerts, which it would not with a lost history.
+                // The savepoint's history holds one frame of cam-1 over its threshold, written on 2026-11-25 (the
+                // TTL timestamps in _metadata read 2026-11-25 09:27 UTC): far longer ago than HISTORY_TTL (1 h),
+                // on any date this test runs. Processing-time TTL counts the time the job was stopped too, and
+                // expired entries are never returned, so that frame no longer counts: with debounce 2 of 3 the
+                // next frame over the threshold is the only one in the window and is held back. (That a history
+                // within its TTL survives a savepoint: historyWithinItsTtlSurvivesASavepoint.)
                 producer.send(t.frame("cam-1", "line-1", "after-restore", ControlTopics.BRIGHT)).get();
                 List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> !s.isEmpty(), TIMEOUT);
                 assertThat(scores).singleElement().satisfies(s -> {
                     assertThat(s.getFrameId()).isEqualTo("after-restore");
                     assertThat(s.getThreshold()).isEqualTo(2.0);
-                    assertThat(s.isAlert()).as("debounce history restored").isTrue();
+                    assertThat((double) s.getScore()).as("over the threshold").isGreaterThan(s.getThreshold());
+                    assertThat(s.isAlert()).as("held back: the savepoint's debounce history is older than its "
+                            + "TTL of %s, so only this frame of 2 of 3 is over", DebounceFunction.HISTORY_TTL)
+                            .isFalse();
                 });
             } finally {
                 cancelIfRunning(job);
             }
+        }
+    }
+
+    /**
+     * The other side of the TTL: a savepoint restored within {@link DebounceFunction#HISTORY_TTL} of the camera's
+     * last frame (here seconds after it) keeps the history, and the restored job counts it.
+     */
+    @Test
+    void historyWithinItsTtlSurvivesASavepoint(@InjectMiniCluster MiniCluster cluster, @TempDir Path temp)
+            throws Exception {
+        // Own topic names: the broker is shared with the test above, whose topics the v1 savepoint fixes.
+        ControlTopics t = CompatibilityJob.createTopics(KAFKA.broker(), CompatibilityJob.PREFIX + "-fresh");
+        // Overrides as in v1 (cam-1: image_score 2.0, debounce 2 of 3) and one frame of cam-1 over its threshold,
+        // held back, then stop with a savepoint.
+        CompatibilitySavepointWriter.Stopped stopped =
+                CompatibilitySavepointWriter.runAndStop(KAFKA.broker(), t, temp);
+
+        JobClient job = CompatibilityJob.start(KAFKA.broker(), t, stopped.savepoint());
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            awaitRunning(cluster, job.getJobID());
+            producer.send(t.frame("cam-1", "line-1", "after-restore", ControlTopics.BRIGHT)).get();
+            List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> s.size() >= 2, TIMEOUT);
+            assertThat(scores).extracting(ScoreRecord::getFrameId)
+                    .containsExactly("before-savepoint", "after-restore");
+            assertThat(scores.get(0).isAlert()).as("held back before the savepoint").isFalse();
+            assertThat(scores.get(1)).satisfies(s -> {
+                assertThat(s.getThreshold()).isEqualTo(2.0);
+                assertThat(s.isAlert()).as("the frame held back before the savepoint is restored in the debounce "
+                        + "history: 2 of the last 3 over").isTrue();
+            });
+        } finally {
+            cancelIfRunning(job);
         }
     }
 
