@@ -3,6 +3,7 @@ package io.defectdetector.job;
 import io.defectdetector.job.config.JobArguments;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.kafka.TopicPreflight;
 import io.defectdetector.job.model.ModelBundle;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -11,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Entry point for {@code flink run defect-detector-job.jar --kafka-bootstrap-servers ... [--<option> <value>]}.
- * Every problem with the arguments or the model is reported before anything is submitted.
+ * Every problem with the arguments, the model or the Kafka topics is reported before anything is submitted.
  */
 public final class DefectDetectionJob {
     public static final String JOB_NAME = "defect-detector";
@@ -30,6 +31,8 @@ public final class DefectDetectionJob {
         Prepared prepared;
         try {
             prepared = prepare(args, env.getConfiguration());
+            // Not part of prepare(): it needs the brokers, and prepare() checks what the client can check alone.
+            TopicPreflight.check(prepared.config());
         } catch (IllegalArgumentException e) {
             System.err.println("defect-detector: " + e.getMessage());
             throw e;

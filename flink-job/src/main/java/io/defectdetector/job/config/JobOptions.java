@@ -72,7 +72,7 @@ public final class JobOptions {
             .defaultValue("audit")
             .withDescription("Topic of the audit records: one JSON record per applied control command (who, when, "
                     + "old and new value), written once every parallel instance has applied it. Must exist "
-                    + "whenever the control topic does.");
+                    + "whenever the control topic does (checked at start; create it before the control topic).");
 
     public static final ConfigOption<StartingOffsets> KAFKA_CONTROL_STARTING_OFFSETS =
             key("kafka-control-starting-offsets")
@@ -104,6 +104,23 @@ public final class JobOptions {
                     + "to every Kafka client; kafka.* properties override it. Values are never logged. Must not set "
                     + "what a job option controls (bootstrap.servers, group.id, transactional.id, "
                     + "transaction.timeout.ms).");
+
+    public static final ConfigOption<Boolean> KAFKA_TOPIC_CHECK_ENABLED = key("kafka-topic-check-enabled")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("Before submitting, check with the job's Kafka settings that its topics exist: "
+                    + "frames, alerts, dead-letter, scores (when scores-enabled) and, when the control topic "
+                    + "exists, audit. A missing topic or unreachable brokers fail the start with the option to fix "
+                    + "instead of a job that restarts forever. Needs the brokers reachable from where main runs "
+                    + "(the JobManager in application mode, else the flink run client); turn it off when they are "
+                    + "not, or when the brokers auto-create the output topics (AT_LEAST_ONCE only: EXACTLY_ONCE "
+                    + "sinks need their topics at start).");
+
+    public static final ConfigOption<Duration> KAFKA_TOPIC_CHECK_TIMEOUT = key("kafka-topic-check-timeout")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("How long the start-time topic check (kafka-topic-check-enabled) waits for the "
+                    + "brokers; if they do not answer in time the job is not started. 1 ms to 1 h.");
 
     // ---- Delivery and checkpoints ----
 
@@ -257,6 +274,8 @@ public final class JobOptions {
 
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;
+    /** The longest start-time topic check: beyond it a broken start is not a fast failure any more. */
+    private static final Duration MAX_TOPIC_CHECK_TIMEOUT = Duration.ofHours(1);
 
     /** Kafka properties a job option owns; setting them through kafka-config / kafka.* is refused. */
     private static final Map<String, ConfigOption<?>> OWNED_KAFKA_PROPERTIES = Map.of(
@@ -365,6 +384,13 @@ public final class JobOptions {
         }
 
         checkKafkaProperties(conf, problems);
+        read(conf, KAFKA_TOPIC_CHECK_ENABLED, problems);
+        Duration topicCheckTimeout = read(conf, KAFKA_TOPIC_CHECK_TIMEOUT, problems);
+        if (topicCheckTimeout != null && (topicCheckTimeout.isNegative() || topicCheckTimeout.isZero()
+                || topicCheckTimeout.compareTo(MAX_TOPIC_CHECK_TIMEOUT) > 0)) {
+            problems.add("kafka-topic-check-timeout must be between 1 ms and " + format(MAX_TOPIC_CHECK_TIMEOUT)
+                    + ", got " + format(topicCheckTimeout));
+        }
 
         Duration interval = read(conf, CHECKPOINT_INTERVAL, problems);
         if (interval != null && interval.toMillis() < 10) {

@@ -63,7 +63,9 @@ public final class ControlKafka {
     /**
      * Unlike the job's output sinks these keep the connector's default transaction naming (a new transactional id
      * per checkpoint): pooled ids make the sink list its topic's transactions at start, which fails when the
-     * topic is missing, and the audit topic may be absent as long as the control topic is.
+     * topic is missing, and the audit topic may be absent as long as the control topic is. (When the control
+     * topic exists at start, {@link io.defectdetector.job.kafka.TopicPreflight} refuses to start without the audit
+     * topic; one created later needs its audit topic created first.)
      */
     private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer) {
         Properties props = cfg.kafkaSettings().toProperties();

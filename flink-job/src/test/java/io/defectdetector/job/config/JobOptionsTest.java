@@ -44,6 +44,16 @@ class JobOptionsTest {
     }
 
     @Test
+    void topicCheckTimeoutMustBeBetweenOneMillisecondAndAnHour() {
+        assertThatThrownBy(() -> JobOptions.validate(conf("kafka-topic-check-timeout", "0 s")))
+                .hasMessageContaining("kafka-topic-check-timeout must be between 1 ms and 1 h, got 0 ms");
+        assertThatThrownBy(() -> JobOptions.validate(conf("kafka-topic-check-timeout", "2 h")))
+                .hasMessageContaining("kafka-topic-check-timeout must be between 1 ms and 1 h, got 2 h");
+        assertThat(JobConfig.from(conf("kafka-topic-check-timeout", "5 s")).get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT))
+                .isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
     void rejectsBatchSizeBelowOne() {
         assertThatThrownBy(() -> JobOptions.validate(conf("batch-max-size", "0")))
                 .hasMessageContaining("batch-max-size must be between 1 and 4096, got 0");
