@@ -38,12 +38,13 @@ class AlertAccuracyITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(PipelineTestSupport::twoTaskManagers);
 
     private static final int FRAMES = 600;
+    /** The product targets at the default threshold (issue: pipeline, "done when"). */
     private static final double MIN_PRECISION = 0.95;
-    /** The product target for recall; the test reports against it but asserts what the model itself can do. */
-    private static final double TARGET_RECALL = 0.95;
+    private static final double MIN_RECALL = 0.95;
     /**
-     * Streaming must reproduce the model's offline recall (card: metrics.test.overall.image_at_threshold.recall)
+     * Streaming must also agree with the model's offline recall (card: metrics.test.overall.image_at_threshold.recall)
      * within sampling noise: with ~150 defective frames one standard error is about 0.03, so 0.10 is over 3 sigma.
+     * The simulator's pools hold 48 distinct defective images, the card's test set 240, so the two differ by chance.
      */
     private static final double RECALL_MARGIN = 0.10;
 
@@ -109,12 +110,13 @@ class AlertAccuracyITCase {
                         + " " + alerts.get(0).getModelVersion(), FRAMES, tp + fn, precision, recall, tp, fp, fn);
         System.out.println("Recall by defect kind: " + byKind.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1]).toList());
-        assertThat(precision).as("precision").isGreaterThanOrEqualTo(MIN_PRECISION);
         double offlineRecall = offlineRecall();
-        System.out.printf("Recall: streaming %.3f, model card (offline test set) %.3f, product target %.2f%s%n",
-                recall, offlineRecall, TARGET_RECALL, recall >= TARGET_RECALL ? "" : " -- below target: the model limits it");
+        System.out.printf("Recall: streaming %.3f, model card (offline test set) %.3f, product target %.2f%n",
+                recall, offlineRecall, MIN_RECALL);
+        assertThat(precision).as("precision").isGreaterThanOrEqualTo(MIN_PRECISION);
+        assertThat(recall).as("recall").isGreaterThanOrEqualTo(MIN_RECALL);
         assertThat(recall).as("streaming recall vs the model's offline recall %.3f", offlineRecall)
-                .isGreaterThanOrEqualTo(offlineRecall - RECALL_MARGIN);
+                .isBetween(offlineRecall - RECALL_MARGIN, offlineRecall + RECALL_MARGIN);
     }
 
     private static double offlineRecall() throws java.io.IOException {
