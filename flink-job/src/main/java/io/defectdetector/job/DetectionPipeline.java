@@ -22,6 +22,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -84,6 +85,7 @@ public final class DetectionPipeline {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
                 cfg.get(JobOptions.RESTART_MAX_DELAY));
         conf.set(PipelineOptions.OBJECT_REUSE, true);
+        conf.set(ExecutionOptions.BUFFER_TIMEOUT, cfg.get(JobOptions.NETWORK_BUFFER_TIMEOUT));
         env.configure(conf);
         Integer parallelism = cfg.get(JobOptions.PARALLELISM);
         if (parallelism != null) {

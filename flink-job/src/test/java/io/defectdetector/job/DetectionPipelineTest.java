@@ -110,5 +110,14 @@ class DetectionPipelineTest {
         assertThat(env.getConfig().isObjectReuseEnabled()).isTrue();
         assertThat(env.getCheckpointInterval()).isEqualTo(750);
         assertThat(env.getParallelism()).isEqualTo(3);
+        // Flink's own 100 ms would add up to 100 ms per network hop to every frame's latency.
+        assertThat(env.getBufferTimeout()).isEqualTo(5);
+    }
+
+    @Test
+    void networkBufferTimeoutIsConfigurable() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.configureEnvironment(env, config("network-buffer-timeout", "0 ms"));
+        assertThat(env.getBufferTimeout()).isZero();
     }
 }

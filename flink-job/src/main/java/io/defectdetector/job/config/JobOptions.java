@@ -161,6 +161,14 @@ public final class JobOptions {
                     + "latency from below: alerts become visible when the checkpoint after them completes. Longer "
                     + "intervals cost less and replay more frames after a failure.");
 
+    public static final ConfigOption<Duration> NETWORK_BUFFER_TIMEOUT = key("network-buffer-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMillis(5))
+            .withDescription("How long a record may wait in a half-full network buffer between operators before it "
+                    + "is sent (Flink's execution.buffer-timeout.interval, whose own default is 100 ms). Frames are "
+                    + "few and large, so buffers rarely fill and every hop between subtasks would add up to this "
+                    + "much latency; 0 flushes after every record (more CPU).");
+
     public static final ConfigOption<Duration> CHECKPOINT_TIMEOUT = key("checkpoint-timeout")
             .durationType()
             .defaultValue(Duration.ofMinutes(1))
@@ -395,6 +403,10 @@ public final class JobOptions {
         Duration interval = read(conf, CHECKPOINT_INTERVAL, problems);
         if (interval != null && interval.toMillis() < 10) {
             problems.add("checkpoint-interval must be at least 10 ms, got " + format(interval));
+        }
+        Duration bufferTimeout = read(conf, NETWORK_BUFFER_TIMEOUT, problems);
+        if (bufferTimeout != null && bufferTimeout.isNegative()) {
+            problems.add("network-buffer-timeout must not be negative, got " + format(bufferTimeout));
         }
         Duration checkpointTimeout = read(conf, CHECKPOINT_TIMEOUT, problems);
         if (checkpointTimeout != null && checkpointTimeout.toMillis() < 10) {
