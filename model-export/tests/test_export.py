@@ -121,7 +121,7 @@ def test_exporter_asks_for_the_torchscript_path_on_new_torch(monkeypatch):
 
 
 def test_reflect_padding_exports_as_pad_nodes_not_gathers(exported):
-    """Gather-based padding cost ONNX Runtime 2.6x the CPU of the whole model (docs/performance.md)."""
+    """Gather-based padding took 64 % of ONNX Runtime's CPU time for the model (docs/performance.md)."""
     _, _, path = exported
     nodes = onnx.load(str(path)).graph.node
     spatial_gathers = [n for n in nodes if n.op_type == "Gather"

@@ -65,8 +65,8 @@ class ReflectPad(nn.Module):
 
     Works on any input size, so a CAE trained on crops runs on whole frames. The ONNX export writes a single
     `Pad(mode="reflect")` node: torch 1.13 exports F.pad(mode="reflect") as a dozen shape-computing nodes that
-    lose the static output shape, and the former export as two Gathers per pad cost ONNX Runtime 2.6x more CPU
-    than the whole rest of the model (docs/performance.md).
+    lose the static output shape, and the former export as two Gathers per pad took 64 % of ONNX Runtime's CPU
+    time for the whole model (docs/performance.md).
     """
 
     def __init__(self, pad: int):
