@@ -269,7 +269,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 System.out.println("(job already stopped: " + e.getMessage() + ")");
             }
             watcher.close();
-            watcherThread.join(5000);
+            watcherThread.join(40_000); // it finishes the queued overlays first
 
             printSummary(report, sent.get(), truth, watcher, System.currentTimeMillis() - start);
             if (controlDemo) {

@@ -13,10 +13,14 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -26,6 +30,8 @@ import org.apache.kafka.common.errors.WakeupException;
  * Reads what the job publishes, as a downstream consumer would (isolation.level=read_committed, so with
  * EXACTLY_ONCE it sees alerts only once their checkpoint has committed them): alerts, scores, dead letters.
  * Records latency (capture time to the moment the alert is readable here) and writes an overlay per alert.
+ * Overlays are written on a thread of their own: PNG encoding (and the first use of Java2D, which takes about a
+ * second) on the polling thread would delay the next poll and show up as alert latency the job did not cause.
  */
 public final class OutputWatcher implements Runnable, AutoCloseable {
     /** Frames of cameras named so are the demo's warm-up frames: counted apart, never in the statistics. */
@@ -39,6 +45,9 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     private final BiFunction<String, Integer, Image> frameImage;
     private final OverlayWriter overlays;
     private final int maxOverlays;
+    private final ExecutorService overlayThread =
+            Executors.newSingleThreadExecutor(r -> new Thread(r, "demo-overlay-writer"));
+    private int overlaysQueued;
 
     final Set<GroundTruth.Key> alerted = ConcurrentHashMap.newKeySet();
     final Set<GroundTruth.Key> decided = ConcurrentHashMap.newKeySet();
@@ -93,8 +102,11 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     public void run() {
         try {
             while (true) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    handle(record, System.currentTimeMillis());
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                // All records of a poll became readable when it returned.
+                long readableAt = System.currentTimeMillis();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    handle(record, readableAt);
                 }
             }
         } catch (WakeupException e) {
@@ -103,6 +115,15 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             failure = e;
         } finally {
             consumer.close(Duration.ofSeconds(2));
+            overlayThread.shutdown();
+            try {
+                if (!overlayThread.awaitTermination(30, TimeUnit.SECONDS)) {
+                    overlayThread.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                overlayThread.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -137,22 +158,27 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             }
             alerts.incrementAndGet();
             latency.record(now, now - alert.getCaptureTimeMs());
-            if (overlaysWritten.get() < maxOverlays) {
-                writeOverlay(alert);
+            if (overlaysQueued < maxOverlays) {
+                overlaysQueued++;
+                overlayThread.execute(() -> writeOverlay(alert));
             }
         }
     }
 
-    private void writeOverlay(DefectAlert alert) throws Exception {
-        Optional<FrameTruth> frame = truth.get(alert.getCameraId(), alert.getFrameId());
-        if (frame.isEmpty()) {
-            return;
+    private void writeOverlay(DefectAlert alert) {
+        try {
+            Optional<FrameTruth> frame = truth.get(alert.getCameraId(), alert.getFrameId());
+            if (frame.isEmpty()) {
+                return;
+            }
+            FrameTruth t = frame.get();
+            Image image = frameImage.apply(t.cameraId(), t.poolIndex());
+            String label = t.defective() ? "defective (" + t.defect() + ")" : "good (false alarm)";
+            overlays.write(alert, image, t.bbox(), label);
+            overlaysWritten.incrementAndGet();
+        } catch (Exception e) {
+            failure = e; // the demo reports it at the end
         }
-        FrameTruth t = frame.get();
-        Image image = frameImage.apply(t.cameraId(), t.poolIndex());
-        String label = t.defective() ? "defective (" + t.defect() + ")" : "good (false alarm)";
-        overlays.write(alert, image, t.bbox(), label);
-        overlaysWritten.incrementAndGet();
     }
 
     public Optional<String> modelName() {
