@@ -42,7 +42,17 @@ public class AlertBenchmark {
         frame = BenchFrames.scored(BenchFrames.errorMap(128, 128, 2, 5), 128, 128, 2.5f);
         withHeatmap = Alerts.build(frame, 2.5f, THRESHOLDS, true, 1_764_000_000_050L);
         withoutHeatmap = Alerts.build(frame, 2.5f, THRESHOLDS, false, 1_764_000_000_050L);
-        score = Alerts.scoreRecord(frame, 2.5f, THRESHOLDS, true, 1_764_000_000_050L);
+        score = new ScoreRecord(); // filled as DebounceFunction fills it for every frame
+        score.setCameraId(frame.getCameraId());
+        score.setLine(frame.getLine());
+        score.setFrameId(frame.getFrameId());
+        score.setCaptureTimeMs(frame.getCaptureTimeMs());
+        score.setDetectionTimeMs(1_764_000_000_050L);
+        score.setScore(2.5f);
+        score.setThreshold(THRESHOLDS.imageScore());
+        score.setAlert(true);
+        score.setModelName(frame.getModelName());
+        score.setModelVersion(frame.getModelVersion());
     }
 
     @Benchmark

@@ -3,7 +3,6 @@ package io.defectdetector.job.thresholds;
 import io.defectdetector.job.alerts.AlertIds;
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.HeatmapPng;
-import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.scoring.DefectRegion;
 import io.defectdetector.job.scoring.RegionExtractor;
 import io.defectdetector.job.scoring.ScoredFrame;
@@ -60,26 +59,6 @@ public final class Alerts {
             a.setHeatmapPng(Base64.getEncoder().encodeToString(png));
         }
         return a;
-    }
-
-    /**
-     * A score record as {@link DebounceFunction} writes it, built from the frame instead of the verdict. The job
-     * does not call this; benchmarks' AlertBenchmark times score-record JSON with it.
-     */
-    public static ScoreRecord scoreRecord(ScoredFrame frame, float score, ThresholdSettings thresholds,
-            boolean alert, long detectionTimeMs) {
-        ScoreRecord r = new ScoreRecord();
-        r.setCameraId(frame.getCameraId());
-        r.setLine(frame.getLine());
-        r.setFrameId(frame.getFrameId());
-        r.setCaptureTimeMs(frame.getCaptureTimeMs());
-        r.setDetectionTimeMs(detectionTimeMs);
-        r.setScore(finite(score));
-        r.setThreshold(thresholds.imageScore());
-        r.setAlert(alert);
-        r.setModelName(frame.getModelName());
-        r.setModelVersion(frame.getModelVersion());
-        return r;
     }
 
     /** JSON has no infinities: an infinite value is reported as the largest float of its sign. */
