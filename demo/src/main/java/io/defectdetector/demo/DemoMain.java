@@ -110,7 +110,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     String encoding;
 
     @Option(names = "--max-overlays", defaultValue = "500",
-            description = "Overlay PNGs to write at most. Default: ${DEFAULT-VALUE}.")
+            description = "Overlay PNGs to write at most, for alerts and again for missed defects. Default: ${DEFAULT-VALUE}.")
     int maxOverlays;
 
     @Option(names = "--seed", defaultValue = "42", description = "Simulator seed. Default: ${DEFAULT-VALUE}.")
@@ -271,7 +271,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             watcher.close();
             watcherThread.join(40_000); // it finishes the queued overlays first
 
-            printSummary(report, sent.get(), truth, watcher, System.currentTimeMillis() - start);
+            OutputWatcher.Missed missed = watcher.writeMissedOverlays(maxOverlays);
+            printSummary(report, sent.get(), truth, watcher, missed, System.currentTimeMillis() - start);
             if (controlDemo) {
                 printControlSummary(watcher);
             }
@@ -378,7 +379,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private void printSummary(SimulationReport report, long sent, GroundTruth truth, OutputWatcher watcher,
-            long elapsedMs) {
+            OutputWatcher.Missed missed, long elapsedMs) {
         Accuracy accuracy = Accuracy.of(truth.frames(), watcher.alerted, watcher.decided);
         LatencyRecorder latency = watcher.latency;
         System.out.println();
@@ -408,6 +409,11 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "  overlays %d PNG files in %s; ground truth in %s%n",
                 watcher.overlaysWritten.get(), output.resolve("overlays"), output.resolve("ground-truth.jsonl"));
+        if (missed.frames() > 0) {
+            System.out.printf(Locale.ROOT, "  missed   %d defective frames without an alert, %d distinct images (the "
+                            + "cameras repeat their pools): %d PNG files in %s%n", missed.frames(),
+                    missed.distinctImages(), missed.overlaysWritten(), output.resolve("overlays").resolve("missed"));
+        }
     }
 
     /** One status line per second; rates over the last 5 seconds. */

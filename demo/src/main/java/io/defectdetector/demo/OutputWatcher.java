@@ -6,9 +6,14 @@ import io.defectdetector.factory.image.Image;
 import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -67,6 +72,8 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     final LatencyRecorder latency = new LatencyRecorder(10_000);
     /** Capture time to the job's decision (from the score records): the job's own share of the latency. */
     final LatencyRecorder decisionLatency = new LatencyRecorder(10_000);
+    /** Score and threshold of every decided frame that the ground truth calls defective. */
+    private final Map<GroundTruth.Key, float[]> defectiveScores = new ConcurrentHashMap<>();
     private volatile String modelName;
     private volatile Exception failure;
 
@@ -134,7 +141,11 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
                 warmUpDecided.incrementAndGet();
                 return;
             }
-            decided.add(new GroundTruth.Key(score.getCameraId(), score.getFrameId()));
+            GroundTruth.Key key = new GroundTruth.Key(score.getCameraId(), score.getFrameId());
+            decided.add(key);
+            if (truth.get(key.cameraId(), key.frameId()).map(FrameTruth::defective).orElse(false)) {
+                defectiveScores.put(key, new float[] {score.getScore(), (float) score.getThreshold()});
+            }
             int half = score.getDetectionTimeMs() < controlSentAtMs ? 0 : 1;
             framesAround[half].incrementAndGet();
             if (score.isAlert()) {
@@ -179,6 +190,48 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         } catch (Exception e) {
             failure = e; // the demo reports it at the end
         }
+    }
+
+    /** Defective frames the job decided without an alert, and how many distinct images they showed. */
+    public record Missed(int frames, int distinctImages, int overlaysWritten) {
+    }
+
+    /**
+     * Writes one overlay per distinct missed image (camera and pool image; the cameras repeat their pool), at most
+     * {@code max}. Call after the watcher has stopped, so that no alert arrives afterwards.
+     */
+    public Missed writeMissedOverlays(int max) throws IOException {
+        List<FrameTruth> misses = firstMissPerImage(defectiveScores.keySet(), alerted, truth);
+        int frames = (int) defectiveScores.keySet().stream().filter(k -> !alerted.contains(k)).count();
+        int written = 0;
+        for (FrameTruth t : misses.subList(0, Math.min(max, misses.size()))) {
+            float[] scoreAndThreshold = defectiveScores.get(new GroundTruth.Key(t.cameraId(), t.frameId()));
+            overlays.writeMissed(t.cameraId(), t.frameId(), frameImage.apply(t.cameraId(), t.poolIndex()), t.bbox(),
+                    String.valueOf(t.defect()), scoreAndThreshold[0], scoreAndThreshold[1]);
+            written++;
+        }
+        return new Missed(frames, misses.size(), written);
+    }
+
+    /** The first (by camera, then frame id) decided-but-not-alerted frame of each distinct camera image. */
+    static List<FrameTruth> firstMissPerImage(Collection<GroundTruth.Key> defectiveDecided,
+            Set<GroundTruth.Key> alerted, GroundTruth truth) {
+        List<GroundTruth.Key> missed = new ArrayList<>();
+        for (GroundTruth.Key key : defectiveDecided) {
+            if (!alerted.contains(key)) {
+                missed.add(key);
+            }
+        }
+        missed.sort(Comparator.comparing(GroundTruth.Key::cameraId).thenComparing(GroundTruth.Key::frameId));
+        Set<String> images = new HashSet<>();
+        List<FrameTruth> first = new ArrayList<>();
+        for (GroundTruth.Key key : missed) {
+            FrameTruth t = truth.get(key.cameraId(), key.frameId()).orElseThrow();
+            if (images.add(t.cameraId() + "#" + t.poolIndex())) {
+                first.add(t);
+            }
+        }
+        return first;
     }
 
     public Optional<String> modelName() {

@@ -23,6 +23,7 @@ import javax.imageio.ImageIO;
 /**
  * One PNG per alert: left, the frame with the detected regions (red) and the true defect's box (green, when the
  * frame really is defective); right, the frame with the alert's error heatmap blended over it; a caption below.
+ * And one PNG per missed defect (see {@link #writeMissed}), so the misses can be looked at as easily as the hits.
  */
 public final class OverlayWriter {
     private static final int CAPTION_HEIGHT = 36;
@@ -39,26 +40,17 @@ public final class OverlayWriter {
     public Path write(DefectAlert alert, Image frame, BoundingBox truthBox, String truthLabel) throws IOException {
         int w = frame.width();
         int h = frame.height();
-        BufferedImage canvas = new BufferedImage(2 * w, h + CAPTION_HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            BufferedImage picture = Png.toBuffered(frame);
-            g.drawImage(picture, 0, 0, null);
+        BufferedImage heatmap = heatmap(alert);
+        String caption = String.format(Locale.ROOT, "%s %s  score %.2f (threshold %.2f)  regions %d",
+                alert.getCameraId(), alert.getFrameId(), alert.getScore(), alert.getThreshold(),
+                alert.getRegionCount());
+        return render(folder, alert.getCameraId(), alert.getFrameId(), frame, truthBox, (g, picture) -> {
             g.drawImage(picture, w, 0, null);
-
-            BufferedImage heatmap = heatmap(alert);
             if (heatmap != null) {
                 g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.55f));
                 g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
                 g.drawImage(heatmap, w, 0, w, h, null);
                 g.setComposite(AlphaComposite.SrcOver);
-            }
-
-            g.setStroke(new BasicStroke(2f));
-            if (truthBox != null) {
-                g.setColor(TRUTH);
-                g.drawRect(truthBox.x() - 2, truthBox.y() - 2, truthBox.width() + 4, truthBox.height() + 4);
             }
             g.setColor(DETECTED);
             if (alert.getRegions() != null) {
@@ -68,17 +60,62 @@ public final class OverlayWriter {
                     }
                 }
             }
+        }, caption, "truth: " + truthLabel + "   red = detected regions, green = true defect");
+    }
 
+    /**
+     * A defective frame that raised no alert, in {@code missed/}: left, the frame with the true defect's box;
+     * right, the defect enlarged (nearest neighbour, no smoothing), so a person can judge how visible it was.
+     */
+    public Path writeMissed(String cameraId, String frameId, Image frame, BoundingBox truthBox, String defect,
+            float score, double threshold) throws IOException {
+        int w = frame.width();
+        int h = frame.height();
+        int side = Math.min(Math.min(w, h), Math.max(32, Math.max(truthBox.width(), truthBox.height()) + 16));
+        int cx = truthBox.x() + truthBox.width() / 2;
+        int cy = truthBox.y() + truthBox.height() / 2;
+        int x0 = Math.max(0, Math.min(w - side, cx - side / 2));
+        int y0 = Math.max(0, Math.min(h - side, cy - side / 2));
+        String caption = String.format(Locale.ROOT, "%s %s  MISSED: no alert, score %s (threshold %.2f)", cameraId,
+                frameId, Float.isNaN(score) ? "unknown" : String.format(Locale.ROOT, "%.2f", score), threshold);
+        return render(folder.resolve("missed"), cameraId, frameId, frame, truthBox, (g, picture) -> {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+            int size = Math.min(w, h);
+            g.drawImage(picture, w, 0, w + size, size, x0, y0, x0 + side, y0 + side, null);
+        }, caption, "truth: defective (" + defect + "), green box; right: " + side + "x" + side
+                + " px around it, enlarged");
+    }
+
+    /** Draws into the right-hand panel; the left panel (frame + true box) and the caption are common. */
+    private interface RightPanel {
+        void draw(Graphics2D g, BufferedImage picture);
+    }
+
+    private static Path render(Path folder, String cameraId, String frameId, Image frame, BoundingBox truthBox,
+            RightPanel right, String caption, String legend) throws IOException {
+        int w = frame.width();
+        int h = frame.height();
+        BufferedImage canvas = new BufferedImage(2 * w, h + CAPTION_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            BufferedImage picture = Png.toBuffered(frame);
+            g.drawImage(picture, 0, 0, null);
+            g.setStroke(new BasicStroke(2f));
+            if (truthBox != null) {
+                g.setColor(TRUTH);
+                g.drawRect(truthBox.x() - 2, truthBox.y() - 2, truthBox.width() + 4, truthBox.height() + 4);
+            }
+            right.draw(g, picture);
             g.setColor(Color.WHITE);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            g.drawString(String.format(Locale.ROOT, "%s %s  score %.2f (threshold %.2f)  regions %d",
-                    alert.getCameraId(), alert.getFrameId(), alert.getScore(), alert.getThreshold(),
-                    alert.getRegionCount()), 6, h + 15);
-            g.drawString("truth: " + truthLabel + "   red = detected regions, green = true defect", 6, h + 30);
+            g.drawString(caption, 6, h + 15);
+            g.drawString(legend, 6, h + 30);
         } finally {
             g.dispose();
         }
-        Path file = folder.resolve(safe(alert.getCameraId() + "_" + alert.getFrameId()) + ".png");
+        Files.createDirectories(folder);
+        Path file = folder.resolve(safe(cameraId + "_" + frameId) + ".png");
         ImageIO.write(canvas, "png", file.toFile());
         return file;
     }

@@ -43,4 +43,28 @@ class OverlayWriterTest {
         assertThat(png.getRGB(64 + 10, 14) >> 16 & 0xFF).as("detected box on the heatmap panel").isGreaterThan(200);
         assertThat(png.getRGB(28, 22) >> 8 & 0xFF).as("true defect box").isGreaterThan(180);
     }
+
+    @Test
+    void missedDefectShowsTheTrueBoxAndTheDefectEnlarged(@TempDir Path dir) throws Exception {
+        byte[] pixels = new byte[64 * 48];
+        for (int y = 20; y < 26; y++) {
+            for (int x = 30; x < 36; x++) {
+                pixels[y * 64 + x] = (byte) 255;
+            }
+        }
+        Image frame = new Image(64, 48, 1, pixels);
+
+        Path file = new OverlayWriter(dir.resolve("overlays")).writeMissed("cam-01", "r1-9", frame,
+                new BoundingBox(30, 20, 6, 6), "scratch", 0.8f, 1.0);
+
+        assertThat(file).isEqualTo(dir.resolve("overlays").resolve("missed").resolve("cam-01_r1-9.png"));
+        BufferedImage png = ImageIO.read(file.toFile());
+        assertThat(png.getWidth()).isEqualTo(128);
+        assertThat(png.getRGB(28, 22) >> 8 & 0xFF).as("true defect box").isGreaterThan(180);
+        // A 32-pixel square around the defect, (17, 7) to (49, 39), is drawn 48 pixels wide: the 6-pixel defect
+        // becomes 9 pixels wide, from about (83.5, 19.5); the frame around it stays dark.
+        assertThat(png.getRGB(88, 24) & 0xFF).as("enlarged defect").isEqualTo(255);
+        assertThat(png.getRGB(64 + 5, 5) & 0xFF).as("dark surroundings").isLessThan(10);
+        assertThat(png.getRGB(80, 24) & 0xFF).as("left of the enlarged defect").isLessThan(10);
+    }
 }

@@ -1,0 +1,48 @@
+package io.defectdetector.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.defectdetector.factory.camera.FrameTruth;
+import io.defectdetector.factory.camera.GroundTruth;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutputWatcherMissesTest {
+
+    private static String line(String camera, String frame, int pool, String defect) {
+        String d = defect == null ? "null" : "\"" + defect + "\"";
+        String bbox = defect == null ? "null" : "{\"x\":10,\"y\":10,\"width\":5,\"height\":5}";
+        return "{\"camera\":\"" + camera + "\",\"frame_id\":\"" + frame + "\",\"capture_time\":1,\"line\":\"l\","
+                + "\"pool_image\":" + pool + ",\"image_seed\":0,\"defect\":" + d + ",\"bbox\":" + bbox
+                + ",\"defect_pixels\":25,\"mask\":null}";
+    }
+
+    private static GroundTruth.Key key(String camera, String frame) {
+        return new GroundTruth.Key(camera, frame);
+    }
+
+    @Test
+    void keepsOneMissPerDistinctCameraImageAndSkipsAlertedFrames(@TempDir Path dir) throws Exception {
+        Path jsonl = dir.resolve("truth.jsonl");
+        Files.write(jsonl, List.of(
+                line("cam-1", "f-3", 7, "scratch"),
+                line("cam-1", "f-1", 7, "scratch"),   // same image as f-3, earlier frame id: the one kept
+                line("cam-1", "f-2", 8, "stain"),     // alerted: not a miss
+                line("cam-2", "f-1", 7, "stain"),     // pool index 7 of another camera: a different image
+                line("cam-2", "f-4", 9, "hole")));
+        GroundTruth truth = GroundTruth.load(jsonl);
+
+        List<FrameTruth> misses = OutputWatcher.firstMissPerImage(
+                List.of(key("cam-1", "f-3"), key("cam-2", "f-1"), key("cam-1", "f-1"), key("cam-1", "f-2"),
+                        key("cam-2", "f-4")),
+                Set.of(key("cam-1", "f-2"), key("cam-2", "f-4")), truth);
+
+        assertThat(misses).extracting(FrameTruth::cameraId, FrameTruth::frameId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("cam-1", "f-1"),
+                        org.assertj.core.groups.Tuple.tuple("cam-2", "f-1"));
+    }
+}
