@@ -9,7 +9,6 @@ import io.defectdetector.job.alerts.ScoreRecord;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -201,8 +200,13 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
      * {@code max}. Call after the watcher has stopped, so that no alert arrives afterwards.
      */
     public Missed writeMissedOverlays(int max) throws IOException {
-        List<FrameTruth> misses = firstMissPerImage(defectiveScores.keySet(), alerted, truth);
-        int frames = (int) defectiveScores.keySet().stream().filter(k -> !alerted.contains(k)).count();
+        List<GroundTruth.Key> missed = new ArrayList<>();
+        for (GroundTruth.Key key : defectiveScores.keySet()) {
+            if (!alerted.contains(key)) {
+                missed.add(key);
+            }
+        }
+        List<FrameTruth> misses = firstPerImage(missed, truth);
         int written = 0;
         for (FrameTruth t : misses.subList(0, Math.min(max, misses.size()))) {
             float[] scoreAndThreshold = defectiveScores.get(new GroundTruth.Key(t.cameraId(), t.frameId()));
@@ -210,22 +214,16 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
                     String.valueOf(t.defect()), scoreAndThreshold[0], scoreAndThreshold[1]);
             written++;
         }
-        return new Missed(frames, misses.size(), written);
+        return new Missed(missed.size(), misses.size(), written);
     }
 
-    /** The first (by camera, then frame id) decided-but-not-alerted frame of each distinct camera image. */
-    static List<FrameTruth> firstMissPerImage(Collection<GroundTruth.Key> defectiveDecided,
-            Set<GroundTruth.Key> alerted, GroundTruth truth) {
-        List<GroundTruth.Key> missed = new ArrayList<>();
-        for (GroundTruth.Key key : defectiveDecided) {
-            if (!alerted.contains(key)) {
-                missed.add(key);
-            }
-        }
-        missed.sort(Comparator.comparing(GroundTruth.Key::cameraId).thenComparing(GroundTruth.Key::frameId));
+    /** The first frame (by camera, then frame id) of each distinct camera image among {@code frames}. */
+    static List<FrameTruth> firstPerImage(List<GroundTruth.Key> frames, GroundTruth truth) {
+        List<GroundTruth.Key> sorted = new ArrayList<>(frames);
+        sorted.sort(Comparator.comparing(GroundTruth.Key::cameraId).thenComparing(GroundTruth.Key::frameId));
         Set<String> images = new HashSet<>();
         List<FrameTruth> first = new ArrayList<>();
-        for (GroundTruth.Key key : missed) {
+        for (GroundTruth.Key key : sorted) {
             FrameTruth t = truth.get(key.cameraId(), key.frameId()).orElseThrow();
             if (images.add(t.cameraId() + "#" + t.poolIndex())) {
                 first.add(t);
