@@ -1,0 +1,285 @@
+"""Reruns the "Other measures" of model-export/README.md: alternatives to the default recipe, measured on the
+synthetic tiles. Not part of the package or its tests; every figure those README lines quote is printed here.
+
+    cd model-export
+    # the default recipe, and variants (about 8 minutes each on 2 cores)
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-s0 --seed 0
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-s1 --seed 1
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-faint --seed 0 --faint
+    # heads, normalisation, padding, threshold trade-off, region offsets (and a two-CAE ensemble)
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-s0/best.pt [runs/exp-s1/best.pt]
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-faint/best.pt --only baseline
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
+
+Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
+commands in the README's "Default model" section. Reconstructions are cached beside each checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from defect_cae import defects
+from defect_cae.calibrate import STD_FLOOR_FRACTION
+from defect_cae.cli import _configs, build_parser
+from defect_cae.data import load_test_set
+from defect_cae.model import CAEConfig, ReflectPad, ScoringConfig, ScoringHead, gaussian_blur, gaussian_kernel1d
+from defect_cae.pipeline import load_dataset, train_one
+from defect_cae.train import load_checkpoint
+
+SETS = ("val", "calib", "test", "dev")
+HEAD = ScoringHead(ScoringConfig(), 128, 128, 1)
+
+
+def train(args):
+    if args.faint:
+        # Fainter, thinner and larger synthetic defects in the denoising inputs than DefectSettings.training().
+        defects.DefectSettings.training = classmethod(
+            lambda cls: cls(contrast=(0.03, 0.5), scratch_width=(0.7, 3.0), size=(0.03, 0.2)))
+    cli = build_parser().parse_args(["train", "--data", str(args.data), "--work-dir", str(args.out),
+                                     "--epochs", "40", "--latent", "8", "--seed", str(args.seed)])
+    tcfg, kw = _configs(cli)
+    ds = load_dataset(cli.data, 1, 128, 128, 0, with_test=False)  # split seed 0: the same good split every time
+    train_one(ds, CAEConfig(channels=1, **kw), tcfg, cli.work_dir, "cpu", print)
+
+
+class Recons:
+    """Images, reconstructions, labels, types and masks of the four sets, for one checkpoint (cached)."""
+
+    def __init__(self, checkpoint: Path, data: Path, dev: Path):
+        self.cae, _ = load_checkpoint(checkpoint)
+        self.cae.eval()
+        cache = checkpoint.with_name("measures-recons.npz")
+        if not cache.exists():
+            ds = load_dataset(data, 1, 128, 128, 0, with_test=True)
+            dv = load_test_set(dev, 1, 128, 128)
+            x = {"val": ds.val, "calib": ds.calib, "test": ds.test.images, "dev": dv.images}
+            arrays = {k + "_x": v for k, v in x.items()}
+            arrays.update({k + "_r": self.reconstruct(v) for k, v in x.items()})
+            for k, t in (("test", ds.test), ("dev", dv)):
+                arrays.update({k + "_lab": t.labels.astype(bool), k + "_typ": np.array(t.types), k + "_mask": t.masks})
+            np.savez(cache, **arrays)
+        z = np.load(cache)
+        self.x = {k: z[k + "_x"] for k in SETS}
+        self.r = {k: z[k + "_r"] for k in SETS}
+        self.lab = {k: z[k + "_lab"] for k in ("test", "dev")}
+        self.typ = {k: z[k + "_typ"] for k in ("test", "dev")}
+        self.mask = {k: z[k + "_mask"] for k in ("test", "dev")}
+
+    def reconstruct(self, x: np.ndarray, pad: int = 0) -> np.ndarray:
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(x), 32):
+                xb = torch.from_numpy(np.ascontiguousarray(x[i:i + 32]))
+                if pad:
+                    r = self.cae(F.pad(xb, (pad,) * 4, mode="reflect"))[:, :, pad:-pad, pad:-pad]
+                else:
+                    r = self.cae(xb)
+                out.append(r.numpy())
+        return np.concatenate(out)
+
+
+def _blur(e: torch.Tensor, sigma: float) -> torch.Tensor:
+    k = gaussian_kernel1d(sigma)
+    return gaussian_blur(e, k, ReflectPad(k.numel() // 2))
+
+
+def ssim_maps(x: dict, r: dict, sigma: float = 1.0, scale: int = 1) -> dict:
+    """The default head's smoothed 1 - SSIM map; at scale > 1 on average-pooled images, upsampled back."""
+    out = {}
+    for k in x:
+        xs, rs = torch.from_numpy(x[k]), torch.from_numpy(r[k])
+        if scale > 1:
+            xs, rs = F.avg_pool2d(xs, scale), F.avg_pool2d(rs, scale)
+        e = torch.cat([_blur(HEAD.ssim_error(xs[i:i + 64], rs[i:i + 64]), sigma) for i in range(0, len(xs), 64)])
+        if scale > 1:
+            e = F.interpolate(e, scale_factor=scale, mode="bilinear", align_corners=False)
+        out[k] = e
+    return out
+
+
+def brightness_maps(x: dict, r: dict, sigma: float, squared: bool) -> dict:
+    out = {}
+    for k in x:
+        d = torch.from_numpy(x[k]) - torch.from_numpy(r[k])
+        e = torch.cat([_blur(d[i:i + 64] * d[i:i + 64] if squared else d[i:i + 64], sigma)
+                       for i in range(0, len(d), 64)])
+        out[k] = e if squared else e.abs()
+    return out
+
+
+def z_maps(maps: dict, reference: torch.Tensor, sigma: float | None = 1.0) -> dict:
+    """Per-pixel z-score against good reference maps (mean and std blurred like calibrate.py does)."""
+    mean, std = reference.mean(0, keepdim=True), reference.std(0, keepdim=True)
+    if sigma:
+        mean, std = _blur(mean, sigma), _blur(std, sigma)
+    std = torch.clamp(std, min=float(std.median()) * STD_FLOOR_FRACTION)
+    return {k: ((v - mean) / std).flatten(1).numpy() for k, v in maps.items()}
+
+
+def top_k(z: dict, k: int = 8) -> dict:
+    return {name: (-np.partition(-v, k - 1, axis=1)[:, :k]).mean(1) for name, v in z.items()}
+
+
+def normalised(scores: dict) -> dict:
+    """Scores in multiples of the threshold rule used throughout: the largest calibration score."""
+    t = scores["calib"].max()
+    return {k: v / t for k, v in scores.items()}
+
+
+def report(name: str, scores: dict, rc: Recons):
+    s = normalised(scores)
+    line = f"{name:34s}"
+    for k in ("dev", "test"):
+        p, lab, typ = s[k] >= 1.0, rc.lab[k], rc.typ[k]
+        tp, fp = int((p & lab).sum()), int((p & ~lab).sum())
+        per = " ".join(f"{t[:5]} {np.mean(p[typ == t]):.2f}" for t in sorted(set(typ) - {"good"}))
+        line += f" | {k}: P {tp / max(1, tp + fp):.3f} R {tp / lab.sum():.3f} FA {fp} ({per})"
+    print(line, flush=True)
+
+
+def heads(args):
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    fine_maps = ssim_maps(rc.x, rc.r)
+    fine = top_k(z_maps(fine_maps, fine_maps["val"]))
+    report("baseline: SSIM, sigma 1, top-8", fine, rc)
+    if args.only == "baseline":
+        return
+
+    print("\n-- a low-frequency brightness map, alone and by maximum with the baseline")
+    for sigma in (2.0, 4.0, 8.0):
+        for squared in (False, True):
+            m = brightness_maps(rc.x, rc.r, sigma, squared)
+            b = top_k(z_maps(m, m["val"], None))
+            report(f"|blur(x - r)|{'^2' if squared else ''} sigma {sigma:g}", b, rc)
+            nf, nb = normalised(fine), normalised(b)
+            report("  max(baseline, that)", {k: np.maximum(nf[k], nb[k]) for k in nf}, rc)
+
+    print("\n-- a second, coarser SSIM map")
+    for scale in (2, 4):
+        m = ssim_maps(rc.x, rc.r, scale=scale)
+        c = top_k(z_maps(m, m["val"]))
+        report(f"coarse map {128 // scale}x{128 // scale} alone", c, rc)
+        nf, nc = normalised(fine), normalised(c)
+        report("  max(baseline, that)", {k: np.maximum(nf[k], nc[k]) for k in nf}, rc)
+        report("  mean(baseline, that)", {k: (nf[k] + nc[k]) / 2 for k in nf}, rc)
+
+    print("\n-- per-pixel statistics from more good images (val + the test set's good images)")
+    good_test = fine_maps["test"][torch.from_numpy(~rc.lab["test"])]
+    report("normalised on 320 good images", top_k(z_maps(fine_maps, torch.cat([fine_maps["val"], good_test]))),
+           rc)
+
+    print("\n-- context padding at inference (reflect, reconstruction cropped back)")
+    for pad in (8, 16):
+        r = {k: rc.reconstruct(rc.x[k], pad) for k in SETS}
+        m = ssim_maps(rc.x, r)
+        report(f"input padded by {pad} px", top_k(z_maps(m, m["val"])), rc)
+
+    print("\n-- threshold trade-off: all good images of calibration, dev and test sets against all defective ones")
+    good = np.concatenate([fine["calib"], fine["dev"][~rc.lab["dev"]], fine["test"][~rc.lab["test"]]])
+    bad = np.concatenate([fine["dev"][rc.lab["dev"]], fine["test"][rc.lab["test"]]])
+    ranked = np.sort(good)[::-1]
+    for fa in (0, 1, 2, 3, 5, 8):
+        rec = float((bad > ranked[fa]).mean())
+        far = fa / len(good)
+        precision = 0.1 * rec / (0.1 * rec + 0.9 * far)
+        print(f"{fa} of {len(good)} good images over the threshold ({100 * far:.1f} %): recall {rec:.3f} of "
+              f"{len(bad)}, precision at a 10 % defect rate {precision:.3f}")
+
+    print("\n-- region position: centre of the pixels over the pixel threshold against the true defect's centre")
+    z = z_maps(fine_maps, fine_maps["val"])
+    # The pixel threshold rule of calibrate.py: largest 16th-largest value over the calibration images.
+    pixel_threshold = np.partition(-z["calib"], 15, axis=1)[:, 15].min() * -1
+    offsets = {}
+    for i in np.flatnonzero(rc.lab["dev"]):
+        over = z["dev"][i].reshape(128, 128) >= pixel_threshold
+        truth = rc.mask["dev"][i].astype(bool)
+        if over.sum() >= 4 and truth.any():
+            (oy, ox), (ty, tx) = np.nonzero(over), np.nonzero(truth)
+            offsets.setdefault(rc.typ["dev"][i], []).append((ox.mean() - tx.mean(), oy.mean() - ty.mean()))
+    print(f"pixel threshold {pixel_threshold:.3f}; {sum(len(v) for v in offsets.values())} defective images")
+    for t, v in sorted(offsets.items()):
+        a = np.array(v)
+        print(f"{t:14s} n={len(a):3d}  median offset dx {np.median(a[:, 0]):+.2f}, dy {np.median(a[:, 1]):+.2f} "
+              "map pixels")
+
+    if len(args.checkpoints) > 1:
+        print("\n-- ensemble of CAEs (same good split)")
+        models = [rc] + [Recons(c, args.data, args.dev) for c in args.checkpoints[1:]]
+        zs = []
+        for i, m in enumerate(models):
+            maps = ssim_maps(m.x, m.r)
+            zs.append(z_maps(maps, maps["val"]))
+            report(f"model {i}", top_k(zs[-1]), rc)
+        mean_r = {k: np.mean([m.r[k] for m in models], axis=0) for k in SETS}
+        maps = ssim_maps(rc.x, mean_r)
+        report("mean of the reconstructions", top_k(z_maps(maps, maps["val"])), rc)
+        report("mean of the z-maps", top_k({k: np.mean([z[k] for z in zs], axis=0) for k in SETS}), rc)
+
+
+def knn(args):
+    """PatchCore-style: distance of each patch's encoder features to the nearest good patch."""
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    layers = (3, 7)  # outputs of the first two encoder stages: 16 ch at 64x64 and 32 ch at 32x32
+
+    def features(x: np.ndarray) -> torch.Tensor:
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(x), 32):
+                h, fs = torch.from_numpy(x[i:i + 32]), []
+                for j, module in enumerate(rc.cae.encoder):
+                    h = module(h)
+                    if j in layers:
+                        fs.append(h)
+                size = fs[-1].shape[-1]
+                out.append(torch.cat([F.adaptive_avg_pool2d(F.avg_pool2d(f, 3, 1, 1), size) for f in fs], 1))
+        return torch.cat(out)
+
+    f = features(rc.x["val"])
+    c = f.shape[1]
+    bank = f.permute(0, 2, 3, 1).reshape(-1, c)
+    bank = bank[torch.randperm(len(bank), generator=torch.Generator().manual_seed(0))[:args.bank]]
+    bank_sq = (bank * bank).sum(1)
+    print(f"features: {c} channels at {f.shape[-1]}x{f.shape[-1]}; bank of {len(bank)} good patches", flush=True)
+
+    def distances(x: np.ndarray) -> torch.Tensor:
+        q = features(x).permute(0, 2, 3, 1).reshape(len(x), -1, c)
+        return torch.stack([((p * p).sum(1, keepdim=True) - 2 * p @ bank.T + bank_sq).min(1).values
+                            .clamp(min=0).sqrt() for p in q])
+
+    d = {k: distances(rc.x[k]) for k in ("calib", "dev", "test")}
+    from sklearn.metrics import roc_auc_score
+    for k in (1, 4):
+        s = {name: v.topk(k, 1).values.mean(1).numpy() for name, v in d.items()}
+        print(f"top-{k}: image AUROC dev {roc_auc_score(rc.lab['dev'], s['dev']):.3f}, "
+              f"test {roc_auc_score(rc.lab['test'], s['test']):.3f}")
+        report(f"  at the calibration maximum, top-{k}", s, rc)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
+    p.add_argument("--dev", type=Path, default=Path("../data/dev/tiles"))
+    p.add_argument("--threads", type=int, default=2)
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="the default recipe (40 epochs, latent 8), optionally with fainter defects")
+    t.add_argument("--out", type=Path, required=True)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--faint", action="store_true")
+    h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
+    h.add_argument("checkpoints", type=Path, nargs="+")
+    h.add_argument("--only", choices=["baseline"])
+    k = sub.add_parser("knn", help="nearest-neighbour distance on the CAE's encoder features")
+    k.add_argument("checkpoints", type=Path, nargs=1)
+    k.add_argument("--bank", type=int, default=20000)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    {"train": train, "heads": heads, "knn": knn}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
