@@ -9,8 +9,8 @@ import torch
 
 import onnx_numpy
 from defect_cae import export as export_mod
-from defect_cae.export import (GOLDEN_TOLERANCES, build_card, export_kwargs, export_onnx, golden_images_from,
-                               verify_onnx, write_card, write_golden)
+from defect_cae.export import (FLOAT32_MARGIN, GOLDEN_TOLERANCES, build_card, export_kwargs, export_onnx,
+                               golden_images_from, golden_tolerances, verify_onnx, write_card, write_golden)
 from defect_cae.preprocess import preprocess
 from mini_schema import validate
 
@@ -95,6 +95,9 @@ def test_golden_vectors_reproduce_from_the_image_files(exported, mvtec_root, tmp
     assert any(e["width"] != e["height"] and e["width"] > 64 for e in golden["images"])
     model = onnx.load(str(path))
     tol = golden["tolerances"]
+    for output in ("error_map", "score"):
+        assert 0 < golden["float32_rounding"][output] < 1e-2
+        assert tol[output]["abs"] >= FLOAT32_MARGIN * golden["float32_rounding"][output]
     for e in golden["images"]:
         x = preprocess(tmp_path / "golden" / e["file"], 1, 64, 64)[None]
         stored = np.fromfile(tmp_path / "golden" / e["preprocessed_file"], dtype="<f4").reshape(x.shape)
@@ -104,6 +107,15 @@ def test_golden_vectors_reproduce_from_the_image_files(exported, mvtec_root, tmp
         np.testing.assert_allclose(out["error_map"].ravel(), emap, rtol=tol["error_map"]["rel"],
                                    atol=tol["error_map"]["abs"])
         assert out["score"][0] == pytest.approx(e["score"], rel=tol["score"]["rel"], abs=tol["score"]["abs"])
+
+
+def test_golden_tolerances_widen_with_the_models_float32_rounding():
+    assert golden_tolerances({"error_map": 1e-6, "score": 1e-6}) == GOLDEN_TOLERANCES
+    wide = golden_tolerances({"error_map": 1e-3, "score": 2e-3})
+    assert wide["error_map"] == {"abs": FLOAT32_MARGIN * 1e-3, "rel": GOLDEN_TOLERANCES["error_map"]["rel"]}
+    assert wide["score"]["abs"] == FLOAT32_MARGIN * 2e-3
+    assert wide["preprocessed"] == GOLDEN_TOLERANCES["preprocessed"]  # decoding/preprocessing stays exact
+    assert GOLDEN_TOLERANCES["score"]["abs"] == 5e-4  # the constants themselves are not modified
 
 
 def test_exporter_asks_for_the_torchscript_path_on_new_torch(monkeypatch):

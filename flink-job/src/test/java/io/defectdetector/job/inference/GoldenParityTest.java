@@ -7,32 +7,39 @@ import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.scoring.ScoredFrame;
 import io.defectdetector.job.testing.GoldenVectors;
 import io.defectdetector.job.testing.TestModels;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Training/serving parity on the default model: the golden PNG files decoded by the job's FrameDecoder,
- * preprocessed by the Preprocessor and scored by ONNX Runtime must reproduce what model-export computed in
- * Python, within the tolerances golden.json states.
+ * Training/serving parity: the golden PNG files decoded by the job's FrameDecoder, preprocessed by the
+ * Preprocessor and scored by ONNX Runtime must reproduce what model-export computed in Python, within the
+ * tolerances golden.json states. Two models, both exported by model-export: the gray default model and a small
+ * RGB one trained on an MVTec-layout folder (src/test/python/make_rgb_cae.py), so both colour rules are covered.
  */
 class GoldenParityTest {
-    private static ModelBundle model;
-    private static GoldenVectors golden;
-    private static List<GoldenVectors.Image> images;
+    static List<Path> modelFolders() {
+        return List.of(TestModels.defaultModelFolder(), TestModels.rgbCaeFolder());
+    }
 
-    @BeforeAll
-    static void load() throws Exception {
-        model = ModelBundle.locate(TestModels.defaultModelFolder().resolve("cae.onnx").toString());
-        golden = GoldenVectors.load(TestModels.defaultModelFolder());
+    private ModelBundle model;
+    private GoldenVectors golden;
+    private List<GoldenVectors.Image> images;
+
+    private void load(Path folder) throws Exception {
+        model = ModelBundle.locate(folder.resolve("cae.onnx").toString());
+        golden = GoldenVectors.load(folder);
         images = golden.images();
         assertThat(images).hasSizeGreaterThanOrEqualTo(5);
     }
 
-    @Test
-    void decodedAndPreprocessedImagesMatchPython() throws Exception {
+    @ParameterizedTest
+    @MethodSource("modelFolders")
+    void decodedAndPreprocessedImagesMatchPython(Path folder) throws Exception {
+        load(folder);
         Preprocessor preprocessor = new Preprocessor(model.card());
         for (GoldenVectors.Image image : images) {
             Frame frame = image.decode();
@@ -44,8 +51,10 @@ class GoldenParityTest {
         }
     }
 
-    @Test
-    void onnxRuntimeReproducesErrorMapsAndScoresInOneBatch() throws Exception {
+    @ParameterizedTest
+    @MethodSource("modelFolders")
+    void onnxRuntimeReproducesErrorMapsAndScoresInOneBatch(Path folder) throws Exception {
+        load(folder);
         InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "cpu", 2, 1, images.size(),
                 10, true);
         Preprocessor preprocessor = new Preprocessor(model.card());
@@ -63,8 +72,10 @@ class GoldenParityTest {
         }
     }
 
-    @Test
-    void inferenceOperatorScoresGoldenFramesLikePython() throws Exception {
+    @ParameterizedTest
+    @MethodSource("modelFolders")
+    void inferenceOperatorScoresGoldenFramesLikePython(Path folder) throws Exception {
+        load(folder);
         InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "auto", 1, 1, 4, 50, true);
         BatchInferenceOperator operator = new BatchInferenceOperator(model, settings, OnnxInferenceEngine.factory());
         List<ScoredFrame> out;
@@ -89,7 +100,7 @@ class GoldenParityTest {
         }
     }
 
-    private static void assertWithin(String what, float[] actual, float[] expected, String output) {
+    private void assertWithin(String what, float[] actual, float[] expected, String output) {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         double worst = 0;
         int worstAt = -1;

@@ -26,6 +26,11 @@ public final class TestModels {
         return Path.of("..", "models", "default").toAbsolutePath().normalize();
     }
 
+    /** 3x32x32 CAE exported by model-export from RGB images (src/test/python/make_rgb_cae.py), with golden vectors. */
+    public static Path rgbCaeFolder() {
+        return resource("models/rgb-cae/cae.onnx").getParent();
+    }
+
     public static Path resource(String name) {
         try {
             var url = TestModels.class.getClassLoader().getResource(name);
