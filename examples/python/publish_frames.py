@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Publishes image files as camera frames, following docs/wire-format.md and nothing else.
+
+An example of a producer written with a standard, non-Java Kafka client (confluent-kafka, i.e. librdkafka; on
+Debian: apt-get install python3-confluent-kafka). The project's tests run it against the real job
+(ForeignClientITCase), so it stays true to the contract.
+
+    /usr/bin/python3 examples/python/publish_frames.py --bootstrap-servers localhost:9092 --camera cam-1 \\
+        line1/*.png
+    # raw 8-bit samples instead of the encoded file (needs Pillow to decode it here):
+    /usr/bin/python3 examples/python/publish_frames.py --bootstrap-servers localhost:9092 --camera cam-1 --raw a.png
+
+Prints one JSON line per delivered frame: file, frame id, partition and offset.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from confluent_kafka import KafkaException, Producer
+
+CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("files", nargs="+", type=Path, help="PNG or JPEG files, published in this order")
+    p.add_argument("--bootstrap-servers", required=True)
+    p.add_argument("--topic", default="frames")
+    p.add_argument("--camera", required=True, help="camera id: the record key")
+    p.add_argument("--line", help="production line id (optional header)")
+    p.add_argument("--frame-id-prefix", default="",
+                   help="frame id = prefix + file name without extension; must be unique per camera")
+    p.add_argument("--raw", action="store_true",
+                   help="send decoded 8-bit samples as image/x-raw-gray8 or image/x-raw-rgb8 with width, height, "
+                        "channels headers")
+    p.add_argument("--interval-ms", type=int, default=0, help="pause between frames (a camera's frame period)")
+    p.add_argument("-X", dest="config", action="append", default=[], metavar="KEY=VALUE",
+                   help="librdkafka producer setting, repeatable (e.g. -X security.protocol=SASL_SSL)")
+    return p.parse_args(argv)
+
+
+def raw_frame(path: Path) -> tuple[bytes, dict[str, str]]:
+    from PIL import Image  # only needed for --raw
+    with Image.open(path) as im:
+        if im.mode.startswith("I") or im.mode == "F":
+            sys.exit(f"{path}: {im.mode} samples are not 8-bit; publish the PNG file itself (the job keeps the "
+                     "high byte of 16-bit samples)")
+        im = im.convert("L") if im.mode in ("L", "1") else im.convert("RGB")
+        channels = 1 if im.mode == "L" else 3
+        headers = {"content-type": "image/x-raw-gray8" if channels == 1 else "image/x-raw-rgb8",
+                   "width": str(im.width), "height": str(im.height), "channels": str(channels)}
+        return im.tobytes(), headers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    config = {"bootstrap.servers": args.bootstrap_servers,
+              # Frames of one camera stay in order: idempotence keeps retries from reordering or duplicating.
+              "enable.idempotence": True,
+              "message.max.bytes": 16 * 1024 * 1024 + 65536}
+    for setting in args.config:
+        key, sep, value = setting.partition("=")
+        if not sep:
+            sys.exit(f"-X expects KEY=VALUE, got {setting!r}")
+        config[key] = value
+    producer = Producer(config)
+    failures: list[str] = []
+
+    def delivered(err, msg, file=None, frame_id=None):
+        if err is not None:
+            failures.append(f"{file}: {err}")
+        else:
+            print(json.dumps({"file": str(file), "frame_id": frame_id, "partition": msg.partition(),
+                              "offset": msg.offset()}), flush=True)
+
+    for i, path in enumerate(args.files):
+        if args.raw:
+            value, headers = raw_frame(path)
+        else:
+            content_type = CONTENT_TYPES.get(path.suffix.lower())
+            if content_type is None:
+                sys.exit(f"{path}: unknown extension; use .png, .jpg or .jpeg, or --raw")
+            value, headers = path.read_bytes(), {"content-type": content_type}
+        frame_id = args.frame_id_prefix + path.stem
+        headers = {"frame-id": frame_id, "capture-time": str(time.time_ns() // 1_000_000), **headers}
+        if args.line:
+            headers["line"] = args.line
+        producer.produce(args.topic, key=args.camera.encode(), value=value,
+                         headers=[(k, v.encode()) for k, v in headers.items()],
+                         on_delivery=lambda err, msg, f=path, fid=frame_id: delivered(err, msg, f, fid))
+        producer.poll(0)
+        if args.interval_ms and i + 1 < len(args.files):
+            time.sleep(args.interval_ms / 1000)
+    remaining = producer.flush(30)
+    if remaining:
+        failures.append(f"{remaining} frames not delivered within 30 s")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KafkaException as e:
+        sys.exit(f"kafka: {e}")
