@@ -41,7 +41,7 @@ def train(args):
         defects.DefectSettings.training = classmethod(
             lambda cls: cls(contrast=(0.03, 0.5), scratch_width=(0.7, 3.0), size=(0.03, 0.2)))
     cli = build_parser().parse_args(["train", "--data", str(args.data), "--work-dir", str(args.out),
-                                     "--epochs", "40", "--latent", "8", "--seed", str(args.seed)])
+                                     "--epochs", str(args.epochs), "--latent", "8", "--seed", str(args.seed)])
     tcfg, kw = _configs(cli)
     ds = load_dataset(cli.data, 1, 128, 128, 0, with_test=False)  # split seed 0: the same good split every time
     train_one(ds, CAEConfig(channels=1, **kw), tcfg, cli.work_dir, "cpu", print)
@@ -270,6 +270,7 @@ def main():
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--faint", action="store_true")
+    t.add_argument("--epochs", type=int, default=40)
     h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
     h.add_argument("checkpoints", type=Path, nargs="+")
     h.add_argument("--only", choices=["baseline"])

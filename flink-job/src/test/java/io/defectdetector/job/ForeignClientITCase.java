@@ -75,7 +75,8 @@ class ForeignClientITCase {
         GoldenVectors golden = GoldenVectors.load(TestModels.defaultModelFolder());
 
         // The golden images as files: every PNG flavour, the 8-bit ones also sent raw, one as JPEG, and two
-        // records that break the contract (a truncated PNG, a camera id with a space).
+        // records that break the contract (a truncated PNG, a camera id with a space). Each batch of records uses
+        // another of the compression codecs a producer may choose (the job's consumer must read them all).
         Path pngs = Files.createDirectories(tmp.resolve("png"));
         Map<String, GoldenVectors.Image> expected = new HashMap<>();
         List<String> pngFiles = new ArrayList<>();
@@ -104,13 +105,17 @@ class ForeignClientITCase {
             List<String> publish = List.of(EXAMPLES.resolve("publish_frames.py").toString(),
                     "--bootstrap-servers", servers, "--topic", topics.frames());
             List<JsonNode> delivered = new ArrayList<>();
-            delivered.addAll(run(publish, List.of("--camera", "cam-py-png", "--frame-id-prefix", "png-"),
+            delivered.addAll(run(publish, List.of("--camera", "cam-py-png", "--frame-id-prefix", "png-",
+                    "-X", "compression.type=lz4"),
                     pngFiles));
-            delivered.addAll(run(publish, List.of("--camera", "cam-py-raw", "--frame-id-prefix", "raw-", "--raw"),
+            delivered.addAll(run(publish, List.of("--camera", "cam-py-raw", "--frame-id-prefix", "raw-", "--raw",
+                    "-X", "compression.type=zstd"),
                     rawFiles));
-            delivered.addAll(run(publish, List.of("--camera", "cam-py-jpeg", "--frame-id-prefix", "jpeg-"),
+            delivered.addAll(run(publish, List.of("--camera", "cam-py-jpeg", "--frame-id-prefix", "jpeg-",
+                    "-X", "compression.type=snappy"),
                     List.of(jpeg.toString())));
-            delivered.addAll(run(publish, List.of("--camera", "cam-py-png", "--frame-id-prefix", "trunc-"),
+            delivered.addAll(run(publish, List.of("--camera", "cam-py-png", "--frame-id-prefix", "trunc-",
+                    "-X", "compression.type=gzip"),
                     List.of(truncated.toString())));
             delivered.addAll(run(publish, List.of("--camera", "bad camera", "--frame-id-prefix", "badkey-"),
                     List.of(pngs.resolve("gray_good.png").toString())));
