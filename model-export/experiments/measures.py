@@ -6,9 +6,15 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-s0 --seed 0
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-s1 --seed 1
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-faint --seed 0 --faint
+    # three times the training images (another dataset, seed 43; its own split feeds training only), ~15 min
+    java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/big --products tiles \
+        --seed 43 --train-good 2400 --test-good 1 --per-defect 1
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py --data ../data/big/tiles train --out runs/exp-big \
+        --seed 0 --epochs 20
     # heads, normalisation, padding, threshold trade-off, region offsets (and a two-CAE ensemble)
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-s0/best.pt [runs/exp-s1/best.pt]
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-faint/best.pt --only baseline
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-big/best.pt    # all rows
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
 
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
