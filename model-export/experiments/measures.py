@@ -127,6 +127,26 @@ def z_maps(maps: dict, reference: torch.Tensor, sigma: float | None = 1.0) -> di
     return {k: ((v - mean) / std).flatten(1).numpy() for k, v in maps.items()}
 
 
+def line_kernels(length: int, directions: int = 8) -> torch.Tensor:
+    """Averaging kernels along a straight segment of `length` pixels through the centre, one per direction."""
+    c = (length - 1) / 2
+    kernels = np.zeros((directions, 1, length, length), dtype=np.float32)
+    for i in range(directions):
+        a = np.pi * i / directions
+        for t in np.linspace(-c, c, 4 * length):
+            kernels[i, 0, int(round(c + t * np.sin(a))), int(round(c + t * np.cos(a)))] = 1
+    return torch.from_numpy(kernels / kernels.sum(axis=(2, 3), keepdims=True))
+
+
+def line_filtered(z: dict, length: int) -> dict:
+    kernels, out = line_kernels(length), {}
+    for name, v in z.items():
+        t = F.pad(torch.from_numpy(v).reshape(-1, 1, 128, 128), (length // 2,) * 4, mode="reflect")
+        out[name] = torch.cat([F.conv2d(t[i:i + 64], kernels).amax(1) for i in range(0, len(t), 64)]) \
+            .flatten(1).numpy()
+    return out
+
+
 def top_k(z: dict, k: int = 8) -> dict:
     return {name: (-np.partition(-v, k - 1, axis=1)[:, :k]).mean(1) for name, v in z.items()}
 
@@ -173,6 +193,14 @@ def heads(args):
         nf, nc = normalised(fine), normalised(c)
         report("  max(baseline, that)", {k: np.maximum(nf[k], nc[k]) for k in nf}, rc)
         report("  mean(baseline, that)", {k: (nf[k] + nc[k]) / 2 for k in nf}, rc)
+
+    print("\n-- oriented line filters on the z-map (mean along a segment, maximum over 8 directions), for scratches")
+    z = z_maps(fine_maps, fine_maps["val"])
+    for length in (7, 11, 15, 21):
+        lines = line_filtered(z, length)
+        nf, nl = normalised(fine), normalised(top_k(lines, 4))
+        report(f"segments of {length} px, top-4", top_k(lines, 4), rc)
+        report("  max(baseline, that)", {k: np.maximum(nf[k], nl[k]) for k in nf}, rc)
 
     print("\n-- per-pixel statistics from more good images (val + the test set's good images)")
     good_test = fine_maps["test"][torch.from_numpy(~rc.lab["test"])]
