@@ -14,6 +14,7 @@ import io.defectdetector.job.DetectionPipeline;
 import io.defectdetector.job.ModelPreflight;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.inference.GoldenCheck;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.kafka.LocalKafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -178,6 +179,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 bundle.card().channels(), lineProduct, cameras, rate, defectRate,
                 delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 TimeUtils.formatWithHighestUnit(checkpointInterval));
+        System.out.println("Parity: " + GoldenCheck.verify(bundle).map(Object::toString)
+                .orElse("no golden vectors beside the model; not checked"));
         System.out.println("Logs: " + output.resolve("demo.log") + "   overlays: " + output.resolve("overlays"));
 
         SimulatorConfig simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)

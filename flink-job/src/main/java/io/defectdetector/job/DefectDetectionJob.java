@@ -50,7 +50,8 @@ public final class DefectDetectionJob {
     public static Prepared prepare(String[] args, ReadableConfig clusterConfig) {
         JobConfig cfg = JobArguments.parse(args, clusterConfig);
         LOG.info("Configuration: {}", cfg); // Kafka secrets are masked by JobConfig.toString
-        ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE));
+        ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE),
+                cfg.get(JobOptions.MODEL_VERIFY_GOLDEN));
         LOG.info("Model: {}", model);
         return new Prepared(cfg, model);
     }

@@ -56,6 +56,30 @@ class DefectDetectionJobTest {
     }
 
     @Test
+    void refusesAModelWhoseGoldenVectorsItDoesNotReproduceUnlessTold(@TempDir Path dir) throws Exception {
+        Path model = PipelineTestSupport.DEFAULT_MODEL.getParent();
+        Files.copy(model.resolve("cae.onnx"), dir.resolve("cae.onnx"));
+        Files.copy(model.resolve("cae.card.json"), dir.resolve("cae.card.json"));
+        Path golden = Files.createDirectories(dir.resolve("golden"));
+        try (var files = Files.list(model.resolve("golden"))) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.copy(file, golden.resolve(file.getFileName().toString()));
+            }
+        }
+        // Golden vectors of another export: a good image that Python scored as defective.
+        Path json = golden.resolve("golden.json");
+        Files.writeString(json, Files.readString(json).replace("\"score\": 0.69", "\"score\": 1.69"));
+        String[] args = {"--kafka-bootstrap-servers", "b:1", "--model-path", dir.resolve("cae.onnx").toString()};
+
+        assertThatThrownBy(() -> DefectDetectionJob.prepare(args))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("golden image gray_good.png: score")
+                .hasMessageContaining("model-verify-golden=false");
+        String[] unchecked = {args[0], args[1], args[2], args[3], "--model-verify-golden", "false"};
+        assertThat(DefectDetectionJob.prepare(unchecked).model().card().name()).isEqualTo("cae-tiles");
+    }
+
+    @Test
     void acceptsTheDefaultModelAndTakesClusterOptionsUnderTheArguments() {
         Configuration cluster = Configuration.fromMap(Map.of("kafka-group-id", "from-cluster",
                 "batch-max-size", "4", "kafka.client.rack", "r1", "taskmanager.numberOfTaskSlots", "2"));

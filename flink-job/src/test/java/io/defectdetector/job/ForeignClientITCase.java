@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.defectdetector.frame.RejectReason;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.model.ModelBundle;
-import io.defectdetector.job.testing.GoldenVectors;
+import io.defectdetector.job.model.GoldenVectors;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.PipelineTestSupport.Topics;
 import io.defectdetector.job.testing.TestModels;

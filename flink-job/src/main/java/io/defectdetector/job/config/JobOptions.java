@@ -203,6 +203,15 @@ public final class JobOptions {
                     + "model-card.json lies beside it. Relative paths resolve against the working directory. The "
                     + "path must be readable on the client (checked at start) and on every TaskManager.");
 
+    public static final ConfigOption<Boolean> MODEL_VERIFY_GOLDEN = key("model-verify-golden")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("At start, decode, preprocess and score the golden images model-export wrote beside "
+                    + "the model (golden/golden.json) on the client, with ONNX Runtime on the CPU, and refuse to "
+                    + "start unless they reproduce Python's values within the tolerances given there: catches a "
+                    + "model whose preprocessing or export does not match this job. Skipped when the folder has no "
+                    + "golden vectors.");
+
     public static final ConfigOption<String> INFERENCE_DEVICE = key("inference-device")
             .stringType()
             .defaultValue("auto")
@@ -459,6 +468,7 @@ public final class JobOptions {
         atLeast(conf, INFERENCE_INTRA_OP_THREADS, 1, problems);
         atLeast(conf, INFERENCE_INTER_OP_THREADS, 1, problems);
         read(conf, INFERENCE_WARM_UP, problems);
+        read(conf, MODEL_VERIFY_GOLDEN, problems);
         MemorySize gpuLimit = read(conf, INFERENCE_GPU_MEMORY_LIMIT, problems);
         if (gpuLimit != null && gpuLimit.getBytes() < 1) {
             problems.add("inference-gpu-memory-limit must be at least 1 byte when set");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.scoring.ScoredFrame;
-import io.defectdetector.job.testing.GoldenVectors;
+import io.defectdetector.job.model.GoldenVectors;
 import io.defectdetector.job.testing.TestModels;
 import java.nio.file.Path;
 import java.util.ArrayList;

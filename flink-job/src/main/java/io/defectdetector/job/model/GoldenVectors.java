@@ -1,4 +1,4 @@
-package io.defectdetector.job.testing;
+package io.defectdetector.job.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-/** The golden vectors model-export writes beside the default model (models/default/golden/golden.json). */
+/**
+ * The golden vectors model-export writes beside a model ({@code golden/golden.json}, docs/model-card.md): image
+ * files and what PyTorch computed from them, with the tolerances the serving side must meet.
+ */
 public final class GoldenVectors {
     private final Path folder;
     private final JsonNode json;
@@ -25,22 +28,36 @@ public final class GoldenVectors {
         this.json = json;
     }
 
+    /** {@code <modelFolder>/golden/golden.json}. */
+    public static Path jsonIn(Path modelFolder) {
+        return modelFolder.resolve("golden").resolve("golden.json");
+    }
+
     public static GoldenVectors load(Path modelFolder) throws IOException {
-        Path folder = modelFolder.resolve("golden");
-        return new GoldenVectors(folder, new ObjectMapper().readTree(folder.resolve("golden.json").toFile()));
+        Path file = jsonIn(modelFolder);
+        return new GoldenVectors(file.getParent(), new ObjectMapper().readTree(file.toFile()));
+    }
+
+    public Path folder() {
+        return folder;
     }
 
     /** |actual - expected| <= abs + rel * |expected| for the named output. */
     public double tolerance(String output, float expected) {
-        JsonNode t = json.get("tolerances").get(output);
+        JsonNode t = json.path("tolerances").path(output);
+        if (!t.has("abs") || !t.has("rel")) {
+            throw new IllegalArgumentException(folder.resolve("golden.json") + " has no tolerances." + output
+                    + ".abs/rel: re-export the model with model-export");
+        }
         return t.get("abs").asDouble() + t.get("rel").asDouble() * Math.abs(expected);
     }
 
     public List<Image> images() throws IOException {
         List<Image> images = new ArrayList<>();
-        for (JsonNode image : json.get("images")) {
-            images.add(new Image(image.get("file").asText(), image.get("width").asInt(), image.get("height").asInt(),
-                    (float) image.get("score").asDouble(), Files.readAllBytes(folder.resolve(image.get("file").asText())),
+        for (JsonNode image : json.path("images")) {
+            String file = image.get("file").asText();
+            images.add(new Image(file, image.get("width").asInt(), image.get("height").asInt(),
+                    (float) image.get("score").asDouble(), Files.readAllBytes(folder.resolve(file)),
                     floats(folder.resolve(image.get("preprocessed_file").asText())),
                     floats(folder.resolve(image.get("error_map_file").asText()))));
         }
@@ -54,7 +71,7 @@ public final class GoldenVectors {
         return out;
     }
 
-    /** One golden image: the PNG file and Python's preprocessed tensor, error map and score. */
+    /** One golden image: the image file and Python's preprocessed tensor, error map and score. */
     public record Image(String file, int width, int height, float score, byte[] png, float[] preprocessed,
             float[] errorMap) {
 

@@ -1,0 +1,95 @@
+package io.defectdetector.job.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.testing.TestModels;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The start-up parity check on real exported models, and on copies broken the ways it exists to catch. */
+class GoldenCheckTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void theExportedModelsReproduceTheirGoldenVectors() {
+        for (Path folder : new Path[] {TestModels.defaultModelFolder(), TestModels.rgbCaeFolder()}) {
+            GoldenCheck.Report report = GoldenCheck.verify(ModelBundle.locate(folder.resolve("cae.onnx").toString()))
+                    .orElseThrow();
+            assertThat(report.images()).as(folder.toString()).isEqualTo(7);
+            assertThat(report.outputsChecked()).isTrue();
+            assertThat(report.preprocessed()).isBetween(0.0, 1.0);
+            assertThat(report.score()).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
+            assertThat(report.errorMap()).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
+            assertThat(report.toString()).contains("7 golden images").contains("reproduce");
+        }
+    }
+
+    @Test
+    void aModelWithoutGoldenVectorsIsNotChecked(@TempDir Path dir) throws IOException {
+        Path rgb = TestModels.rgbCaeFolder();
+        Files.copy(rgb.resolve("cae.onnx"), dir.resolve("cae.onnx"));
+        Files.copy(rgb.resolve("cae.card.json"), dir.resolve("cae.card.json"));
+
+        assertThat(GoldenCheck.verify(ModelBundle.locate(dir.resolve("cae.onnx").toString()))).isEmpty();
+    }
+
+    @Test
+    void refusesGoldenScoresThatTheGraphDoesNotReproduce(@TempDir Path dir) throws IOException {
+        Path model = copyOf(TestModels.rgbCaeFolder(), dir);
+        Path json = model.resolve("golden").resolve("golden.json");
+        // Another export's golden vectors: the first image's score off by 0.5.
+        ObjectNode golden = (ObjectNode) JSON.readTree(json.toFile());
+        ObjectNode first = (ObjectNode) golden.get("images").get(0);
+        first.put("score", first.get("score").asDouble() + 0.5);
+        JSON.writeValue(json.toFile(), golden);
+
+        assertThatThrownBy(() -> GoldenCheck.verify(ModelBundle.locate(model.resolve("cae.onnx").toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("golden image gray_defect.png: score value 0")
+                .hasMessageContaining("ONNX Runtime does not compute what PyTorch computed")
+                .hasMessageContaining("model-verify-golden=false");
+    }
+
+    @Test
+    void refusesAPreprocessingThatDiffersFromModelExport(@TempDir Path dir) throws IOException {
+        Path model = copyOf(TestModels.rgbCaeFolder(), dir);
+        // As if model-export had scaled by 1/256 instead of 1/255: every preprocessed value slightly smaller.
+        Path input = model.resolve("golden").resolve("rgb_defect.preprocessed.f32");
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(input)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < bytes.capacity(); i += Float.BYTES) {
+            bytes.putFloat(i, bytes.getFloat(i) * 255f / 256f);
+        }
+        Files.write(input, bytes.array());
+
+        assertThatThrownBy(() -> GoldenCheck.verify(ModelBundle.locate(model.resolve("cae.onnx").toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("golden image rgb_defect.png: preprocessed value")
+                .hasMessageContaining("the job's preprocessing differs from model-export's (card: color "
+                        + "rgb-gray-replicated");
+    }
+
+    private static Path copyOf(Path folder, Path dir) throws IOException {
+        Path target = dir.resolve("model");
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path to = target.resolve(folder.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(file, to);
+                }
+            }
+        }
+        return target;
+    }
+}
