@@ -22,13 +22,15 @@ from pathlib import Path
 
 from confluent_kafka import KafkaException, Producer
 
+import client_settings  # beside this script
+
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+", type=Path, help="PNG or JPEG files, published in this order")
-    p.add_argument("--bootstrap-servers", required=True)
+    client_settings.add_arguments(p)
     p.add_argument("--topic", default="frames")
     p.add_argument("--camera", required=True, help="camera id: the record key")
     p.add_argument("--line", help="production line id (optional header)")
@@ -38,8 +40,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="send decoded 8-bit samples as image/x-raw-gray8 or image/x-raw-rgb8 with width, height, "
                         "channels headers")
     p.add_argument("--interval-ms", type=int, default=0, help="pause between frames (a camera's frame period)")
-    p.add_argument("-X", dest="config", action="append", default=[], metavar="KEY=VALUE",
-                   help="librdkafka producer setting, repeatable (e.g. -X security.protocol=SASL_SSL)")
     return p.parse_args(argv)
 
 
@@ -58,16 +58,9 @@ def raw_frame(path: Path) -> tuple[bytes, dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    config = {"bootstrap.servers": args.bootstrap_servers,
-              # Frames of one camera stay in order: idempotence keeps retries from reordering or duplicating.
-              "enable.idempotence": True,
-              "message.max.bytes": 16 * 1024 * 1024 + 65536}
-    for setting in args.config:
-        key, sep, value = setting.partition("=")
-        if not sep:
-            sys.exit(f"-X expects KEY=VALUE, got {setting!r}")
-        config[key] = value
-    producer = Producer(config)
+    # Frames of one camera stay in order: idempotence keeps retries from reordering or duplicating them.
+    producer = Producer(client_settings.config(args, {"enable.idempotence": True,
+                                                      "message.max.bytes": 16 * 1024 * 1024 + 65536}))
     failures: list[str] = []
 
     def delivered(err, msg, file=None, frame_id=None):

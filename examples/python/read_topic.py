@@ -23,10 +23,12 @@ import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
+import client_settings  # beside this script
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--bootstrap-servers", required=True)
+    client_settings.add_arguments(p)
     p.add_argument("--topic", default="alerts")
     p.add_argument("--isolation", choices=["read_committed", "read_uncommitted"], default="read_committed")
     p.add_argument("--headers", action="store_true", help="print the record headers too")
@@ -38,8 +40,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--min-records", type=int, default=0,
                    help="without --follow: do not stop for idleness before this many records (see --timeout)")
     p.add_argument("--timeout", type=float, default=120.0, help="without --follow: stop after this long anyway")
-    p.add_argument("-X", dest="config", action="append", default=[], metavar="KEY=VALUE",
-                   help="librdkafka consumer setting, repeatable (e.g. -X security.protocol=SASL_SSL)")
     return p.parse_args(argv)
 
 
@@ -60,14 +60,8 @@ def describe(msg, with_headers: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    config = {"bootstrap.servers": args.bootstrap_servers, "group.id": f"read-topic-{uuid.uuid4()}",
-              "enable.auto.commit": False, "isolation.level": args.isolation}
-    for setting in args.config:
-        key, sep, value = setting.partition("=")
-        if not sep:
-            sys.exit(f"-X expects KEY=VALUE, got {setting!r}")
-        config[key] = value
-    consumer = Consumer(config)
+    consumer = Consumer(client_settings.config(args, {"group.id": f"read-topic-{uuid.uuid4()}",
+                                                      "enable.auto.commit": False, "isolation.level": args.isolation}))
     metadata = consumer.list_topics(args.topic, timeout=30).topics[args.topic]
     if metadata.error is not None:
         sys.exit(f"topic {args.topic}: {metadata.error}")

@@ -94,6 +94,9 @@ class ForeignClientITCase {
         Path jpeg = tmp.resolve("gray_defect.jpg");
         ImageIO.write(ImageIO.read(pngs.resolve("gray_defect.png").toFile()), "jpg", jpeg.toFile());
         byte[] goodPng = Files.readAllBytes(pngs.resolve("gray_good.png"));
+        Path clientConfig = Files.writeString(tmp.resolve("client.properties"),
+                "# settings file, as a plant would keep its SASL/TLS secrets\ncompression.type=snappy\n"
+                        + "client.id=foreign-client-it\n");
         Path truncated = Files.write(tmp.resolve("truncated.png"), Arrays.copyOf(goodPng, goodPng.length / 2));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -112,7 +115,7 @@ class ForeignClientITCase {
                     "-X", "compression.type=zstd"),
                     rawFiles));
             delivered.addAll(run(publish, List.of("--camera", "cam-py-jpeg", "--frame-id-prefix", "jpeg-",
-                    "-X", "compression.type=snappy"),
+                    "--client-config", clientConfig.toString()),
                     List.of(jpeg.toString())));
             delivered.addAll(run(publish, List.of("--camera", "cam-py-png", "--frame-id-prefix", "trunc-",
                     "-X", "compression.type=gzip"),
