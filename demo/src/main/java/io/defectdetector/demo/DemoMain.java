@@ -398,6 +398,11 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                         + "(tp %d, fp %d, fn %d, tn %d)%n", accuracy.precision(), accuracy.recall(), accuracy.frames(),
                 accuracy.truePositives(), accuracy.falsePositives(), accuracy.falseNegatives(),
                 accuracy.trueNegatives());
+        ImageAccuracy images = ImageAccuracy.of(truth.frames(), watcher.alerted, watcher.decided);
+        System.out.printf(Locale.ROOT, "  images   %d of %d distinct defective images found (recall %.3f), %d of %d "
+                        + "distinct good images alerted (false-alarm rate %.3f)%n", images.defectiveFound(),
+                images.defectiveImages(), images.recall(), images.goodAlerted(), images.goodImages(),
+                images.falseAlarmRate());
         LatencyRecorder decision = watcher.decisionLatency;
         if (decision.count() > 0) {
             System.out.printf(Locale.ROOT, "  latency  capture -> decided in the job:    p50 %d ms, p95 %d ms, "

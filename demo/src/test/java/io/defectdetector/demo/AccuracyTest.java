@@ -33,6 +33,29 @@ class AccuracyTest {
     }
 
     @Test
+    void imageLevelCountsEachCameraImageOnceAndKeepsGoodAndDefectivePoolsApart() {
+        // cam-01 good pool image 0 shown three times (alerted once), defective pool image 0 twice (never alerted);
+        // cam-02 defective pool image 0 (alerted): another camera's image with the same pool index.
+        List<FrameTruth> truth = List.of(pooled("cam-01", "1", 0, false), pooled("cam-01", "2", 0, false),
+                pooled("cam-01", "3", 0, false), pooled("cam-01", "4", 0, true), pooled("cam-01", "5", 0, true),
+                pooled("cam-02", "1", 0, true), pooled("cam-02", "2", 1, false));
+        Set<Key> decided = Set.of(new Key("cam-01", "1"), new Key("cam-01", "2"), new Key("cam-01", "3"),
+                new Key("cam-01", "4"), new Key("cam-01", "5"), new Key("cam-02", "1"));
+        Set<Key> alerted = Set.of(new Key("cam-01", "2"), new Key("cam-02", "1"));
+
+        ImageAccuracy images = ImageAccuracy.of(truth, alerted, decided);
+
+        assertThat(images).isEqualTo(new ImageAccuracy(2, 1, 1, 1)); // cam-02's good image was never decided
+        assertThat(images.recall()).isEqualTo(0.5);
+        assertThat(images.falseAlarmRate()).isEqualTo(1.0);
+    }
+
+    private static FrameTruth pooled(String camera, String id, int poolIndex, boolean defective) {
+        return new FrameTruth(camera, id, 1L, "line-1", poolIndex, 1L, defective ? DefectKind.HOLE : null,
+                defective ? new BoundingBox(1, 1, 4, 4) : null, defective ? 16 : 0, null, null);
+    }
+
+    @Test
     void precisionIsUndefinedWithoutAlerts() {
         assertThat(Accuracy.of(List.of(frame("a", false)), Set.of(), Set.of(new Key("cam-01", "a"))).precision())
                 .isNaN();

@@ -1,5 +1,6 @@
 package io.defectdetector.job.inference;
 
+import ai.onnxruntime.OrtException;
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.model.GoldenVectors;
 import io.defectdetector.job.model.ModelBundle;
@@ -88,7 +89,7 @@ public final class GoldenCheck {
                 worstMap = Math.max(worstMap, worst(golden, "error_map", image, result.errorMaps()[0],
                         image.errorMap(), graph));
             }
-        } catch (ai.onnxruntime.OrtException e) {
+        } catch (OrtException e) {
             throw new IllegalArgumentException("ONNX Runtime cannot run model " + model.onnxPath()
                     + " on its golden images: " + e.getMessage(), e);
         }
