@@ -16,6 +16,7 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-faint/best.pt --only baseline
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-big/best.pt    # all rows
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py disc runs/exp-big/best.pt     # ~6 min
 
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
 commands in the README's "Default model" section. Reconstructions are cached beside each checkpoint.
@@ -294,6 +295,74 @@ def knn(args):
         report(f"  at the calibration maximum, top-{k}", s, rc)
 
 
+def disc(args):
+    """DRAEM-style: a small U-Net reads (image, reconstruction of the frozen CAE) and segments injected defects."""
+    torch.manual_seed(0)
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    train_images = load_dataset(args.data, 1, 128, 128, 0, with_test=False).train.astype(np.float32)
+    injector = defects.DefectInjector(defects.DefectSettings(contrast=(0.03, 0.5), scratch_width=(0.7, 3.0),
+                                                             size=(0.02, 0.2)), seed=1)
+
+    def block(i, o):
+        return torch.nn.Sequential(*[m for c in (i, o) for m in (
+            torch.nn.Conv2d(c, o, 3, padding=1, padding_mode="reflect"), torch.nn.BatchNorm2d(o),
+            torch.nn.ReLU(inplace=True))])
+
+    class Seg(torch.nn.Module):
+        def __init__(self, w=16):
+            super().__init__()
+            self.e1, self.e2, self.e3 = block(2, w), block(w, 2 * w), block(2 * w, 4 * w)
+            self.d2, self.d1, self.out = block(6 * w, 2 * w), block(3 * w, w), torch.nn.Conv2d(w, 1, 1)
+
+        def forward(self, x):
+            a = self.e1(x)
+            b = self.e2(F.max_pool2d(a, 2))
+            c = self.e3(F.max_pool2d(b, 2))
+            d = self.d2(torch.cat([F.interpolate(c, scale_factor=2), b], 1))
+            return self.out(self.d1(torch.cat([F.interpolate(d, scale_factor=2), a], 1)))
+
+    net, rng = Seg(), np.random.default_rng(0)
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs)
+    for epoch in range(args.epochs):
+        net.train()
+        total = 0.0
+        for batch in np.array_split(rng.permutation(len(train_images)), len(train_images) // 16):
+            pairs = [injector(train_images[j]) if rng.random() < 0.5
+                     else (train_images[j], np.zeros((128, 128), bool)) for j in batch]
+            x = torch.from_numpy(np.stack([p[0] for p in pairs]))
+            m = torch.from_numpy(np.stack([p[1] for p in pairs])[:, None].astype(np.float32))
+            with torch.no_grad():
+                r = rc.cae(x)
+            logit = net(torch.cat([x, r], 1))
+            p = torch.sigmoid(logit)
+            focal = ((1 - torch.where(m > 0, p, 1 - p)) ** 2
+                     * F.binary_cross_entropy_with_logits(logit, m, reduction="none")).mean()
+            opt.zero_grad()
+            focal.backward()
+            opt.step()
+            total += float(focal)
+        sched.step()
+        print(f"epoch {epoch + 1}/{args.epochs}: focal loss {total:.4f}", flush=True)
+    net.eval()
+    with torch.no_grad():
+        maps = {k: torch.cat([torch.sigmoid(net(torch.cat([torch.from_numpy(rc.x[k][i:i + 32]),
+                                                            torch.from_numpy(rc.r[k][i:i + 32])], 1)))
+                              for i in range(0, len(rc.x[k]), 32)]) for k in SETS}
+    fine_maps = ssim_maps(rc.x, rc.r)
+    fine = top_k(z_maps(fine_maps, fine_maps["val"]))
+    report("baseline: SSIM, sigma 1, top-8", fine, rc)
+    from sklearn.metrics import roc_auc_score
+    for pool in (1, 5):
+        seg = top_k({k: (F.avg_pool2d(v, pool, 1, pool // 2) if pool > 1 else v).flatten(1).numpy()
+                     for k, v in maps.items()})
+        print(f"segmentation, {pool}x{pool} mean, top-8: image AUROC dev {roc_auc_score(rc.lab['dev'], seg['dev']):.3f}"
+              f", test {roc_auc_score(rc.lab['test'], seg['test']):.3f}")
+        report("  at the calibration maximum", seg, rc)
+        nf, ns = normalised(fine), normalised(seg)
+        report("  max(baseline, that)", {k: np.maximum(nf[k], ns[k]) for k in nf}, rc)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
@@ -311,9 +380,12 @@ def main():
     k = sub.add_parser("knn", help="nearest-neighbour distance on the CAE's encoder features")
     k.add_argument("checkpoints", type=Path, nargs=1)
     k.add_argument("--bank", type=int, default=20000)
+    d = sub.add_parser("disc", help="a discriminative segmentation net on (image, reconstruction), DRAEM-style")
+    d.add_argument("checkpoints", type=Path, nargs=1)
+    d.add_argument("--epochs", type=int, default=12)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    {"train": train, "heads": heads, "knn": knn}[args.command](args)
+    {"train": train, "heads": heads, "knn": knn, "disc": disc}[args.command](args)
 
 
 if __name__ == "__main__":
