@@ -16,6 +16,7 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-faint/best.pt --only baseline
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-big/best.pt    # all rows
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py ssim runs/exp-big/best.pt     # ~5 min
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py disc runs/exp-big/best.pt     # ~6 min
 
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
@@ -169,6 +170,15 @@ def report(name: str, scores: dict, rc: Recons):
     print(line, flush=True)
 
 
+def tradeoff(scores: dict, rc: Recons, false_alarms: int) -> tuple[float, float, int, int]:
+    """Recall over all defective dev and test images when the threshold lets `false_alarms` of all good images
+    (calibration, dev, test) through: compares heads at equal false alarms, which the calibration maximum does not."""
+    good = np.concatenate([scores["calib"], scores["dev"][~rc.lab["dev"]], scores["test"][~rc.lab["test"]]])
+    bad = np.concatenate([scores["dev"][rc.lab["dev"]], scores["test"][rc.lab["test"]]])
+    t = np.sort(good)[::-1][false_alarms]
+    return float((bad > t).mean()), false_alarms / len(good), len(good), len(bad)
+
+
 def heads(args):
     rc = Recons(args.checkpoints[0], args.data, args.dev)
     fine_maps = ssim_maps(rc.x, rc.r)
@@ -215,15 +225,11 @@ def heads(args):
         report(f"input padded by {pad} px", top_k(z_maps(m, m["val"])), rc)
 
     print("\n-- threshold trade-off: all good images of calibration, dev and test sets against all defective ones")
-    good = np.concatenate([fine["calib"], fine["dev"][~rc.lab["dev"]], fine["test"][~rc.lab["test"]]])
-    bad = np.concatenate([fine["dev"][rc.lab["dev"]], fine["test"][rc.lab["test"]]])
-    ranked = np.sort(good)[::-1]
     for fa in (0, 1, 2, 3, 5, 8):
-        rec = float((bad > ranked[fa]).mean())
-        far = fa / len(good)
+        rec, far, n_good, n_bad = tradeoff(fine, rc, fa)
         precision = 0.1 * rec / (0.1 * rec + 0.9 * far)
-        print(f"{fa} of {len(good)} good images over the threshold ({100 * far:.1f} %): recall {rec:.3f} of "
-              f"{len(bad)}, precision at a 10 % defect rate {precision:.3f}")
+        print(f"{fa} of {n_good} good images over the threshold ({100 * far:.1f} %): recall {rec:.3f} of "
+              f"{n_bad}, precision at a 10 % defect rate {precision:.3f}")
 
     print("\n-- region position: centre of the pixels over the pixel threshold against the true defect's centre")
     z = z_maps(fine_maps, fine_maps["val"])
@@ -254,6 +260,59 @@ def heads(args):
         maps = ssim_maps(rc.x, mean_r)
         report("mean of the reconstructions", top_k(z_maps(maps, maps["val"])), rc)
         report("mean of the z-maps", top_k({k: np.mean([z[k] for z in zs], axis=0) for k in SETS}), rc)
+
+
+def ssim(args):
+    """The SSIM window and stabilising constant, and matched filters on the residual instead of SSIM."""
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    c1 = 0.01 ** 2
+
+    def ssim_error(x, r, window_sigma, c2):
+        k = gaussian_kernel1d(window_sigma)
+        n = k.numel()
+        d = x - r
+        st = F.pad(torch.cat([x, r, d, x * x + r * r, d * d], 1), (n // 2,) * 4, mode="reflect")
+        st = F.conv2d(F.conv2d(st, k.view(1, 1, 1, n).repeat(5, 1, 1, 1), groups=5),
+                      k.view(1, 1, n, 1).repeat(5, 1, 1, 1), groups=5)
+        mx, my, md, sq, dd = st.split(1, 1)
+        m2 = mx * mx + my * my
+        return 1 - (1 - md * md / (m2 + c1)) * (1 - (dd - md * md) / (sq - m2 + c2))
+
+    def line(scores):
+        at = "  ".join(f"{fa} FA: {tradeoff(scores, rc, fa)[0]:.3f}" for fa in (0, 5))
+        print(f"{'':34s}   recall over all 480 defective at {at}", flush=True)
+
+    def batched(f, x):
+        return torch.cat([f(x[i:i + 64]) for i in range(0, len(x), 64)])
+
+    print("-- SSIM window (Gaussian sigma; the default is 1.5) and C2 (default 0.03^2), blur 1, top-8")
+    for window in (1.5, 1.0, 2.5):
+        for c2 in (0.03, 0.05, 0.08):
+            maps = {}
+            for k in SETS:
+                x, r = torch.from_numpy(rc.x[k]), torch.from_numpy(rc.r[k])
+                maps[k] = torch.cat([_blur(ssim_error(x[i:i + 64], r[i:i + 64], window, c2 ** 2), 1.0)
+                                     for i in range(0, len(x), 64)])
+            s = top_k(z_maps(maps, maps["val"]))
+            report(f"window {window:g}, C2 {c2:g}^2", s, rc)
+            line(s)
+
+    print("\n-- the residual x - r over its noise level (sensor noise dominates it), blob and line filters")
+    d = {k: torch.from_numpy(rc.x[k] - rc.r[k]) for k in SETS}
+    noise = float(d["val"].std())
+    print(f"residual std on good validation images: {noise:.4f}")
+    for sigma in (1.0, 2.0, 3.0):
+        maps = {k: batched(lambda b: _blur(b / noise, sigma), v).abs() for k, v in d.items()}
+        s = top_k(z_maps(maps, maps["val"], None))
+        report(f"|blur(residual, {sigma:g})|", s, rc)
+        line(s)
+    for length in (7, 11, 15, 21):
+        kernels = line_kernels(length)
+        maps = {k: batched(lambda b: F.conv2d(F.pad(b / noise, (length // 2,) * 4, mode="reflect"), kernels)
+                           .abs().amax(1, keepdim=True), v) for k, v in d.items()}
+        s = top_k(z_maps(maps, maps["val"], None), 4)
+        report(f"segments of {length} px on the residual, top-4", s, rc)
+        line(s)
 
 
 def knn(args):
@@ -380,12 +439,14 @@ def main():
     k = sub.add_parser("knn", help="nearest-neighbour distance on the CAE's encoder features")
     k.add_argument("checkpoints", type=Path, nargs=1)
     k.add_argument("--bank", type=int, default=20000)
+    s = sub.add_parser("ssim", help="SSIM window and constant; matched filters on the residual")
+    s.add_argument("checkpoints", type=Path, nargs=1)
     d = sub.add_parser("disc", help="a discriminative segmentation net on (image, reconstruction), DRAEM-style")
     d.add_argument("checkpoints", type=Path, nargs=1)
     d.add_argument("--epochs", type=int, default=12)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    {"train": train, "heads": heads, "knn": knn, "disc": disc}[args.command](args)
+    {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc}[args.command](args)
 
 
 if __name__ == "__main__":
