@@ -297,6 +297,16 @@ def ssim(args):
             report(f"window {window:g}, C2 {c2:g}^2", s, rc)
             line(s)
 
+    print("\n-- the image (and the reconstruction) blurred before the default SSIM map, against sensor noise")
+    for sigma in (0.5, 0.8, 1.2):
+        xb = {k: batched(lambda b: _blur(b, sigma), torch.from_numpy(v)).numpy() for k, v in rc.x.items()}
+        rb = {k: batched(lambda b: _blur(b, sigma), torch.from_numpy(v)).numpy() for k, v in rc.r.items()}
+        for name, r in (("image", rc.r), ("image and reconstruction", rb)):
+            maps = ssim_maps(xb, r)
+            s = top_k(z_maps(maps, maps["val"]))
+            report(f"{name} blurred, sigma {sigma:g}", s, rc)
+            line(s)
+
     print("\n-- the residual x - r over its noise level (sensor noise dominates it), blob and line filters")
     d = {k: torch.from_numpy(rc.x[k] - rc.r[k]) for k in SETS}
     noise = float(d["val"].std())
