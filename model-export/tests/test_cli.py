@@ -60,3 +60,12 @@ def test_train_crop_that_does_not_fit_the_model_is_refused(mvtec_root, tmp_path)
     r = _run(["train", "--data", str(mvtec_root), "--size", "64", "--work-dir", str(tmp_path / "w"),
               "--train-crop", "40"], tmp_path)
     assert r.returncode != 0 and "--train-crop 40" in r.stderr
+
+
+def test_data_errors_are_one_line_with_the_fix_not_a_traceback(mvtec_root, tmp_path):
+    # The usual slip: the dataset's top folder instead of one category in it.
+    r = _run(["run", "--data", str(mvtec_root.parent), "--out", str(tmp_path / "m")], tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+    assert f"--data {mvtec_root}" in r.stderr
+    assert not (tmp_path / "m").exists()

@@ -25,3 +25,46 @@ def test_denoising_dataset_yields_crops_with_a_clean_target_of_the_same_window()
     noisy, clean = ds[0]
     assert noisy.shape == clean.shape == (1, 32, 32)
     assert not np.array_equal(noisy.numpy(), clean.numpy())  # defects injected into the input only
+
+
+def _small_category(root, n=12):
+    from PIL import Image
+    (root / "train" / "good").mkdir(parents=True)
+    for i in range(n):
+        Image.fromarray(np.full((16, 16), 100 + i, np.uint8)).save(root / "train" / "good" / f"{i:03d}.png")
+    return root
+
+
+def test_a_dataset_folder_of_categories_is_refused_with_the_category_to_pass(tmp_path):
+    from defect_cae.data import DatasetError, split_good
+    _small_category(tmp_path / "mvtec" / "screw")
+    _small_category(tmp_path / "mvtec" / "bottle")
+    with pytest.raises(DatasetError) as e:
+        split_good(tmp_path / "mvtec")
+    assert "(bottle, screw)" in str(e.value) and f"--data {tmp_path / 'mvtec' / 'bottle'}" in str(e.value)
+
+
+def test_a_folder_without_train_good_names_the_expected_layout(tmp_path):
+    from defect_cae.data import DatasetError, guess_channels, split_good
+    (tmp_path / "images").mkdir()
+    for call in (lambda: split_good(tmp_path / "images"), lambda: guess_channels(tmp_path / "missing")):
+        with pytest.raises(DatasetError, match=r"train/good"):
+            call()
+
+
+def test_too_few_good_images_says_how_many_are_needed(tmp_path):
+    from defect_cae.data import DatasetError, split_good
+    with pytest.raises(DatasetError, match=r"has 5 images .* need at least 12"):
+        split_good(_small_category(tmp_path / "c", n=5))
+
+
+def test_an_unreadable_image_or_mask_is_named(tmp_path):
+    from defect_cae.data import DatasetError, guess_channels, load_test_set
+    root = _small_category(tmp_path / "c")
+    (root / "train" / "good" / "005.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    with pytest.raises(DatasetError, match=r"005\.png cannot be read as an image"):
+        guess_channels(root)
+    (root / "test" / "good").mkdir(parents=True)
+    (root / "test" / "good" / "000.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DatasetError, match=r"000\.jpg cannot be read as an image"):
+        load_test_set(root, 1, 16, 16)

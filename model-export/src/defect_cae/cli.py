@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import DatasetError
+
 ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On shared CPUs set OMP_WAIT_POLICY=PASSIVE "
             "(done by default when this CLI starts, unless already set): spinning OpenMP workers otherwise slow "
             "training 3-9x under contention.")
@@ -92,7 +94,9 @@ def _scoring(args, top_k: int):
 
 
 def cmd_run(args) -> int:
+    from .data import check_layout
     from .pipeline import run_pipeline
+    check_layout(args.data)  # before anything is written or trained
     device = _setup(args)
     tcfg, cae_kwargs = _configs(args)
     name = args.name or f"cae-{args.data.resolve().name}"
@@ -107,7 +111,9 @@ def cmd_run(args) -> int:
 
 def cmd_train(args) -> int:
     from .model import CAEConfig
+    from .data import check_layout
     from .pipeline import load_dataset, train_one
+    check_layout(args.data)
     device = _setup(args)
     tcfg, cae_kwargs = _configs(args)
     ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), args.size, args.size,
@@ -269,7 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts its OpenMP pool
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except DatasetError as e:  # the user's data, not a bug: the message, not a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .defects import DefectInjector, DefectSettings
+from .errors import DatasetError
 from .preprocess import preprocess, preprocess_mask
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
@@ -36,17 +37,49 @@ def find_mask(root: Path, defect_type: str, image: Path) -> Path | None:
     return None
 
 
+LAYOUT_HINT = ("expected one category in the MVTec AD layout: ROOT/train/good/*.png (defect-free images), "
+               "optionally ROOT/test/<type>/*.png and ROOT/ground_truth/<type>/<stem>_mask.png")
+
+
+def check_layout(root: Path) -> None:
+    """Fails with a message that names the fix when `root` is not one category of an MVTec-layout dataset."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root} is not a folder; {LAYOUT_HINT}")
+    if (root / "train" / "good").is_dir():
+        return
+    # The usual slip: the dataset's top folder (mvtec_anomaly_detection/) instead of one category in it.
+    categories = sorted(d.name for d in root.iterdir() if (d / "train" / "good").is_dir())
+    if categories:
+        shown = ", ".join(categories[:8]) + (f" and {len(categories) - 8} more" if len(categories) > 8 else "")
+        raise DatasetError(f"{root} is a dataset folder that holds categories ({shown}), not one category: "
+                           f"pass one, e.g. --data {root / categories[0]} (one model per category)")
+    raise DatasetError(f"{root} has no train/good/ folder; {LAYOUT_HINT}")
+
+
+def read_image(path: Path, channels: int, height: int, width: int) -> np.ndarray:
+    return _readable(path, lambda: preprocess(path, channels, height, width))
+
+
+def _readable(path: Path, decode):
+    try:
+        return decode()
+    except (OSError, ValueError) as e:  # PIL's UnidentifiedImageError is an OSError
+        raise DatasetError(f"{path} cannot be read as an image ({e}); fix or remove the file") from e
+
+
 def load_images(paths: list[Path], channels: int, height: int, width: int) -> np.ndarray:
     if not paths:
         return np.zeros((0, channels, height, width), dtype=np.float32)
-    return np.stack([preprocess(p, channels, height, width) for p in paths])
+    return np.stack([read_image(p, channels, height, width) for p in paths])
 
 
 def guess_channels(root: Path) -> int:
     """1 if every sampled training image is gray (or R == G == B), else 3."""
     from .preprocess import decode_8bit
+    check_layout(root)
     for p in list_images(Path(root) / "train" / "good")[:16]:
-        a = decode_8bit(p)
+        a = _readable(p, lambda: decode_8bit(p))
         if a.ndim == 3 and not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2])):
             return 3
     return 1
@@ -71,9 +104,12 @@ class GoodSplit:
 
 def split_good(root: Path, val_fraction: float = 0.15, calib_fraction: float = 0.15, seed: int = 0,
                min_held_out: int = 4) -> GoodSplit:
+    check_layout(root)
     paths = list_images(Path(root) / "train" / "good")
     if len(paths) < 3 * min_held_out:
-        raise ValueError(f"{root}/train/good has {len(paths)} images; need at least {3 * min_held_out}")
+        raise DatasetError(f"{root}/train/good has {len(paths)} images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                           f"need at least {3 * min_held_out}: training, validation and calibration each take "
+                           "some, and a few hundred defect-free images make a useful model")
     order = np.random.default_rng(seed).permutation(len(paths))
     n_val = max(min_held_out, int(round(val_fraction * len(paths))))
     n_cal = max(min_held_out, int(round(calib_fraction * len(paths))))
@@ -97,22 +133,24 @@ def load_test_set(root: Path, channels: int, height: int, width: int) -> TestSet
     images, masks, has_mask, labels, types, paths = [], [], [], [], [], []
     test_dir = root / "test"
     if not test_dir.is_dir():
-        raise FileNotFoundError(f"{test_dir} does not exist")
+        raise DatasetError(f"{test_dir} does not exist; {LAYOUT_HINT}")
     for sub in sorted(d for d in test_dir.iterdir() if d.is_dir()):
         for p in list_images(sub):
-            images.append(preprocess(p, channels, height, width))
+            images.append(read_image(p, channels, height, width))
             if sub.name == "good":
                 masks.append(np.zeros((height, width), dtype=bool))
                 has_mask.append(True)
             else:
                 m = find_mask(root, sub.name, p)
-                masks.append(preprocess_mask(m, height, width) if m else np.zeros((height, width), dtype=bool))
+                masks.append(_readable(m, lambda: preprocess_mask(m, height, width)) if m
+                             else np.zeros((height, width), dtype=bool))
                 has_mask.append(m is not None)
             labels.append(0 if sub.name == "good" else 1)
             types.append(sub.name)
             paths.append(str(p))
     if not images:
-        raise FileNotFoundError(f"no test images under {test_dir}")
+        raise DatasetError(f"no test images under {test_dir}: expected test/good/ and test/<defect type>/ folders "
+                           "of images")
     return TestSet(np.stack(images), np.stack(masks), np.array(has_mask), np.array(labels), types, paths)
 
 

@@ -1,0 +1,5 @@
+"""Errors in the user's input that the CLI reports as one line, not a traceback (kept free of heavy imports)."""
+
+
+class DatasetError(ValueError):
+    """The --data folder is not a usable MVTec-AD-layout category; the message says what to fix."""
