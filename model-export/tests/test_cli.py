@@ -69,3 +69,16 @@ def test_data_errors_are_one_line_with_the_fix_not_a_traceback(mvtec_root, tmp_p
     assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
     assert f"--data {mvtec_root}" in r.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_an_unreadable_training_image_stops_run_before_anything_is_written(mvtec_root, tmp_path):
+    import shutil
+    data = tmp_path / "category"
+    shutil.copytree(mvtec_root, data)
+    bad = sorted((data / "train" / "good").iterdir())[3]
+    bad.write_bytes(bad.read_bytes()[:40])  # a truncated PNG
+    r = _run(["run", "--data", str(data), "--out", str(tmp_path / "m"), "--work-dir", str(tmp_path / "w")],
+             tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{bad} cannot be read as an image" in r.stderr
+    assert not (tmp_path / "m").exists() and not (tmp_path / "w").exists()

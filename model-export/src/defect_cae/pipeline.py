@@ -175,10 +175,10 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
     """train (+ optional bottleneck sweep) -> calibrate -> evaluate -> export ONNX + card + golden + report."""
     t_start = time.time()
     out, work_dir = Path(out), Path(work_dir)
+    ds = load_dataset(data, channels, cae_kwargs["height"], cae_kwargs["width"], tcfg.seed,
+                      val_fraction, calib_fraction, log=log)  # first: bad data stops it before anything is written
     out.mkdir(parents=True, exist_ok=True)
     work_dir.mkdir(parents=True, exist_ok=True)
-    ds = load_dataset(data, channels, cae_kwargs["height"], cae_kwargs["width"], tcfg.seed,
-                      val_fraction, calib_fraction, log=log)
     cae_cfg = CAEConfig(channels=ds.channels, **cae_kwargs)
     if min_region_area is None:
         min_region_area = default_min_region_area(ds.height, ds.width)
