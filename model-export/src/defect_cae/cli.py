@@ -94,9 +94,7 @@ def _scoring(args, top_k: int):
 
 
 def cmd_run(args) -> int:
-    from .data import check_layout
     from .pipeline import run_pipeline
-    check_layout(args.data)  # before anything is written or trained
     device = _setup(args)
     tcfg, cae_kwargs = _configs(args)
     name = args.name or f"cae-{args.data.resolve().name}"
@@ -111,9 +109,7 @@ def cmd_run(args) -> int:
 
 def cmd_train(args) -> int:
     from .model import CAEConfig
-    from .data import check_layout
     from .pipeline import load_dataset, train_one
-    check_layout(args.data)
     device = _setup(args)
     tcfg, cae_kwargs = _configs(args)
     ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), args.size, args.size,
