@@ -82,3 +82,8 @@ def test_an_unreadable_training_image_stops_run_before_anything_is_written(mvtec
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"{bad} cannot be read as an image" in r.stderr
     assert not (tmp_path / "m").exists() and not (tmp_path / "w").exists()
+
+
+def test_a_missing_detector_file_is_one_line(mvtec_root, tmp_path):
+    r = _run(["evaluate", "--detector", str(tmp_path / "none.pt"), "--data", str(mvtec_root)], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "none.pt" in r.stderr

@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except DatasetError as e:  # the user's data, not a bug: the message, not a traceback
+    except (DatasetError, FileNotFoundError) as e:  # the user's input, not a bug: the message, not a traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 
