@@ -39,7 +39,7 @@ public final class CameraFrames {
             List<PoolImage> g = new ArrayList<>();
             List<PoolImage> d = new ArrayList<>();
             for (PoolImage image : simulator.pool(c)) {
-                (image.sample().defective() ? d : g).add(image);
+                (image.defective() ? d : g).add(image);
             }
             good.add(g);
             defective.add(d);
@@ -90,7 +90,7 @@ public final class CameraFrames {
         List<float[]> out = new ArrayList<>();
         List<PoolImage> camera = good.get(0);
         for (int i = 0; i < count; i++) {
-            var img = camera.get(i % camera.size()).sample().image();
+            var img = camera.get(i % camera.size()).image();
             out.add(p.preprocess(new Frame("c", "f", 0, null, img.width(), img.height(), img.channels(),
                     img.pixels())));
         }

@@ -3,6 +3,7 @@ package io.defectdetector.demo;
 import io.defectdetector.factory.camera.CameraSimulator;
 import io.defectdetector.factory.camera.FrameEncoding;
 import io.defectdetector.factory.camera.GroundTruth;
+import io.defectdetector.factory.camera.ImageFolder;
 import io.defectdetector.factory.camera.SimulationReport;
 import io.defectdetector.factory.camera.SimulatorConfig;
 import io.defectdetector.factory.image.Image;
@@ -89,6 +90,11 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             + "one the model was trained on, from its card.")
     String product;
 
+    @Option(names = "--images", description = "Replay your own labelled images instead of simulated ones: one "
+            + "category in the MVTec AD layout (test/good/, test/<defect type>/, masks in ground_truth/) or its "
+            + "test/ folder. Use with --model trained on that category; --product is then not used.")
+    Path images;
+
     @Option(names = "--output", defaultValue = "demo-output",
             description = "Folder for overlays, ground truth and the log. Default: ${DEFAULT-VALUE}.")
     Path output;
@@ -135,6 +141,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private Product lineProduct;
+    /** What the cameras show: the product, or the replayed image folder. */
+    private String scene;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -173,21 +181,36 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         ModelBundle bundle = ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue());
         lineProduct = product != null ? Product.fromId(product)
                 : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
-        System.out.printf(Locale.ROOT, "Model %s %s (%dx%dx%d), product %s, %d cameras at %.0f frames/s, "
+        SimulatorConfig simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
+                .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
+                .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
+        CameraSimulator simulator;
+        if (images != null) {
+            try {
+                ImageFolder folder = ImageFolder.load(images, simulatorConfig.encoding(),
+                        simulatorConfig.jpegQuality());
+                simulator = CameraSimulator.replaying(simulatorConfig, folder);
+                scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s)", folder.name(),
+                        folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()));
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("error: --images: " + e.getMessage());
+                return 2;
+            }
+        } else {
+            simulator = new CameraSimulator(simulatorConfig);
+            scene = "product " + lineProduct;
+        }
+        System.out.printf(Locale.ROOT, "Model %s %s (%dx%dx%d), %s, %d cameras at %.0f frames/s, "
                         + "defect rate %.2f, %s, checkpoint interval %s%n",
                 bundle.card().name(), bundle.card().version(), bundle.card().width(), bundle.card().height(),
-                bundle.card().channels(), lineProduct, cameras, rate, defectRate,
+                bundle.card().channels(), scene, cameras, rate, defectRate,
                 delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 TimeUtils.formatWithHighestUnit(checkpointInterval));
         System.out.println("Parity: " + GoldenCheck.verify(bundle).map(Object::toString)
                 .orElse("no golden vectors beside the model; not checked"));
         System.out.println("Logs: " + output.resolve("demo.log") + "   overlays: " + output.resolve("overlays"));
 
-        SimulatorConfig simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
-                .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
-                .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
-        CameraSimulator simulator = new CameraSimulator(simulatorConfig);
-        System.out.print("Rendering camera image pools ... ");
+        System.out.print(images != null ? "Preparing camera image pools ... " : "Rendering camera image pools ... ");
         simulator.prepare(Runtime.getRuntime().availableProcessors());
         System.out.println("done");
 
@@ -296,7 +319,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         Properties props = broker.clientProperties();
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        Image image = simulator.pool(0).get(0).sample().image();
+        Image image = simulator.pool(0).get(0).image();
         FrameEncoder encoder = new FrameEncoder();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (int i = 0; i < WARM_UP_FRAMES; i++) {
@@ -378,7 +401,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     private static Image frameImage(CameraSimulator simulator, Map<String, Integer> cameraIndex, String camera,
             int poolIndex) {
-        return simulator.pool(cameraIndex.get(camera)).get(poolIndex).sample().image();
+        return simulator.pool(cameraIndex.get(camera)).get(poolIndex).image();
     }
 
     private void printSummary(SimulationReport report, long sent, GroundTruth truth, OutputWatcher watcher,
@@ -386,9 +409,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         Accuracy accuracy = Accuracy.of(truth.frames(), watcher.alerted, watcher.decided);
         LatencyRecorder latency = watcher.latency;
         System.out.println();
-        System.out.printf(Locale.ROOT, "Summary (%.0f s, %s, model %s, product %s)%n", elapsedMs / 1000.0,
+        System.out.printf(Locale.ROOT, "Summary (%.0f s, %s, model %s, %s)%n", elapsedMs / 1000.0,
                 delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'), watcher.modelName().orElse("-"),
-                lineProduct);
+                scene);
         System.out.printf(Locale.ROOT, "  frames   %d sent (%d defective), %d decided by the job, %d rejected%n",
                 sent, report == null ? truth.defectiveCount() : report.defective(), watcher.decided.size(),
                 watcher.rejected.get());

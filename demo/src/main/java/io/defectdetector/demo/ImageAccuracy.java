@@ -11,7 +11,8 @@ import java.util.Set;
  * Agreement with the ground truth per distinct camera image rather than per frame. The simulated cameras repeat
  * small pools of images, so one good image that raises an alert, or one defect that is missed, repeats through a
  * run and moves the frame-level figures by several points; counted once per image, the figures compare with the
- * offline test set's. An image counts as alerted when any of its decided frames alerted.
+ * offline test set's. An image counts as alerted when any of its decided frames alerted. A replayed image file
+ * (--images) counts once however many cameras showed it.
  */
 public record ImageAccuracy(int defectiveImages, int defectiveFound, int goodImages, int goodAlerted) {
 
@@ -25,7 +26,9 @@ public record ImageAccuracy(int defectiveImages, int defectiveFound, int goodIma
             if (!decided.contains(key)) {
                 continue;
             }
-            String image = frame.cameraId() + (frame.defective() ? "#defective#" : "#good#") + frame.poolIndex();
+            // A replayed file is one image whichever camera showed it; a rendered one belongs to its camera.
+            String image = frame.source() != null ? frame.source()
+                    : frame.cameraId() + (frame.defective() ? "#defective#" : "#good#") + frame.poolIndex();
             alertedByImage.merge(image, alerted.contains(key), Boolean::logicalOr);
             defectiveByImage.put(image, frame.defective());
         }

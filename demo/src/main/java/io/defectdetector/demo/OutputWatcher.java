@@ -225,7 +225,7 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         List<FrameTruth> first = new ArrayList<>();
         for (GroundTruth.Key key : sorted) {
             FrameTruth t = truth.get(key.cameraId(), key.frameId()).orElseThrow();
-            if (images.add(t.cameraId() + "#" + t.poolIndex())) {
+            if (images.add(t.source() != null ? t.source() : t.cameraId() + "#" + t.poolIndex())) {
                 first.add(t);
             }
         }

@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.defectdetector.factory.BoundingBox;
 import io.defectdetector.factory.camera.FrameTruth;
 import io.defectdetector.factory.camera.GroundTruth.Key;
-import io.defectdetector.factory.defects.DefectKind;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AccuracyTest {
     private static FrameTruth frame(String id, boolean defective) {
-        return new FrameTruth("cam-01", id, 1L, "line-1", 0, 1L, defective ? DefectKind.HOLE : null,
-                defective ? new BoundingBox(1, 1, 4, 4) : null, defective ? 16 : 0, null, null);
+        return new FrameTruth("cam-01", id, 1L, "line-1", 0, 1L, defective ? "hole" : null,
+                defective ? new BoundingBox(1, 1, 4, 4) : null, defective ? 16 : 0, null, null, null);
     }
 
     @Test
@@ -51,8 +50,23 @@ class AccuracyTest {
     }
 
     private static FrameTruth pooled(String camera, String id, int poolIndex, boolean defective) {
-        return new FrameTruth(camera, id, 1L, "line-1", poolIndex, 1L, defective ? DefectKind.HOLE : null,
-                defective ? new BoundingBox(1, 1, 4, 4) : null, defective ? 16 : 0, null, null);
+        return new FrameTruth(camera, id, 1L, "line-1", poolIndex, 1L, defective ? "hole" : null,
+                defective ? new BoundingBox(1, 1, 4, 4) : null, defective ? 16 : 0, null, null, null);
+    }
+
+    @Test
+    void aReplayedFileIsOneImageWhicheverCameraShowedIt() {
+        FrameTruth onCam1 = new FrameTruth("cam-01", "a", 1L, null, 7, 0L, "crack", null, 0, null, null,
+                "bottle/test/crack/001.png");
+        FrameTruth onCam2 = new FrameTruth("cam-02", "b", 1L, null, 7, 0L, "crack", null, 0, null, null,
+                "bottle/test/crack/001.png");
+        FrameTruth other = new FrameTruth("cam-02", "c", 1L, null, 8, 0L, "crack", null, 0, null, null,
+                "bottle/test/crack/002.png");
+        Set<Key> decided = Set.of(new Key("cam-01", "a"), new Key("cam-02", "b"), new Key("cam-02", "c"));
+        ImageAccuracy images = ImageAccuracy.of(List.of(onCam1, onCam2, other), Set.of(new Key("cam-02", "b")),
+                decided);
+        assertThat(images.defectiveImages()).isEqualTo(2);
+        assertThat(images.defectiveFound()).isEqualTo(1);
     }
 
     @Test

@@ -91,7 +91,7 @@ class AlertAccuracyITCase {
         for (FrameTruth frame : truth.frames()) {
             boolean alert = alerted.contains(new GroundTruth.Key(frame.cameraId(), frame.frameId()));
             if (frame.defective()) {
-                long[] counts = byKind.computeIfAbsent(frame.defect().id(), k -> new long[2]);
+                long[] counts = byKind.computeIfAbsent(frame.defect(), k -> new long[2]);
                 counts[1]++;
                 counts[0] += alert ? 1 : 0;
             }

@@ -34,13 +34,31 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class CameraSimulator {
     private final SimulatorConfig config;
     private final ContentType contentType;
+    private final ImageFolder folder;
     private volatile boolean stopRequested;
     private List<List<PoolImage>> goodPools;
     private List<List<PoolImage>> defectPools;
 
     public CameraSimulator(SimulatorConfig config) {
+        this(config, null);
+    }
+
+    private CameraSimulator(SimulatorConfig config, ImageFolder folder) {
         this.config = config;
-        this.contentType = config.encoding().contentType(config.product().channels());
+        this.folder = folder;
+        this.contentType = folder != null ? folder.good().get(0).contentType()
+                : config.encoding().contentType(config.product().channels());
+        if (folder != null && config.defectRate() > 0 && folder.defective().isEmpty()) {
+            throw new IllegalArgumentException("the image folder has no defective images; set the defect rate to 0");
+        }
+    }
+
+    /**
+     * Cameras that replay real images instead of rendering them: every camera's pool is the whole folder (its
+     * product, size, pool sizes and defect kinds in {@code config} are not used).
+     */
+    public static CameraSimulator replaying(SimulatorConfig config, ImageFolder folder) {
+        return new CameraSimulator(config, folder);
     }
 
     public SimulatorConfig config() {
@@ -54,6 +72,11 @@ public final class CameraSimulator {
     /** Renders and encodes the pools (once); {@link #run} calls it if needed. */
     public synchronized void prepare(int threads) {
         if (goodPools != null) {
+            return;
+        }
+        if (folder != null) {
+            goodPools = perCamera(folder.good());
+            defectPools = perCamera(folder.defective());
             return;
         }
         SurfaceFactory factory = new SurfaceFactory(config.width(), config.height());
@@ -99,7 +122,16 @@ public final class CameraSimulator {
             case JPEG -> FrameEncoder.toJpeg(img.width(), img.height(), img.channels(), img.pixels(),
                     config.jpegQuality());
         };
-        return new PoolImage(cameraId, index, seed, sample, payload);
+        return PoolImage.rendered(cameraId, index, seed, sample, contentType, payload);
+    }
+
+    private List<List<PoolImage>> perCamera(List<PoolImage> images) {
+        List<List<PoolImage>> out = new ArrayList<>();
+        for (int cam = 0; cam < config.cameras(); cam++) {
+            String cameraId = config.cameraId(cam);
+            out.add(images.stream().map(i -> i.forCamera(cameraId, i.index())).toList());
+        }
+        return List.copyOf(out);
     }
 
     private static List<List<PoolImage>> collect(List<List<Future<PoolImage>>> futures) {
@@ -167,8 +199,7 @@ public final class CameraSimulator {
         AtomicLong acknowledged = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicReference<Exception> firstError = new AtomicReference<>();
-        String product = config.product().id();
-        String mime = contentType.mimeType();
+        String product = folder != null ? folder.name() : config.product().id();
         long defective = 0;
         long bytes = 0;
         long sent = 0;
@@ -199,12 +230,14 @@ public final class CameraSimulator {
             PoolImage image = pool.get(pick);
             String frameId = config.runId() + "-" + sequence[c]++;
             long captureTime = System.currentTimeMillis();
+            int width = image.image().width();
+            int height = image.image().height();
             ProducerRecord<byte[], byte[]> record = encoder.encode(config.topic(), cameraIds[c], frameId,
-                    captureTime, config.line(), contentType, config.width(), config.height(), image.payload());
-            Sample s = image.sample();
+                    captureTime, config.line(), image.contentType(), width, height, image.payload());
             truth.record(new FrameTruth(cameraIds[c], frameId, captureTime, config.line(), image.index(),
-                    image.seed(), s.defect(), s.bbox(), s.defectPixels(), s.defective() ? s.mask() : null,
-                    bad ? maskFiles[c][pick] : null), product, config.width(), config.height(), mime);
+                    image.seed(), image.defect(), image.bbox(), image.defectPixels(), image.mask(),
+                    bad ? maskFiles[c][pick] : null, image.source()), product, width, height,
+                    image.contentType().mimeType());
             producer.send(record, (metadata, error) -> {
                 if (error == null) {
                     acknowledged.incrementAndGet();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.defectdetector.factory.BoundingBox;
-import io.defectdetector.factory.defects.DefectKind;
 import io.defectdetector.factory.image.Image;
 import io.defectdetector.factory.image.Png;
 import java.io.BufferedOutputStream;
@@ -31,8 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * JSONL file's folder.
  *
  * <p>JSONL fields: camera, frame_id, capture_time (epoch ms), line, product, width, height, content_type,
- * defective, defect (kind or null), bbox ({x, y, width, height} or null), defect_pixels, pool_image,
- * image_seed, mask (path or null).
+ * defective, defect (type or null), bbox ({x, y, width, height} or null), defect_pixels, pool_image,
+ * image_seed, mask (path or null), source (the replayed image file, or null for a rendered image).
  */
 public final class GroundTruth implements AutoCloseable {
     public record Key(String cameraId, String frameId) {
@@ -122,8 +121,9 @@ public final class GroundTruth implements AutoCloseable {
                 truth.record(new FrameTruth(n.get("camera").asText(), n.get("frame_id").asText(),
                         n.get("capture_time").asLong(), n.path("line").isNull() ? null : n.path("line").asText(null),
                         n.get("pool_image").asInt(), n.get("image_seed").asLong(),
-                        defect == null || defect.isNull() ? null : DefectKind.fromId(defect.asText()), bbox,
-                        n.get("defect_pixels").asInt(), mask, maskFile), null, 0, 0, null);
+                        defect == null || defect.isNull() ? null : defect.asText(), bbox,
+                        n.get("defect_pixels").asInt(), mask, maskFile, n.path("source").asText(null)),
+                        null, 0, 0, null);
             }
         }
         return truth;
@@ -135,7 +135,7 @@ public final class GroundTruth implements AutoCloseable {
 
     /** Writes the mask of a defective pool image (once) and returns its path relative to the JSONL folder. */
     synchronized String maskFileFor(PoolImage image) {
-        if (maskDir == null || !image.sample().defective()) {
+        if (maskDir == null || image.mask() == null) {
             return null;
         }
         String key = image.cameraId() + "/" + image.index();
@@ -144,10 +144,10 @@ public final class GroundTruth implements AutoCloseable {
             return existing;
         }
         String name = String.format("%s-pool-%03d-%s.png", image.cameraId(), image.index(),
-                image.sample().defect().id());
+                image.defect().replaceAll("[^A-Za-z0-9._-]", "_"));
         try {
             Files.createDirectories(maskDir);
-            Png.write(image.sample().mask(), maskDir.resolve(name));
+            Png.write(image.mask(), maskDir.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write mask " + name, e);
         }
@@ -184,7 +184,7 @@ public final class GroundTruth implements AutoCloseable {
         json.writeNumberField("height", height);
         json.writeStringField("content_type", contentType);
         json.writeBooleanField("defective", t.defective());
-        json.writeStringField("defect", t.defective() ? t.defect().id() : null);
+        json.writeStringField("defect", t.defect());
         BoundingBox b = t.bbox();
         if (b == null) {
             json.writeNullField("bbox");
@@ -200,6 +200,7 @@ public final class GroundTruth implements AutoCloseable {
         json.writeNumberField("pool_image", t.poolIndex());
         json.writeNumberField("image_seed", t.imageSeed());
         json.writeStringField("mask", t.maskFile());
+        json.writeStringField("source", t.source());
         json.writeEndObject();
         json.writeRaw('\n');
     }

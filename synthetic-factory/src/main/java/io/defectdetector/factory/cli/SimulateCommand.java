@@ -3,6 +3,7 @@ package io.defectdetector.factory.cli;
 import io.defectdetector.factory.camera.CameraSimulator;
 import io.defectdetector.factory.camera.FrameEncoding;
 import io.defectdetector.factory.camera.GroundTruth;
+import io.defectdetector.factory.camera.ImageFolder;
 import io.defectdetector.factory.camera.SimulationReport;
 import io.defectdetector.factory.camera.SimulatorConfig;
 import io.defectdetector.factory.defects.DefectKind;
@@ -100,6 +101,11 @@ final class SimulateCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int poolDefective;
 
+    @Option(names = "--images", description = "Replay real images instead of rendering: one category in the MVTec "
+            + "AD layout (test/good, test/<defect type>, ground_truth) or its test/ folder. --product, --defects, "
+            + "--size and the pool sizes are then not used.")
+    Path images;
+
     @Option(names = "--run-id", description = "Prefix of frame ids (default: r + base-36 start time).")
     String runId;
 
@@ -112,10 +118,24 @@ final class SimulateCommand implements Callable<Integer> {
         SimulatorConfig config = new SimulatorConfig(topic, cameras, line, product, encoding, size.width(),
                 size.height(), rate, defectRate, frames, duration, seed, poolGood, poolDefective, defects,
                 jpegQuality, runId == null ? SimulatorConfig.newRunId() : runId);
-        CameraSimulator simulator = new CameraSimulator(config);
-        System.out.printf("rendering pools: %d cameras x (%d good + %d defective) %s %dx%d images%n", cameras,
-                poolGood, defectRate > 0 ? poolDefective : 0, product.id(), size.width(), size.height());
-        simulator.prepare(Runtime.getRuntime().availableProcessors());
+        CameraSimulator simulator;
+        if (images != null) {
+            try {
+                ImageFolder folder = ImageFolder.load(images, encoding, jpegQuality);
+                simulator = CameraSimulator.replaying(config, folder);
+                System.out.printf("replaying %s: %d good and %d defective images (%s) on %d cameras%n", images,
+                        folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()),
+                        cameras);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("error: --images: " + e.getMessage());
+                return 2;
+            }
+        } else {
+            simulator = new CameraSimulator(config);
+            System.out.printf("rendering pools: %d cameras x (%d good + %d defective) %s %dx%d images%n", cameras,
+                    poolGood, defectRate > 0 ? poolDefective : 0, product.id(), size.width(), size.height());
+            simulator.prepare(Runtime.getRuntime().availableProcessors());
+        }
         System.out.printf("producing %s frames to topic '%s' (run id %s, rate %s, Kafka %s)%n",
                 simulator.contentType().mimeType(), topic, config.runId(),
                 rate > 0 ? rate + "/s" : "unlimited", kafka.redacted());

@@ -71,11 +71,11 @@ class CameraSimulatorKafkaTest {
             assertThat(t.captureTimeMs()).isEqualTo(frame.getCaptureTimeMs());
             PoolImage used = simulator.pool(cameraIndex(frame.getCameraId())).stream()
                     .filter(p -> p.index() == t.poolIndex()).findFirst().orElseThrow();
-            assertThat(frame.getPixels()).isEqualTo(used.sample().image().pixels());
-            assertThat(t.defective()).isEqualTo(used.sample().defective());
+            assertThat(frame.getPixels()).isEqualTo(used.image().pixels());
+            assertThat(t.defective()).isEqualTo(used.defective());
             if (t.defective()) {
-                assertThat(t.mask()).isEqualTo(used.sample().mask());
-                assertThat(t.bbox()).isEqualTo(used.sample().bbox());
+                assertThat(t.mask()).isEqualTo(used.mask());
+                assertThat(t.bbox()).isEqualTo(used.bbox());
             }
             perCamera.merge(frame.getCameraId(), 1, Integer::sum);
         }
@@ -102,7 +102,7 @@ class CameraSimulatorKafkaTest {
             assertThat(n.get("capture_time").asLong()).isEqualTo(t.captureTimeMs());
             assertThat(n.get("pool_image").asInt()).isEqualTo(t.poolIndex());
             if (t.defective()) {
-                assertThat(n.get("defect").asText()).isEqualTo(t.defect().id());
+                assertThat(n.get("defect").asText()).isEqualTo(t.defect());
                 assertThat(n.at("/bbox/width").asInt()).isEqualTo(t.bbox().width());
                 Image mask = Png.read(dir.resolve(n.get("mask").asText()));
                 assertThat(mask).isEqualTo(t.mask());
@@ -139,7 +139,47 @@ class CameraSimulatorKafkaTest {
             assertThat(frame.getChannels()).isEqualTo(3);
             FrameTruth t = truth.get(frame.getCameraId(), frame.getFrameId()).orElseThrow();
             PoolImage used = simulator.pool(cameraIndex(frame.getCameraId())).get(t.poolIndex());
-            assertThat(frame.getPixels()).isEqualTo(used.sample().image().pixels());
+            assertThat(frame.getPixels()).isEqualTo(used.image().pixels());
+        }
+    }
+
+    @Test
+    void replaysAnImageFolderWithTheFilesAsSentAndTheirFoldersAsGroundTruth(@TempDir Path dir) throws Exception {
+        String topic = "frames-replay";
+        KAFKA.broker().createTopic(topic, 2);
+        Path category = ImageFolderTest.category(dir);
+        ImageFolder folder = ImageFolder.load(category, FrameEncoding.PNG, 0.95f);
+        SimulatorConfig config = SimulatorConfig.defaults(topic, Product.TILES).withCameras(2)
+                .withEncoding(FrameEncoding.PNG).withDefectRate(0.5).withLimits(40, null).withRunId("replay");
+        CameraSimulator simulator = CameraSimulator.replaying(config, folder);
+        Path jsonl = dir.resolve("truth.jsonl");
+        GroundTruth truth = GroundTruth.toFile(jsonl, true);
+        try (truth) {
+            simulator.run(kafka(), truth, n -> { });
+        }
+
+        FrameDecoder decoder = new FrameDecoder(FrameLimits.defaults());
+        Set<String> sources = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : consume(topic, 40)) {
+            Frame frame = decoder.decode(r.key(), r.value(), r.headers());
+            FrameTruth t = truth.get(frame.getCameraId(), frame.getFrameId()).orElseThrow();
+            Path source = Path.of(t.source());
+            assertThat(source.getParent().getFileName().toString()).isEqualTo(t.defective() ? t.defect() : "good");
+            PoolImage used = simulator.pool(cameraIndex(frame.getCameraId())).get(t.poolIndex());
+            assertThat(used.source()).isEqualTo(t.source());
+            assertThat(frame.getPixels()).isEqualTo(used.image().pixels());
+            assertThat(frame.getWidth()).isEqualTo(40);
+            if (source.toString().endsWith(".png")) {
+                assertThat(r.value()).isEqualTo(Files.readAllBytes(source)); // the file itself, unchanged
+            }
+            sources.add(t.source());
+        }
+        assertThat(sources).hasSizeGreaterThanOrEqualTo(3);
+
+        GroundTruth reloaded = GroundTruth.load(jsonl);
+        for (FrameTruth t : truth.frames()) {
+            assertThat(reloaded.get(t.cameraId(), t.frameId()).orElseThrow())
+                    .usingRecursiveComparison().isEqualTo(t);
         }
     }
 
