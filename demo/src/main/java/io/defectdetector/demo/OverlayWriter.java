@@ -9,6 +9,7 @@ import java.awt.AlphaComposite;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -27,6 +28,7 @@ import javax.imageio.ImageIO;
  */
 public final class OverlayWriter {
     private static final int CAPTION_HEIGHT = 36;
+    private static final Font CAPTION_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final Color DETECTED = new Color(255, 48, 48);
     private static final Color TRUTH = new Color(64, 220, 64);
 
@@ -95,7 +97,9 @@ public final class OverlayWriter {
             RightPanel right, String caption, String legend) throws IOException {
         int w = frame.width();
         int h = frame.height();
-        BufferedImage canvas = new BufferedImage(2 * w, h + CAPTION_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        // Small frames (a 128-pixel camera) would cut the caption off: the canvas is at least as wide as the text.
+        BufferedImage canvas = new BufferedImage(Math.max(2 * w, textWidth(caption, legend) + 12),
+                h + CAPTION_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -108,7 +112,7 @@ public final class OverlayWriter {
             }
             right.draw(g, picture);
             g.setColor(Color.WHITE);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            g.setFont(CAPTION_FONT);
             g.drawString(caption, 6, h + 15);
             g.drawString(legend, 6, h + 30);
         } finally {
@@ -118,6 +122,20 @@ public final class OverlayWriter {
         Path file = folder.resolve(safe(cameraId + "_" + frameId) + ".png");
         ImageIO.write(canvas, "png", file.toFile());
         return file;
+    }
+
+    private static int textWidth(String... lines) {
+        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            FontMetrics metrics = g.getFontMetrics(CAPTION_FONT);
+            int widest = 0;
+            for (String line : lines) {
+                widest = Math.max(widest, metrics.stringWidth(line));
+            }
+            return widest;
+        } finally {
+            g.dispose();
+        }
     }
 
     private static BufferedImage heatmap(DefectAlert alert) throws IOException {

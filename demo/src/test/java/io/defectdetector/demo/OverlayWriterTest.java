@@ -36,7 +36,7 @@ class OverlayWriterTest {
 
         assertThat(file.getFileName().toString()).isEqualTo("cam-01_r1-7.png");
         BufferedImage png = ImageIO.read(file.toFile());
-        assertThat(png.getWidth()).isEqualTo(128);
+        assertThat(png.getWidth()).as("two 64-pixel panels, widened to the caption's width").isGreaterThan(200);
         assertThat(png.getHeight()).isGreaterThan(48);
         int red = png.getRGB(10, 14) & 0xFFFFFF;
         assertThat(red >> 16 & 0xFF).as("detected box on the frame").isGreaterThan(200);
@@ -59,12 +59,19 @@ class OverlayWriterTest {
 
         assertThat(file).isEqualTo(dir.resolve("overlays").resolve("missed").resolve("cam-01_r1-9.png"));
         BufferedImage png = ImageIO.read(file.toFile());
-        assertThat(png.getWidth()).isEqualTo(128);
+        assertThat(png.getWidth()).as("widened to the caption's width").isGreaterThan(200);
         assertThat(png.getRGB(28, 22) >> 8 & 0xFF).as("true defect box").isGreaterThan(180);
         // A 32-pixel square around the defect, (17, 7) to (49, 39), is drawn 48 pixels wide: the 6-pixel defect
         // becomes 9 pixels wide, from about (83.5, 19.5); the frame around it stays dark.
         assertThat(png.getRGB(88, 24) & 0xFF).as("enlarged defect").isEqualTo(255);
         assertThat(png.getRGB(64 + 5, 5) & 0xFF).as("dark surroundings").isLessThan(10);
         assertThat(png.getRGB(80, 24) & 0xFF).as("left of the enlarged defect").isLessThan(10);
+    }
+
+    @Test
+    void aWideFrameKeepsTwoPanelsOfItsOwnWidth(@TempDir Path dir) throws Exception {
+        Path file = new OverlayWriter(dir).writeMissed("cam-01", "r1-1", new Image(400, 60, 1, new byte[400 * 60]),
+                new BoundingBox(10, 10, 4, 4), "hole", 0.5f, 1.0);
+        assertThat(ImageIO.read(file.toFile()).getWidth()).isEqualTo(800);
     }
 }
