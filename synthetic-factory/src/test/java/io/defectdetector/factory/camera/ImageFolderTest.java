@@ -16,10 +16,10 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageFolderTest {
+public class ImageFolderTest {
 
     /** An MVTec-layout category: 2 good images (PNG, BMP), a masked scratch (PNG), an unmasked dent (JPEG). */
-    static Path category(Path root) throws IOException {
+    public static Path category(Path root) throws IOException {
         Path c = root.resolve("widget");
         Files.createDirectories(c.resolve("test/good"));
         Files.createDirectories(c.resolve("test/scratch"));

@@ -90,4 +90,21 @@ class FactoryCliTest {
             assertThat(masks.count()).isEqualTo(4); // 2 cameras x 2 defective pool images
         }
     }
+
+    @Test
+    void simulateReplaysAnImageFolderOrSaysWhyItCannot(@TempDir Path dir) throws Exception {
+        Path category = io.defectdetector.factory.camera.ImageFolderTest.category(dir);
+        KAFKA.broker().createTopic("cli-replay", 1);
+        Path truth = dir.resolve("replay.jsonl");
+        Run r = run("simulate", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli-replay",
+                "--images", category.toString(), "--content-type", "png", "--rate", "0", "--frames", "12",
+                "--defect-rate", "0.5", "--ground-truth", truth.toString(), "--no-progress");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(truth)).hasSize(12)
+                .allSatisfy(l -> assertThat(l).contains("\"source\":\"" + category.resolve("test")));
+
+        Run bad = run("simulate", "--bootstrap-servers", KAFKA.bootstrapServers(), "--images",
+                dir.resolve("nothing").toString(), "--frames", "1");
+        assertThat(bad.exit()).isEqualTo(2);
+    }
 }
