@@ -4,11 +4,12 @@ import io.defectdetector.factory.camera.CameraSimulator;
 import io.defectdetector.factory.camera.FrameEncoding;
 import io.defectdetector.factory.camera.GroundTruth;
 import io.defectdetector.factory.camera.ImageFolder;
+import io.defectdetector.factory.camera.PoolImage;
+import io.defectdetector.factory.camera.ProducerSettings;
 import io.defectdetector.factory.camera.SimulationReport;
 import io.defectdetector.factory.camera.SimulatorConfig;
 import io.defectdetector.factory.image.Image;
 import io.defectdetector.factory.surface.Product;
-import io.defectdetector.frame.ContentType;
 import io.defectdetector.frame.FrameEncoder;
 import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.DetectionPipeline;
@@ -143,6 +144,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     private Product lineProduct;
     /** What the cameras show: the product, or the replayed image folder. */
     private String scene;
+    /** The model's name and version from its card (the alerts name it too, when there are any). */
+    private String modelLabel;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -179,6 +182,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     private int run() throws Exception {
         ModelBundle bundle = ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue());
+        modelLabel = bundle.card().name() + " " + bundle.card().version();
         lineProduct = product != null ? Product.fromId(product)
                 : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
         SimulatorConfig simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
@@ -316,17 +320,18 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             throws Exception {
         System.out.print("Waiting for the job to score its first frames ... ");
         long started = System.currentTimeMillis();
-        Properties props = broker.clientProperties();
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        Image image = simulator.pool(0).get(0).image();
+        // The cameras' own producer settings: frames of real images can exceed Kafka's 1 MiB default request size.
+        Properties props = new Properties();
+        props.putAll(ProducerSettings.build(KafkaClientSettings.of(Map.of("bootstrap.servers",
+                broker.bootstrapServers()))));
+        PoolImage first = simulator.pool(0).get(0);
         FrameEncoder encoder = new FrameEncoder();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (int i = 0; i < WARM_UP_FRAMES; i++) {
                 // Distinct keys spread the frames over the partitions, hence over every source subtask.
                 producer.send(encoder.encode(FRAMES, OutputWatcher.WARM_UP_CAMERA_PREFIX + i, "warm-up",
-                        System.currentTimeMillis(), null, ContentType.rawFor(image.channels()), image.width(),
-                        image.height(), image.pixels()));
+                        System.currentTimeMillis(), null, first.contentType(), first.image().width(),
+                        first.image().height(), first.payload())).get(30, TimeUnit.SECONDS); // fail now, not in 2 min
             }
         }
         long deadline = started + 120_000;
@@ -410,7 +415,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         LatencyRecorder latency = watcher.latency;
         System.out.println();
         System.out.printf(Locale.ROOT, "Summary (%.0f s, %s, model %s, %s)%n", elapsedMs / 1000.0,
-                delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'), watcher.modelName().orElse("-"),
+                delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'), watcher.modelName().orElse(modelLabel),
                 scene);
         System.out.printf(Locale.ROOT, "  frames   %d sent (%d defective), %d decided by the job, %d rejected%n",
                 sent, report == null ? truth.defectiveCount() : report.defective(), watcher.decided.size(),
