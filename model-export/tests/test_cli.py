@@ -87,3 +87,11 @@ def test_an_unreadable_training_image_stops_run_before_anything_is_written(mvtec
 def test_a_missing_detector_file_is_one_line(mvtec_root, tmp_path):
     r = _run(["evaluate", "--detector", str(tmp_path / "none.pt"), "--data", str(mvtec_root)], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "none.pt" in r.stderr
+
+
+def test_help_shows_the_defaults(tmp_path):
+    r = _run(["run", "--help"], tmp_path)
+    assert r.returncode == 0
+    flat = " ".join(r.stdout.split())
+    for shown in ("(default: 150)", "(default: 16,32,64,64)", "(default: 0)", "(default: auto)"):
+        assert shown in flat, shown

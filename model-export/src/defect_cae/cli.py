@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -16,8 +17,8 @@ ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On share
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:1 ...")
-    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    p.add_argument("--seed", type=int, default=0, help="seed of the good-image split, initialisation and augmentation")
 
 
 def _add_data(p: argparse.ArgumentParser) -> None:
@@ -33,19 +34,21 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
     g.add_argument("--latent", type=int, default=8, help="bottleneck channels (capacity); see --sweep")
     g.add_argument("--widths", default="16,32,64,64", help="encoder stage widths (each stage halves H, W)")
-    g.add_argument("--padding", default="reflect", choices=["reflect", "zeros"])
-    g.add_argument("--epochs", type=int, default=150)
-    g.add_argument("--batch-size", type=int, default=16)
-    g.add_argument("--lr", type=float, default=2e-3)
-    g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"])
+    g.add_argument("--padding", default="reflect", choices=["reflect", "zeros"],
+                   help="convolution padding (reflect: fewer false alarms at the image border)")
+    g.add_argument("--epochs", type=int, default=150, help="at most this many epochs (see --patience)")
+    g.add_argument("--batch-size", type=int, default=16, help="images per optimiser step")
+    g.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine schedule)")
+    g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"], help="reconstruction loss")
     g.add_argument("--ssim-weight", type=float, default=0.5, help="mix = (1-w) MSE + w (1-SSIM)")
     g.add_argument("--patience", type=int, default=20, help="early stopping patience (epochs)")
     g.add_argument("--max-minutes", type=float, default=0.0, help="stop training after this long (0 = no limit)")
     g.add_argument("--no-denoise", action="store_true", help="plain CAE: no synthetic defects in the inputs")
-    g.add_argument("--denoise-prob", type=float, default=0.5)
+    g.add_argument("--denoise-prob", type=float, default=0.5,
+                   help="share of training inputs given synthetic defects (the target stays clean)")
     g.add_argument("--max-shift", type=int, default=4, help="augmentation: max shift in pixels")
-    g.add_argument("--brightness", type=float, default=0.05)
-    g.add_argument("--contrast", type=float, default=0.1)
+    g.add_argument("--brightness", type=float, default=0.05, help="augmentation: additive brightness, +-")
+    g.add_argument("--contrast", type=float, default=0.1, help="augmentation: contrast factor 1 +- this")
     g.add_argument("--train-crop", type=int, default=0,
                    help="train on random crops of this side (0 = whole images), e.g. --size 256 --train-crop 128: "
                         "full-resolution model for a quarter of the training compute; a multiple of 2**stages")
@@ -54,12 +57,15 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
 def _add_scoring(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("scoring head and calibration")
     g.add_argument("--error", default="ssim", choices=["ssim", "sq"], help="per-pixel error: 1-SSIM or squared")
-    g.add_argument("--smoothing-sigma", type=float, default=2.0)
-    g.add_argument("--no-per-pixel-norm", action="store_true")
-    g.add_argument("--no-per-image-norm", action="store_true")
+    g.add_argument("--smoothing-sigma", type=float, default=2.0, help="Gaussian blur of the error map, pixels")
+    g.add_argument("--no-per-pixel-norm", action="store_true",
+                   help="do not z-score each pixel against good images")
+    g.add_argument("--no-per-image-norm", action="store_true",
+                   help="do not centre and scale each map by its own median and MAD")
     g.add_argument("--top-k", type=int, default=0, help="score = mean of top-k map values (0 = min_region_area)")
     g.add_argument("--target-far", type=float, default=0.01, help="target false-alarm rate on good images")
-    g.add_argument("--min-region-area", type=int, default=None, help="default: H*W/1024 (16 at 128x128)")
+    g.add_argument("--min-region-area", type=int, default=None, help="smallest region reported, pixels "
+                   "(default: H*W/1024, 16 at 128x128)")
 
 
 def _setup(args) -> "torch.device":
@@ -203,11 +209,23 @@ def cmd_preprocess(args) -> int:
     return 0
 
 
+class _DefaultsHelp(argparse.HelpFormatter):
+    """Shows each option's default, unless its help already says it or there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = not (action.default is None or action.default is False or action.default is argparse.SUPPRESS)
+        if action.option_strings and shown and "default" not in text:  # `is`: a default of 0 is still shown
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python3 -m defect_cae",
                                 description="Train, calibrate, evaluate and export a convolutional-autoencoder "
                                             "defect detector from an MVTec-AD-layout folder.", epilog=ENV_NOTE)
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser = functools.partial(sub.add_parser, formatter_class=_DefaultsHelp)
 
     r = sub.add_parser("run", help="train + calibrate + evaluate + export (ONNX, card, golden vectors, report)")
     _add_data(r)
@@ -233,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(t)
     _add_model_training(t)
     _add_common(t)
-    t.add_argument("--work-dir", type=Path, required=True)
+    t.add_argument("--work-dir", type=Path, required=True, help="folder for the checkpoints and history")
     t.set_defaults(func=cmd_train)
 
     c = sub.add_parser("calibrate", help="fit the scoring head on held-out good images; writes detector.pt")
@@ -245,24 +263,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_calibrate)
 
     e = sub.add_parser("evaluate", help="metrics on test/* (+ Markdown report with plots)")
-    e.add_argument("--detector", type=Path, required=True)
-    e.add_argument("--data", type=Path, required=True)
+    e.add_argument("--detector", type=Path, required=True, help="detector.pt from `calibrate`")
+    e.add_argument("--data", type=Path, required=True, help="MVTec-layout folder with test/ (and ground_truth/)")
     e.add_argument("--report", type=Path, help="folder for report.md and its plots")
     _add_common(e)
     e.set_defaults(func=cmd_evaluate)
 
     x = sub.add_parser("export", help="ONNX + model card (+ golden vectors from --golden images)")
-    x.add_argument("--detector", type=Path, required=True)
-    x.add_argument("--out", type=Path, required=True)
-    x.add_argument("--name", required=True)
-    x.add_argument("--version")
+    x.add_argument("--detector", type=Path, required=True, help="detector.pt from `calibrate`")
+    x.add_argument("--out", type=Path, required=True, help="folder for cae.onnx, cae.card.json, golden/")
+    x.add_argument("--name", required=True, help="model name, recorded in the card and every alert")
+    x.add_argument("--version", help="model version (default <UTC date>.1)")
     x.add_argument("--golden", nargs="*", help="image files to turn into golden vectors")
     x.set_defaults(func=cmd_export)
 
     pp = sub.add_parser("preprocess", help="apply the model-card preprocessing to one image")
-    pp.add_argument("--image", type=Path, required=True)
-    pp.add_argument("--channels", type=int, default=1, choices=[1, 3])
-    pp.add_argument("--size", type=int, default=128)
+    pp.add_argument("--image", type=Path, required=True, help="an image file (PNG, JPEG, BMP, TIFF)")
+    pp.add_argument("--channels", type=int, default=1, choices=[1, 3], help="the model's input channels")
+    pp.add_argument("--size", type=int, default=128, help="the model's input height and width")
     pp.add_argument("--out", type=Path, help="write raw little-endian float32 NCHW here")
     pp.set_defaults(func=cmd_preprocess)
     return p
