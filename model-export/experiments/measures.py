@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from defect_cae import defects
+from defect_cae import defects, model
 from defect_cae.calibrate import STD_FLOOR_FRACTION
 from defect_cae.cli import _configs, build_parser
 from defect_cae.data import load_test_set
@@ -96,14 +97,14 @@ def _blur(e: torch.Tensor, sigma: float) -> torch.Tensor:
     return gaussian_blur(e, k, ReflectPad(k.numel() // 2))
 
 
-def ssim_maps(x: dict, r: dict, sigma: float = 1.0, scale: int = 1) -> dict:
+def ssim_maps(x: dict, r: dict, sigma: float = 1.0, scale: int = 1, error=HEAD.ssim_error) -> dict:
     """The default head's smoothed 1 - SSIM map; at scale > 1 on average-pooled images, upsampled back."""
     out = {}
     for k in x:
         xs, rs = torch.from_numpy(x[k]), torch.from_numpy(r[k])
         if scale > 1:
             xs, rs = F.avg_pool2d(xs, scale), F.avg_pool2d(rs, scale)
-        e = torch.cat([_blur(HEAD.ssim_error(xs[i:i + 64], rs[i:i + 64]), sigma) for i in range(0, len(xs), 64)])
+        e = torch.cat([_blur(error(xs[i:i + 64], rs[i:i + 64]), sigma) for i in range(0, len(xs), 64)])
         if scale > 1:
             e = F.interpolate(e, scale_factor=scale, mode="bilinear", align_corners=False)
         out[k] = e
@@ -265,18 +266,16 @@ def heads(args):
 def ssim(args):
     """The SSIM window and stabilising constant, and matched filters on the residual instead of SSIM."""
     rc = Recons(args.checkpoints[0], args.data, args.dev)
-    c1 = 0.01 ** 2
 
-    def ssim_error(x, r, window_sigma, c2):
-        k = gaussian_kernel1d(window_sigma)
-        n = k.numel()
-        d = x - r
-        st = F.pad(torch.cat([x, r, d, x * x + r * r, d * d], 1), (n // 2,) * 4, mode="reflect")
-        st = F.conv2d(F.conv2d(st, k.view(1, 1, 1, n).repeat(5, 1, 1, 1), groups=5),
-                      k.view(1, 1, n, 1).repeat(5, 1, 1, 1), groups=5)
-        mx, my, md, sq, dd = st.split(1, 1)
-        m2 = mx * mx + my * my
-        return 1 - (1 - md * md / (m2 + c1)) * (1 - (dd - md * md) / (sq - m2 + c2))
+    def ssim_error(window_sigma, c2):
+        """The head's own SSIM map with another window and C2 (module constants, patched while in use)."""
+        with patch.object(model, "SSIM_SIGMA", window_sigma):
+            head = ScoringHead(ScoringConfig(), 128, 128, 1)
+
+        def error(x, r):
+            with patch.object(model, "SSIM_C2", c2):
+                return head.ssim_error(x, r)
+        return error
 
     def line(scores):
         at = "  ".join(f"{fa} FA: {tradeoff(scores, rc, fa)[0]:.3f}" for fa in (0, 5))
@@ -288,11 +287,7 @@ def ssim(args):
     print("-- SSIM window (Gaussian sigma; the default is 1.5) and C2 (default 0.03^2), blur 1, top-8")
     for window in (1.5, 1.0, 2.5):
         for c2 in (0.03, 0.05, 0.08):
-            maps = {}
-            for k in SETS:
-                x, r = torch.from_numpy(rc.x[k]), torch.from_numpy(rc.r[k])
-                maps[k] = torch.cat([_blur(ssim_error(x[i:i + 64], r[i:i + 64], window, c2 ** 2), 1.0)
-                                     for i in range(0, len(x), 64)])
+            maps = ssim_maps(rc.x, rc.r, error=ssim_error(window, c2 ** 2))
             s = top_k(z_maps(maps, maps["val"]))
             report(f"window {window:g}, C2 {c2:g}^2", s, rc)
             line(s)

@@ -251,10 +251,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             Thread watcherThread = new Thread(watcher, "demo-output-watcher");
             watcherThread.start();
 
-            warmUp(broker, simulator, watcher);
+            KafkaClientSettings kafka = KafkaClientSettings.of(Map.of("bootstrap.servers", broker.bootstrapServers()));
+            warmUp(kafka, simulator, watcher);
 
             AtomicLong sent = new AtomicLong();
-            KafkaClientSettings kafka = KafkaClientSettings.of(Map.of("bootstrap.servers", broker.bootstrapServers()));
             CompletableFuture<SimulationReport> cameraRun = CompletableFuture.supplyAsync(
                     () -> simulator.run(kafka, truth, sent::set));
 
@@ -316,14 +316,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
      * committed) all of them: every subtask is then running with its model loaded, so the cameras' frames and
      * the latency figures do not include the job's start-up.
      */
-    private void warmUp(LocalKafkaBroker broker, CameraSimulator simulator, OutputWatcher watcher)
+    private void warmUp(KafkaClientSettings kafka, CameraSimulator simulator, OutputWatcher watcher)
             throws Exception {
         System.out.print("Waiting for the job to score its first frames ... ");
         long started = System.currentTimeMillis();
         // The cameras' own producer settings: frames of real images can exceed Kafka's 1 MiB default request size.
-        Properties props = new Properties();
-        props.putAll(ProducerSettings.build(KafkaClientSettings.of(Map.of("bootstrap.servers",
-                broker.bootstrapServers()))));
+        Properties props = ProducerSettings.build(kafka);
         PoolImage first = simulator.pool(0).get(0);
         FrameEncoder encoder = new FrameEncoder();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
