@@ -18,6 +18,12 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py ssim runs/exp-big/best.pt     # ~5 min
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py disc runs/exp-big/best.pt     # ~6 min
+    # architecture variants (~10-14 min each), scored with `heads ... --only baseline`
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-skip1 --seed 0 --skips 1
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-l16 --seed 0 --latent 16
+    # the error normalised by a learned expectation; Mahalanobis distance of residual patches (~5-10 min each)
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py cond runs/exp-s0/best.pt --epochs 8
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py maha runs/exp-s0/best.pt
 
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
 commands in the README's "Default model" section. Reconstructions are cached beside each checkpoint.
@@ -50,7 +56,9 @@ def train(args):
         defects.DefectSettings.training = classmethod(
             lambda cls: cls(contrast=(0.03, 0.5), scratch_width=(0.7, 3.0), size=(0.03, 0.2)))
     cli = build_parser().parse_args(["train", "--data", str(args.data), "--work-dir", str(args.out),
-                                     "--epochs", str(args.epochs), "--latent", "8", "--seed", str(args.seed)])
+                                     "--epochs", str(args.epochs), "--latent", str(args.latent),
+                                     "--widths", args.widths, "--skips", str(args.skips), "--denoise-prob", str(args.denoise_prob),
+                                     "--seed", str(args.seed)])
     tcfg, kw = _configs(cli)
     ds = load_dataset(cli.data, 1, 128, 128, 0, with_test=False)  # split seed 0: the same good split every time
     train_one(ds, CAEConfig(channels=1, **kw), tcfg, cli.work_dir, "cpu", print)
@@ -186,6 +194,8 @@ def heads(args):
     fine = top_k(z_maps(fine_maps, fine_maps["val"]))
     report("baseline: SSIM, sigma 1, top-8", fine, rc)
     if args.only == "baseline":
+        print("  recall over all defective dev and test images at " + ", ".join(
+            f"{fa} FA: {tradeoff(fine, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)))
         return
 
     print("\n-- a low-frequency brightness map, alone and by maximum with the baseline")
@@ -427,17 +437,133 @@ def disc(args):
         report("  max(baseline, that)", {k: np.maximum(nf[k], ns[k]) for k in nf}, rc)
 
 
+class ErrorPredictor(torch.nn.Module):
+    """Expected mean and spread of a good image's error at each pixel, from its reconstruction (which holds no
+    defect) and the per-pixel statistics: the tile grid sits at another offset in each image, which the fixed
+    per-pixel statistics cannot follow."""
+
+    def __init__(self, width: int = 24):
+        super().__init__()
+        layers, c = [], 3
+        for dilation in (1, 2, 4, 8, 1):
+            layers += [torch.nn.Conv2d(c, width, 3, padding=dilation, dilation=dilation, padding_mode="reflect"),
+                       torch.nn.LeakyReLU(0.2)]
+            c = width
+        layers.append(torch.nn.Conv2d(c, 2, 1))
+        self.net = torch.nn.Sequential(*layers)
+
+    def forward(self, r, mean, log_std):
+        out = self.net(torch.cat([r, mean.expand_as(r), log_std.expand_as(r)], 1))
+        return mean + out[:, :1], log_std + out[:, 1:]
+
+
+def cond(args):
+    """Error normalised by a learned, image-conditional expectation instead of fixed per-pixel statistics."""
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    x, r = train_recons(rc, args.checkpoints[0], args.data)
+    maps = ssim_maps(x, r)
+    log = args.log
+    tr = (lambda m: torch.log(m.clamp_min(0) + 1e-3)) if log else (lambda m: m)
+    e = {k: tr(v) for k, v in maps.items()}
+    mean = e["train"].mean(0, keepdim=True)
+    log_std = torch.log(e["train"].std(0, keepdim=True))
+    fixed = {k: ((v - mean) / log_std.exp()).flatten(1).numpy() for k, v in e.items()}
+    report(f"fixed per-pixel statistics ({'log ' if log else ''}train)", top_k(fixed), rc)
+    torch.manual_seed(0)
+    net = ErrorPredictor(args.width)
+    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
+    rt, et = torch.from_numpy(r["train"]), e["train"]
+    for epoch in range(args.epochs):
+        perm, total = torch.randperm(len(rt)), 0.0
+        for i in range(0, len(rt), 16):
+            idx = perm[i:i + 16]
+            mu, ls = net(rt[idx], mean, log_std)
+            loss = (ls + 0.5 * ((et[idx] - mu) / ls.exp()) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+        with torch.no_grad():
+            mu, ls = net(torch.from_numpy(r["val"]), mean, log_std)
+            val = float((ls + 0.5 * ((e["val"] - mu) / ls.exp()) ** 2).mean())
+        print(f"epoch {epoch + 1}: train NLL {total / len(rt):.4f}, val NLL {val:.4f}", flush=True)
+    z = {}
+    with torch.no_grad():
+        for k in SETS:
+            rk = torch.from_numpy(r[k])
+            parts = [net(rk[i:i + 64], mean, log_std) for i in range(0, len(rk), 64)]
+            mu, ls = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+            z[k] = ((e[k] - mu) / ls.exp()).flatten(1).numpy()
+    for name, zz in (("fixed", fixed), ("conditional", z)):
+        for k in (4, 8, 16):
+            sc = top_k({s: zz[s] for s in SETS}, k)
+            report(f"{name}, top-{k}", sc, rc)
+            print("  recall over all defective dev and test images at " + ", ".join(
+                f"{fa} FA: {tradeoff(sc, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)), flush=True)
+
+
+def train_recons(rc: Recons, checkpoint: Path, data: Path) -> tuple[dict, dict]:
+    """Images and reconstructions of the four sets plus the training split (its reconstructions cached)."""
+    cache = checkpoint.with_name("measures-train-recons.npz")
+    if not cache.exists():
+        train_x = load_dataset(data, 1, 128, 128, 0, with_test=False).train
+        np.savez(cache, x=train_x, r=rc.reconstruct(train_x))
+    t = np.load(cache)
+    return dict(rc.x, train=t["x"]), dict(rc.r, train=t["r"])
+
+
+def maha(args):
+    """Mahalanobis distance of residual patches under their covariance on good training images, alone and given
+    the reconstruction's patch (a linear-Gaussian model of what the CAE leaves behind)."""
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    x, r = train_recons(rc, args.checkpoints[0], args.data)
+    p = args.patch
+
+    def patches(xs, rs, conditional):
+        t = torch.from_numpy(np.concatenate([xs - rs, rs], 1) if conditional else xs - rs)
+        return F.unfold(F.pad(t, (p // 2,) * 4, mode="reflect"), p).double()  # [N, C*p*p, H*W]
+
+    def whitener(cov):
+        return torch.linalg.cholesky(torch.linalg.inv(cov)).T
+
+    for conditional in (False, True):
+        f = patches(x["train"][:300], r["train"][:300], conditional)
+        f = f.permute(0, 2, 1).reshape(-1, f.shape[1])[::7]
+        mu = f.mean(0)
+        cov = torch.cov((f - mu).T) + 1e-8 * torch.eye(f.shape[1], dtype=torch.float64)
+        w_joint, w_r = whitener(cov), whitener(cov[p * p:, p * p:]) if conditional else None
+        maps = {}
+        for k in SETS:
+            out = []
+            for i in range(0, len(x[k]), 32):
+                fk = patches(x[k][i:i + 32], r[k][i:i + 32], conditional) - mu.view(1, -1, 1)
+                m = (torch.einsum("ij,njk->nik", w_joint, fk) ** 2).sum(1)
+                if conditional:  # d given r: joint distance minus the reconstruction's own
+                    m = m - (torch.einsum("ij,njk->nik", w_r, fk[:, p * p:]) ** 2).sum(1)
+                out.append(_blur(m.clamp_min(0).sqrt().float().view(-1, 1, 128, 128), 1.0))
+            maps[k] = torch.cat(out)
+        s = top_k(z_maps(maps, maps["val"]))
+        report(f"{'d given r' if conditional else 'residual'} patches {p}x{p}, top-8", s, rc)
+        print("  recall over all defective dev and test images at " + ", ".join(
+            f"{fa} FA: {tradeoff(s, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
     p.add_argument("--dev", type=Path, default=Path("../data/dev/tiles"))
     p.add_argument("--threads", type=int, default=2)
     sub = p.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="the default recipe (40 epochs, latent 8), optionally with fainter defects")
+    t = sub.add_parser("train", help="the default recipe (40 epochs, latent 8), optionally with fainter defects, "
+                                        "another bottleneck or skip connections")
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--faint", action="store_true")
     t.add_argument("--epochs", type=int, default=40)
+    t.add_argument("--latent", type=int, default=8, help="bottleneck channels")
+    t.add_argument("--widths", default="16,32,64,64", help="encoder stage widths")
+    t.add_argument("--skips", type=int, default=0, help="U-Net skip connections at the finest N resolutions")
+    t.add_argument("--denoise-prob", type=float, default=0.5, help="share of inputs given synthetic defects")
     h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
     h.add_argument("checkpoints", type=Path, nargs="+")
     h.add_argument("--only", choices=["baseline"])
@@ -449,9 +575,17 @@ def main():
     d = sub.add_parser("disc", help="a discriminative segmentation net on (image, reconstruction), DRAEM-style")
     d.add_argument("checkpoints", type=Path, nargs=1)
     d.add_argument("--epochs", type=int, default=12)
+    c = sub.add_parser("cond", help="error normalised by a learned expectation conditioned on the reconstruction")
+    c.add_argument("checkpoints", type=Path, nargs=1)
+    c.add_argument("--epochs", type=int, default=10)
+    c.add_argument("--width", type=int, default=24)
+    c.add_argument("--log", action="store_true", help="model log(error) instead of the error")
+    m = sub.add_parser("maha", help="Mahalanobis distance of residual patches (alone and given the reconstruction)")
+    m.add_argument("checkpoints", type=Path, nargs=1)
+    m.add_argument("--patch", type=int, default=7)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc}[args.command](args)
+    {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha}[args.command](args)
 
 
 if __name__ == "__main__":

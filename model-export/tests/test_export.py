@@ -143,3 +143,17 @@ def test_reflect_padding_exports_as_pad_nodes_not_gathers(exported):
     # 4 encoder convs + 1 extra + 4 decoder + 1 output conv, the SSIM window and the blur.
     assert len(pads) == 12
     assert all(next(a.s for a in n.attribute if a.name == "mode") == b"reflect" for n in pads)
+
+
+def test_a_cae_with_skip_connections_exports_and_computes_the_same(tmp_path):
+    from defect_cae.model import CAEConfig, ScoringConfig, build_detector
+    torch.manual_seed(0)
+    det = build_detector(CAEConfig(height=64, width=64, skips=2), ScoringConfig(top_k=4)).eval()
+    path = export_onnx(det, tmp_path / "skips.onnx")
+    x = np.random.default_rng(0).random((3, 1, 64, 64), dtype=np.float32)
+    got = onnx_numpy.run(onnx.load(str(path)), {"image": x})
+    with torch.no_grad():
+        e, s, r = det(torch.from_numpy(x))
+    tol = GOLDEN_TOLERANCES
+    np.testing.assert_allclose(got["reconstruction"], r.numpy(), atol=tol["reconstruction"]["abs"])
+    np.testing.assert_allclose(got["score"], s.numpy(), atol=tol["score"]["abs"], rtol=tol["score"]["rel"])

@@ -70,3 +70,38 @@ def test_score_is_the_mean_of_the_top_k_normalised_values():
         _, score, _ = det(x)
     expect = torch.topk(st["smooth"].flatten(1), 3, dim=1)[0].mean(dim=1)
     torch.testing.assert_close(score, expect)
+
+
+@pytest.mark.parametrize("skips", [1, 2, 4])
+def test_skip_connections_feed_encoder_features_to_the_decoder_stage_of_the_same_resolution(skips):
+    cfg = CAEConfig(height=64, width=64, widths=(4, 8, 8, 8), latent_channels=2, skips=skips)
+    cae = CAE(cfg).eval()
+    x = torch.rand(2, 1, 64, 64)
+    assert cae(x).shape == x.shape
+    # Finest stage first: the input itself (1 channel), then the outputs of encoder stages 0, 1, 2.
+    expected_extra = [1, 4, 8, 8][:skips] + [0] * (4 - skips)
+    convs = [next(m for m in stage if isinstance(m, torch.nn.Conv2d)) for stage in cae.stages]
+    assert [c.in_channels for c in convs[::-1]] == [w + e for w, e in zip([4, 8, 8, 8], expected_extra)]
+
+
+def test_skip_connections_let_a_one_pixel_change_reach_the_output_unblurred():
+    # Through an 8x8 bottleneck alone a pixel's influence spreads over many outputs; the full-resolution skip
+    # gives the output at that pixel a direct path, which is why a U-Net can copy what it should remove.
+    torch.manual_seed(0)
+    plain = CAE(CAEConfig(height=64, width=64, skips=0)).eval()
+    skip = CAE(CAEConfig(height=64, width=64, skips=1)).eval()
+    for cae in (plain, skip):
+        x = torch.rand(1, 1, 64, 64, requires_grad=True)
+        cae(x)[0, 0, 32, 32].backward()
+        g = x.grad[0, 0].abs()
+        share = float(g[31:34, 31:34].sum() / g.sum())
+        if cae is plain:
+            plain_share = share
+    assert share > plain_share
+
+
+def test_more_skips_than_stages_are_refused():
+    with pytest.raises(ValueError, match="skips"):
+        CAEConfig(skips=5)
+    with pytest.raises(ValueError, match="skips"):
+        CAEConfig(skips=-1)

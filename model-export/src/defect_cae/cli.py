@@ -34,6 +34,8 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
     g.add_argument("--latent", type=int, default=8, help="bottleneck channels (capacity); see --sweep")
     g.add_argument("--widths", default="16,32,64,64", help="encoder stage widths (each stage halves H, W)")
+    g.add_argument("--skips", type=int, default=0,
+                   help="U-Net skip connections at the finest N resolutions (1 = the input itself); 0 = plain CAE")
     g.add_argument("--padding", default="reflect", choices=["reflect", "zeros"],
                    help="convolution padding (reflect: fewer false alarms at the image border)")
     g.add_argument("--epochs", type=int, default=150, help="at most this many epochs (see --patience)")
@@ -89,7 +91,8 @@ def _configs(args):
         raise SystemExit(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most --size "
                          f"{args.size}")
     cae_kwargs = {"height": args.size, "width": args.size, "widths": tuple(int(w) for w in args.widths.split(",")),
-                  "latent_channels": args.latent, "padding_mode": args.padding}
+                  "latent_channels": args.latent, "padding_mode": args.padding,
+                  "skips": args.skips}
     return tcfg, cae_kwargs
 
 

@@ -24,6 +24,10 @@ class CAEConfig:
     latent_channels: int = 8
     # Reflect padding keeps the border statistics of the input (zero padding makes border pixels stand out).
     padding_mode: str = "reflect"
+    # Skip connections (U-Net style) at the finest `skips` resolutions: 1 = the input itself at full resolution,
+    # 2 = also the first encoder stage, ... They let the decoder copy fine texture a bottleneck cannot carry;
+    # the denoising training (synthetic defects in, clean image out) is what keeps it from copying defects.
+    skips: int = 0
 
     def __post_init__(self):
         self.widths = tuple(int(w) for w in self.widths)
@@ -32,6 +36,8 @@ class CAEConfig:
             raise ValueError(f"height and width must be multiples of {factor} for {len(self.widths)} stages")
         if self.channels not in (1, 3):
             raise ValueError("channels must be 1 or 3")
+        if not 0 <= self.skips <= len(self.widths):
+            raise ValueError(f"skips must be 0..{len(self.widths)} for {len(self.widths)} stages")
 
     @property
     def latent_size(self) -> int:
@@ -113,17 +119,47 @@ class CAE(nn.Module):
             nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(config.latent_channels, c, 1, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(0.2, inplace=True),
         )
-        dec: list[nn.Module] = []
         outs = list(config.widths[::-1][1:]) + [config.widths[0]]
-        for w in outs:
-            # Nearest upsampling then a convolution: no checkerboard artefacts (unlike strided transposed convs).
-            dec += [nn.Upsample(scale_factor=2, mode="nearest")] + _conv_block(c, w, 1, pm)
-            c = w
-        dec += _conv3x3(c, config.channels, 1, pm, True) + [nn.Sigmoid()]
-        self.decoder = nn.Sequential(*dec)
+        # Channels each decoder stage receives from its skip (stage i works at the resolution of encoder stage
+        # n-2-i's output; the last stage at the input's).
+        skip_c = [0] * len(outs)
+        for level in range(config.skips):
+            skip_c[len(outs) - 1 - level] = config.channels if level == 0 else config.widths[level - 1]
+        if config.skips == 0:
+            dec: list[nn.Module] = []
+            for w in outs:
+                # Nearest upsampling then a convolution: no checkerboard artefacts (unlike strided transposed convs).
+                dec += [nn.Upsample(scale_factor=2, mode="nearest")] + _conv_block(c, w, 1, pm)
+                c = w
+            dec += _conv3x3(c, config.channels, 1, pm, True) + [nn.Sigmoid()]
+            self.decoder = nn.Sequential(*dec)
+        else:
+            self.up = nn.Upsample(scale_factor=2, mode="nearest")
+            self.stages = nn.ModuleList()
+            for w, extra in zip(outs, skip_c):
+                self.stages.append(nn.Sequential(*_conv_block(c + extra, w, 1, pm)))
+                c = w
+            self.head = nn.Sequential(*_conv3x3(c, config.channels, 1, pm, True), nn.Sigmoid())
+            self.skip_c = skip_c
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.bottleneck(self.encoder(x)))
+        if self.config.skips == 0:
+            return self.decoder(self.bottleneck(self.encoder(x)))
+        # Encoder outputs at each stage (every stage = conv block of 4 modules with reflect padding, 3 without).
+        feats, h = [x], x
+        per = len(self.encoder) // (len(self.config.widths) + 1)
+        for i in range(len(self.config.widths)):
+            h = self.encoder[i * per:(i + 1) * per](h)
+            feats.append(h)
+        h = self.encoder[len(self.config.widths) * per:](h)
+        h = self.bottleneck(h)
+        n = len(self.stages)
+        for i, stage in enumerate(self.stages):
+            h = self.up(h)
+            if self.skip_c[i]:
+                h = torch.cat([h, feats[n - 1 - i]], dim=1)
+            h = stage(h)
+        return self.head(h)
 
 
 @dataclass
