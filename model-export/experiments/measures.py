@@ -301,8 +301,14 @@ def ssim(args):
             s = top_k(z_maps(maps, maps["val"]))
             report(f"window {window:g}, C2 {c2:g}^2", s, rc)
             line(s)
+    print("-- smaller C2 at the default window (the contrast term then reacts to fainter texture)")
+    for c2 in (0.01, 0.015, 0.02):
+        maps = ssim_maps(rc.x, rc.r, error=ssim_error(1.5, c2 ** 2))
+        s = top_k(z_maps(maps, maps["val"]))
+        report(f"window 1.5, C2 {c2:g}^2", s, rc)
+        line(s)
 
-    print("\n-- the image (and the reconstruction) blurred before the default SSIM map, against sensor noise")
+    print("\n-- the image (and the reconstruction) blurred before the default SSIM map, against fine texture")
     for sigma in (0.5, 0.8, 1.2):
         xb = {k: batched(lambda b: _blur(b, sigma), torch.from_numpy(v)).numpy() for k, v in rc.x.items()}
         rb = {k: batched(lambda b: _blur(b, sigma), torch.from_numpy(v)).numpy() for k, v in rc.r.items()}

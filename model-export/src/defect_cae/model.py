@@ -25,8 +25,9 @@ class CAEConfig:
     # Reflect padding keeps the border statistics of the input (zero padding makes border pixels stand out).
     padding_mode: str = "reflect"
     # Skip connections (U-Net style) at the finest `skips` resolutions: 1 = the input itself at full resolution,
-    # 2 = also the first encoder stage, ... They let the decoder copy fine texture a bottleneck cannot carry;
-    # the denoising training (synthetic defects in, clean image out) is what keeps it from copying defects.
+    # 2 = also the first encoder stage, ... They let the decoder copy fine texture a bottleneck cannot carry,
+    # and defects with it: only the denoising training works against that, and on the synthetic tiles it is not
+    # enough (model-export/README.md, "Other measures").
     skips: int = 0
 
     def __post_init__(self):
@@ -100,7 +101,7 @@ def _conv_block(cin: int, cout: int, stride: int, padding_mode: str) -> list[nn.
 
 
 class CAE(nn.Module):
-    """Strided-conv encoder -> 1x1 bottleneck -> nearest-upsample + conv decoder -> sigmoid."""
+    """Strided-conv encoder -> 1x1 bottleneck -> nearest-upsample + conv decoder -> sigmoid (optional skips)."""
 
     def __init__(self, config: CAEConfig):
         super().__init__()
