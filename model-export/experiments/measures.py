@@ -188,14 +188,18 @@ def tradeoff(scores: dict, rc: Recons, false_alarms: int) -> tuple[float, float,
     return float((bad > t).mean()), false_alarms / len(good), len(good), len(bad)
 
 
+def print_tradeoff(scores: dict, rc: Recons) -> None:
+    print("  recall over all defective dev and test images at " + ", ".join(
+        f"{fa} FA: {tradeoff(scores, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)), flush=True)
+
+
 def heads(args):
     rc = Recons(args.checkpoints[0], args.data, args.dev)
     fine_maps = ssim_maps(rc.x, rc.r)
     fine = top_k(z_maps(fine_maps, fine_maps["val"]))
     report("baseline: SSIM, sigma 1, top-8", fine, rc)
     if args.only == "baseline":
-        print("  recall over all defective dev and test images at " + ", ".join(
-            f"{fa} FA: {tradeoff(fine, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)))
+        print_tradeoff(fine, rc)
         return
 
     print("\n-- a low-frequency brightness map, alone and by maximum with the baseline")
@@ -504,8 +508,7 @@ def cond(args):
         for k in (4, 8, 16):
             sc = top_k({s: zz[s] for s in SETS}, k)
             report(f"{name}, top-{k}", sc, rc)
-            print("  recall over all defective dev and test images at " + ", ".join(
-                f"{fa} FA: {tradeoff(sc, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)), flush=True)
+            print_tradeoff(sc, rc)
 
 
 def train_recons(rc: Recons, checkpoint: Path, data: Path) -> tuple[dict, dict]:
@@ -527,14 +530,14 @@ def maha(args):
 
     def patches(xs, rs, conditional):
         t = torch.from_numpy(np.concatenate([xs - rs, rs], 1) if conditional else xs - rs)
-        return F.unfold(F.pad(t, (p // 2,) * 4, mode="reflect"), p).double()  # [N, C*p*p, H*W]
+        return F.unfold(F.pad(t, (p // 2,) * 4, mode="reflect"), p)  # [N, C*p*p, H*W]
 
     def whitener(cov):
         return torch.linalg.cholesky(torch.linalg.inv(cov)).T
 
     for conditional in (False, True):
         f = patches(x["train"][:300], r["train"][:300], conditional)
-        f = f.permute(0, 2, 1).reshape(-1, f.shape[1])[::7]
+        f = f.permute(0, 2, 1).reshape(-1, f.shape[1])[::7].double()  # every 7th pixel: enough for 49-98 dims
         mu = f.mean(0)
         cov = torch.cov((f - mu).T) + 1e-8 * torch.eye(f.shape[1], dtype=torch.float64)
         w_joint, w_r = whitener(cov), whitener(cov[p * p:, p * p:]) if conditional else None
@@ -542,7 +545,7 @@ def maha(args):
         for k in SETS:
             out = []
             for i in range(0, len(x[k]), 32):
-                fk = patches(x[k][i:i + 32], r[k][i:i + 32], conditional) - mu.view(1, -1, 1)
+                fk = patches(x[k][i:i + 32], r[k][i:i + 32], conditional).double() - mu.view(1, -1, 1)
                 m = (torch.einsum("ij,njk->nik", w_joint, fk) ** 2).sum(1)
                 if conditional:  # d given r: joint distance minus the reconstruction's own
                     m = m - (torch.einsum("ij,njk->nik", w_r, fk[:, p * p:]) ** 2).sum(1)
@@ -550,8 +553,7 @@ def maha(args):
             maps[k] = torch.cat(out)
         s = top_k(z_maps(maps, maps["val"]))
         report(f"{'d given r' if conditional else 'residual'} patches {p}x{p}, top-8", s, rc)
-        print("  recall over all defective dev and test images at " + ", ".join(
-            f"{fa} FA: {tradeoff(s, rc, fa)[0]:.3f}" for fa in (0, 2, 5, 8)), flush=True)
+        print_tradeoff(s, rc)
 
 
 def main():
