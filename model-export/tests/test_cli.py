@@ -54,6 +54,35 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     card = json.loads((tmp_path / "m" / "cae.card.json").read_text())
     assert card["metrics"]["test"]["overall"]["image_auroc"] is not None
+    # The exported file itself, scored without PyTorch, gives the detector's metrics.
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(tmp_path / "m" / "cae.onnx"), "--report",
+              str(tmp_path / "rep-onnx")], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    from_onnx = json.loads((tmp_path / "rep-onnx" / "metrics.json").read_text())
+    from_torch = json.loads((work / "metrics.json").read_text())
+    for key in ("image_auroc", "pixel_auroc", "aupro"):
+        assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
+    assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
+    assert "\"engine\": " in (tmp_path / "rep-onnx" / "report.md").read_text()  # onnxruntime or the numpy one
+
+
+def test_evaluate_model_refuses_a_model_without_card_or_scoring_outputs(mvtec_root, tmp_path):
+    import shutil
+
+    import onnx
+    from onnx import helper, TensorProto
+    alone = tmp_path / "alone" / "cae.onnx"
+    alone.parent.mkdir()
+    graph = helper.make_graph([helper.make_node("Identity", ["image"], ["reconstruction"])], "g",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, 64, 64])],
+                              [helper.make_tensor_value_info("reconstruction", TensorProto.FLOAT, [1, 1, 64, 64])])
+    onnx.save(helper.make_model(graph), str(alone))
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "no model card beside" in r.stderr
+    shutil.copy(ROOT.parent / "models" / "default" / "cae.card.json", alone.with_name("cae.card.json"))
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "no output error_map, score (it has reconstruction)" in r.stderr
 
 
 def test_train_crop_that_does_not_fit_the_model_is_refused(mvtec_root, tmp_path):

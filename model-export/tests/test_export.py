@@ -7,8 +7,8 @@ import onnx
 import pytest
 import torch
 
-import onnx_numpy
 from defect_cae import export as export_mod
+from defect_cae import onnx_reference
 from defect_cae.export import (FLOAT32_MARGIN, GOLDEN_TOLERANCES, build_card, export_kwargs, export_onnx,
                                golden_images_from, golden_tolerances, verify_onnx, write_card, write_golden)
 from defect_cae.preprocess import preprocess
@@ -51,7 +51,7 @@ def test_onnx_graph_computes_what_the_pytorch_module_computes(exported, dataset,
 
 
 def assert_onnx_computes_the_module(det, path, x):
-    got = onnx_numpy.run(onnx.load(str(path)), {"image": x})
+    got = onnx_reference.run(onnx.load(str(path)), {"image": x})
     with torch.no_grad():
         e, s, r = det(torch.from_numpy(x))
     tol = GOLDEN_TOLERANCES
@@ -64,10 +64,10 @@ def test_batch_of_seven_gives_the_per_image_results_of_batch_one(exported, datas
     _, _, path = exported
     model = onnx.load(str(path))
     x = dataset.test.images[:7]
-    seven = onnx_numpy.run(model, {"image": x})
+    seven = onnx_reference.run(model, {"image": x})
     tol = GOLDEN_TOLERANCES
     for i in (0, 6):
-        one = onnx_numpy.run(model, {"image": x[i:i + 1]})
+        one = onnx_reference.run(model, {"image": x[i:i + 1]})
         np.testing.assert_allclose(one["score"], seven["score"][i:i + 1], rtol=tol["score"]["rel"],
                                    atol=tol["score"]["abs"])
         np.testing.assert_allclose(one["error_map"], seven["error_map"][i:i + 1], rtol=tol["error_map"]["rel"],
@@ -105,7 +105,7 @@ def test_golden_vectors_reproduce_from_the_image_files(exported, mvtec_root, tmp
         x = preprocess(tmp_path / "golden" / e["file"], 1, 64, 64)[None]
         stored = np.fromfile(tmp_path / "golden" / e["preprocessed_file"], dtype="<f4").reshape(x.shape)
         np.testing.assert_array_equal(stored, x)
-        out = onnx_numpy.run(model, {"image": stored})
+        out = onnx_reference.run(model, {"image": stored})
         emap = np.fromfile(tmp_path / "golden" / e["error_map_file"], dtype="<f4")
         np.testing.assert_allclose(out["error_map"].ravel(), emap, rtol=tol["error_map"]["rel"],
                                    atol=tol["error_map"]["abs"])

@@ -99,3 +99,25 @@ def test_mask_is_resized_by_area_coverage():
     m[4:, 4:] = 255
     out = preprocess_mask(m, 2, 2)
     assert out.tolist() == [[True, False], [False, True]]
+
+
+def test_a_scratch_thinner_than_half_a_model_pixel_stays_in_the_mask_as_a_thin_line():
+    # A 3-pixel-wide scratch at 128x128 seen at 16x16 (8x): it covers at most 3/8 of a model pixel, so the
+    # coverage >= 0.5 rule alone would erase it. Rows 20-99 touch model rows 2-12, fully rows 3-11 (coverage 3/8)
+    # and half of rows 2 and 12 (3/16, exactly half the peak).
+    m = np.zeros((128, 128), np.uint8)
+    m[20:100, 61:64] = 255
+    expected = np.zeros((16, 16), bool)
+    expected[2:13, 7] = True
+    assert preprocess_mask(m, 16, 16).tolist() == expected.tolist()
+
+
+def test_thin_and_thick_defects_in_one_mask_each_follow_their_rule():
+    m = np.zeros((64, 64), np.uint8)
+    m[8:24, 8:24] = 255  # 16x16 square: model pixels 2..5 fully covered at 16x16 (4x)
+    m[10:11, 40:60] = 255  # 1-pixel line: coverage 1/4 along model row 2, columns 10..14
+    out = preprocess_mask(m, 16, 16)
+    expected = np.zeros((16, 16), bool)
+    expected[2:6, 2:6] = True
+    expected[2, 10:15] = True
+    assert out.tolist() == expected.tolist()

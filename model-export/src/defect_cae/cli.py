@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import DatasetError
+from .errors import DatasetError, ModelError
 
 ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On shared CPUs set OMP_WAIT_POLICY=PASSIVE "
             "(done by default when this CLI starts, unless already set): spinning OpenMP workers otherwise slow "
@@ -152,27 +152,51 @@ def cmd_calibrate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .data import load_test_set
-    from .evaluate import evaluate
-    from .pipeline import load_detector
+    from .evaluate import compute_metrics, predict, predict_onnx
     from .report import write_report
-    device = _setup(args)
-    det, ckpt = load_detector(args.detector)
-    c = det.cae.config
-    test = load_test_set(args.data, c.channels, c.height, c.width)
-    metrics, pred = evaluate(det, test, device)
+    history = val_metrics = None
+    if args.model:
+        card = _card_beside(args.model)
+        c = card["input"]
+        test = load_test_set(args.data, c["channels"], c["height"], c["width"])
+        pred, engine = predict_onnx(args.model, test.images)
+        source, summary = str(args.model), {"model": str(args.model), "card": card["name"] + " " + card["version"],
+                                            "engine": engine, "data": str(args.data)}
+        metrics_path = Path(args.report) / "metrics.json" if args.report else None
+    else:
+        from .pipeline import load_detector
+        device = _setup(args)
+        det, ckpt = load_detector(args.detector)
+        c = det.cae.config
+        test = load_test_set(args.data, c.channels, c.height, c.width)
+        pred = predict(det, test.images, device)
+        source, summary = str(args.detector), {"detector": str(args.detector), "data": str(args.data)}
+        metrics_path = Path(args.detector).with_name("metrics.json")
+        history, val_metrics = ckpt["extra"].get("history"), ckpt["extra"].get("synthetic_validation")
+    metrics = compute_metrics(test, pred)
     print(json.dumps(metrics["overall"], indent=1))
     for t, m in metrics["per_type"].items():
         print(f"{t:>16}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}  "
-              f"AUPRO {m.get('aupro', float('nan')):.4f}")
-    metrics_path = Path(args.detector).with_name("metrics.json")
-    metrics_path.write_text(json.dumps(metrics, indent=1))
+              f"AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
     if args.report:
-        write_report(args.report, f"Evaluation report: {args.detector}", test, pred, metrics,
-                     {"detector": str(args.detector), "data": str(args.data)},
-                     history=ckpt["extra"].get("history"),
-                     val_metrics=ckpt["extra"].get("synthetic_validation"))
+        write_report(args.report, f"Evaluation report: {source}", test, pred, metrics, summary,
+                     history=history, val_metrics=val_metrics)
         print(f"report: {Path(args.report) / 'report.md'}")
+    if metrics_path:
+        metrics_path.write_text(json.dumps(metrics, indent=1))
     return 0
+
+
+def _card_beside(model: Path) -> dict:
+    """The model card the job would read with this model: <stem>.card.json, else model-card.json."""
+    model = Path(model)
+    if not model.is_file():
+        raise FileNotFoundError(f"{model} does not exist (give the .onnx file model-export wrote)")
+    for card in (model.with_name(model.name[:-len(model.suffix)] + ".card.json"), model.with_name("model-card.json")):
+        if card.is_file():
+            return json.loads(card.read_text())
+    raise FileNotFoundError(f"no model card beside {model}: expected {model.stem}.card.json or model-card.json "
+                            "(model-export writes it next to the .onnx)")
 
 
 def cmd_export(args) -> int:
@@ -266,9 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_calibrate)
 
     e = sub.add_parser("evaluate", help="metrics on test/* (+ Markdown report with plots)")
-    e.add_argument("--detector", type=Path, required=True, help="detector.pt from `calibrate`")
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--detector", type=Path, help="detector.pt from `calibrate`")
+    which.add_argument("--model", type=Path, help="an exported .onnx (its card beside it): scores the file the job "
+                                                   "loads, with onnxruntime if installed, else a numpy interpreter")
     e.add_argument("--data", type=Path, required=True, help="MVTec-layout folder with test/ (and ground_truth/)")
-    e.add_argument("--report", type=Path, help="folder for report.md and its plots")
+    e.add_argument("--report", type=Path, help="folder for report.md and its plots (with --model, also metrics.json)")
     _add_common(e)
     e.set_defaults(func=cmd_evaluate)
 
@@ -294,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, FileNotFoundError) as e:  # the user's input, not a bug: the message, not a traceback
+    except (DatasetError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: the message, not a traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 

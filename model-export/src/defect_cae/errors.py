@@ -3,3 +3,7 @@
 
 class DatasetError(ValueError):
     """The --data folder is not a usable MVTec-AD-layout category; the message says what to fix."""
+
+
+class ModelError(ValueError):
+    """A model file this command cannot use; the message says what to fix."""

@@ -1,12 +1,15 @@
-"""Evaluation: runs the exported Detector module (CAE + scoring head) and computes the metrics."""
+"""Evaluation: runs the Detector module (CAE + scoring head) or its exported ONNX file and computes the metrics."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
 
 from .data import TestSet
+from .errors import ModelError
 from .metrics import aupro, auroc, precision_recall_f1
 from .model import Detector
 
@@ -33,6 +36,38 @@ def predict(detector: Detector, images: np.ndarray, device="cpu", batch_size: in
             recons.append(r.cpu().numpy())
     return Predictions(np.concatenate(maps), np.concatenate(scores),
                        np.concatenate(recons) if recons else np.zeros((0,)))
+
+
+def onnx_runner(model_path: Path):
+    """A function images -> {output name: array} for an exported model: onnxruntime when it is installed (what
+    the job runs), else the numpy reference interpreter (the same graph, float32, slower)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        from . import onnx_reference
+        model = onnx.load(str(model_path))
+        return lambda x: onnx_reference.run(model, {"image": x}), "numpy reference interpreter"
+    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    return (lambda x: dict(zip(names, session.run(None, {"image": x})))), f"onnxruntime {ort.__version__}"
+
+
+def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> tuple[Predictions, str]:
+    """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module."""
+    outputs = [o.name for o in onnx.load(str(model_path), load_external_data=False).graph.output]
+    missing = {"error_map", "score"} - set(outputs)
+    if missing:
+        raise ModelError(f"{model_path} has no output {', '.join(sorted(missing))} (it has {', '.join(outputs)}): "
+                           "evaluate --model needs a model exported by model-export (error map and score in the "
+                           "graph)")
+    run, engine = onnx_runner(model_path)
+    maps, scores, recons = [], [], []
+    for i in range(0, len(images), batch_size):
+        out = run(np.ascontiguousarray(images[i:i + batch_size], dtype=np.float32))
+        maps.append(out["error_map"][:, 0])
+        scores.append(out["score"])
+        recons.append(out.get("reconstruction", np.zeros((len(out["score"]), 0))))
+    return Predictions(np.concatenate(maps), np.concatenate(scores), np.concatenate(recons)), engine
 
 
 def _r(x: float) -> float:

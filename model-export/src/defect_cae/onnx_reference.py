@@ -1,9 +1,10 @@
-"""A tiny numpy interpreter for the ONNX operators our exported graph uses.
+"""A small numpy interpreter for the ONNX operators model-export's graphs use.
 
-There is no onnxruntime for Python on the build machines and Debian's onnx 1.12 has no `onnx.reference`; this
-runs the exported graph independently of PyTorch, so a test can check that the ONNX file (not only the PyTorch
-module) computes the documented outputs. Only the attributes our exporter emits are supported; anything else
-raises, so a new operator in the graph fails loudly instead of being mis-evaluated.
+It runs an exported graph independently of PyTorch: the tests check that the ONNX file (not only the PyTorch
+module) computes the documented outputs, and `evaluate --model` scores the very file the job loads where
+onnxruntime is not installed (Debian has no onnxruntime for Python, and its onnx 1.12 has no `onnx.reference`).
+Only the operators and attributes our exporter emits are supported; anything else raises, so a new operator in
+the graph fails loudly instead of being mis-evaluated.
 """
 from __future__ import annotations
 
@@ -181,7 +182,7 @@ def run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.nd
         elif op == "TopK":
             out = list(_topk(ins[0], ins[1], a))
         else:
-            raise NotImplementedError(f"ONNX op {op} is not supported by the numpy test interpreter")
+            raise NotImplementedError(f"ONNX op {op} is not supported by the numpy reference interpreter (install onnxruntime to evaluate this model)")
         for name, value in zip(node.output, out):
             env[name] = value
     return {o.name: env[o.name] for o in model.graph.output}
