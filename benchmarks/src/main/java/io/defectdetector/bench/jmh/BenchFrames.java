@@ -17,6 +17,15 @@ final class BenchFrames {
         return new SurfaceFactory(width, height).sample(product, 7L, DefectKind.values()[0]);
     }
 
+    /** A square frame named {@code gray-<side>} or {@code rgb-<side>}: the first product with that many channels. */
+    static Sample image(String name) {
+        int channels = name.startsWith("rgb") ? 3 : 1;
+        Product product = java.util.Arrays.stream(Product.values()).filter(p -> p.channels() == channels)
+                .findFirst().orElseThrow();
+        int side = Integer.parseInt(name.substring(name.indexOf('-') + 1));
+        return image(product, side, side);
+    }
+
     /**
      * A 128x128 error map as the model's scoring head produces it (units of the pixel threshold): low smooth
      * noise everywhere and, for {@code blobs} > 0, that many Gaussian defects peaking at ~3x the threshold.

@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The job's decode step on one 256x256 gray frame as the simulator sends it: header parsing plus raw copy, or
- * PNG / JPEG decoding (ImageIO), from a record exactly as the Kafka source hands it over.
+ * The job's decode step on one frame, from a record exactly as the Kafka source hands it over: header parsing plus
+ * raw copy, or PNG / JPEG decoding (ImageIO). Frames: 256x256 gray as the simulator sends it, and 1024x1024 RGB,
+ * the size of an MVTec AD image or a megapixel line camera.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -37,18 +38,21 @@ public class DecodeBenchmark {
     @Param({"raw", "png", "jpeg"})
     public String encoding;
 
+    @Param({"gray-256", "rgb-1024"})
+    public String frame;
+
     private FrameDecoder decoder;
     private RawFrameRecord record;
 
     @Setup
     public void setUp() {
-        Sample s = BenchFrames.image(Product.FABRIC, 256, 256);
+        Sample s = BenchFrames.image(frame);
         var img = s.image();
         ContentType type;
         byte[] payload;
         switch (encoding) {
             case "raw" -> {
-                type = ContentType.RAW_GRAY8;
+                type = img.channels() == 3 ? ContentType.RAW_RGB8 : ContentType.RAW_GRAY8;
                 payload = img.pixels();
             }
             case "png" -> {

@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The job's preprocessing of one frame into a 1x128x128 model input, written into a direct native-order buffer
  * as the inference operator does: 256x256 gray (the integer-factor fast path), 256x256 RGB (gray conversion) and
- * 300x300 gray (general adaptive-average-pool windows).
+ * 300x300 gray (general adaptive-average-pool windows), 1024x1024 RGB (an MVTec AD-sized frame).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Thread)
 public class PreprocessBenchmark {
-    @Param({"gray-256", "rgb-256", "gray-300"})
+    @Param({"gray-256", "rgb-256", "gray-300", "rgb-1024"})
     public String source;
 
     private Preprocessor preprocessor;
@@ -41,11 +41,7 @@ public class PreprocessBenchmark {
 
     @Setup
     public void setUp() {
-        int channels = source.startsWith("rgb") ? 3 : 1;
-        Product product = java.util.Arrays.stream(Product.values()).filter(p -> p.channels() == channels)
-                .findFirst().orElseThrow();
-        int side = Integer.parseInt(source.substring(source.indexOf('-') + 1));
-        var img = BenchFrames.image(product, side, side).image();
+        var img = BenchFrames.image(source).image();
         frame = new Frame("cam-01", "r1-1", 0, null, img.width(), img.height(), img.channels(), img.pixels());
         preprocessor = new Preprocessor(1, 128, 128);
         buffer = ByteBuffer.allocateDirect(8 * preprocessor.imageSize() * Float.BYTES)
