@@ -64,6 +64,23 @@ def test_split_commands_chain(mvtec_root, tmp_path):
         assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
     assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
     assert "\"engine\": " in (tmp_path / "rep-onnx" / "report.md").read_text()  # onnxruntime or the numpy one
+    # torch >= 2.6 loads with weights_only=True by default: it accepts tensors and plain Python containers and
+    # scalars, but not numpy scalars or other classes, so every checkpoint must hold only those.
+    import torch
+    for pt in ("best.pt", "last.pt", "detector.pt"):
+        assert _not_weights_only_loadable(torch.load(work / pt, map_location="cpu")) == [], pt
+
+
+def _not_weights_only_loadable(x, path="") -> list[str]:
+    import torch
+    if isinstance(x, dict):
+        return [p for k, v in x.items() for p in _not_weights_only_loadable(k, path) +
+                _not_weights_only_loadable(v, f"{path}.{k}")]
+    if isinstance(x, (list, tuple)):
+        return [p for v in x for p in _not_weights_only_loadable(v, path + "[]")]
+    if type(x) in (str, int, float, bool, type(None), torch.Size) or isinstance(x, torch.Tensor):
+        return []
+    return [f"{path}: {type(x).__module__}.{type(x).__name__}"]
 
 
 def test_evaluate_model_refuses_a_model_without_card_or_scoring_outputs(mvtec_root, tmp_path):
