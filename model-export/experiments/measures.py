@@ -24,6 +24,10 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     # the error normalised by a learned expectation; Mahalanobis distance of residual patches (~5-10 min each)
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py cond runs/exp-s0/best.pt --epochs 8
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py maha runs/exp-s0/best.pt
+    # the border: whole frames with reflect-padded shifts (default) against 112-pixel crops without shifts
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-crop112 --seed 0 \
+        --train-crop 112 --max-shift 0      # ~6 min; then heads runs/exp-crop112/best.pt --only baseline
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py border runs/exp-s0/best.pt runs/exp-crop112/best.pt
 
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
 commands in the README's "Default model" section. Reconstructions are cached beside each checkpoint.
@@ -58,7 +62,8 @@ def train(args):
     cli = build_parser().parse_args(["train", "--data", str(args.data), "--work-dir", str(args.out),
                                      "--epochs", str(args.epochs), "--latent", str(args.latent),
                                      "--widths", args.widths, "--skips", str(args.skips), "--denoise-prob", str(args.denoise_prob),
-                                     "--seed", str(args.seed)])
+                                     "--seed", str(args.seed), "--max-shift", str(args.max_shift),
+                                     "--train-crop", str(args.train_crop)])
     tcfg, kw = _configs(cli)
     ds = load_dataset(cli.data, 1, 128, 128, 0, with_test=False)  # split seed 0: the same good split every time
     train_one(ds, CAEConfig(channels=1, **kw), tcfg, cli.work_dir, "cpu", print)
@@ -556,6 +561,33 @@ def maha(args):
         print_tradeoff(s, rc)
 
 
+def ring_values(a: np.ndarray, k: int) -> np.ndarray:
+    """Values of (N, H, W) maps on the ring k pixels in from the image border."""
+    h, w = a.shape[-2:]
+    return np.concatenate([a[:, k, k:w - k].ravel(), a[:, h - 1 - k, k:w - k].ravel(),
+                           a[:, k:h - k, k].ravel(), a[:, k:h - k, w - 1 - k].ravel()])
+
+
+def border(args):
+    """How much worse the border is: the residual's RMS on good images by distance to the border (per checkpoint),
+    and the exported model's per-pixel error spread there, relative to the image's median."""
+    rings = range(10)
+    for ck in args.checkpoints:
+        rc = Recons(ck, args.data, args.dev)
+        d = np.concatenate([rc.x[k] - rc.r[k] for k in ("val", "calib")])[:, 0]
+        rms = [float(np.sqrt(np.mean(ring_values(d, k) ** 2))) for k in rings]
+        inner = float(np.sqrt(np.mean(d[:, 20:-20, 20:-20] ** 2)))
+        print(f"{ck}: residual RMS on good images, rings 0-9 from the border: "
+              + " ".join(f"{v:.4f}" for v in rms) + f"; inside 20 px: {inner:.4f}")
+    import onnx
+    from onnx import numpy_helper
+    init = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(args.model)).graph.initializer}
+    std = init["head.pixel_std"][0]
+    ratio = [float(np.median(ring_values(std, k)) / np.median(std)) for k in rings]
+    print(f"{args.model}: per-pixel error spread (head.pixel_std) by ring 0-9, times the median: "
+          + " ".join(f"{v:.1f}" for v in ratio))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
@@ -572,6 +604,8 @@ def main():
     t.add_argument("--widths", default="16,32,64,64", help="encoder stage widths")
     t.add_argument("--skips", type=int, default=0, help="U-Net skip connections at the finest N resolutions")
     t.add_argument("--denoise-prob", type=float, default=0.5, help="share of inputs given synthetic defects")
+    t.add_argument("--max-shift", type=int, default=4, help="shift augmentation (reflect-padded), pixels")
+    t.add_argument("--train-crop", type=int, default=0, help="train on random crops of this side (0 = whole)")
     h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
     h.add_argument("checkpoints", type=Path, nargs="+")
     h.add_argument("--only", choices=["baseline"])
@@ -591,9 +625,13 @@ def main():
     m = sub.add_parser("maha", help="Mahalanobis distance of residual patches (alone and given the reconstruction)")
     m.add_argument("checkpoints", type=Path, nargs=1)
     m.add_argument("--patch", type=int, default=7)
+    b = sub.add_parser("border", help="residual and error spread by distance to the image border")
+    b.add_argument("checkpoints", type=Path, nargs="+")
+    b.add_argument("--model", type=Path, default=Path("../models/default/cae.onnx"))
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha}[args.command](args)
+    {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
+     "border": border}[args.command](args)
 
 
 if __name__ == "__main__":
