@@ -27,7 +27,9 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     # the border: whole frames with reflect-padded shifts (default) against 112-pixel crops without shifts
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-crop112 --seed 0 \
         --train-crop 112 --max-shift 0      # ~6 min; then heads runs/exp-crop112/best.pt --only baseline
-    PYTHONPATH=src /usr/bin/python3 experiments/measures.py border runs/exp-s0/best.pt runs/exp-crop112/best.pt
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-ssimpad --seed 0 --ssim-reflect
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py border runs/exp-s0/best.pt runs/exp-crop112/best.pt \
+        runs/exp-ssimpad/best.pt
 
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
 commands in the README's "Default model" section. Reconstructions are cached beside each checkpoint.
@@ -42,7 +44,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from defect_cae import defects, model
+from defect_cae import defects, losses, model
 from defect_cae.calibrate import STD_FLOOR_FRACTION
 from defect_cae.cli import _configs, build_parser
 from defect_cae.data import load_test_set
@@ -59,6 +61,15 @@ def train(args):
         # Fainter, thinner and larger synthetic defects in the denoising inputs than DefectSettings.training().
         defects.DefectSettings.training = classmethod(
             lambda cls: cls(contrast=(0.03, 0.5), scratch_width=(0.7, 3.0), size=(0.03, 0.2)))
+    if args.ssim_reflect:
+        # The SSIM term of the loss over the whole frame (reflect-padded, as the scoring head computes it) instead
+        # of its 'valid' region, which leaves the outer window radius of pixels to the MSE term alone.
+        plain = losses.ssim_map
+
+        def padded(x, y, sigma=1.5, data_range=1.0):
+            r = gaussian_kernel1d(sigma).numel() // 2
+            return plain(F.pad(x, (r,) * 4, mode="reflect"), F.pad(y, (r,) * 4, mode="reflect"), sigma, data_range)
+        losses.ssim_map = padded
     cli = build_parser().parse_args(["train", "--data", str(args.data), "--work-dir", str(args.out),
                                      "--epochs", str(args.epochs), "--latent", str(args.latent),
                                      "--widths", args.widths, "--skips", str(args.skips), "--denoise-prob", str(args.denoise_prob),
@@ -579,6 +590,17 @@ def border(args):
         inner = float(np.sqrt(np.mean(d[:, 20:-20, 20:-20] ** 2)))
         print(f"{ck}: residual RMS on good images, rings 0-9 from the border: "
               + " ".join(f"{v:.4f}" for v in rms) + f"; inside 20 px: {inner:.4f}")
+        m = ssim_maps(rc.x, rc.r)
+        z = z_maps(m, m["val"])
+        scores = {k: np.asarray(v) for k, v in top_k(z).items()}
+        for k in ("test", "dev"):
+            good = ~rc.lab[k]
+            zz = np.asarray(z[k])[good].reshape(int(good.sum()), -1)
+            top = np.argsort(-scores[k][good])[:8]
+            peaks = [divmod(int(zz[i].argmax()), 128) for i in top]
+            dist = [min(y, x, 127 - y, 127 - x) for y, x in peaks]
+            print(f"  {k}: the 8 highest-scoring good images (scores {' '.join(f'{v:.1f}' for v in scores[k][good][top])};"
+                  f" calibration maximum {scores['calib'].max():.1f}) peak at {' '.join(map(str, dist))} px from the border")
     import onnx
     from onnx import numpy_helper
     init = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(args.model)).graph.initializer}
@@ -606,6 +628,7 @@ def main():
     t.add_argument("--denoise-prob", type=float, default=0.5, help="share of inputs given synthetic defects")
     t.add_argument("--max-shift", type=int, default=4, help="shift augmentation (reflect-padded), pixels")
     t.add_argument("--train-crop", type=int, default=0, help="train on random crops of this side (0 = whole)")
+    t.add_argument("--ssim-reflect", action="store_true", help="SSIM loss over the whole frame (reflect padding)")
     h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
     h.add_argument("checkpoints", type=Path, nargs="+")
     h.add_argument("--only", choices=["baseline"])
