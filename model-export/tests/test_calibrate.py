@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from defect_cae.calibrate import calibrate, tail_threshold
+from defect_cae.calibrate import Calibration, calibrate, tail_threshold
 from defect_cae.evaluate import predict
 from defect_cae.model import ScoringConfig
 from defect_cae.pipeline import make_detector
@@ -23,6 +23,20 @@ def test_tail_threshold_rule_meets_its_false_alarm_target_on_fresh_samples():
 def test_tail_threshold_uses_the_conformal_rank_when_there_are_enough_values():
     t, d = tail_threshold(np.arange(1, 200, dtype=float), 0.1)
     assert d["conformal_rank"] == 180 and d["empirical_quantile"] == 180.0
+
+
+def _calibration(n: int, alpha: float) -> Calibration:
+    t, d = tail_threshold(np.linspace(1.0, 2.0, n), alpha)
+    return Calibration(alpha, 16, n, n, t, t, d, d, 0.0, 0.0)
+
+
+def test_the_summary_says_when_there_are_too_few_calibration_images_for_the_target():
+    few = _calibration(45, 0.01).summary()
+    assert "45 images are too few to resolve 0.01 by rank (that needs 99)" in few
+    assert "Gumbel fit" in few and "train/good" in few
+    enough = _calibration(99, 0.01).summary()
+    assert "split-conformal rank 99 of 99" in enough and "too few" not in enough
+    assert "split-conformal rank 20 of 20" in _calibration(20, 0.05).summary()  # 0.05 needs only 19
 
 
 @pytest.mark.parametrize("error", ["ssim", "sq"])

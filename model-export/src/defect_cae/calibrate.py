@@ -88,6 +88,19 @@ class Calibration:
                 "calibration_region_false_alarm_rate": self.calibration_region_false_alarm_rate,
                 "image_rule_details": self.image_rule_details, "pixel_rule_details": self.pixel_rule_details}
 
+    def summary(self) -> str:
+        """One line for the log: the thresholds and how well this many calibration images can pin them down."""
+        a, n = self.target_false_alarm_rate, self.calibration_images
+        d = self.image_rule_details
+        line = (f"thresholds from {n} held-out good images at target false-alarm rate {a:g}: raw image score "
+                f"{self.raw_image_score:.4g}, raw pixel {self.raw_pixel:.4g}; ")
+        if d.get("conformal_rank"):
+            return line + f"image rule at split-conformal rank {d['conformal_rank']} of {n}"
+        needed = math.ceil(1 / a) - 1
+        return line + (f"{n} images are too few to resolve {a:g} by rank (that needs {needed}), so the threshold is "
+                       f"the larger of the largest score ({d['max']:.4g}) and a Gumbel fit ({d['gumbel_quantile']:.4g}); "
+                       f"more good images in train/good give a tighter threshold")
+
     def to_dict(self) -> dict:
         return asdict(self)
 

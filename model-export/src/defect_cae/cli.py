@@ -145,6 +145,7 @@ def cmd_calibrate(args) -> int:
                                   "train_config": ckpt["train_config"], "epoch": ckpt["epoch"],
                                   "history": ckpt["history"]})
     print(json.dumps(cal.card_thresholds(), indent=1))
+    print(cal.summary())
     print(f"synthetic validation: image AUROC {val_m['overall']['image_auroc']:.4f}, "
           f"pixel AUROC {val_m['overall']['pixel_auroc']:.4f}; wrote {out}")
     return 0

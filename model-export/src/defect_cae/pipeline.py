@@ -239,6 +239,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
             log(f"ablation {r['name']}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items()
                                                       if isinstance(v, float)))
 
+    log(cal.summary())
     test_metrics, pred = (None, None)
     if ds.test is not None:
         test_metrics, pred = evaluate(det, ds.test)
