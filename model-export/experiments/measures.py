@@ -599,8 +599,9 @@ def border(args):
             top = np.argsort(-scores[k][good])[:8]
             peaks = [divmod(int(zz[i].argmax()), 128) for i in top]
             dist = [min(y, x, 127 - y, 127 - x) for y, x in peaks]
-            print(f"  {k}: the 8 highest-scoring good images (scores {' '.join(f'{v:.1f}' for v in scores[k][good][top])};"
-                  f" calibration maximum {scores['calib'].max():.1f}) peak at {' '.join(map(str, dist))} px from the border")
+            shown = " ".join(f"{v:.1f}" for v in scores[k][good][top])
+            print(f"  {k}: the 8 highest-scoring good images (scores {shown}; calibration maximum "
+                  f"{scores['calib'].max():.1f}) peak at {' '.join(map(str, dist))} px from the border")
     import onnx
     from onnx import numpy_helper
     init = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(args.model)).graph.initializer}

@@ -98,8 +98,8 @@ class Calibration:
             return line + f"image rule at split-conformal rank {d['conformal_rank']} of {n}"
         needed = math.ceil(1 / a) - 1
         return line + (f"{n} images are too few to resolve {a:g} by rank (that needs {needed}), so the threshold is "
-                       f"the larger of the largest score ({d['max']:.4g}) and a Gumbel fit ({d['gumbel_quantile']:.4g}); "
-                       f"more good images in train/good give a tighter threshold")
+                       f"the larger of the largest score ({d['max']:.4g}) and a Gumbel fit "
+                       f"({d['gumbel_quantile']:.4g}); more good images in train/good give a tighter threshold")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -193,7 +193,7 @@ def _card_beside(model: Path) -> dict:
     model = Path(model)
     if not model.is_file():
         raise FileNotFoundError(f"{model} does not exist (give the .onnx file model-export wrote)")
-    for card in (model.with_name(model.name[:-len(model.suffix)] + ".card.json"), model.with_name("model-card.json")):
+    for card in (model.with_name(model.stem + ".card.json"), model.with_name("model-card.json")):
         if card.is_file():
             return json.loads(card.read_text())
     raise FileNotFoundError(f"no model card beside {model}: expected {model.stem}.card.json or model-card.json "
@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: the message, not a traceback
+    except (DatasetError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 

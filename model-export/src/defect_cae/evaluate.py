@@ -58,8 +58,7 @@ def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> 
     missing = {"error_map", "score"} - set(outputs)
     if missing:
         raise ModelError(f"{model_path} has no output {', '.join(sorted(missing))} (it has {', '.join(outputs)}): "
-                           "evaluate --model needs a model exported by model-export (error map and score in the "
-                           "graph)")
+                         "evaluate --model needs a model exported by model-export (error map and score in the graph)")
     run, engine = onnx_runner(model_path)
     maps, scores, recons = [], [], []
     for i in range(0, len(images), batch_size):

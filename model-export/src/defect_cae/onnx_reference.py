@@ -182,7 +182,8 @@ def run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.nd
         elif op == "TopK":
             out = list(_topk(ins[0], ins[1], a))
         else:
-            raise NotImplementedError(f"ONNX op {op} is not supported by the numpy reference interpreter (install onnxruntime to evaluate this model)")
+            raise NotImplementedError(f"ONNX op {op} is not supported by the numpy reference interpreter "
+                                      "(install onnxruntime to evaluate this model)")
         for name, value in zip(node.output, out):
             env[name] = value
     return {o.name: env[o.name] for o in model.graph.output}
