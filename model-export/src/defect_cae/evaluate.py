@@ -38,28 +38,28 @@ def predict(detector: Detector, images: np.ndarray, device="cpu", batch_size: in
                        np.concatenate(recons) if recons else np.zeros((0,)))
 
 
-def onnx_runner(model_path: Path):
+def onnx_runner(model: onnx.ModelProto):
     """A function images -> {output name: array} for an exported model: onnxruntime when it is installed (what
     the job runs), else the numpy reference interpreter (the same graph, float32, slower)."""
     try:
         import onnxruntime as ort
     except ImportError:
         from . import onnx_reference
-        model = onnx.load(str(model_path))
         return lambda x: onnx_reference.run(model, {"image": x}), "numpy reference interpreter"
-    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     return (lambda x: dict(zip(names, session.run(None, {"image": x})))), f"onnxruntime {ort.__version__}"
 
 
 def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> tuple[Predictions, str]:
     """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module."""
-    outputs = [o.name for o in onnx.load(str(model_path), load_external_data=False).graph.output]
+    model = onnx.load(str(model_path))
+    outputs = [o.name for o in model.graph.output]
     missing = {"error_map", "score"} - set(outputs)
     if missing:
         raise ModelError(f"{model_path} has no output {', '.join(sorted(missing))} (it has {', '.join(outputs)}): "
                          "evaluate --model needs a model exported by model-export (error map and score in the graph)")
-    run, engine = onnx_runner(model_path)
+    run, engine = onnx_runner(model)
     maps, scores, recons = [], [], []
     for i in range(0, len(images), batch_size):
         out = run(np.ascontiguousarray(images[i:i + batch_size], dtype=np.float32))
