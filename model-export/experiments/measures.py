@@ -611,6 +611,62 @@ def border(args):
           + " ".join(f"{v:.1f}" for v in ratio))
 
 
+def visibility(args):
+    """How visible the missed defects are: each defective test image against its defect-free view (the dataset
+    written with --clean-views), at the model's resolution, and whether the exported model alerts on it."""
+    from defect_cae.cli import _card_beside
+    from defect_cae.data import read_image
+    from defect_cae.evaluate import predict_onnx
+    c = _card_beside(args.model)["input"]
+    size = (c["channels"], c["height"], c["width"])
+    peak, area, inset, hit, kind, name, residual = [], [], [], [], [], [], []
+    for root in args.sets:
+        test = load_test_set(root, *size)
+        pred, engine = predict_onnx(args.model, test.images)
+        good = test.labels == 0
+        residual.append(((test.images[good] - pred.reconstructions[good]) * 255)[..., 20:-20, 20:-20].ravel())
+        print(f"{root}: {int(good.sum())} good images, {int((pred.scores[good] >= 1).sum())} alerted ({engine})")
+        for i in np.flatnonzero(~good):
+            p = Path(test.paths[i])
+            clean = read_image(root / "clean" / test.types[i] / p.name, *size)
+            delta = np.abs(test.images[i] - clean).max(axis=0) * 255  # grey levels at the model's resolution
+            core = np.argwhere(delta >= delta.max() / 2)
+            h, w = delta.shape
+            peak.append(float(delta.max()))
+            area.append(int((delta >= 8).sum()))
+            # how far the defect's core reaches into the frame: 0 = all of it on the outermost ring
+            inset.append(int(max(min(y, x, h - 1 - y, w - 1 - x) for y, x in core)))
+            hit.append(bool(pred.scores[i] >= 1))
+            kind.append(test.types[i])
+            name.append(f"{root.parent.name}/{test.types[i]}/{p.name}")
+    peak, area, inset, hit = np.array(peak), np.array(area), np.array(inset), np.array(hit)
+    print(f"{len(hit)} defective images, {int(hit.sum())} found (recall {hit.mean():.3f}); residual of good images "
+          f"20 px or more inside: std {np.concatenate(residual).std():.1f} grey levels")
+
+    def rows(title, edges, values):
+        print(title)
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            sel = (values >= lo) & (values < hi)
+            if sel.any():
+                print(f"  [{lo:g}, {hi:g}): {int(sel.sum()):4d} images, found {int(hit[sel].sum()):4d} "
+                      f"(recall {hit[sel].mean():.3f})")
+    rows("by the defect's largest change of a pixel (grey levels, 0-255, at the model's resolution):",
+         [0, 8, 16, 24, 32, 48, 64, 256], peak)
+    rows("by the defect's area (model pixels changed by 8 levels or more):", [0, 1, 4, 8, 16, 32, 64, 16384], area)
+    rows("by how far the defect's core (pixels changed at least half its largest change) reaches into the frame "
+         "(model pixels from the border):", [0, 4, 8, 16, 32, 65], inset)
+    for t in (16, 24, 32):
+        for b in (0, 8):
+            sel = (peak >= t) & (inset >= b)
+            print(f"  change >= {t} levels and core >= {b} px from the border: {int(sel.sum())} images "
+                  f"({sel.mean():.1%} of all), recall {hit[sel].mean():.3f}; the others: recall {hit[~sel].mean():.3f}")
+    print("missed:")
+    for i in np.argsort(peak):
+        if not hit[i]:
+            print(f"  {name[i]:<28} change {peak[i]:5.1f} levels, area {area[i]:4d} px, "
+                  f"core reaches {inset[i]:2d} px in")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
@@ -652,10 +708,13 @@ def main():
     b = sub.add_parser("border", help="residual and error spread by distance to the image border")
     b.add_argument("checkpoints", type=Path, nargs="+")
     b.add_argument("--model", type=Path, default=Path("../models/default/cae.onnx"))
+    v = sub.add_parser("visibility", help="recall by how much each defect changes the image, and where")
+    v.add_argument("sets", type=Path, nargs="*", default=[Path("../data/vis42/tiles"), Path("../data/vis7/tiles")])
+    v.add_argument("--model", type=Path, default=Path("../models/default/cae.onnx"))
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
-     "border": border}[args.command](args)
+     "border": border, "visibility": visibility}[args.command](args)
 
 
 if __name__ == "__main__":

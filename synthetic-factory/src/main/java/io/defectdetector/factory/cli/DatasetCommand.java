@@ -48,6 +48,10 @@ final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads (default: available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--clean-views", description = "Also write each defective test image's defect-free view to "
+            + "<product>/clean/<defect>/NNN.png (outside the MVTec layout), to measure how visible each defect is.")
+    boolean cleanViews;
+
     @Option(names = "--no-progress", description = "Do not draw a progress bar.")
     boolean noProgress;
 
@@ -57,7 +61,7 @@ final class DatasetCommand implements Callable<Integer> {
                 testGood, perDefect);
         long start = System.nanoTime();
         try (Progress progress = new Progress("dataset", spec.totalImages(), "img", !noProgress)) {
-            new MvtecWriter(spec, threads).write(out, progress::step);
+            new MvtecWriter(spec, threads, cleanViews).write(out, progress::step);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("wrote %d images (%s) of %dx%d to %s in %.1f s%n", spec.totalImages(),

@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
  * root/product/test/good/000.png
  * root/product/test/&lt;defect&gt;/000.png
  * root/product/ground_truth/&lt;defect&gt;/000_mask.png   (0 / 255, same size)
+ * root/product/clean/&lt;defect&gt;/000.png       (only with clean views: the same view without the defect)
  * root/dataset.json
  * </pre>
  * Every image's seed derives from (root seed, product, split, label, index) alone, so the files are identical
@@ -37,11 +38,22 @@ public final class MvtecWriter {
     private final DatasetSpec spec;
     private final SurfaceFactory factory;
     private final int threads;
+    private final boolean cleanViews;
 
     public MvtecWriter(DatasetSpec spec, int threads) {
+        this(spec, threads, false);
+    }
+
+    /**
+     * @param cleanViews also write each defective image's defect-free view to {@code product/clean/<defect>/},
+     *     so that how much a defect changes the image can be measured. The folder is outside the MVTec layout,
+     *     which training and evaluation ignore.
+     */
+    public MvtecWriter(DatasetSpec spec, int threads, boolean cleanViews) {
         this.spec = spec;
         this.factory = new SurfaceFactory(spec.width(), spec.height());
         this.threads = Math.max(1, threads);
+        this.cleanViews = cleanViews;
     }
 
     /** Seed of one image; public so tests and tools can regenerate any file of a dataset on its own. */
@@ -76,6 +88,9 @@ public final class MvtecWriter {
                 }
                 Files.createDirectories(dir.resolve("test").resolve(kind.id()));
                 Files.createDirectories(dir.resolve("ground_truth").resolve(kind.id()));
+                if (cleanViews) {
+                    Files.createDirectories(dir.resolve("clean").resolve(kind.id()));
+                }
                 for (int i = 0; i < spec.perDefect(); i++) {
                     tasks.add(defectTask(product, dir, kind, i));
                 }
@@ -99,6 +114,9 @@ public final class MvtecWriter {
             String name = fileName(index, spec.perDefect());
             write(sample.image(), dir.resolve("test").resolve(kind.id()).resolve(name + ".png"));
             write(sample.mask(), dir.resolve("ground_truth").resolve(kind.id()).resolve(name + "_mask.png"));
+            if (cleanViews) {
+                write(sample.good(), dir.resolve("clean").resolve(kind.id()).resolve(name + ".png"));
+            }
         };
     }
 
@@ -150,6 +168,7 @@ public final class MvtecWriter {
         root.put("width", spec.width());
         root.put("height", spec.height());
         root.put("mask_min_delta", DefectApplier.MIN_DELTA);
+        root.put("clean_views", cleanViews);
         ObjectNode products = root.putObject("products");
         for (Product product : spec.products()) {
             ObjectNode p = products.putObject(product.id());

@@ -58,6 +58,7 @@ class MvtecWriterTest {
             }
         }
         assertThat(root.resolve("tiles/ground_truth/good")).doesNotExist();
+        assertThat(root.resolve("tiles/clean")).doesNotExist();
 
         JsonNode summary = new ObjectMapper().readTree(root.resolve("dataset.json").toFile());
         assertThat(summary.get("seed").asLong()).isEqualTo(7);
@@ -66,6 +67,33 @@ class MvtecWriterTest {
         assertThat(summary.at("/products/pcb/channels").asInt()).isEqualTo(3);
         assertThat(summary.at("/products/pcb/test_defects/hole").asInt()).isEqualTo(2);
         assertThat(summary.get("total_images").asInt()).isEqualTo(SPEC.totalImages());
+    }
+
+    @Test
+    void cleanViewsDifferFromTheDefectiveImageExactlyUnderTheMask(@TempDir Path root) throws IOException {
+        new MvtecWriter(SPEC, 2, true).write(root, () -> { });
+        for (Product p : SPEC.products()) {
+            for (DefectKind k : DEFECTS) {
+                Path dir = root.resolve(p.id());
+                assertThat(list(dir.resolve("clean").resolve(k.id()))).containsExactly("000.png", "001.png");
+                for (String n : List.of("000", "001")) {
+                    Image img = Png.read(dir.resolve("test").resolve(k.id()).resolve(n + ".png"));
+                    Image clean = Png.read(dir.resolve("clean").resolve(k.id()).resolve(n + ".png"));
+                    byte[] mask = Png.read(dir.resolve("ground_truth").resolve(k.id()).resolve(n + "_mask.png"))
+                            .pixels();
+                    int ch = p.channels();
+                    for (int i = 0; i < mask.length; i++) {
+                        boolean differs = false;
+                        for (int c = 0; c < ch; c++) {
+                            differs |= img.pixels()[i * ch + c] != clean.pixels()[i * ch + c];
+                        }
+                        assertThat(differs).as("%s/%s pixel %d", k.id(), n, i).isEqualTo(mask[i] != 0);
+                    }
+                }
+            }
+        }
+        JsonNode summary = new ObjectMapper().readTree(root.resolve("dataset.json").toFile());
+        assertThat(summary.get("clean_views").asBoolean()).isTrue();
     }
 
     @Test
