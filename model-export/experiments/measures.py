@@ -31,6 +31,11 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py border runs/exp-s0/best.pt runs/exp-crop112/best.pt \
         runs/exp-ssimpad/best.pt
 
+    # recall by how much each defect changes the image (the test and development sets with their clean views)
+    for s in 42 7; do java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/vis$s \
+        --products tiles --seed $s --train-good 1 --test-good 1 --per-defect 40 --clean-views; done
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py visibility    # the committed default model, ~1 min
+
 Data: ../data/synth/tiles (training split and test set) and ../data/dev/tiles (development set), made by the
 commands in the README's "Default model" section. Reconstructions are cached beside each checkpoint.
 """
@@ -217,6 +222,13 @@ def heads(args):
     if args.only == "baseline":
         print_tradeoff(fine, rc)
         return
+
+    print("\n-- how many of the map's largest values make the score (k), and the map's blur")
+    for sigma in (1.0, 1.5):
+        for k in (1, 2, 4, 8, 16):
+            s = top_k(z_maps(fine_maps, fine_maps["val"], sigma), k)
+            report(f"blur sigma {sigma:g}, top-{k}", s, rc)
+            print_tradeoff(s, rc)
 
     print("\n-- a low-frequency brightness map, alone and by maximum with the baseline")
     for sigma in (2.0, 4.0, 8.0):
