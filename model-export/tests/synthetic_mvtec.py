@@ -39,9 +39,11 @@ def to_u8(x: np.ndarray) -> np.ndarray:
 
 
 def make_mvtec(root: Path, n_train: int = 40, n_test_good: int = 6, n_test_defect: int = 4, size: int = 64,
-               seed: int = 0, rgb: bool = False) -> Path:
+               seed: int = 0, rgb: bool = False, width: int | None = None) -> Path:
+    """Images of `size` rows and `width` (default `size`) columns."""
     rng = np.random.default_rng(seed)
     root = Path(root)
+    h, w = size, width or size
 
     def save(path: Path, arr: np.ndarray) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,12 +53,12 @@ def make_mvtec(root: Path, n_train: int = 40, n_test_good: int = 6, n_test_defec
         Image.fromarray(a).save(path)
 
     for i in range(n_train):
-        save(root / "train" / "good" / f"{i:03d}.png", surface(rng, size, size))
+        save(root / "train" / "good" / f"{i:03d}.png", surface(rng, h, w))
     for i in range(n_test_good):
-        save(root / "test" / "good" / f"{i:03d}.png", surface(rng, size, size))
+        save(root / "test" / "good" / f"{i:03d}.png", surface(rng, h, w))
     for kind in ("spot", "line"):
         for i in range(n_test_defect):
-            img, mask = add_defect(rng, surface(rng, size, size), kind)
+            img, mask = add_defect(rng, surface(rng, h, w), kind)
             save(root / "test" / kind / f"{i:03d}.png", img)
             gt = root / "ground_truth" / kind / f"{i:03d}_mask.png"
             gt.parent.mkdir(parents=True, exist_ok=True)

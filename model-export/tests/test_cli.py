@@ -44,7 +44,7 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     r = _run(["train", *common, "--work-dir", str(work), "--epochs", "1", "--widths", "8,8,8,8",
               "--train-crop", "32"], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
-    r = _run(["calibrate", *common, "--checkpoint", str(work / "best.pt")], tmp_path)
+    r = _run(["calibrate", "--data", str(mvtec_root), "--checkpoint", str(work / "best.pt")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     r = _run(["evaluate", "--data", str(mvtec_root), "--detector", str(work / "detector.pt"), "--report",
               str(tmp_path / "rep")], tmp_path)
@@ -141,3 +141,43 @@ def test_help_shows_the_defaults(tmp_path):
     flat = " ".join(r.stdout.split())
     for shown in ("(default: 150)", "(default: 16,32,64,64)", "(default: 0)", "(default: auto)"):
         assert shown in flat, shown
+
+
+def test_size_is_n_or_width_x_height():
+    import argparse
+
+    import pytest
+    from defect_cae.cli import image_size
+    assert image_size("128") == (128, 128)
+    assert image_size("192x128") == (128, 192)  # width first; (height, width) back
+    for bad in ("", "0", "12x", "x12", "64x0", "-64", "64*32"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            image_size(bad)
+
+
+def test_non_square_frames_train_a_non_square_model_or_stop_with_the_size_to_use(tmp_path):
+    from synthetic_mvtec import make_mvtec
+    data = make_mvtec(tmp_path / "wide", n_train=24, n_test_good=3, n_test_defect=2, size=32, width=64, seed=5)
+    # A square model for 2:1 frames: the job would reject them all, so training stops and names the fix.
+    r = _run(["run", "--data", str(data), "--out", str(tmp_path / "sq"), "--size", "32"], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "64x32 images" in r.stderr and "--size 64x32 to keep their shape" in r.stderr
+    assert not (tmp_path / "sq").exists()
+    r = _run(["train", "--data", str(data), "--size", "32", "--squash", "--epochs", "1", "--widths", "8,8,8,8",
+              "--work-dir", str(tmp_path / "squashed")], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    # The shape it names: a 1x32x64 model end to end, golden vectors included.
+    out = tmp_path / "wide-model"
+    golden_image = sorted((data / "test" / "spot").glob("*.png"))[0]
+    r = _run(["run", "--data", str(data), "--out", str(out), "--work-dir", str(tmp_path / "w"), "--size", "64x32",
+              "--epochs", "2", "--widths", "8,8,8,8", "--fixed-head"], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    card = json.loads((out / "cae.card.json").read_text())
+    assert (card["input"]["height"], card["input"]["width"]) == (32, 64)
+    golden = json.loads((out / "golden" / "golden.json").read_text())
+    assert all(g["error_map_shape"] == [32, 64] for g in golden["images"])
+    r = _run(["evaluate", "--data", str(data), "--model", str(out / "cae.onnx")], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = _run(["preprocess", "--image", str(golden_image), "--size", "64x32", "--out", str(tmp_path / "x.f32")],
+             tmp_path)
+    assert r.returncode == 0 and "shape [1, 32, 64]" in r.stdout

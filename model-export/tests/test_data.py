@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
-from defect_cae.data import AugmentConfig, DenoisingDataset, random_crop
+from PIL import Image
+
+from defect_cae.data import AugmentConfig, DenoisingDataset, check_aspect, random_crop
+from defect_cae.errors import DatasetError
 
 
 def test_random_crop_returns_windows_of_the_image():
@@ -68,3 +71,22 @@ def test_an_unreadable_image_or_mask_is_named(tmp_path):
     (root / "test" / "good" / "000.jpg").write_bytes(b"not a jpeg")
     with pytest.raises(DatasetError, match=r"000\.jpg cannot be read as an image"):
         load_test_set(root, 1, 16, 16)
+
+
+def _good_images_of(root, width, height, n=3):
+    (root / "train" / "good").mkdir(parents=True)
+    for i in range(n):
+        Image.new("L", (width, height), 128).save(root / "train" / "good" / f"{i}.png")
+    return root
+
+
+def test_check_aspect_accepts_what_the_job_accepts_and_names_the_size_that_keeps_the_shape(tmp_path):
+    # The job's default frame-aspect-tolerance is 0.25: 80x64 frames suit a square model, 96x64 do not.
+    check_aspect(_good_images_of(tmp_path / "a", 80, 64), 64, 64)
+    check_aspect(_good_images_of(tmp_path / "b", 1500, 1000), 128, 192)  # --size 192x128
+    with pytest.raises(DatasetError, match=r"96x64 images .*--size 96x64 to keep their shape.*--squash.*"
+                                           r"frame-aspect-tolerance 0.50 or more"):
+        check_aspect(_good_images_of(tmp_path / "c", 96, 64), 64, 64)
+    with pytest.raises(DatasetError, match=r"--size 128x192 "):  # portrait frames, square 128 model
+        check_aspect(_good_images_of(tmp_path / "d", 1000, 1500), 128, 128)
+    check_aspect(tmp_path / "no-such-category", 64, 64)  # nothing to check: the layout check speaks later

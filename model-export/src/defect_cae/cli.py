@@ -5,6 +5,7 @@ import argparse
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -21,11 +22,26 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the good-image split, initialisation and augmentation")
 
 
-def _add_data(p: argparse.ArgumentParser) -> None:
+def image_size(text: str) -> tuple[int, int]:
+    """--size: N (N x N) or WxH, width first as in the synthetic factory's --size; returns (height, width)."""
+    m = re.fullmatch(r"(\d+)(?:[xX](\d+))?", text.strip())
+    if not m or int(m[1]) == 0 or (m[2] is not None and int(m[2]) == 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: give N or WxH in pixels, e.g. 128 or 192x128")
+    width = int(m[1])
+    return (int(m[2]) if m[2] else width), width
+
+
+def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
     p.add_argument("--data", required=True, type=Path, help="MVTec-layout folder (train/good, test/*, ground_truth/*)")
     p.add_argument("--channels", default="auto", choices=["auto", "1", "3"],
                    help="model input channels; auto = 1 if the training images are gray")
-    p.add_argument("--size", type=int, default=128, help="input height and width (128 or 256; multiple of 16)")
+    if training:
+        p.add_argument("--size", type=image_size, default="128",
+                       help="model input, N (square) or WxH, each a multiple of 2**stages (16 by default); "
+                            "keep the images' aspect ratio")
+        p.add_argument("--squash", action="store_true",
+                       help="train even when the images' aspect ratio differs from --size's by more than the job's "
+                            "default frame-aspect-tolerance (the job would reject such frames as WRONG_SHAPE)")
     p.add_argument("--val-fraction", type=float, default=0.15, help="train/good held out for validation")
     p.add_argument("--calib-fraction", type=float, default=0.15, help="train/good held out for thresholds")
 
@@ -87,10 +103,17 @@ def _configs(args):
                        ssim_weight=args.ssim_weight, patience=args.patience, max_minutes=args.max_minutes,
                        seed=args.seed, augment=aug)
     factor = 2 ** len(args.widths.split(","))
-    if args.train_crop and (args.train_crop % factor or args.train_crop > args.size):
-        raise SystemExit(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most --size "
-                         f"{args.size}")
-    cae_kwargs = {"height": args.size, "width": args.size, "widths": tuple(int(w) for w in args.widths.split(",")),
+    height, width = args.size
+    if args.train_crop and (args.train_crop % factor or args.train_crop > min(height, width)):
+        raise SystemExit(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most the shorter "
+                         f"side of --size ({min(height, width)})")
+    if height % factor or width % factor:
+        raise SystemExit(f"--size {width}x{height}: each side must be a multiple of {factor} "
+                         f"({len(args.widths.split(','))} stages, each halving it)")
+    if not args.squash:
+        from .data import check_aspect
+        check_aspect(args.data, height, width, factor)
+    cae_kwargs = {"height": height, "width": width, "widths": tuple(int(w) for w in args.widths.split(",")),
                   "latent_channels": args.latent, "padding_mode": args.padding,
                   "skips": args.skips}
     return tcfg, cae_kwargs
@@ -121,7 +144,7 @@ def cmd_train(args) -> int:
     from .pipeline import load_dataset, train_one
     device = _setup(args)
     tcfg, cae_kwargs = _configs(args)
-    ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), args.size, args.size,
+    ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), *args.size,
                       args.seed, args.val_fraction, args.calib_fraction, with_test=False)
     res = train_one(ds, CAEConfig(channels=ds.channels, **cae_kwargs), tcfg, args.work_dir, device, print)
     print(f"checkpoint: {res.checkpoint}")
@@ -229,7 +252,7 @@ def cmd_export(args) -> int:
 def cmd_preprocess(args) -> int:
     import numpy as np
     from .preprocess import preprocess
-    x = preprocess(args.image, args.channels, args.size, args.size)
+    x = preprocess(args.image, args.channels, *args.size)
     print(f"{args.image}: shape {list(x.shape)} min {x.min():.6f} max {x.max():.6f} mean {x.mean():.6f}")
     if args.out:
         np.ascontiguousarray(x[None], dtype="<f4").tofile(args.out)
@@ -256,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser = functools.partial(sub.add_parser, formatter_class=_DefaultsHelp)
 
     r = sub.add_parser("run", help="train + calibrate + evaluate + export (ONNX, card, golden vectors, report)")
-    _add_data(r)
+    _add_data(r, training=True)
     _add_model_training(r)
     _add_scoring(r)
     _add_common(r)
@@ -276,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     t = sub.add_parser("train", help="train a CAE; writes best.pt / last.pt / history.json")
-    _add_data(t)
+    _add_data(t, training=True)
     _add_model_training(t)
     _add_common(t)
     t.add_argument("--work-dir", type=Path, required=True, help="folder for the checkpoints and history")
@@ -311,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("preprocess", help="apply the model-card preprocessing to one image")
     pp.add_argument("--image", type=Path, required=True, help="an image file (PNG, JPEG, BMP, TIFF)")
     pp.add_argument("--channels", type=int, default=1, choices=[1, 3], help="the model's input channels")
-    pp.add_argument("--size", type=int, default=128, help="the model's input height and width")
+    pp.add_argument("--size", type=image_size, default="128", help="the model's input, N (square) or WxH")
     pp.add_argument("--out", type=Path, help="write raw little-endian float32 NCHW here")
     pp.set_defaults(func=cmd_preprocess)
     return p

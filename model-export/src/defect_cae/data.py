@@ -57,6 +57,38 @@ def check_layout(root: Path) -> None:
     raise DatasetError(f"{root} has no train/good/ folder; {LAYOUT_HINT}")
 
 
+JOB_ASPECT_TOLERANCE = 0.25  # the job's frame-aspect-tolerance default (docs/configuration.md)
+
+
+def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
+                 tolerance: float = JOB_ASPECT_TOLERANCE) -> None:
+    """Stops before training a model whose input shape the camera's frames do not have: the preprocessing would
+    squash them here, and the job, by default, refuses to (WRONG_SHAPE), so the model would reject every frame.
+    Reads only the image headers of train/good; says which --size keeps the shape."""
+    from PIL import Image
+
+    def header_size(p: Path) -> tuple[int, int]:
+        with Image.open(p) as im:
+            return im.size
+    sizes = {_readable(p, lambda: header_size(p)) for p in list_images(Path(root) / "train" / "good")}
+    model = width / height
+
+    def off(size):  # >= 1: how far the image's ratio is from the model's, either way
+        r = size[0] / size[1] / model
+        return max(r, 1 / r)
+    if not sizes or off(worst := max(sizes, key=off)) <= 1 + tolerance:
+        return
+    iw, ih = worst
+    side = min(height, width)
+    longer = max(multiple, int(round(side * max(iw, ih) / min(iw, ih) / multiple)) * multiple)
+    sw, sh = (longer, side) if iw >= ih else (side, longer)
+    raise DatasetError(f"{root}/train/good has {iw}x{ih} images (width/height {iw / ih:.2f}) but the model input "
+                       f"is {width}x{height} ({model:.2f}): the job would reject such frames as WRONG_SHAPE (its "
+                       f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to keep their shape, or "
+                       f"--squash to train on squashed images (then run the job with frame-aspect-tolerance "
+                       f"{off(worst) - 1:.2f} or more)")
+
+
 def read_image(path: Path, channels: int, height: int, width: int) -> np.ndarray:
     return _readable(path, lambda: preprocess(path, channels, height, width))
 

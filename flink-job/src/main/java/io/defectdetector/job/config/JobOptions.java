@@ -273,7 +273,8 @@ public final class JobOptions {
             .withDescription("Frames are resized to the model's input; a frame whose aspect ratio differs from the "
                     + "model's by more than this factor (max(r, 1/r) > 1 + tolerance, r = frame ratio / model "
                     + "ratio) is rejected as WRONG_SHAPE instead of being squashed. 0 demands the exact ratio; must "
-                    + "be >= 0.");
+                    + "be >= 0. model-export trains a model of the frames' shape (run --size WxH) and refuses "
+                    + "images further than 0.25 from it unless told --squash.");
 
     // ---- Outputs ----
 

@@ -26,7 +26,7 @@ public final class TestModels {
         return Path.of("..", "models", "default").toAbsolutePath().normalize();
     }
 
-    /** 3x32x32 CAE exported by model-export from RGB images (src/test/python/make_rgb_cae.py), with golden vectors. */
+    /** 3x48x64 (height 48, width 64) CAE exported by model-export from RGB images (src/test/python/make_rgb_cae.py), with golden vectors. */
     public static Path rgbCaeFolder() {
         return resource("models/rgb-cae/cae.onnx").getParent();
     }
