@@ -239,6 +239,19 @@ def heads(args):
             nf, nb = normalised(fine), normalised(b)
             report("  max(baseline, that)", {k: np.maximum(nf[k], nb[k]) for k in nf}, rc)
 
+    print("\n-- the residual's sign: brighter or darker than the reconstruction, each z-scored, top-4")
+    for sigma in (0.7, 1.0, 1.5):
+        for sign, name in ((1, "brighter"), (-1, "darker")):
+            d = {k: sign * (torch.from_numpy(rc.x[k]) - torch.from_numpy(rc.r[k])) for k in SETS}
+            m = {k: torch.cat([_blur(torch.relu(v[i:i + 64]), sigma) for i in range(0, len(v), 64)])
+                 for k, v in d.items()}
+            sc = top_k(z_maps(m, m["val"]), 4)
+            report(f"{name}, blur sigma {sigma:g}", sc, rc)
+            nf, ns = normalised(fine), normalised(sc)
+            comb = {k: np.maximum(nf[k], ns[k]) for k in nf}
+            report("  max(baseline, that)", comb, rc)
+            print_tradeoff(comb, rc)
+
     print("\n-- a second, coarser SSIM map")
     for scale in (2, 4):
         m = ssim_maps(rc.x, rc.r, scale=scale)
