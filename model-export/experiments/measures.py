@@ -225,7 +225,7 @@ def heads(args):
 
     print("\n-- how many of the map's largest values make the score (k), and the map's blur")
     for sigma in (1.0, 1.5):
-        for k in (1, 2, 4, 8, 16):
+        for k in (1, 2, 4, 8, 16, 64, 256):
             s = top_k(z_maps(fine_maps, fine_maps["val"], sigma), k)
             report(f"blur sigma {sigma:g}, top-{k}", s, rc)
             print_tradeoff(s, rc)
