@@ -11,11 +11,13 @@ import io.defectdetector.factory.camera.SimulatorConfig;
 import io.defectdetector.factory.image.Image;
 import io.defectdetector.factory.surface.Product;
 import io.defectdetector.frame.FrameEncoder;
+import io.defectdetector.frame.FrameRejectedException;
 import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.DetectionPipeline;
 import io.defectdetector.job.ModelPreflight;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.frames.FrameShapeCheck;
 import io.defectdetector.job.inference.GoldenCheck;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.kafka.LocalKafkaBroker;
@@ -33,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -95,6 +98,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             + "category in the MVTec AD layout (test/good/, test/<defect type>/, masks in ground_truth/) or its "
             + "test/ folder. Use with --model trained on that category; --product is then not used.")
     Path images;
+
+    @Option(names = "--frame-aspect-tolerance", defaultValue = "0.25",
+            description = "The job's option of that name: how far a frame's aspect ratio may be from the model's "
+                    + "input before the frame is rejected as WRONG_SHAPE (docs/configuration.md). With --images, "
+                    + "every file is checked against it before the start. Default: ${DEFAULT-VALUE}.")
+    double frameAspectTolerance;
 
     @Option(names = "--output", defaultValue = "demo-output",
             description = "Folder for overlays, ground truth and the log. Default: ${DEFAULT-VALUE}.")
@@ -190,9 +199,28 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
         CameraSimulator simulator;
         if (images != null) {
+            FrameShapeCheck shapes;
+            try {
+                shapes = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(), bundle.card().height(),
+                        frameAspectTolerance);
+            } catch (IllegalArgumentException e) {
+                System.err.println("error: --frame-aspect-tolerance: " + e.getMessage());
+                return 2;
+            }
             try {
                 ImageFolder folder = ImageFolder.load(images, simulatorConfig.encoding(),
                         simulatorConfig.jpegQuality());
+                // Frames the job would send to the dead letters: say so now, not after a 2-minute warm-up.
+                for (PoolImage image : Stream.concat(folder.good().stream(), folder.defective().stream()).toList()) {
+                    try {
+                        shapes.check(image.image().width(), image.image().height(), image.image().channels());
+                    } catch (FrameRejectedException e) {
+                        System.err.println("error: --images: " + image.source() + ": the job would reject it as "
+                                + e.reason() + ": " + e.detail() + ". Use a model trained on images of this shape "
+                                + "(model-export run --size WxH), or a larger --frame-aspect-tolerance.");
+                        return 2;
+                    }
+                }
                 simulator = CameraSimulator.replaying(simulatorConfig, folder);
                 scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s)", folder.name(),
                         folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()));
@@ -252,7 +280,13 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             watcherThread.start();
 
             KafkaClientSettings kafka = KafkaClientSettings.of(Map.of("bootstrap.servers", broker.bootstrapServers()));
-            warmUp(kafka, simulator, watcher);
+            try {
+                warmUp(kafka, simulator, watcher);
+            } catch (WarmUpFailure e) {
+                System.out.println();
+                System.err.println("error: " + e.getMessage());
+                return 1;
+            }
 
             AtomicLong sent = new AtomicLong();
             CompletableFuture<SimulationReport> cameraRun = CompletableFuture.supplyAsync(
@@ -316,6 +350,13 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
      * committed) all of them: every subtask is then running with its model loaded, so the cameras' frames and
      * the latency figures do not include the job's start-up.
      */
+    /** The job is not scoring frames: the demo stops with the reason instead of running without output. */
+    private static final class WarmUpFailure extends Exception {
+        WarmUpFailure(String message) {
+            super(message);
+        }
+    }
+
     private void warmUp(KafkaClientSettings kafka, CameraSimulator simulator, OutputWatcher watcher)
             throws Exception {
         System.out.print("Waiting for the job to score its first frames ... ");
@@ -334,8 +375,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         }
         long deadline = started + 120_000;
         while (watcher.warmUpDecided.get() < WARM_UP_FRAMES && !stopRequested.get()) {
+            if (watcher.warmUpRejection != null) {
+                throw new WarmUpFailure("the job rejected the warm-up frame (" + (first.source() != null
+                        ? first.source() : "the first camera's first image") + ") as " + watcher.warmUpRejection);
+            }
             if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("the job did not score its warm-up frames within 2 minutes; see "
+                throw new WarmUpFailure("the job did not score its warm-up frames within 2 minutes; see "
                         + output.resolve("demo.log"));
             }
             Thread.sleep(100);
@@ -390,6 +435,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         options.put(JobOptions.SCORES_ENABLED.key(), "true");
         options.put(JobOptions.PARALLELISM.key(), "2");
         options.put(JobOptions.MODEL_PATH.key(), model.toString());
+        options.put(JobOptions.FRAME_ASPECT_TOLERANCE.key(), Double.toString(frameAspectTolerance));
         return JobConfig.from(Configuration.fromMap(options));
     }
 

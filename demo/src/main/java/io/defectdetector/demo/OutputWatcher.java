@@ -3,10 +3,12 @@ package io.defectdetector.demo;
 import io.defectdetector.factory.camera.FrameTruth;
 import io.defectdetector.factory.camera.GroundTruth;
 import io.defectdetector.factory.image.Image;
+import io.defectdetector.frame.FrameHeaders;
 import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,6 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.errors.WakeupException;
 
@@ -60,6 +63,8 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong overlaysWritten = new AtomicLong();
     final AtomicLong warmUpDecided = new AtomicLong();
+    /** Why the job sent a warm-up frame to the dead letters ("REASON: detail"), or null. */
+    volatile String warmUpRejection;
     /** --control-demo: when the command was sent and the image threshold it sets; frames and alerts per half. */
     volatile long controlSentAtMs = Long.MAX_VALUE;
     volatile double controlThreshold = Double.NaN;
@@ -133,6 +138,20 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         }
     }
 
+    /** "REASON: detail" when a dead letter is one of the demo's warm-up frames, else null. */
+    static String warmUpRejection(ConsumerRecord<byte[], byte[]> deadLetter) {
+        byte[] key = deadLetter.key();
+        if (key == null || !new String(key, StandardCharsets.UTF_8).startsWith(WARM_UP_CAMERA_PREFIX)) {
+            return null;
+        }
+        return header(deadLetter, FrameHeaders.DLQ_REASON) + ": " + header(deadLetter, FrameHeaders.DLQ_DETAIL);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null || h.value() == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
     private void handle(ConsumerRecord<byte[], byte[]> record, long now) throws Exception {
         if (record.topic().equals(scoresTopic)) {
             ScoreRecord score = AlertJson.scoreFromBytes(record.value());
@@ -155,6 +174,11 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             }
             decisionLatency.record(now, score.getDetectionTimeMs() - score.getCaptureTimeMs());
         } else if (record.topic().equals(deadLetterTopic)) {
+            String why = warmUpRejection(record);
+            if (why != null) {
+                warmUpRejection = why;
+                return;
+            }
             rejected.incrementAndGet();
         } else if (record.topic().equals(alertsTopic)) {
             DefectAlert alert = AlertJson.fromBytes(record.value());

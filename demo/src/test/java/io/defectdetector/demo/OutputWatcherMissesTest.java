@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.factory.camera.FrameTruth;
 import io.defectdetector.factory.camera.GroundTruth;
+import io.defectdetector.frame.FrameHeaders;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,5 +45,21 @@ class OutputWatcherMissesTest {
         assertThat(misses).extracting(FrameTruth::cameraId, FrameTruth::frameId)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("cam-1", "f-1"),
                         org.assertj.core.groups.Tuple.tuple("cam-2", "f-1"));
+    }
+
+    @Test
+    void aWarmUpFrameInTheDeadLettersGivesTheReasonTheDemoStopsWith() {
+        ConsumerRecord<byte[], byte[]> warmUp = new ConsumerRecord<>("dead-letter", 0, 3L,
+                (OutputWatcher.WARM_UP_CAMERA_PREFIX + "1").getBytes(StandardCharsets.UTF_8), new byte[] {1});
+        warmUp.headers().add(FrameHeaders.DLQ_REASON, "WRONG_SHAPE".getBytes(StandardCharsets.UTF_8));
+        warmUp.headers().add(FrameHeaders.DLQ_DETAIL, "frame 192x128 has aspect ratio 1.500".getBytes(
+                StandardCharsets.UTF_8));
+        assertThat(OutputWatcher.warmUpRejection(warmUp)).isEqualTo("WRONG_SHAPE: frame 192x128 has aspect ratio 1.500");
+
+        // A camera's own rejected frame is counted, not a reason to stop; a record without a key neither.
+        assertThat(OutputWatcher.warmUpRejection(new ConsumerRecord<>("dead-letter", 0, 4L,
+                "cam-01".getBytes(StandardCharsets.UTF_8), new byte[] {1}))).isNull();
+        assertThat(OutputWatcher.warmUpRejection(new ConsumerRecord<>("dead-letter", 0, 5L, null, new byte[] {1})))
+                .isNull();
     }
 }

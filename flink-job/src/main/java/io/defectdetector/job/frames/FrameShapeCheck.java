@@ -41,12 +41,16 @@ public final class FrameShapeCheck implements Serializable {
     }
 
     public void check(Frame frame) throws FrameRejectedException {
-        int channels = frame.getChannels();
+        check(frame.getWidth(), frame.getHeight(), frame.getChannels());
+    }
+
+    /** The same check on an image's dimensions alone (e.g. before sending a folder of images as frames). */
+    public void check(int width, int height, int channels) throws FrameRejectedException {
         if (channels != 1 && channels != 3) {
             throw new FrameRejectedException(RejectReason.WRONG_SHAPE, "frame has " + channels
                     + " channels; preprocessing for a " + modelChannels + "-channel model takes 1 or 3");
         }
-        double frameAspect = (double) frame.getWidth() / frame.getHeight();
+        double frameAspect = (double) width / height;
         double modelAspect = (double) modelWidth / modelHeight;
         double r = frameAspect / modelAspect;
         double factor = Math.max(r, 1 / r);
@@ -55,7 +59,7 @@ public final class FrameShapeCheck implements Serializable {
             throw new FrameRejectedException(RejectReason.WRONG_SHAPE, String.format(Locale.ROOT,
                     "frame %dx%d has aspect ratio %.3f, the model's %dx%d input has %.3f (off by a factor of "
                             + "%.3f, option frame-aspect-tolerance allows %.3f)",
-                    frame.getWidth(), frame.getHeight(), frameAspect, modelWidth, modelHeight, modelAspect,
+                    width, height, frameAspect, modelWidth, modelHeight, modelAspect,
                     factor, 1 + aspectTolerance));
         }
     }
