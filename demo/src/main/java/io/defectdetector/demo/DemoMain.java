@@ -190,23 +190,38 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private int run() throws Exception {
-        ModelBundle bundle = ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue());
+        ModelBundle bundle;
+        String parity;
+        try { // a missing, incompatible or mismatched model: the message says what to fix, no stack trace
+            bundle = ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue());
+            parity = GoldenCheck.verify(bundle).map(Object::toString)
+                    .orElse("no golden vectors beside the model; not checked");
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: --model: " + e.getMessage());
+            return 2;
+        }
         modelLabel = bundle.card().name() + " " + bundle.card().version();
-        lineProduct = product != null ? Product.fromId(product)
-                : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
-        SimulatorConfig simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
-                .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
-                .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
+        SimulatorConfig simulatorConfig;
+        try { // --product, --cameras, --rate, --defect-rate, --encoding out of range
+            lineProduct = product != null ? Product.fromId(product)
+                    : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
+            simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
+                    .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
+                    .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        FrameShapeCheck shapes;
+        try {
+            shapes = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(), bundle.card().height(),
+                    frameAspectTolerance);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: --frame-aspect-tolerance: " + e.getMessage());
+            return 2;
+        }
         CameraSimulator simulator;
         if (images != null) {
-            FrameShapeCheck shapes;
-            try {
-                shapes = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(), bundle.card().height(),
-                        frameAspectTolerance);
-            } catch (IllegalArgumentException e) {
-                System.err.println("error: --frame-aspect-tolerance: " + e.getMessage());
-                return 2;
-            }
             try {
                 ImageFolder folder = ImageFolder.load(images, simulatorConfig.encoding(),
                         simulatorConfig.jpegQuality());
@@ -238,8 +253,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 bundle.card().channels(), scene, cameras, rate, defectRate,
                 delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 TimeUtils.formatWithHighestUnit(checkpointInterval));
-        System.out.println("Parity: " + GoldenCheck.verify(bundle).map(Object::toString)
-                .orElse("no golden vectors beside the model; not checked"));
+        System.out.println("Parity: " + parity);
         System.out.println("Logs: " + output.resolve("demo.log") + "   overlays: " + output.resolve("overlays"));
 
         System.out.print(images != null ? "Preparing camera image pools ... " : "Rendering camera image pools ... ");

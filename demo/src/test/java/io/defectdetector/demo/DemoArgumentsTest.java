@@ -1,0 +1,56 @@
+package io.defectdetector.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Wrong arguments stop the demo with one line that says what to fix, before a broker or cluster starts. */
+class DemoArgumentsTest {
+
+    private static String stderrOf(int[] code, String... args) {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream console = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            code[0] = new CommandLine(new DemoMain()).execute(args);
+        } finally {
+            System.setErr(console);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aMissingModelIsOneLineNotAStackTrace(@TempDir Path dir) {
+        int[] code = new int[1];
+        String err = stderrOf(code, "--model", dir.resolve("none.onnx").toString(), "--output",
+                dir.resolve("out").toString());
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).startsWith("error: --model: model file " + dir.resolve("none.onnx") + " does not exist")
+                .doesNotContain("\tat ");
+        assertThat(dir.resolve("out/ground-truth.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void aNegativeAspectToleranceIsRefused(@TempDir Path dir) {
+        int[] code = new int[1];
+        String err = stderrOf(code, "--frame-aspect-tolerance", "-1", "--model",
+                Path.of("..", "models", "default", "cae.onnx").toString(), "--output", dir.resolve("out").toString());
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).contains("error: --frame-aspect-tolerance: aspect tolerance must be finite and >= 0");
+    }
+
+    @Test
+    void cameraSettingsOutOfRangeAreOneLine(@TempDir Path dir) {
+        int[] code = new int[1];
+        String err = stderrOf(code, "--defect-rate", "2", "--output", dir.resolve("out").toString(), "--model",
+                Path.of("..", "models", "default", "cae.onnx").toString());
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).startsWith("error: defect rate must be in 0..1, got 2.0").doesNotContain("\tat ");
+    }
+}
