@@ -181,3 +181,17 @@ def test_non_square_frames_train_a_non_square_model_or_stop_with_the_size_to_use
     r = _run(["preprocess", "--image", str(golden_image), "--size", "64x32", "--out", str(tmp_path / "x.f32")],
              tmp_path)
     assert r.returncode == 0 and "shape [1, 32, 64]" in r.stdout
+
+
+def test_a_device_this_pytorch_cannot_use_stops_at_start(mvtec_root, tmp_path):
+    import torch
+    if torch.cuda.is_available():  # the CUDA case needs a CPU-only PyTorch; the other two hold everywhere
+        devices = {"gpu": "not a device name", "mps": "only cpu and cuda"}
+    else:
+        devices = {"cuda": "sees no CUDA GPU", "gpu": "not a device name", "mps": "only cpu and cuda"}
+    for device, says in devices.items():
+        r = _run(["train", "--data", str(mvtec_root), "--size", "64", "--work-dir", str(tmp_path / device),
+                  "--device", device], tmp_path)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+        assert r.stderr.startswith(f"error: --device {device}: ") and says in r.stderr
+        assert not (tmp_path / device).exists()

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import DatasetError, ModelError
+from .errors import DatasetError, DeviceError, ModelError
 
 ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On shared CPUs set OMP_WAIT_POLICY=PASSIVE "
             "(done by default when this CLI starts, unless already set): spinning OpenMP workers otherwise slow "
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: no traceback
+    except (DatasetError, DeviceError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 

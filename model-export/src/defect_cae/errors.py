@@ -7,3 +7,7 @@ class DatasetError(ValueError):
 
 class ModelError(ValueError):
     """A model file this command cannot use; the message says what to fix."""
+
+
+class DeviceError(ValueError):
+    """A --device this machine's PyTorch cannot use; the message says what to pass instead."""

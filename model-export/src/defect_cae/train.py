@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 
 from .data import AugmentConfig, DenoisingDataset
 from .defects import DefectInjector, DefectSettings
+from .errors import DeviceError
 from .losses import reconstruction_loss
 from .model import CAE, CAEConfig
 
@@ -55,9 +56,24 @@ class TrainResult:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
+    """auto = the first GPU if PyTorch sees one, else the CPU. A device this PyTorch cannot use fails here, at
+    start, not in the first training step."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise DeviceError(f"--device {name}: not a device name; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device {name}: this PyTorch {torch.__version__} sees no CUDA GPU (a CPU-only "
+                              "build, or no driver); use --device cpu, or auto to take a GPU when there is one")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceError(f"--device {name}: there are {torch.cuda.device_count()} CUDA GPUs (cuda:0.."
+                              f"cuda:{torch.cuda.device_count() - 1})")
+    elif device.type != "cpu":
+        raise DeviceError(f"--device {name}: only cpu and cuda are supported")
+    return device
 
 
 def seed_everything(seed: int) -> None:
