@@ -100,6 +100,14 @@ def test_evaluate_model_refuses_a_model_without_card_or_scoring_outputs(mvtec_ro
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "no output error_map, score (it has reconstruction)" in r.stderr
+    # A file that is not ONNX, and a card that is not JSON: one line each.
+    alone.write_bytes(b"not a model\n")
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and f"{alone} is not an ONNX model" in r.stderr
+    alone.with_name("cae.card.json").write_text("{")
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{alone.with_name('cae.card.json')} is not a model card" in r.stderr
 
 
 def test_train_crop_that_does_not_fit_the_model_is_refused(mvtec_root, tmp_path):

@@ -218,7 +218,10 @@ def _card_beside(model: Path) -> dict:
         raise FileNotFoundError(f"{model} does not exist (give the .onnx file model-export wrote)")
     for card in (model.with_name(model.stem + ".card.json"), model.with_name("model-card.json")):
         if card.is_file():
-            return json.loads(card.read_text())
+            try:
+                return json.loads(card.read_text())
+            except (ValueError, UnicodeDecodeError) as e:
+                raise ModelError(f"{card} is not a model card ({e}): re-export the model with model-export") from None
     raise FileNotFoundError(f"no model card beside {model}: expected {model.stem}.card.json or model-card.json "
                             "(model-export writes it next to the .onnx)")
 

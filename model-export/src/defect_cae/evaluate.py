@@ -1,6 +1,7 @@
 """Evaluation: runs the Detector module (CAE + scoring head) or its exported ONNX file and computes the metrics."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,12 @@ def onnx_runner(model: onnx.ModelProto):
 
 def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> tuple[Predictions, str]:
     """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module."""
-    model = onnx.load(str(model_path))
+    try:
+        with warnings.catch_warnings():  # protobuf warns before it fails on a file that is not ONNX
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model = onnx.load(str(model_path))
+    except Exception as e:  # protobuf's DecodeError and friends: not an ONNX file at all
+        raise ModelError(f"{model_path} is not an ONNX model ({type(e).__name__}: {e})") from None
     outputs = [o.name for o in model.graph.output]
     missing = {"error_map", "score"} - set(outputs)
     if missing:
