@@ -203,3 +203,20 @@ def test_a_device_this_pytorch_cannot_use_stops_at_start(mvtec_root, tmp_path):
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
         assert r.stderr.startswith(f"error: --device {device}: ") and says in r.stderr
         assert not (tmp_path / device).exists()
+
+
+def test_a_file_that_is_not_the_checkpoint_asked_for_is_one_line(mvtec_root, tmp_path):
+    import torch
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    r = _run(["evaluate", "--data", str(mvtec_root), "--detector", str(junk)], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{junk} cannot be read as a model-export checkpoint" in r.stderr
+    # What `train` writes, given where `calibrate`'s detector.pt belongs.
+    best = tmp_path / "best.pt"
+    torch.save({"cae_config": {}, "state_dict": {}}, best)
+    for args in (["evaluate", "--data", str(mvtec_root), "--detector", str(best)],
+                 ["export", "--detector", str(best), "--out", str(tmp_path / "m"), "--name", "x"]):
+        r = _run(args, tmp_path)
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert f"{best} has no scoring_config: give detector.pt, written by `calibrate`" in r.stderr

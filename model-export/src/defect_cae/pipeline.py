@@ -19,7 +19,7 @@ from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
 from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
 from .model import CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
-from .train import TrainConfig, TrainResult, reuse_checkpoint, train
+from .train import TrainConfig, TrainResult, read_checkpoint, reuse_checkpoint, train
 
 # Bottleneck candidates whose synthetic-validation value is within this of the best count as tied; the
 # narrowest of them wins (a wider bottleneck only adds the capacity to copy defects).
@@ -99,7 +99,8 @@ def save_detector(path: Path, det: Detector, cal: Calibration, extra: dict) -> N
 
 
 def load_detector(path: Path) -> tuple[Detector, dict]:
-    ckpt = torch.load(path, map_location="cpu")
+    ckpt = read_checkpoint(path, ("cae_config", "scoring_config", "state_dict"),
+                           "give detector.pt, written by `calibrate` (best.pt from `train` has no thresholds yet)")
     det = make_detector(CAE(CAEConfig(**ckpt["cae_config"])), ScoringConfig(**ckpt["scoring_config"]))
     det.load_state_dict(ckpt["state_dict"])
     return det.eval(), ckpt

@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader
 
 from .data import AugmentConfig, DenoisingDataset
 from .defects import DefectInjector, DefectSettings
-from .errors import DeviceError
+from .errors import DeviceError, ModelError
 from .losses import reconstruction_loss
 from .model import CAE, CAEConfig
 
@@ -139,8 +139,23 @@ def save_checkpoint(path: Path, model: CAE, cfg: TrainConfig, epoch: int, val_lo
                 "state_dict": model.state_dict(), "epoch": epoch, "val_loss": val_loss, "history": history}, path)
 
 
+def read_checkpoint(path: Path, needs: tuple[str, ...], hint: str, map_location="cpu") -> dict:
+    """torch.load of a file model-export wrote; anything else is a ModelError naming the file and the fix."""
+    try:
+        ckpt = torch.load(path, map_location=map_location)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # pickle/zip errors of a file that is not a checkpoint at all
+        raise ModelError(f"{path} cannot be read as a model-export checkpoint ({type(e).__name__}: {e})") from None
+    missing = [k for k in needs if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise ModelError(f"{path} has no {', '.join(missing)}: {hint}")
+    return ckpt
+
+
 def load_checkpoint(path: Path, map_location="cpu") -> tuple[CAE, dict]:
-    ckpt = torch.load(path, map_location=map_location)
+    ckpt = read_checkpoint(path, ("cae_config", "state_dict"), "give best.pt or last.pt, written by `train`",
+                           map_location)
     model = CAE(CAEConfig(**ckpt["cae_config"]))
     model.load_state_dict(ckpt["state_dict"])
     return model.eval(), ckpt
