@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     producer = Producer(client_settings.config(args, {"enable.idempotence": True,
                                                       "message.max.bytes": 16 * 1024 * 1024 + 65536}))
     failures: list[str] = []
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:  # before anything is sent: a half-published batch is harder to reason about than none
+        sys.exit(f"no such file: {', '.join(missing)}")
 
     def delivered(err, msg, file=None, frame_id=None):
         if err is not None:
@@ -101,3 +104,5 @@ if __name__ == "__main__":
         sys.exit(main())
     except KafkaException as e:
         sys.exit(f"kafka: {e}")
+    except OSError as e:  # an unreadable file, or one --raw cannot decode (PIL's UnidentifiedImageError)
+        sys.exit(f"error: {e}")
