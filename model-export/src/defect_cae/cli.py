@@ -37,7 +37,7 @@ def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
                    help="model input channels; auto = 1 if the training images are gray")
     if training:
         p.add_argument("--size", type=image_size, default="128",
-                       help="model input, N (square) or WxH, each a multiple of 2**stages (16 by default); "
+                       help="model input, N (square) or WxH, each a multiple of 2**stages (16 for 4 stages); "
                             "keep the images' aspect ratio")
         p.add_argument("--squash", action="store_true",
                        help="train even when the images' aspect ratio differs from --size's by more than the job's "
