@@ -19,6 +19,14 @@ public final class FactoryCli {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new FactoryCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new FactoryCli()).setCaseInsensitiveEnumValuesAllowed(true)
+                // An option value out of range (rate, size, cameras ...): one line that says what is allowed.
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (!(e instanceof IllegalArgumentException)) {
+                        throw e;
+                    }
+                    cmd.getErr().println("error: " + e.getMessage());
+                    return 2;
+                });
     }
 }

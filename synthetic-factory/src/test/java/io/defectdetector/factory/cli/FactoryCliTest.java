@@ -55,6 +55,16 @@ class FactoryCliTest {
     }
 
     @Test
+    void optionValuesOutOfRangeAreOneLineNotAStackTrace(@TempDir Path dir) {
+        Run r = run("dataset", "--out", dir.toString(), "--size", "100x8", "--no-progress");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: image size must be 16..4096 per side, got 100x8" + System.lineSeparator());
+        r = run("simulate", "--bootstrap-servers", "127.0.0.1:9", "--rate", "-1", "--duration", "1s");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: rate must be >= 0").doesNotContain("\tat ");
+    }
+
+    @Test
     void datasetCommandWritesTheRequestedCounts(@TempDir Path dir) throws Exception {
         Run r = run("dataset", "--out", dir.toString(), "--products", "metal", "--size", "32", "--train-good", "3",
                 "--test-good", "1", "--per-defect", "1", "--defects", "crack,stain", "--no-progress");
