@@ -299,6 +299,13 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             } catch (WarmUpFailure e) {
                 System.out.println();
                 System.err.println("error: " + e.getMessage());
+                try {
+                    job.cancel().get(10, TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // already failed or stopped; the broker closes next either way
+                }
+                watcher.close();
+                watcherThread.join(10_000);
                 return 1;
             }
 
@@ -359,11 +366,6 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /**
-     * Sends a few frames under warm-up camera ids and waits until the job has decided (and, with exactly-once,
-     * committed) all of them: every subtask is then running with its model loaded, so the cameras' frames and
-     * the latency figures do not include the job's start-up.
-     */
     /** The job is not scoring frames: the demo stops with the reason instead of running without output. */
     private static final class WarmUpFailure extends Exception {
         WarmUpFailure(String message) {
@@ -371,6 +373,11 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         }
     }
 
+    /**
+     * Sends a few frames under warm-up camera ids and waits until the job has decided (and, with exactly-once,
+     * committed) all of them: every subtask is then running with its model loaded, so the cameras' frames and
+     * the latency figures do not include the job's start-up.
+     */
     private void warmUp(KafkaClientSettings kafka, CameraSimulator simulator, OutputWatcher watcher)
             throws Exception {
         System.out.print("Waiting for the job to score its first frames ... ");
