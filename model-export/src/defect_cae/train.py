@@ -121,7 +121,7 @@ def reuse_checkpoint(out_dir: Path, cae_config: CAEConfig, cfg: TrainConfig, tra
     if not (best.exists() and last.exists()):
         return None
     model, ckpt = load_checkpoint(best)
-    full = torch.load(last, map_location="cpu")
+    full = read_checkpoint(last, ("train_config", "history"), "delete it, or train without reusing checkpoints")
     if ckpt["cae_config"] != cae_config.to_dict() or full["train_config"] != cfg.to_dict():
         log(f"not reusing {best}: it was trained with other settings")
         return None

@@ -172,8 +172,32 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             return run();
+        } catch (UsageError e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
         } finally {
             finished.countDown();
+        }
+    }
+
+    /** A wrong option value, found before anything starts: one line saying what to fix, exit code 2. */
+    private static final class UsageError extends Exception {
+        UsageError(String message) {
+            super(message);
+        }
+    }
+
+    @FunctionalInterface
+    private interface OptionCheck<T> {
+        T get() throws java.io.IOException;
+    }
+
+    /** The checked value; the check's IllegalArgumentException or IOException becomes a UsageError. */
+    private static <T> T checked(String option, OptionCheck<T> check) throws UsageError {
+        try {
+            return check.get();
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new UsageError(option.isEmpty() ? e.getMessage() : option + ": " + e.getMessage());
         }
     }
 
@@ -190,59 +214,36 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private int run() throws Exception {
-        ModelBundle bundle;
-        String parity;
-        try { // a missing, incompatible or mismatched model: the message says what to fix, no stack trace
-            bundle = ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue());
-            parity = GoldenCheck.verify(bundle).map(Object::toString)
-                    .orElse("no golden vectors beside the model; not checked");
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: --model: " + e.getMessage());
-            return 2;
-        }
+        // A missing, incompatible or mismatched model; camera options out of range: the message says what to fix.
+        ModelBundle bundle = checked("--model",
+                () -> ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue()));
+        String parity = checked("--model", () -> GoldenCheck.verify(bundle).map(Object::toString)
+                .orElse("no golden vectors beside the model; not checked"));
         modelLabel = bundle.card().name() + " " + bundle.card().version();
-        SimulatorConfig simulatorConfig;
-        try { // --product, --cameras, --rate, --defect-rate, --encoding out of range
-            lineProduct = product != null ? Product.fromId(product)
-                    : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC);
-            simulatorConfig = SimulatorConfig.defaults(FRAMES, lineProduct)
-                    .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
-                    .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            return 2;
-        }
-        FrameShapeCheck shapes;
-        try {
-            shapes = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(), bundle.card().height(),
-                    frameAspectTolerance);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: --frame-aspect-tolerance: " + e.getMessage());
-            return 2;
-        }
+        lineProduct = checked("", () -> product != null ? Product.fromId(product)
+                : ModelProduct.of(ModelProduct.cardOf(model)).orElse(Product.FABRIC));
+        SimulatorConfig simulatorConfig = checked("", () -> SimulatorConfig.defaults(FRAMES, lineProduct)
+                .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
+                .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration));
+        FrameShapeCheck shapes = checked("--frame-aspect-tolerance", () -> new FrameShapeCheck(
+                bundle.card().channels(), bundle.card().width(), bundle.card().height(), frameAspectTolerance));
         CameraSimulator simulator;
         if (images != null) {
-            try {
-                ImageFolder folder = ImageFolder.load(images, simulatorConfig.encoding(),
-                        simulatorConfig.jpegQuality());
-                // Frames the job would send to the dead letters: say so now, not after a 2-minute warm-up.
-                for (PoolImage image : Stream.concat(folder.good().stream(), folder.defective().stream()).toList()) {
-                    try {
-                        shapes.check(image.image().width(), image.image().height(), image.image().channels());
-                    } catch (FrameRejectedException e) {
-                        System.err.println("error: --images: " + image.source() + ": the job would reject it as "
-                                + e.reason() + ": " + e.detail() + ". Use a model trained on images of this shape "
-                                + "(model-export run --size WxH), or a larger --frame-aspect-tolerance.");
-                        return 2;
-                    }
+            ImageFolder folder = checked("--images",
+                    () -> ImageFolder.load(images, simulatorConfig.encoding(), simulatorConfig.jpegQuality()));
+            // Frames the job would send to the dead letters: say so now, not after a 2-minute warm-up.
+            for (PoolImage image : Stream.concat(folder.good().stream(), folder.defective().stream()).toList()) {
+                try {
+                    shapes.check(image.image().width(), image.image().height(), image.image().channels());
+                } catch (FrameRejectedException e) {
+                    throw new UsageError("--images: " + image.source() + ": the job would reject it as "
+                            + e.reason() + ": " + e.detail() + ". Use a model trained on images of this shape "
+                            + "(model-export run --size WxH), or a larger --frame-aspect-tolerance.");
                 }
-                simulator = CameraSimulator.replaying(simulatorConfig, folder);
-                scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s)", folder.name(),
-                        folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()));
-            } catch (IllegalArgumentException | java.io.IOException e) {
-                System.err.println("error: --images: " + e.getMessage());
-                return 2;
             }
+            simulator = checked("--images", () -> CameraSimulator.replaying(simulatorConfig, folder));
+            scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s)", folder.name(),
+                    folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()));
         } else {
             simulator = new CameraSimulator(simulatorConfig);
             scene = "product " + lineProduct;

@@ -2,6 +2,7 @@ package io.defectdetector.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.defectdetector.factory.cli.FactoryCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -52,5 +53,23 @@ class DemoArgumentsTest {
                 Path.of("..", "models", "default", "cae.onnx").toString());
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).startsWith("error: defect rate must be in 0..1, got 2.0").doesNotContain("\tat ");
+    }
+
+    @Test
+    void imagesOfAShapeTheModelRefusesStopTheDemoBeforeAnythingStarts(@TempDir Path dir) {
+        Path data = dir.resolve("data");
+        assertThat(FactoryCli.commandLine().execute("dataset", "--out", data.toString(), "--products", "tiles",
+                "--size", "192x128", "--train-good", "1", "--test-good", "2", "--per-defect", "1",
+                "--defects", "hole", "--no-progress")).isZero();
+        int[] code = new int[1];
+        String err = stderrOf(code, "--images", data.resolve("tiles").toString(), "--model",
+                Path.of("..", "models", "default", "cae.onnx").toString(), "--output", dir.resolve("out").toString());
+
+        // 3:2 frames for the square default model: every one would go to the dead letters as WRONG_SHAPE.
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).startsWith("error: --images: " + data.resolve("tiles/test/good/000.png"))
+                .contains("WRONG_SHAPE: frame 192x128 has aspect ratio 1.500")
+                .contains("--size WxH").contains("--frame-aspect-tolerance");
+        assertThat(dir.resolve("out/ground-truth.jsonl")).as("no broker or cluster started").doesNotExist();
     }
 }

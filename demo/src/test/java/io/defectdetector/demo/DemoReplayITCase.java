@@ -84,31 +84,4 @@ class DemoReplayITCase {
             assertThat(overlays.filter(p -> p.toString().endsWith(".png")).count()).isPositive();
         }
     }
-
-    @Test
-    void imagesOfAShapeTheModelRefusesStopTheDemoBeforeAnythingStarts(@TempDir Path dir) {
-        Path data = dir.resolve("data");
-        assertThat(FactoryCli.commandLine().execute("dataset", "--out", data.toString(), "--products", "tiles",
-                "--size", "192x128", "--train-good", "1", "--test-good", "2", "--per-defect", "1",
-                "--defects", "hole")).isZero();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream console = System.err;
-        int code;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            code = new CommandLine(new DemoMain()).execute("--images", data.resolve("tiles").toString(), "--model",
-                    Path.of("..", "models", "default", "cae.onnx").toString(), "--output", dir.resolve("out").toString());
-        } finally {
-            System.setErr(console);
-        }
-        String err = captured.toString(StandardCharsets.UTF_8);
-        console.println(err);
-
-        // 3:2 frames for the square default model: every one would go to the dead letters as WRONG_SHAPE.
-        assertThat(code).isEqualTo(2);
-        assertThat(err).contains("error: --images: " + data.resolve("tiles/test/good/000.png"))
-                .contains("WRONG_SHAPE: frame 192x128 has aspect ratio 1.500")
-                .contains("--size WxH").contains("--frame-aspect-tolerance");
-        assertThat(dir.resolve("out/ground-truth.jsonl")).as("no broker or cluster started").doesNotExist();
-    }
 }
