@@ -14,6 +14,7 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     # heads, normalisation, padding, threshold trade-off, region offsets (and a two-CAE ensemble)
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-s0/best.pt [runs/exp-s1/best.pt]
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-faint/best.pt --only baseline
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-crop112/best.pt --only despeckle
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-big/best.pt    # all rows
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py ssim runs/exp-big/best.pt     # ~5 min
@@ -179,6 +180,27 @@ def line_filtered(z: dict, length: int) -> dict:
     return out
 
 
+def _line_extremum(f: torch.Tensor, step: tuple[int, int], length: int, darker: bool) -> torch.Tensor:
+    """Grey-scale erosion (darker) or dilation by a straight segment of `length` pixels along `step`."""
+    c = length // 2
+    padded, (h, w) = F.pad(f, (c,) * 4, mode="replicate"), f.shape[-2:]
+    shifted = torch.stack([padded[..., c + i * step[0]:c + i * step[0] + h, c + i * step[1]:c + i * step[1] + w]
+                           for i in range(-c, c + 1)])
+    return shifted.amin(0) if darker else shifted.amax(0)
+
+
+def despeckled(x: dict, length: int) -> dict:
+    """Dark features too small to hold a segment of `length` pixels in any of 4 directions filled in (minimum over
+    directions of grey-scale closings): the tiles' dark speckles go, dark lines and larger dark areas stay."""
+    out = {}
+    for k, v in x.items():
+        f = torch.from_numpy(v)
+        closings = [_line_extremum(_line_extremum(f, d, length, False), d, length, True)
+                    for d in ((0, 1), (1, 0), (1, 1), (1, -1))]
+        out[k] = torch.stack(closings).amin(0).numpy()
+    return out
+
+
 def top_k(z: dict, k: int = 8) -> dict:
     return {name: (-np.partition(-v, k - 1, axis=1)[:, :k]).mean(1) for name, v in z.items()}
 
@@ -219,8 +241,30 @@ def heads(args):
     fine_maps = ssim_maps(rc.x, rc.r)
     fine = top_k(z_maps(fine_maps, fine_maps["val"]))
     report("baseline: SSIM, sigma 1, top-8", fine, rc)
-    if args.only == "baseline":
+    if args.only:
         print_tradeoff(fine, rc)
+    if args.only == "baseline":
+        return
+
+    print("\n-- dark speckles removed (grey-scale closings by 3- or 5-pixel segments) before the SSIM map")
+    z = z_maps(fine_maps, fine_maps["val"])
+    for length in (3, 5):
+        dx, dr = despeckled(rc.x, length), despeckled(rc.r, length)
+        for name, r in (("image", rc.r), ("image and reconstruction", dr)):
+            maps = ssim_maps(dx, r)
+            zd = z_maps(maps, maps["val"])
+            s = top_k(zd)
+            report(f"{name} despeckled, {length} px", s, rc)
+            print_tradeoff(s, rc)
+            nf, nd = normalised(fine), normalised(s)
+            comb = {k: np.maximum(nf[k], nd[k]) for k in nf}
+            report("  max(baseline, that)", comb, rc)
+            print_tradeoff(comb, rc)
+            if length == 3 and r is dr:
+                pixelwise = top_k({k: np.maximum(z[k], zd[k]) for k in z})
+                report("  one map: pixelwise max of the z-maps", pixelwise, rc)
+                print_tradeoff(pixelwise, rc)
+    if args.only == "despeckle":
         return
 
     print("\n-- how many of the map's largest values make the score (k), and the map's blur")
@@ -713,7 +757,7 @@ def main():
     t.add_argument("--ssim-reflect", action="store_true", help="SSIM loss over the whole frame (reflect padding)")
     h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
     h.add_argument("checkpoints", type=Path, nargs="+")
-    h.add_argument("--only", choices=["baseline"])
+    h.add_argument("--only", choices=["baseline", "despeckle"])
     k = sub.add_parser("knn", help="nearest-neighbour distance on the CAE's encoder features")
     k.add_argument("checkpoints", type=Path, nargs=1)
     k.add_argument("--bank", type=int, default=20000)
