@@ -15,11 +15,23 @@ from defect_cae.preprocess import area_resize, decode_8bit, pool_windows, prepro
                                           ((97, 131), (128, 128)), ((128, 128), (128, 128)), ((5, 7), (3, 2)),
                                           ((1080, 1440), (256, 256))])
 def test_area_resize_equals_torch_adaptive_avg_pool2d(in_hw, out_hw):
-    x = np.random.default_rng(1).random((3, *in_hw))
-    ours = area_resize(x, *out_hw).astype(np.float32)
-    ref = F.adaptive_avg_pool2d(torch.from_numpy(x.astype(np.float32))[None], out_hw)[0].numpy()
+    samples = np.random.default_rng(1).integers(0, 256, (3, *in_hw), dtype=np.uint8)
+    ours = area_resize(samples, *out_hw, scale=255.0).astype(np.float32)
+    ref = F.adaptive_avg_pool2d(torch.from_numpy(samples / np.float32(255))[None], out_hw)[0].numpy()
     assert ours.shape == (3, *out_hw)
     np.testing.assert_allclose(ours, ref, atol=1e-6, rtol=0)
+
+
+def test_each_value_is_one_division_of_the_exact_window_sum_as_the_java_job_computes_it():
+    # Java: (float) (integerSum / (255.0 * windowRows * windowColumns)).
+    gray = np.random.default_rng(2).integers(0, 256, (37, 53), dtype=np.uint8)
+    out = preprocess(gray, 1, 16, 24)
+    expected = np.zeros((16, 24), np.float32)
+    for oy, (y0, y1) in enumerate(pool_windows(37, 16)):
+        for ox, (x0, x1) in enumerate(pool_windows(53, 24)):
+            total = int(gray[y0:y1, x0:x1].astype(np.int64).sum())
+            expected[oy, ox] = np.float32(total / (255.0 * (y1 - y0) * (x1 - x0)))
+    assert np.array_equal(out[0], expected)
 
 
 def test_pool_windows_follow_the_documented_formula():

@@ -9,6 +9,7 @@ Layout (as in MVTec AD):
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,10 +101,17 @@ def _readable(path: Path, decode):
         raise DatasetError(f"{path} cannot be read as an image ({e}); fix or remove the file") from e
 
 
+def in_parallel(fn, items: list) -> list:
+    """fn over items, in order, on torch's thread budget (`--threads`): PIL's decoders and numpy release the GIL,
+    so a folder of large images loads several times faster on a multi-core machine."""
+    with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
+        return list(pool.map(fn, items))
+
+
 def load_images(paths: list[Path], channels: int, height: int, width: int) -> np.ndarray:
     if not paths:
         return np.zeros((0, channels, height, width), dtype=np.float32)
-    return np.stack([read_image(p, channels, height, width) for p in paths])
+    return np.stack(in_parallel(lambda p: read_image(p, channels, height, width), paths))
 
 
 def guess_channels(root: Path) -> int:
@@ -162,28 +170,24 @@ class TestSet:
 
 def load_test_set(root: Path, channels: int, height: int, width: int) -> TestSet:
     root = Path(root)
-    images, masks, has_mask, labels, types, paths = [], [], [], [], [], []
     test_dir = root / "test"
     if not test_dir.is_dir():
         raise DatasetError(f"{test_dir} does not exist; {LAYOUT_HINT}")
-    for sub in sorted(d for d in test_dir.iterdir() if d.is_dir()):
-        for p in list_images(sub):
-            images.append(read_image(p, channels, height, width))
-            if sub.name == "good":
-                masks.append(np.zeros((height, width), dtype=bool))
-                has_mask.append(True)
-            else:
-                m = find_mask(root, sub.name, p)
-                masks.append(_readable(m, lambda: preprocess_mask(m, height, width)) if m
-                             else np.zeros((height, width), dtype=bool))
-                has_mask.append(m is not None)
-            labels.append(0 if sub.name == "good" else 1)
-            types.append(sub.name)
-            paths.append(str(p))
-    if not images:
+    files = [(sub.name, p) for sub in sorted(d for d in test_dir.iterdir() if d.is_dir()) for p in list_images(sub)]
+    if not files:
         raise DatasetError(f"no test images under {test_dir}: expected test/good/ and test/<defect type>/ folders "
                            "of images")
-    return TestSet(np.stack(images), np.stack(masks), np.array(has_mask), np.array(labels), types, paths)
+
+    def load(item):
+        kind, p = item
+        m = None if kind == "good" else find_mask(root, kind, p)
+        mask = _readable(m, lambda: preprocess_mask(m, height, width)) if m else np.zeros((height, width), bool)
+        return read_image(p, channels, height, width), mask, kind == "good" or m is not None
+
+    images, masks, has_mask = zip(*in_parallel(load, files))
+    return TestSet(np.stack(images), np.stack(masks), np.array(has_mask),
+                   np.array([0 if kind == "good" else 1 for kind, _ in files]), [kind for kind, _ in files],
+                   [str(p) for _, p in files])
 
 
 def synthetic_validation_set(good: np.ndarray, seed: int, settings: DefectSettings | None = None,

@@ -108,28 +108,39 @@ def pool_windows(in_size: int, out_size: int) -> list[tuple[int, int]]:
     return [((i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)) for i in range(out_size)]
 
 
-def pool_matrix(in_size: int, out_size: int) -> np.ndarray:
-    m = np.zeros((out_size, in_size), dtype=np.float64)
-    for i, (start, end) in enumerate(pool_windows(in_size, out_size)):
-        m[i, start:end] = 1.0 / (end - start)
-    return m
+def window_sums(samples: np.ndarray, axis: int, out_size: int) -> np.ndarray:
+    """Exact int64 sums of integer samples over the adaptive-average-pool windows along `axis`.
+
+    Windows overlap when the sizes do not divide, so the axis is cut at every window start and end, summed per
+    piece (one pass over the samples), and each window is the difference of two running sums of its pieces."""
+    size = samples.shape[axis]
+    windows = pool_windows(size, out_size)
+    cuts = sorted({start for start, _ in windows} | {end for _, end in windows if end < size})
+    pieces = np.add.reduceat(samples, cuts, axis=axis, dtype=np.int64)
+    running = np.cumsum(pieces, axis=axis)
+    running = np.concatenate([np.zeros_like(np.take(running, [0], axis=axis)), running], axis=axis)
+    piece = {cut: i for i, cut in enumerate(cuts + [size])}
+    return (np.take(running, [piece[end] for _, end in windows], axis=axis)
+            - np.take(running, [piece[start] for start, _ in windows], axis=axis))
 
 
-def area_resize(x: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize (C, H, W) float64 by area averaging, separately per axis (equal to adaptive_avg_pool2d)."""
-    _, h, w = x.shape
-    if h != height:
-        x = np.einsum("oh,chw->cow", pool_matrix(h, height), x)
-    if w != width:
-        x = np.einsum("ow,chw->cho", pool_matrix(w, width), x)
-    return x
+def area_resize(samples: np.ndarray, height: int, width: int, scale: float = 1.0) -> np.ndarray:
+    """Integer (C, H, W) samples -> float64 (C, height, width) window means / scale (adaptive_avg_pool2d).
+
+    Each value is one division of an exact integer window sum by scale x window area, which is also how the Java
+    job computes it, so both round the same way; it also costs O(C*H*W), where a pooling matrix costs O(C*H*W*O).
+    """
+    _, h, w = samples.shape
+    sums = window_sums(window_sums(samples, 1, height), 2, width)
+    rows = np.array([e - s for s, e in pool_windows(h, height)], dtype=np.float64)
+    cols = np.array([e - s for s, e in pool_windows(w, width)], dtype=np.float64)
+    return sums / (scale * rows[:, None] * cols[None, :])
 
 
 def preprocess(source: ImageSource, channels: int, height: int, width: int) -> np.ndarray:
     """Image -> float32 (C, H, W) in [0, 1], exactly as the model card describes."""
     samples = to_channels(decode_8bit(source), channels)
-    x = samples.astype(np.float64) / 255.0
-    return area_resize(x, height, width).astype(np.float32)
+    return area_resize(samples, height, width, scale=255.0).astype(np.float32)
 
 
 def preprocess_mask(source: ImageSource, height: int, width: int) -> np.ndarray:
@@ -143,7 +154,7 @@ def preprocess_mask(source: ImageSource, height: int, width: int) -> np.ndarray:
     samples = decode_8bit(source)
     if samples.ndim == 3:
         samples = samples.max(axis=2)
-    cover = area_resize((samples > 0).astype(np.float64)[None], height, width)[0]
+    cover = area_resize((samples > 0)[None], height, width)[0]
     labels, count = label_components(cover > 0)
     peak = np.zeros(count + 1)
     np.maximum.at(peak, labels.ravel(), cover.ravel())
