@@ -330,6 +330,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 }
             }
             simulator.stop();
+            long sendingMs = System.currentTimeMillis() - start;
             SimulationReport report = cameraRun.handle((r, e) -> {
                 if (e != null) {
                     System.out.println("The cameras stopped with an error: " + e.getMessage());
@@ -358,7 +359,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             watcherThread.join(40_000); // it finishes the queued overlays first
 
             OutputWatcher.Missed missed = watcher.writeMissedOverlays(maxOverlays);
-            printSummary(report, sent.get(), truth, watcher, missed, System.currentTimeMillis() - start);
+            printSummary(report, sent.get(), truth, watcher, missed, sendingMs, System.currentTimeMillis() - start);
             if (controlDemo) {
                 printControlSummary(watcher);
             }
@@ -476,7 +477,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private void printSummary(SimulationReport report, long sent, GroundTruth truth, OutputWatcher watcher,
-            OutputWatcher.Missed missed, long elapsedMs) {
+            OutputWatcher.Missed missed, long sendingMs, long elapsedMs) {
         Accuracy accuracy = Accuracy.of(truth.frames(), watcher.alerted, watcher.decided);
         LatencyRecorder latency = watcher.latency;
         System.out.println();
@@ -486,6 +487,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         System.out.printf(Locale.ROOT, "  frames   %d sent (%d defective), %d decided by the job, %d rejected%n",
                 sent, report == null ? truth.defectiveCount() : report.defective(), watcher.decided.size(),
                 watcher.rejected.get());
+        new Backlog(sent, watcher.decided.size(), watcher.rejected.get(), sendingMs / 1000.0, elapsedMs / 1000.0)
+                .summaryLine()
+                .ifPresent(System.out::println);
         System.out.printf(Locale.ROOT, "  alerts   %d (%d duplicates seen)%n", watcher.alerts.get(),
                 watcher.duplicateAlerts.get());
         System.out.printf(Locale.ROOT, "  accuracy precision %.3f, recall %.3f over %d decided frames "
