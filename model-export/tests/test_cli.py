@@ -220,3 +220,26 @@ def test_a_file_that_is_not_the_checkpoint_asked_for_is_one_line(mvtec_root, tmp
         r = _run(args, tmp_path)
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert f"{best} has no scoring_config: give detector.pt, written by `calibrate`" in r.stderr
+
+
+def test_ctrl_c_during_training_says_how_to_resume_and_resume_finishes_the_run(mvtec_root, tmp_path):
+    import signal
+    import time
+    work = tmp_path / "work"
+    args = ["train", "--data", str(mvtec_root), "--work-dir", str(work), "--size", "64", "--epochs", "60",
+            "--widths", "8,8,16,16", "--patience", "100", "--threads", "1"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), OMP_WAIT_POLICY="PASSIVE")
+    proc = subprocess.Popen([sys.executable, "-m", "defect_cae", *args], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not (work / "last.pt").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "same command with --resume" in err and "Traceback" not in err
+
+    r = _run([*args, "--resume"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "resuming" in r.stdout and "max epochs" in r.stdout
+    assert [h["epoch"] for h in json.loads((work / "history.json").read_text())] == list(range(1, 61))

@@ -1,5 +1,7 @@
+import pytest
 import torch
 
+from defect_cae.errors import ModelError
 from defect_cae.model import CAEConfig
 from defect_cae.train import TrainConfig, load_checkpoint, train
 
@@ -25,19 +27,67 @@ def test_checkpoints_and_early_stopping(dataset, tmp_path):
         torch.testing.assert_close(model(x), res.model(x))
 
 
-def test_a_finished_run_is_reused_only_with_identical_settings(dataset, tmp_path):
-    from defect_cae.train import reuse_checkpoint
-    cfg = CAEConfig(channels=1, height=64, width=64, widths=(8, 8, 8, 8), latent_channels=2)
+TINY = CAEConfig(channels=1, height=64, width=64, widths=(8, 8, 8, 8), latent_channels=2)
+
+
+def _train(dataset, out_dir, tcfg, log=lambda s: None, resume=False):
+    return train(TINY, dataset.train[:16], dataset.val, tcfg, out_dir=out_dir, device=torch.device("cpu"), log=log,
+                 resume=resume)
+
+
+def _interrupt_at(epoch_line: str):
+    def log(line):
+        if line.startswith(epoch_line):
+            raise KeyboardInterrupt
+    return log
+
+
+def test_an_interrupted_run_resumes_to_exactly_the_uninterrupted_result(dataset, tmp_path):
+    tcfg = TrainConfig(epochs=4, batch_size=8, patience=10)
+    straight = _train(dataset, tmp_path / "straight", tcfg)
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C while epoch 3 is being reported: last.pt holds epoch 2
+        _train(dataset, tmp_path / "cut", tcfg, log=_interrupt_at("epoch    3/4"))
+    assert torch.load(tmp_path / "cut" / "last.pt")["epoch"] == 2
+
+    lines = []
+    resumed = _train(dataset, tmp_path / "cut", tcfg, log=lines.append, resume=True)
+    assert any(line.startswith("resuming") and "after epoch 2 of 4" in line for line in lines)
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]
+    # Optimiser moments, learning-rate schedule, shuffling and the augmentation and defect streams all carried on.
+    assert [h["val_loss"] for h in resumed.history] == [h["val_loss"] for h in straight.history]
+    assert resumed.best_epoch == straight.best_epoch
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_a_finished_run_is_returned_as_it_is_and_other_settings_are_refused(dataset, tmp_path):
     tcfg = TrainConfig(epochs=2, batch_size=16)
-    res = train(cfg, dataset.train[:16], dataset.val, tcfg, out_dir=tmp_path, device=torch.device("cpu"),
-                log=lambda s: None)
-    again = reuse_checkpoint(tmp_path, cfg, tcfg, dataset.train[:16], dataset.val, log=lambda s: None)
-    assert again is not None and again.best_epoch == res.best_epoch and len(again.history) == 2
+    res = _train(dataset, tmp_path, tcfg)
+    lines = []
+    again = _train(dataset, tmp_path, TrainConfig(epochs=2, batch_size=16, max_minutes=5), log=lines.append,
+                   resume=True)  # a new time budget is not another training
+    assert any("finished run (max epochs, 2 epochs)" in line for line in lines)
+    assert not any(line.startswith("epoch") for line in lines)
+    assert again.best_epoch == res.best_epoch and len(again.history) == 2
     x = torch.from_numpy(dataset.val[:2])
     with torch.no_grad():
         torch.testing.assert_close(again.model(x), res.model(x))
-    other = TrainConfig(epochs=3, batch_size=16)
-    assert reuse_checkpoint(tmp_path, cfg, other, dataset.train[:16], dataset.val, log=lambda s: None) is None
+    with pytest.raises(ModelError, match=r"other settings \(epochs, lr\)"):
+        _train(dataset, tmp_path, TrainConfig(epochs=3, batch_size=16, lr=1e-3), resume=True)
+
+
+def test_resuming_an_empty_work_dir_trains_from_the_start(dataset, tmp_path):
+    lines = []
+    res = _train(dataset, tmp_path / "new", TrainConfig(epochs=1, batch_size=16), log=lines.append, resume=True)
+    assert lines[0].startswith("nothing to resume") and len(res.history) == 1
+
+
+def test_a_run_stopped_by_its_time_limit_resumes(dataset, tmp_path):
+    _train(dataset, tmp_path, TrainConfig(epochs=3, batch_size=16, max_minutes=1e-6))  # stops after epoch 1
+    lines = []
+    res = _train(dataset, tmp_path, TrainConfig(epochs=3, batch_size=16), log=lines.append, resume=True)
+    assert any("after epoch 1 of 3" in line for line in lines)
+    assert [h["epoch"] for h in res.history] == [1, 2, 3] and res.stopped == "max epochs"
 
 
 def test_sweep_picks_the_narrowest_bottleneck_among_ties():

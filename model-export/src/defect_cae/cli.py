@@ -16,6 +16,11 @@ ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On share
             "training 3-9x under contention.")
 
 
+RESUME_HELP = ("continue the training in --work-dir where it was interrupted (last.pt: weights, optimiser, schedule "
+               "and random streams: it goes on as if never interrupted), or stopped by --max-minutes; a "
+               "finished training is reused as it is; the options must be the ones it was started with")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:1 ...")
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
@@ -135,7 +140,7 @@ def cmd_run(args) -> int:
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
                  tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
                  device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
-                 calib_fraction=args.calib_fraction, head_grid=not args.fixed_head, reuse=args.reuse_checkpoints)
+                 calib_fraction=args.calib_fraction, head_grid=not args.fixed_head, resume=args.resume)
     return 0
 
 
@@ -146,7 +151,8 @@ def cmd_train(args) -> int:
     tcfg, cae_kwargs = _configs(args)
     ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), *args.size,
                       args.seed, args.val_fraction, args.calib_fraction, with_test=False)
-    res = train_one(ds, CAEConfig(channels=ds.channels, **cae_kwargs), tcfg, args.work_dir, device, print)
+    res = train_one(ds, CAEConfig(channels=ds.channels, **cae_kwargs), tcfg, args.work_dir, device, print,
+                    args.resume)
     print(f"checkpoint: {res.checkpoint}")
     return 0
 
@@ -295,8 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--fixed-head", action="store_true",
                    help="use --error/--smoothing-sigma/--no-per-image-norm as given instead of choosing them on "
                         "synthetic validation")
-    r.add_argument("--reuse-checkpoints", action="store_true",
-                   help="reuse finished runs in --work-dir trained with identical settings (resume a sweep)")
+    r.add_argument("--resume", "--reuse-checkpoints", dest="resume", action="store_true", help=RESUME_HELP)
     r.add_argument("--ablation", action="store_true",
                    help="also measure denoising training and both normalisations on/off (trains a second model)")
     r.set_defaults(func=cmd_run)
@@ -306,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_training(t)
     _add_common(t)
     t.add_argument("--work-dir", type=Path, required=True, help="folder for the checkpoints and history")
+    t.add_argument("--resume", action="store_true", help=RESUME_HELP)
     t.set_defaults(func=cmd_train)
 
     c = sub.add_parser("calibrate", help="fit the scoring head on held-out good images; writes detector.pt")
@@ -351,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     except (DatasetError, DeviceError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.command in ("run", "train"):
+            print("\ninterrupted: the checkpoints keep every finished epoch; the same command with --resume "
+                  "continues from the last one", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
 from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
 from .model import CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
-from .train import TrainConfig, TrainResult, read_checkpoint, reuse_checkpoint, train
+from .train import TrainConfig, TrainResult, read_checkpoint, train
 
 # Bottleneck candidates whose synthetic-validation value is within this of the best count as tied; the
 # narrowest of them wins (a wider bottleneck only adds the capacity to copy defects).
@@ -107,12 +107,8 @@ def load_detector(path: Path) -> tuple[Detector, dict]:
 
 
 def train_one(ds: Dataset, cae_cfg: CAEConfig, tcfg: TrainConfig, work_dir: Path, device,
-              log: Callable[[str], None], reuse: bool = False) -> TrainResult:
-    if reuse:
-        res = reuse_checkpoint(work_dir, cae_cfg, tcfg, ds.train, ds.val, log)
-        if res is not None:
-            return res
-    return train(cae_cfg, ds.train, ds.val, tcfg, out_dir=work_dir, device=device, log=log)
+              log: Callable[[str], None], resume: bool = False) -> TrainResult:
+    return train(cae_cfg, ds.train, ds.val, tcfg, out_dir=work_dir, device=device, log=log, resume=resume)
 
 
 def choose_latent(values: dict[int, float], tolerance: float = SWEEP_TIE_TOLERANCE) -> int:
@@ -172,7 +168,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                  scoring: ScoringConfig, target_far: float, min_region_area: int | None, name: str,
                  version: str | None, device, sweep: list[int] | None = None, ablation: bool = False,
                  log: Callable[[str], None] = print, val_fraction: float = 0.15,
-                 calib_fraction: float = 0.15, head_grid: bool = True, reuse: bool = False) -> dict:
+                 calib_fraction: float = 0.15, head_grid: bool = True, resume: bool = False) -> dict:
     """train (+ optional bottleneck sweep) -> calibrate -> evaluate -> export ONNX + card + golden + report."""
     t_start = time.time()
     out, work_dir = Path(out), Path(work_dir)
@@ -194,7 +190,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         cfg = copy.deepcopy(cae_cfg)
         cfg.latent_channels = latent
         log(f"--- training latent_channels={latent}")
-        res = train_one(ds, cfg, tcfg, work_dir / f"latent{latent}", device, log, reuse)
+        res = train_one(ds, cfg, tcfg, work_dir / f"latent{latent}", device, log, resume)
         det, cal, val_m, test_m = calibrate_and_score(res.model, ds, scoring, target_far, min_region_area, device)
         row = {"latent_channels": latent, "latent_size": cfg.latent_size, "train_seconds": res.wall_seconds,
                "best_epoch": res.best_epoch, "val_loss": res.best_val_loss,
@@ -232,7 +228,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         cfg = copy.deepcopy(cae_cfg)
         cfg.latent_channels = best_latent
         log("--- ablation: training without defect-denoising")
-        plain = train_one(ds, cfg, no_dn, work_dir / f"latent{best_latent}-nodenoise", device, log, reuse)
+        plain = train_one(ds, cfg, no_dn, work_dir / f"latent{best_latent}-nodenoise", device, log, resume)
         for vname, sc in head_variants(scoring):
             _, _, v, t = calibrate_and_score(plain.model, ds, sc, target_far, min_region_area, device)
             ablation_rows.append(_row(f"plain CAE + {vname}", False, sc, v, t))

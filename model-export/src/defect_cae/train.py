@@ -114,29 +114,38 @@ def mean_image_loss(train_images: np.ndarray, val_images: np.ndarray, cfg: Train
     return float(reconstruction_loss(mean_img, target, cfg.loss, cfg.ssim_weight))
 
 
-def reuse_checkpoint(out_dir: Path, cae_config: CAEConfig, cfg: TrainConfig, train_images: np.ndarray,
-                     val_images: np.ndarray, log: Callable[[str], None] = print) -> "TrainResult | None":
-    """The finished run in out_dir if it was trained with exactly these configs (resumes a sweep), else None."""
-    best, last = Path(out_dir) / "best.pt", Path(out_dir) / "last.pt"
-    if not (best.exists() and last.exists()):
-        return None
-    model, ckpt = load_checkpoint(best)
-    full = read_checkpoint(last, ("train_config", "history"), "delete it, or train without reusing checkpoints")
-    if ckpt["cae_config"] != cae_config.to_dict() or full["train_config"] != cfg.to_dict():
-        log(f"not reusing {best}: it was trained with other settings")
-        return None
-    history = full["history"]
-    wall = float(sum(h["seconds"] for h in history))
-    log(f"reusing {best} (epoch {ckpt['epoch']} of {len(history)}, val {ckpt['val_loss']:.5f}, "
-        f"trained in {wall:.0f}s)")
-    return TrainResult(model, history, ckpt["epoch"], ckpt["val_loss"],
-                       mean_image_loss(train_images, val_images, cfg), wall,
-                       f"reused checkpoint ({len(history)} epochs)", best)
+# Settings that may change between an interrupted run and its resumption: a time budget, not the training itself.
+RESUMABLE_CHANGES = ("max_minutes",)
 
 
-def save_checkpoint(path: Path, model: CAE, cfg: TrainConfig, epoch: int, val_loss: float, history: list) -> None:
-    torch.save({"cae_config": model.config.to_dict(), "train_config": cfg.to_dict(),
-                "state_dict": model.state_dict(), "epoch": epoch, "val_loss": val_loss, "history": history}, path)
+def resume_state(out_dir: Path, cae_config: CAEConfig, cfg: TrainConfig) -> dict | None:
+    """last.pt's training state in out_dir, None if there is no last.pt; settings that differ from the run's are a
+    ModelError (resuming them would mix two trainings)."""
+    last = Path(out_dir) / "last.pt"
+    if not last.exists():
+        return None
+    ckpt = read_checkpoint(last, ("train_config", "resume"), "it was written by an older model-export without the "
+                           "optimiser state; delete it or use another --work-dir to train from the start")
+    ours, theirs = cfg.to_dict(), dict(ckpt["train_config"])
+    for key in RESUMABLE_CHANGES:
+        theirs[key] = ours[key]
+    changed = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
+    changed += sorted(f"model {k}" for k, v in cae_config.to_dict().items() if ckpt["cae_config"].get(k) != v)
+    if changed:
+        raise ModelError(f"{last} was trained with other settings ({', '.join(changed)}): give the same options "
+                         "to resume it, or another --work-dir to train from the start")
+    return ckpt
+
+
+def save_checkpoint(path: Path, model: CAE, cfg: TrainConfig, epoch: int, val_loss: float, history: list,
+                    resume: dict | None = None) -> None:
+    ckpt = {"cae_config": model.config.to_dict(), "train_config": cfg.to_dict(), "state_dict": model.state_dict(),
+            "epoch": epoch, "val_loss": val_loss, "history": history}
+    if resume is not None:
+        ckpt["resume"] = resume
+    partial = Path(path).with_name(Path(path).name + ".partial")
+    torch.save(ckpt, partial)
+    partial.replace(path)  # a run killed while saving keeps its previous checkpoint
 
 
 def read_checkpoint(path: Path, needs: tuple[str, ...], hint: str, map_location="cpu") -> dict:
@@ -161,9 +170,31 @@ def load_checkpoint(path: Path, map_location="cpu") -> tuple[CAE, dict]:
     return model.eval(), ckpt
 
 
+class _RandomStreams:
+    """Every random stream an epoch draws from, so a resumed run continues exactly as an uninterrupted one.
+    States are kept as tensors and JSON text: a checkpoint must load with torch.load(weights_only=True)."""
+
+    def __init__(self, loader_generator: torch.Generator, dataset: DenoisingDataset):
+        self.loader_generator = loader_generator
+        self.numpy = {"augment": dataset.rng, "defects": dataset.injector.rng}
+
+    def state(self) -> dict:
+        return {"loader": self.loader_generator.get_state(), "torch": torch.get_rng_state(),
+                "numpy": json.dumps({k: g.bit_generator.state for k, g in self.numpy.items()})}
+
+    def restore(self, state: dict) -> None:
+        self.loader_generator.set_state(state["loader"])
+        torch.set_rng_state(state["torch"])
+        for k, v in json.loads(state["numpy"]).items():
+            self.numpy[k].bit_generator.state = v
+
+
 def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarray, cfg: TrainConfig,
           out_dir: Path | None = None, device: torch.device | None = None,
-          log: Callable[[str], None] = print) -> TrainResult:
+          log: Callable[[str], None] = print, resume: bool = False) -> TrainResult:
+    """Trains, writing last.pt (with the optimiser, schedule and random streams) after every epoch and best.pt
+    at every improvement. resume=True continues from out_dir/last.pt where the run was interrupted (or stopped by
+    its time limit), returns a finished run as it is, and trains from the start when there is no last.pt."""
     device = device or resolve_device()
     seed_everything(cfg.seed)
     model = CAE(cae_config).to(device)
@@ -171,22 +202,45 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
     gen = torch.Generator().manual_seed(cfg.seed)
     loader = DataLoader(dataset, batch_size=min(cfg.batch_size, len(dataset)), shuffle=True, generator=gen,
                         drop_last=len(dataset) > cfg.batch_size, num_workers=0)
+    streams = _RandomStreams(gen, dataset)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs), eta_min=cfg.lr * 0.05)
     val_in, val_target = _fixed_validation_batch(val_images, cfg)
     mean_loss = mean_image_loss(train_images, val_images, cfg)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"training on {device}: {len(train_images)} train / {len(val_images)} val images, {n_params} parameters, "
-        f"latent {cae_config.latent_channels} ch ({cae_config.latent_size} values), loss {cfg.loss}, "
-        f"denoise {cfg.augment.denoise}; mean-image val loss {mean_loss:.5f}")
 
-    history, best, best_epoch, best_state, since_best = [], math.inf, 0, None, 0
-    stopped = "max epochs"
-    start = time.time()
+    history, best, best_epoch, best_state, since_best, first_epoch = [], math.inf, 0, None, 0, 1
+    stopped = None
     if out_dir:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-    for epoch in range(1, cfg.epochs + 1):
+    ckpt = resume_state(out_dir, cae_config, cfg) if resume and out_dir else None
+    if resume and out_dir and ckpt is None:
+        log(f"nothing to resume in {out_dir} (no last.pt): training from the start")
+    if ckpt is not None:
+        state = ckpt["resume"]
+        model.load_state_dict(ckpt["state_dict"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        streams.restore(state["random"])
+        history, best, best_epoch, since_best = ckpt["history"], state["best_val"], state["best_epoch"], \
+            state["since_best"]
+        if best_epoch:
+            best_state = load_checkpoint(out_dir / "best.pt", map_location=device)[0].state_dict()
+        first_epoch = ckpt["epoch"] + 1
+        if state["stopped"] and not state["stopped"].startswith("time limit"):
+            stopped = state["stopped"]
+            log(f"{out_dir / 'last.pt'} is a finished run ({stopped}, {len(history)} epochs): nothing to resume")
+        else:
+            log(f"resuming {out_dir / 'last.pt'} after epoch {ckpt['epoch']} of {cfg.epochs} (best so far: epoch "
+                f"{best_epoch}, val {best:.5f})")
+    if stopped is None:
+        log(f"training on {device}: {len(train_images)} train / {len(val_images)} val images, {n_params} "
+            f"parameters, latent {cae_config.latent_channels} ch ({cae_config.latent_size} values), loss {cfg.loss}, "
+            f"denoise {cfg.augment.denoise}; mean-image val loss {mean_loss:.5f}")
+
+    start = time.time()
+    for epoch in range(first_epoch, cfg.epochs + 1 if stopped is None else first_epoch):
         t0 = time.time()
         model.train()
         run_loss, seen = 0.0, 0
@@ -211,24 +265,29 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
         log(f"epoch {epoch:4d}/{cfg.epochs}  loss {run_loss / max(1, seen):.5f}  val {val:.5f}"
             f"{' *' if improved else '  '}  lr {opt.param_groups[0]['lr']:.2e}  {dt:5.1f}s"
             f"  (total {time.time() - start:6.0f}s)")
-        if out_dir:
-            save_checkpoint(out_dir / "last.pt", model, cfg, epoch, val, history)
-            if improved:
-                save_checkpoint(out_dir / "best.pt", model, cfg, epoch, val, history)
         if since_best >= cfg.patience:
             stopped = f"early stop: no improvement for {cfg.patience} epochs"
-            break
-        if cfg.max_minutes and time.time() - start > cfg.max_minutes * 60:
+        elif cfg.max_minutes and time.time() - start > cfg.max_minutes * 60:
             stopped = f"time limit {cfg.max_minutes} min"
+        elif epoch == cfg.epochs:
+            stopped = "max epochs"
+        if out_dir:  # best.pt first: last.pt never names a best epoch that best.pt does not hold yet
+            if improved:
+                save_checkpoint(out_dir / "best.pt", model, cfg, epoch, val, history)
+            save_checkpoint(out_dir / "last.pt", model, cfg, epoch, val, history, resume={
+                "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "random": streams.state(),
+                "best_val": best, "best_epoch": best_epoch, "since_best": since_best, "stopped": stopped})
+        if stopped:
             break
-    wall = time.time() - start
+    wall = float(sum(h["seconds"] for h in history))
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    log(f"{stopped}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); {wall:.0f}s")
+    log(f"{stopped or 'max epochs'}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); "
+        f"{wall:.0f}s")
     if best >= mean_loss:
         log("WARNING: validation loss is not below the mean-image baseline: the autoencoder has collapsed")
     if out_dir:
         (out_dir / "history.json").write_text(json.dumps(history, indent=1))
-    return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped,
+    return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped or "max epochs",
                        out_dir / "best.pt" if out_dir else None)
