@@ -43,12 +43,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def raw_frame(path: Path) -> tuple[bytes, dict[str, str]]:
+def problem(path: Path, raw: bool) -> str | None:
+    """Why this file cannot be published, found before anything is sent (None: it can)."""
+    if not path.is_file():
+        return f"{path}: no such file"
+    if not raw:
+        return None if path.suffix.lower() in CONTENT_TYPES else \
+            f"{path}: unknown extension; use .png, .jpg or .jpeg, or --raw"
     from PIL import Image  # only needed for --raw
+    try:
+        with Image.open(path) as im:  # reads the header: the format and the sample type
+            if im.mode.startswith("I") or im.mode == "F":
+                return (f"{path}: samples are not 8-bit (PIL mode {im.mode}); publish the PNG file itself (the job "
+                        "keeps the high byte of 16-bit samples)")
+    except OSError as e:  # PIL's UnidentifiedImageError included
+        return f"{path}: cannot be decoded ({e})"
+    return None
+
+
+def raw_frame(path: Path) -> tuple[bytes, dict[str, str]]:
+    from PIL import Image
     with Image.open(path) as im:
-        if im.mode.startswith("I") or im.mode == "F":
-            sys.exit(f"{path}: {im.mode} samples are not 8-bit; publish the PNG file itself (the job keeps the "
-                     "high byte of 16-bit samples)")
         im = im.convert("L") if im.mode in ("L", "1") else im.convert("RGB")
         channels = 1 if im.mode == "L" else 3
         headers = {"content-type": "image/x-raw-gray8" if channels == 1 else "image/x-raw-rgb8",
@@ -58,13 +73,13 @@ def raw_frame(path: Path) -> tuple[bytes, dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    problems = [m for m in (problem(f, args.raw) for f in args.files) if m]
+    if problems:  # before anything is sent: a half-published batch is harder to reason about than none
+        sys.exit("\n".join(problems) + "\nnothing was sent")
     # Frames of one camera stay in order: idempotence keeps retries from reordering or duplicating them.
     producer = Producer(client_settings.config(args, {"enable.idempotence": True,
                                                       "message.max.bytes": 16 * 1024 * 1024 + 65536}))
     failures: list[str] = []
-    missing = [str(p) for p in args.files if not p.is_file()]
-    if missing:  # before anything is sent: a half-published batch is harder to reason about than none
-        sys.exit(f"no such file: {', '.join(missing)}")
 
     def delivered(err, msg, file=None, frame_id=None):
         if err is not None:
@@ -77,10 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.raw:
             value, headers = raw_frame(path)
         else:
-            content_type = CONTENT_TYPES.get(path.suffix.lower())
-            if content_type is None:
-                sys.exit(f"{path}: unknown extension; use .png, .jpg or .jpeg, or --raw")
-            value, headers = path.read_bytes(), {"content-type": content_type}
+            value, headers = path.read_bytes(), {"content-type": CONTENT_TYPES[path.suffix.lower()]}
         frame_id = args.frame_id_prefix + path.stem
         headers = {"frame-id": frame_id, "capture-time": str(time.time_ns() // 1_000_000), **headers}
         if args.line:

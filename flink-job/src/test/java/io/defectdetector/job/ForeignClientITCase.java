@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -31,6 +32,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -171,6 +173,47 @@ class ForeignClientITCase {
         } finally {
             job.cancel().get();
         }
+    }
+
+    @Test
+    void publishFramesRefusesFilesItCannotPublishBeforeSendingAny(@TempDir Path tmp) throws Exception {
+        Topics topics = Topics.withPrefix("foreign-refused");
+        topics.create(KAFKA.broker(), 1);
+        GoldenVectors golden = GoldenVectors.load(TestModels.defaultModelFolder());
+        Path good = null;
+        Path gray16 = null;
+        for (GoldenVectors.Image image : golden.images()) {
+            Path file = Files.write(tmp.resolve(image.file()), image.png());
+            good = image.file().equals("gray_good.png") ? file : good;
+            gray16 = image.file().startsWith("gray16") ? file : gray16;
+        }
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "not a frame");
+        Path garbage = Files.writeString(tmp.resolve("garbage.png"), "not a PNG either");
+        List<String> publish = List.of(EXAMPLES.resolve("publish_frames.py").toString(), "--bootstrap-servers",
+                KAFKA.broker().bootstrapServers(), "--topic", topics.frames(), "--camera", "cam-refused");
+
+        record Refusal(List<String> options, Path file, String reason) {
+        }
+        for (Refusal refusal : List.of(new Refusal(List.of(), tmp.resolve("missing.png"), "no such file"),
+                new Refusal(List.of(), notes, "unknown extension"),
+                new Refusal(List.of("--raw"), garbage, "cannot be decoded"),
+                new Refusal(List.of("--raw"), gray16, "samples are not 8-bit"))) {
+            List<String> args = new ArrayList<>(publish);
+            args.addAll(refusal.options());
+            args.add(good.toString());  // a publishable file first: it must not go out either
+            args.add(refusal.file().toString());
+            Result result = python(args);
+            assertThat(result.exitCode()).as(result.stderr()).isNotZero();
+            assertThat(result.stderr()).contains(refusal.file().getFileName() + ": " + refusal.reason())
+                    .contains("nothing was sent").doesNotContain("Traceback");
+            assertThat(result.stdout()).as("delivery reports").isBlank();
+        }
+
+        // Then one publishable batch: the topic holds its frame and nothing from the refused ones.
+        assertThat(run(publish, List.of(), List.of(good.toString()))).hasSize(1);
+        List<ConsumerRecord<byte[], byte[]>> frames = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                topics.frames(), records -> !records.isEmpty(), Duration.ofSeconds(30), Duration.ofSeconds(2));
+        assertThat(frames).hasSize(1);
     }
 
     private static List<String> concat(Collection<String> items, String more) {
