@@ -240,7 +240,7 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
             f"denoise {cfg.augment.denoise}; mean-image val loss {mean_loss:.5f}")
 
     start = time.time()
-    for epoch in range(first_epoch, cfg.epochs + 1 if stopped is None else first_epoch):
+    for epoch in range(first_epoch, cfg.epochs + 1) if stopped is None else ():
         t0 = time.time()
         model.train()
         run_loss, seen = 0.0, 0
@@ -279,15 +279,15 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
                 "best_val": best, "best_epoch": best_epoch, "since_best": since_best, "stopped": stopped})
         if stopped:
             break
-    wall = float(sum(h["seconds"] for h in history))
+    stopped = stopped or "max epochs"
+    wall = float(sum(h["seconds"] for h in history))  # over every session of a resumed run
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    log(f"{stopped or 'max epochs'}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); "
-        f"{wall:.0f}s")
+    log(f"{stopped}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); {wall:.0f}s")
     if best >= mean_loss:
         log("WARNING: validation loss is not below the mean-image baseline: the autoencoder has collapsed")
     if out_dir:
         (out_dir / "history.json").write_text(json.dumps(history, indent=1))
-    return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped or "max epochs",
+    return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped,
                        out_dir / "best.pt" if out_dir else None)
