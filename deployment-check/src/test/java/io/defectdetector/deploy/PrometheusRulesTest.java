@@ -1,0 +1,102 @@
+package io.defectdetector.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The alerting rules of k8s/monitoring through Prometheus's own promtool: the PromQL parses, and the unit tests
+ * beside the rules (input series, expected alerts with their labels and annotations) pass. The metric names are
+ * checked against a running job by flink-job's PrometheusMetricsITCase.
+ */
+class PrometheusRulesTest {
+    private static final String RULE = "k8s/monitoring/prometheus-rule.yaml";
+    private static final String UNIT_TESTS = "k8s/monitoring/prometheus-rule.test.yaml";
+
+    @Test
+    void isAPrometheusRuleWhoseAlertsEachSaySeverityWhatAndWhatToDo() {
+        JsonNode rule = Yaml.read(Repo.path(RULE));
+        assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(rule.path("kind").asText()).isEqualTo("PrometheusRule");
+        Set<String> names = new HashSet<>();
+        for (JsonNode alert : alerts(rule)) {
+            String name = alert.path("alert").asText();
+            assertThat(names.add(name)).as("alert names are unique: %s", name).isTrue();
+            assertThat(alert.path("labels").path("severity").asText()).as(name).isIn("critical", "warning", "info");
+            assertThat(alert.path("annotations").path("summary").asText()).as(name).isNotBlank();
+            assertThat(alert.path("annotations").path("description").asText()).as(name).isNotBlank();
+            assertThat(alert.path("expr").asText()).as(name).contains("job_name=\"defect_detector\"");
+        }
+        assertThat(names).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(Repo.read("k8s/monitoring/kustomization.yaml")).contains("prometheus-rule.yaml");
+    }
+
+    @Test
+    void promtoolParsesTheRulesAndTheirUnitTestsPass(@TempDir Path dir) throws Exception {
+        JsonNode rule = Yaml.read(Repo.path(RULE));
+        // promtool reads plain rule files: the PrometheusRule's spec.groups is one.
+        Files.writeString(dir.resolve("defect-detector.rules.yaml"),
+                Yaml.YAML.writeValueAsString(Map.of("groups", rule.path("spec").path("groups"))));
+        Files.copy(Repo.path(UNIT_TESTS), dir.resolve("prometheus-rule.test.yaml"));
+
+        Result check = promtool(dir, "check", "rules", "defect-detector.rules.yaml");
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(check.output()).contains("SUCCESS: " + alerts(rule).size() + " rules found");
+
+        Result unit = promtool(dir, "test", "rules", "prometheus-rule.test.yaml");
+        assertThat(unit.exitCode()).as(unit.output()).isZero();
+        assertThat(unit.output()).contains("SUCCESS");
+    }
+
+    private static List<JsonNode> alerts(JsonNode rule) {
+        List<JsonNode> out = new ArrayList<>();
+        rule.path("spec").path("groups").forEach(group -> group.path("rules").forEach(out::add));
+        return out;
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private static Result promtool(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(promtoolPath()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail(command + " did not finish in 60 s");
+        }
+        return new Result(process.exitValue(), output);
+    }
+
+    /** -Dpromtool=..., else what scripts/ensure-promtool.sh unpacked, else promtool on PATH. */
+    private static String promtoolPath() {
+        String configured = System.getProperty("promtool");
+        if (configured != null) {
+            return configured;
+        }
+        Path unpacked = Repo.path(".tools/prometheus/usr/bin/promtool");
+        if (Files.isExecutable(unpacked)) {
+            return unpacked.toString();
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "promtool"))) {
+                return Path.of(dir, "promtool").toString();
+            }
+        }
+        return fail("no promtool: run scripts/ensure-promtool.sh (./run-tests.sh does), or pass -Dpromtool=PATH");
+    }
+}
