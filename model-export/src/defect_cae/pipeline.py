@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
