@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The alerting rules of k8s/monitoring through Prometheus's own promtool: the PromQL parses, and the unit tests
- * beside the rules (input series, expected alerts with their labels and annotations) pass. The metric names are
- * checked against a running job by flink-job's PrometheusMetricsITCase.
+ * The alerting rules and the Grafana dashboard of k8s/monitoring through Prometheus's own promtool: their PromQL
+ * parses, and the unit tests beside the rules (input series, expected alerts with their labels and annotations)
+ * pass. The metric names are checked against a running job by flink-job's PrometheusMetricsITCase.
  */
 class PrometheusRulesTest {
     private static final String RULE = "k8s/monitoring/prometheus-rule.yaml";
     private static final String UNIT_TESTS = "k8s/monitoring/prometheus-rule.test.yaml";
+    private static final String DASHBOARD = "k8s/monitoring/grafana-dashboard.json";
 
     @Test
     void isAPrometheusRuleWhoseAlertsEachSaySeverityWhatAndWhatToDo() {
@@ -41,7 +42,8 @@ class PrometheusRulesTest {
             assertThat(alert.path("expr").asText()).as(name).contains("job_name=\"defect_detector\"");
         }
         assertThat(names).hasSizeGreaterThanOrEqualTo(8);
-        assertThat(Repo.read("k8s/monitoring/kustomization.yaml")).contains("prometheus-rule.yaml");
+        assertThat(Yaml.read(Repo.path("k8s/monitoring/kustomization.yaml")).path("resources").get(0).asText())
+                .isEqualTo("prometheus-rule.yaml");
     }
 
     @Test
@@ -59,6 +61,35 @@ class PrometheusRulesTest {
         Result unit = promtool(dir, "test", "rules", "prometheus-rule.test.yaml");
         assertThat(unit.exitCode()).as(unit.output()).isZero();
         assertThat(unit.output()).contains("SUCCESS");
+    }
+
+    @Test
+    void everyDashboardQueryParsesAndTheDashboardIsDeployedForGrafanasSidecar(@TempDir Path dir) throws Exception {
+        JsonNode dashboard = Yaml.JSON.readTree(Repo.path(DASHBOARD).toFile());
+        // Each panel query as a recording rule, so promtool parses it; Grafana's $__rate_interval as 5m.
+        List<Map<String, String>> records = new ArrayList<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            assertThat(panel.path("datasource").path("uid").asText()).as(panel.path("title").asText())
+                    .isEqualTo("${datasource}");
+            for (JsonNode target : panel.path("targets")) {
+                String expr = target.path("expr").asText();
+                assertThat(expr).as(panel.path("title").asText()).contains("job_name=\"defect_detector\"");
+                records.add(Map.of("record", "defect_detector:panel_" + panel.path("id").asInt() + "_"
+                        + target.path("refId").asText(), "expr", expr.replace("$__rate_interval", "5m")));
+            }
+        }
+        assertThat(records).hasSizeGreaterThanOrEqualTo(10);
+        Files.writeString(dir.resolve("panels.rules.yaml"), Yaml.YAML.writeValueAsString(
+                Map.of("groups", List.of(Map.of("name", "panels", "rules", records)))));
+
+        Result check = promtool(dir, "check", "rules", "panels.rules.yaml");
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(check.output()).contains("SUCCESS: " + records.size() + " rules found");
+
+        JsonNode kustomization = Yaml.read(Repo.path("k8s/monitoring/kustomization.yaml"));
+        JsonNode generator = kustomization.path("configMapGenerator").get(0);
+        assertThat(generator.path("files").get(0).asText()).isEqualTo("grafana-dashboard.json");
+        assertThat(generator.path("options").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
     }
 
     private static List<JsonNode> alerts(JsonNode rule) {

@@ -34,12 +34,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The alerting rules in k8s/monitoring name metrics as Flink's Prometheus reporter exports them. A rule on a
- * misspelt metric never fires, and nothing else would notice: so the job runs here with the reporter on, decides
- * frames and rejects one, and every {@code flink_*} name and label the rules use must be in what it serves.
+ * The alerting rules and the dashboard in k8s/monitoring name metrics as Flink's Prometheus reporter exports
+ * them. A rule on a misspelt metric never fires, and nothing else would notice: so the job runs here with the
+ * reporter on, decides frames and rejects one, and every {@code flink_*} name and label they use must be in what
+ * it serves.
  */
 class PrometheusMetricsITCase {
-    private static final Path RULES = Path.of("..", "k8s", "monitoring", "prometheus-rule.yaml");
+    private static final Path MONITORING = Path.of("..", "k8s", "monitoring");
     private static final int PORT = freePort();
 
     @RegisterExtension
@@ -55,7 +56,7 @@ class PrometheusMetricsITCase {
     });
 
     @Test
-    void everyMetricTheAlertingRulesUseIsExported() throws Exception {
+    void everyMetricTheAlertingRulesAndTheDashboardUseIsExported() throws Exception {
         Topics topics = Topics.withPrefix("prom");
         topics.create(KAFKA.broker(), 2);
         JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "prom", topics,
@@ -77,9 +78,10 @@ class PrometheusMetricsITCase {
             PipelineTestSupport.readCommitted(KAFKA.broker(), topics.scores(), r -> r.size() >= 10,
                     Duration.ofSeconds(90), Duration.ofSeconds(1));
 
-            String rules = Files.readString(RULES);
-            Set<String> used = matches(Pattern.compile("\\b(flink_\\w+)"), rules);
-            assertThat(used).as("metrics in %s", RULES).isNotEmpty();
+            String rulesAndDashboard = Files.readString(MONITORING.resolve("prometheus-rule.yaml"))
+                    + Files.readString(MONITORING.resolve("grafana-dashboard.json"));
+            Set<String> used = matches(Pattern.compile("\\b(flink_\\w+)"), rulesAndDashboard);
+            assertThat(used).as("metrics in %s", MONITORING).hasSizeGreaterThan(10);
             Set<String> exported = Set.of();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!exported.containsAll(used) && System.nanoTime() < deadline) {
@@ -90,7 +92,8 @@ class PrometheusMetricsITCase {
             missing.removeAll(exported);
             assertThat(missing).as("metrics the rules use that the job does not export; it exports: %s",
                     new TreeSet<>(exported)).isEmpty();
-            System.out.printf("The rules use %d of the %d metrics the job exports%n", used.size(), exported.size());
+            System.out.printf("The rules and the dashboard use %d of the %d metrics the job exports%n", used.size(),
+                    exported.size());
             String text = scrape();
             // The labels the rules select on or print, with the values they expect.
             assertThat(text).contains("reason=\"EMPTY\"").contains("quantile=\"0.99\"")
