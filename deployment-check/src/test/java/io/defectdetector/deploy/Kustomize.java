@@ -18,7 +18,7 @@ import java.util.Set;
 
 /**
  * Renders a kustomization the way {@code kustomize build} (v5) does, for the subset k8s/ uses: resources
- * (files and folders), components, configMapGenerator (envs, literals, no name hash), patches (strategic
+ * (files and folders), components, configMapGenerator (envs, files, literals, no name hash), patches (strategic
  * merge and RFC 6902, from files) and replacements (with delimiter/index). kustomize cannot be installed
  * from the registries this project's machines reach; {@code KustomizeRendererTest} compares this renderer
  * with the real one wherever {@code kubectl kustomize} is on the PATH.
@@ -100,7 +100,7 @@ final class Kustomize {
     private static ObjectNode configMap(Path dir, JsonNode g) {
         for (Iterator<String> it = g.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!Set.of("name", "envs", "literals", "options", "behavior").contains(f)) {
+            if (!Set.of("name", "envs", "files", "literals", "options", "behavior").contains(f)) {
                 throw new UnsupportedOperationException("configMapGenerator field '" + f + "'");
             }
         }
@@ -122,6 +122,20 @@ final class Kustomize {
                         continue;
                     }
                     putPair(data, t, envFile.toString());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        for (JsonNode file : g.path("files")) {
+            // "path" (the key is the file name) or "key=path"; the value is the file's text.
+            String spec = file.asText();
+            int eq = spec.indexOf('=');
+            Path path = dir.resolve(eq < 0 ? spec : spec.substring(eq + 1));
+            String key = eq < 0 ? path.getFileName().toString() : spec.substring(0, eq);
+            try {
+                if (data.put(key, Files.readString(path)) != null) {
+                    throw new IllegalArgumentException("files: key " + key + " given twice");
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,8 +43,6 @@ class PrometheusRulesTest {
             assertThat(alert.path("expr").asText()).as(name).contains("job_name=\"defect_detector\"");
         }
         assertThat(names).hasSizeGreaterThanOrEqualTo(8);
-        assertThat(Yaml.read(Repo.path("k8s/monitoring/kustomization.yaml")).path("resources").get(0).asText())
-                .isEqualTo("prometheus-rule.yaml");
     }
 
     @Test
@@ -86,10 +85,15 @@ class PrometheusRulesTest {
         assertThat(check.exitCode()).as(check.output()).isZero();
         assertThat(check.output()).contains("SUCCESS: " + records.size() + " rules found");
 
-        JsonNode kustomization = Yaml.read(Repo.path("k8s/monitoring/kustomization.yaml"));
-        JsonNode generator = kustomization.path("configMapGenerator").get(0);
-        assertThat(generator.path("files").get(0).asText()).isEqualTo("grafana-dashboard.json");
-        assertThat(generator.path("options").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        // kubectl apply -k k8s/monitoring: the rule, and the dashboard in a ConfigMap Grafana's sidecar picks up.
+        List<ObjectNode> rendered = Manifests.render("k8s/monitoring");
+        assertThat(rendered).extracting(r -> r.path("kind").asText())
+                .containsExactlyInAnyOrder("PrometheusRule", "ConfigMap");
+        JsonNode configMap = rendered.stream().filter(r -> r.path("kind").asText().equals("ConfigMap")).findFirst()
+                .orElseThrow();
+        assertThat(configMap.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(Yaml.JSON.readTree(configMap.path("data").path("grafana-dashboard.json").asText()))
+                .isEqualTo(dashboard);
     }
 
     private static List<JsonNode> alerts(JsonNode rule) {
