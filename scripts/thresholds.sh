@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # Threshold tools of the defect-detector job, from a source checkout (docs/operations.md):
 #   scripts/thresholds.sh send --bootstrap-servers HOST:PORT '{"action":"show","target":"all","by":"me"}'
+#   scripts/thresholds.sh suggest --bootstrap-servers HOST:PORT --camera cam-07 --last 2h --by me
 #   scripts/thresholds.sh savepoint list --savepoint PATH
 #   scripts/thresholds.sh savepoint set|reset --savepoint PATH --output PATH ...
 # Build first: mvn -q -pl flink-job -am install -DskipTests
@@ -9,8 +10,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
   send) class=io.defectdetector.job.control.ControlCli; shift ;;
+  suggest) class=io.defectdetector.job.control.ThresholdSuggestCli; shift ;;
   savepoint) class=io.defectdetector.job.thresholds.ThresholdsSavepointCli; shift ;;
-  *) echo "usage: $0 send ... | savepoint list|set|reset ...   (--help after either for options)" >&2; exit 2 ;;
+  *) echo "usage: $0 send ... | suggest ... | savepoint list|set|reset ...   (--help after any for options)" >&2; exit 2 ;;
 esac
 classes="$root/flink-job/target/classes"
 classpath="$root/flink-job/target/thresholds-classpath.txt"

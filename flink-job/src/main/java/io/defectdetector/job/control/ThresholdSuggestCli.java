@@ -1,0 +1,213 @@
+package io.defectdetector.job.control;
+
+import io.defectdetector.frame.KafkaClientSettings;
+import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.thresholds.ThresholdSuggestion;
+import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code thresholds suggest}: reads the job's score records (kafka-scores-topic, scores-enabled) of one camera,
+ * one line or every camera over a period the operator knows was (nearly) defect-free, and prints the image-score
+ * threshold that lets about the target share of such frames alert (the calibration rule of model-export, applied
+ * to this camera's own frames), as a control command for {@code thresholds send}. Nothing is sent: the command
+ * goes to stdout and the figures behind it to stderr, so a plain run lets a person review it, and
+ * {@code thresholds send ... "$(thresholds suggest ...)"} applies it.
+ *
+ * <p>Scores of different model versions are not comparable: only the newest version in the period is used.
+ * Exit codes: 0 a suggestion, 1 Kafka failure, 2 nothing to suggest from (no frames) or bad options.
+ */
+@Command(name = "suggest", mixinStandardHelpOptions = true,
+        description = "Suggests an image-score threshold from the score records of a defect-free period and prints "
+                + "it as a control command (stdout); the figures behind it go to stderr.")
+public final class ThresholdSuggestCli implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT",
+            description = "The Kafka cluster of the job.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties (security settings), as the job's kafka-config.")
+    Path kafkaConfig;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "A Kafka client property overriding the file; repeatable.")
+    List<String> kafkaProperties = new ArrayList<>();
+
+    @Option(names = "--scores-topic", defaultValue = "scores", paramLabel = "TOPIC",
+            description = "The job's kafka-scores-topic (the job must run with scores-enabled). Default: ${DEFAULT-VALUE}.")
+    String scoresTopic;
+
+    /** Neither option: every camera's frames, for the target default. */
+    @ArgGroup(exclusive = true)
+    Target target;
+
+    static final class Target {
+        @Option(names = "--camera", paramLabel = "ID", description = "Frames of this camera (target camera:ID).")
+        String camera;
+
+        @Option(names = "--line", paramLabel = "ID", description = "Frames of this line (target line:ID). Without "
+                + "--camera or --line: every camera's frames, for the target default.")
+        String line;
+    }
+
+    @Option(names = "--last", defaultValue = "1h", paramLabel = "DURATION",
+            description = "The period: frames captured within this long before now (e.g. 30min, 8h). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String last;
+
+    @Option(names = "--target-far", defaultValue = "0.01", paramLabel = "RATE",
+            description = "Share of good frames allowed to alert, as model-export's --target-far. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double targetFalseAlarmRate;
+
+    @Option(names = "--by", required = true, paramLabel = "NAME", description = "Who will send the command.")
+    String by;
+
+    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "Longest time to read the topic. Default: ${DEFAULT-VALUE}.")
+    String timeout;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ThresholdSuggestCli()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long now = System.currentTimeMillis();
+        long from = now - TimeUtils.parseDuration(last).toMillis();
+        String targetName = target == null ? "default" : target.camera != null ? "camera:" + target.camera
+                : "line:" + target.line;
+
+        List<ScoreRecord> read;
+        try {
+            read = read(from, TimeUtils.parseDuration(timeout));
+        } catch (KafkaException | IllegalStateException e) {
+            err.println("cannot read " + scoresTopic + ": " + e.getMessage());
+            return ThresholdsSavepointCli.FAILED;
+        }
+        Map<String, List<ScoreRecord>> byModel = new LinkedHashMap<>();
+        Map<String, Long> newest = new HashMap<>();
+        for (ScoreRecord r : read) {
+            if (r.getCaptureTimeMs() < from || !matches(r)) {
+                continue;
+            }
+            String model = r.getModelName() + " " + r.getModelVersion();
+            byModel.computeIfAbsent(model, k -> new ArrayList<>()).add(r);
+            newest.merge(model, r.getDetectionTimeMs(), Math::max);
+        }
+        if (byModel.isEmpty()) {
+            err.println("no score records of " + targetName + " captured in the last " + last + " on "
+                    + scoresTopic + ": is the job running with scores-enabled, and are the camera or line right?");
+            return ThresholdsSavepointCli.REFUSED;
+        }
+        String model = newest.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        List<ScoreRecord> records = byModel.get(model);
+        float[] scores = new float[records.size()];
+        long alerted = 0;
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = records.get(i).getScore();
+            alerted += records.get(i).isAlert() ? 1 : 0;
+        }
+        ThresholdSuggestion s = ThresholdSuggestion.of(scores, targetFalseAlarmRate);
+
+        err.printf(Locale.ROOT, "%s: %d frames captured since %s, model %s%s%n", targetName, s.frames(),
+                Instant.ofEpochMilli(from), model, byModel.size() > 1
+                        ? " (" + (byModel.size() - 1) + " older model version(s) in the period left out)" : "");
+        err.printf(Locale.ROOT, "scores: median %.4f, 99th percentile %.4f, largest %.4f; %d of them alerted at the "
+                + "thresholds in force (%.2f %%)%n", s.median(), s.p99(), s.max(), alerted,
+                100.0 * alerted / s.frames());
+        err.println("suggested " + s.describe(targetFalseAlarmRate) + "; at it " + ThresholdSuggestion.atOrAbove(
+                scores, s.imageScore()) + " of these frames would alert. Only defect-free periods give a fair "
+                + "threshold: defects among these frames raise it.");
+
+        Map<String, Object> command = new LinkedHashMap<>();
+        command.put("action", "set");
+        command.put("target", targetName);
+        command.put("by", by);
+        command.put(ControlCommandParser.IMAGE_SCORE, s.imageScore());
+        command.put("comment", String.format(Locale.ROOT, "suggest: %s frames since %s, target false-alarm rate %s, "
+                + "model %s", s.frames(), Instant.ofEpochMilli(from), targetFalseAlarmRate, model));
+        String json = ControlJson.MAPPER.writeValueAsString(command);
+        try {
+            ControlCommandParser.parse(json);  // the job's own validation: what is printed, send accepts
+        } catch (ControlCommandException e) {
+            err.println("refused (" + e.reason().code() + "): " + e.getMessage());
+            return ThresholdsSavepointCli.REFUSED;
+        }
+        out.println(json);
+        out.flush();
+        return 0;
+    }
+
+    private boolean matches(ScoreRecord r) {
+        if (target == null) {
+            return true;
+        }
+        return target.camera != null ? target.camera.equals(r.getCameraId()) : target.line.equals(r.getLine());
+    }
+
+    /** The committed score records from the first one written at or after {@code from} to the topic's end now. */
+    private List<ScoreRecord> read(long from, Duration timeout) {
+        Properties props = KafkaClientSettings.load(kafkaConfig, kafkaProperties).toProperties();
+        props.put("bootstrap.servers", bootstrapServers);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ScoreRecord> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(scoresTopic, timeout).stream()
+                    .map(p -> new TopicPartition(scoresTopic, p.partition())).toList();
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            Map<TopicPartition, Long> query = new HashMap<>();
+            partitions.forEach(p -> query.put(p, from));
+            Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(query, timeout);
+            for (TopicPartition p : partitions) {
+                OffsetAndTimestamp o = start.get(p);
+                consumer.seek(p, o == null ? end.get(p) : o.offset());
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + scoresTopic + " to its end within "
+                            + this.timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    records.add(AlertJson.scoreFromBytes(r.value()));
+                }
+            }
+        }
+        return records;
+    }
+}

@@ -1,0 +1,96 @@
+package io.defectdetector.job.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.testing.PipelineTestSupport;
+import io.defectdetector.job.thresholds.ThresholdSuggestion;
+import io.defectdetector.kafka.LocalKafkaExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Random;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import picocli.CommandLine;
+
+/**
+ * {@code thresholds suggest} against score records on a real broker: it picks the camera, the period and the
+ * newest model version, and prints a command the job accepts whose threshold follows the calibration rule.
+ */
+class ThresholdSuggestITCase {
+    @RegisterExtension
+    static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
+
+    private static final String TOPIC = "suggest-scores";
+
+    @Test
+    void suggestsFromTheCamerasRecentFramesOfTheNewestModelOnly() throws Exception {
+        KAFKA.broker().createTopic(TOPIC, 3);
+        long now = System.currentTimeMillis();
+        Random random = new Random(7);
+        float[] expected = new float[300];
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            for (int i = 0; i < expected.length; i++) {  // what the suggestion must come from
+                expected[i] = 0.2f + 0.6f * random.nextFloat();
+                send(producer, score("cam-a", "a-" + i, now - 30 * 60_000 + i, expected[i], "2"));
+            }
+            for (int i = 0; i < 50; i++) {  // an older model version, another camera, frames before the period
+                send(producer, score("cam-a", "old-model-" + i, now - 40 * 60_000, 5f, "1"));
+                send(producer, score("cam-b", "b-" + i, now - 10 * 60_000, 7f, "2"));
+                send(producer, score("cam-a", "early-" + i, now - 3 * 3600_000, 9f, "2"));
+            }
+        }
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new ThresholdSuggestCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                .execute("--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--scores-topic", TOPIC,
+                        "--camera", "cam-a", "--last", "1h", "--target-far", "0.02", "--by", "alice");
+
+        assertThat(code).as(err.toString()).isZero();
+        JsonNode command = ControlJson.MAPPER.readTree(out.toString());
+        assertThat(command.path("action").asText()).isEqualTo("set");
+        assertThat(command.path("target").asText()).isEqualTo("camera:cam-a");
+        assertThat(command.path("by").asText()).isEqualTo("alice");
+        assertThat(command.path("image_score").asDouble())
+                .isCloseTo(ThresholdSuggestion.of(expected, 0.02).imageScore(), within(1e-9));
+        ControlCommandParser.parse(out.toString().strip());
+        assertThat(err.toString()).contains("camera:cam-a: 300 frames").contains("model cae-test 2")
+                .contains("1 older model version(s) in the period left out").contains("rank 295 of the 300 scores");
+    }
+
+    @Test
+    void saysWhyWhenThereIsNothingToSuggestFrom() {
+        KAFKA.broker().createTopic(TOPIC + "-empty", 1);
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new ThresholdSuggestCli()).setErr(new PrintWriter(err)).execute(
+                "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--scores-topic", TOPIC + "-empty",
+                "--line", "line-9", "--by", "alice");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("no score records of line:line-9").contains("scores-enabled");
+    }
+
+    private static ScoreRecord score(String camera, String frame, long captureTime, float value, String version) {
+        ScoreRecord r = new ScoreRecord();
+        r.setCameraId(camera);
+        r.setFrameId(frame);
+        r.setCaptureTimeMs(captureTime);
+        r.setDetectionTimeMs("1".equals(version) ? captureTime : System.currentTimeMillis());
+        r.setScore(value);
+        r.setThreshold(1.0);
+        r.setAlert(value >= 1.0);
+        r.setModelName("cae-test");
+        r.setModelVersion(version);
+        return r;
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, ScoreRecord r) {
+        producer.send(new ProducerRecord<>(TOPIC, r.getCameraId().getBytes(), AlertJson.toBytes(r)));
+    }
+}
