@@ -51,11 +51,15 @@ public record ThresholdSuggestion(int frames, int rank, boolean resolved, double
     public String describe(double targetFalseAlarmRate) {
         String rule = resolved
                 ? String.format(Locale.ROOT, "rank %d of the %d scores in ascending order (the split-conformal "
-                        + "rank for a %.3g %% false-alarm rate)", rank, frames, 100 * targetFalseAlarmRate)
-                : String.format(Locale.ROOT, "the largest of the %d scores: too few to resolve a %.3g %% false-alarm "
-                        + "rate by rank (that needs %d)", frames, 100 * targetFalseAlarmRate,
+                        + "rank for a %s %% false-alarm rate)", rank, frames, percent(targetFalseAlarmRate))
+                : String.format(Locale.ROOT, "the largest of the %d scores: too few to resolve a %s %% false-alarm "
+                        + "rate by rank (that needs %d)", frames, percent(targetFalseAlarmRate),
                         framesNeeded(targetFalseAlarmRate));
         return String.format(Locale.ROOT, "image_score %.3f, just above %.4f, %s", imageScore, rankedScore, rule);
+    }
+
+    private static String percent(double rate) {
+        return java.math.BigDecimal.valueOf(100 * rate).stripTrailingZeros().toPlainString();
     }
 
     private static double quantile(float[] sorted, double q) {

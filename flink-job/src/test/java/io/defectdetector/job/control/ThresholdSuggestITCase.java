@@ -53,6 +53,8 @@ class ThresholdSuggestITCase {
                         "--camera", "cam-a", "--last", "1h", "--target-far", "0.02", "--by", "alice");
 
         assertThat(code).as(err.toString()).isZero();
+        System.out.print(err);  // the figures docs/operations.md shows
+        System.out.print(out);
         JsonNode command = ControlJson.MAPPER.readTree(out.toString());
         assertThat(command.path("action").asText()).isEqualTo("set");
         assertThat(command.path("target").asText()).isEqualTo("camera:cam-a");
