@@ -1,12 +1,9 @@
 package io.defectdetector.job.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -45,17 +43,8 @@ public final class ControlCli implements Callable<Integer> {
             + "'{\"action\":\"set\",\"target\":\"camera:cam-01\",\"by\":\"alice\",\"image_score\":1.3}'.")
     String command;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT",
-            description = "The Kafka cluster of the job.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka client properties (security settings), as the job's kafka-config.")
-    Path kafkaConfig;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka client property overriding the file; repeatable.")
-    List<String> kafkaProperties = new ArrayList<>();
+    @Mixin
+    KafkaClientOptions kafka;
 
     @Option(names = "--topic", defaultValue = "control", description = "Control topic. Default: ${DEFAULT-VALUE}.")
     String topic;
@@ -83,8 +72,7 @@ public final class ControlCli implements Callable<Integer> {
             return ThresholdsSavepointCli.REFUSED;
         }
         Duration wait = org.apache.flink.util.TimeUtils.parseDuration(timeout);
-        Properties base = KafkaClientSettings.load(kafkaConfig, kafkaProperties).toProperties();
-        base.put("bootstrap.servers", bootstrapServers);
+        Properties base = kafka.properties();
         try (KafkaConsumer<byte[], byte[]> audit = noWait ? null : auditConsumer(base)) {
             String auditId = send(base);
             spec.commandLine().getOut().println("sent " + auditId);

@@ -1,12 +1,10 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.thresholds.ThresholdSuggestion;
 import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -49,17 +48,8 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT",
-            description = "The Kafka cluster of the job.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka client properties (security settings), as the job's kafka-config.")
-    Path kafkaConfig;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka client property overriding the file; repeatable.")
-    List<String> kafkaProperties = new ArrayList<>();
+    @Mixin
+    KafkaClientOptions kafka;
 
     @Option(names = "--scores-topic", defaultValue = "scores", paramLabel = "TOPIC",
             description = "The job's kafka-scores-topic (the job must run with scores-enabled). Default: ${DEFAULT-VALUE}.")
@@ -178,8 +168,7 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
 
     /** The committed score records from the first one written at or after {@code from} to the topic's end now. */
     private List<ScoreRecord> read(long from, Duration timeout) {
-        Properties props = KafkaClientSettings.load(kafkaConfig, kafkaProperties).toProperties();
-        props.put("bootstrap.servers", bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
