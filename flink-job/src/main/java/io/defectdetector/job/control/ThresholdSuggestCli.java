@@ -93,14 +93,22 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        long now = System.currentTimeMillis();
-        long from = now - TimeUtils.parseDuration(last).toMillis();
+        long from;
+        Duration readTimeout;
+        try {
+            from = System.currentTimeMillis() - TimeUtils.parseDuration(last).toMillis();
+            readTimeout = TimeUtils.parseDuration(timeout);
+            ThresholdSuggestion.of(new float[] {0f}, targetFalseAlarmRate);  // checks the rate
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return ThresholdsSavepointCli.REFUSED;
+        }
         String targetName = target == null ? "default" : target.camera != null ? "camera:" + target.camera
                 : "line:" + target.line;
 
         List<ScoreRecord> read;
         try {
-            read = read(from, TimeUtils.parseDuration(timeout));
+            read = read(from, readTimeout);
         } catch (KafkaException | IllegalStateException e) {
             err.println("cannot read " + scoresTopic + ": " + e.getMessage());
             return ThresholdsSavepointCli.FAILED;

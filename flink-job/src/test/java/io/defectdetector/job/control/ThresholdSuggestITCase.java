@@ -76,6 +76,13 @@ class ThresholdSuggestITCase {
 
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("no score records of line:line-9").contains("scores-enabled");
+
+        StringWriter bad = new StringWriter();
+        assertThat(new CommandLine(new ThresholdSuggestCli()).setErr(new PrintWriter(bad)).execute(
+                "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--target-far", "1.5", "--by", "alice"))
+                .isEqualTo(2);
+        assertThat(bad.toString()).contains("error: target false-alarm rate must be in (0, 1)")
+                .doesNotContain("Exception");
     }
 
     private static ScoreRecord score(String camera, String frame, long captureTime, float value, String version) {
