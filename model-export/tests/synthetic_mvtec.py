@@ -64,3 +64,52 @@ def make_mvtec(root: Path, n_train: int = 40, n_test_good: int = 6, n_test_defec
             gt.parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(mask.astype(np.uint8) * 255).save(gt)
     return root
+
+
+def as_mvtec_ad2(ad: Path, root: Path, validation: int = 8, private: int = 2) -> Path:
+    """The same category in the MVTec AD 2 layout: the last `validation` train/good images move to
+    validation/good, the defect types merge into test_public/bad (named <type>_<stem>), the masks go to
+    test_public/ground_truth/bad/, and test_private/ gets unlabelled copies of good images."""
+    root = Path(root)
+    train = sorted((ad / "train" / "good").iterdir())
+    for i, p in enumerate(train):
+        _copy(p, root / ("validation" if i >= len(train) - validation else "train") / "good" / p.name)
+    for p in sorted((ad / "test" / "good").iterdir()):
+        _copy(p, root / "test_public" / "good" / p.name)
+        if private:
+            private -= 1
+            _copy(p, root / "test_private" / p.name)
+    for kind in sorted(d.name for d in (ad / "test").iterdir() if d.name != "good"):
+        for p in sorted((ad / "test" / kind).iterdir()):
+            _copy(p, root / "test_public" / "bad" / f"{kind}_{p.name}")
+            _copy(ad / "ground_truth" / kind / f"{p.stem}_mask.png",
+                  root / "test_public" / "ground_truth" / "bad" / f"{kind}_{p.stem}_mask.png")
+    return root
+
+
+def as_mvtec_loco(ad: Path, root: Path) -> Path:
+    """The same category in the MVTec LOCO layout: each mask becomes a folder ground_truth/<type>/<stem>/ of two
+    files, the defect's upper rows (pixel value 243) and its lower rows (255), as LOCO stores one file per defect."""
+    root = Path(root)
+    for p in (ad / "train" / "good").iterdir():
+        _copy(p, root / "train" / "good" / p.name)
+    for kind_dir in (ad / "test").iterdir():
+        for p in kind_dir.iterdir():
+            _copy(p, root / "test" / kind_dir.name / p.name)
+            if kind_dir.name == "good":
+                continue
+            mask = np.array(Image.open(ad / "ground_truth" / kind_dir.name / f"{p.stem}_mask.png")) > 0
+            rows = np.flatnonzero(mask.any(axis=1))
+            split = rows[len(rows) // 2]
+            upper, lower = mask.copy(), mask.copy()
+            upper[split:], lower[:split] = False, False
+            folder = root / "ground_truth" / kind_dir.name / p.stem
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(upper.astype(np.uint8) * 243).save(folder / "000.png")
+            Image.fromarray(lower.astype(np.uint8) * 255).save(folder / "001.png")
+    return root
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(Path(src).read_bytes())

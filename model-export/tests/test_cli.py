@@ -169,7 +169,7 @@ def test_non_square_frames_train_a_non_square_model_or_stop_with_the_size_to_use
     # A square model for 2:1 frames: the job would reject them all, so training stops and names the fix.
     r = _run(["run", "--data", str(data), "--out", str(tmp_path / "sq"), "--size", "32"], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "64x32 images" in r.stderr and "--size 64x32 to keep their shape" in r.stderr
+    assert "64x32 defect-free images" in r.stderr and "--size 64x32 to keep their shape" in r.stderr
     assert not (tmp_path / "sq").exists()
     r = _run(["train", "--data", str(data), "--size", "32", "--squash", "--epochs", "1", "--widths", "8,8,8,8",
               "--work-dir", str(tmp_path / "squashed")], tmp_path)

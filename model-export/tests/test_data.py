@@ -84,9 +84,82 @@ def test_check_aspect_accepts_what_the_job_accepts_and_names_the_size_that_keeps
     # The job's default frame-aspect-tolerance is 0.25: 80x64 frames suit a square model, 96x64 do not.
     check_aspect(_good_images_of(tmp_path / "a", 80, 64), 64, 64)
     check_aspect(_good_images_of(tmp_path / "b", 1500, 1000), 128, 192)  # --size 192x128
-    with pytest.raises(DatasetError, match=r"96x64 images .*--size 96x64 to keep their shape.*--squash.*"
+    with pytest.raises(DatasetError, match=r"96x64 defect-free images .*--size 96x64 to keep their shape.*--squash.*"
                                            r"frame-aspect-tolerance 0.50 or more"):
         check_aspect(_good_images_of(tmp_path / "c", 96, 64), 64, 64)
     with pytest.raises(DatasetError, match=r"--size 128x192 "):  # portrait frames, square 128 model
         check_aspect(_good_images_of(tmp_path / "d", 1000, 1500), 128, 128)
     check_aspect(tmp_path / "no-such-category", 64, 64)  # nothing to check: the layout check speaks later
+
+
+def _by_name(test, rename=lambda p: p.name):
+    """{original file name: (image, mask, has_mask, label)} of a loaded test set."""
+    from pathlib import Path
+    return {rename(Path(p)): (test.images[i], test.masks[i], test.has_mask[i], test.labels[i])
+            for i, p in enumerate(test.paths)}
+
+
+def _assert_same_test_sets(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_array_equal(a[name][0], b[name][0], err_msg=name)
+        np.testing.assert_array_equal(a[name][1], b[name][1], err_msg=name)
+        assert a[name][2:] == b[name][2:], name
+
+
+def test_an_mvtec_ad2_category_reads_test_public_with_its_masks_and_pools_validation_good(mvtec_root, tmp_path):
+    from synthetic_mvtec import as_mvtec_ad2
+    from defect_cae.data import content_hash, good_images, load_test_set, split_good
+    ad2 = as_mvtec_ad2(mvtec_root, tmp_path / "ad2", validation=8)
+    ad, new = load_test_set(mvtec_root, 1, 32, 32), load_test_set(ad2, 1, 32, 32)
+    assert sorted(set(new.types)) == ["bad", "good"]  # ground_truth/ inside test_public is not a defect type
+    assert new.labels.sum() == ad.labels.sum() > 0 and new.has_mask.all() and new.masks[new.labels == 1].any()
+    assert not any("test_private" in p for p in new.paths)
+    _assert_same_test_sets(_by_name(ad, lambda p: p.name if p.parent.name == "good" else f"{p.parent.name}_{p.name}"),
+                           _by_name(new))
+    split = split_good(ad2, seed=0)
+    everything = split.train + split.val + split.calib
+    assert len(everything) == len(good_images(mvtec_root)) == 48
+    assert sum("validation" in str(p) for p in everything) == 8
+    assert content_hash(good_images(ad2), ad2) != content_hash(good_images(mvtec_root), mvtec_root)  # paths count
+
+
+def test_an_mvtec_loco_category_unites_the_mask_files_of_each_image(mvtec_root, tmp_path):
+    from synthetic_mvtec import as_mvtec_loco
+    from defect_cae.data import load_test_set
+    loco = as_mvtec_loco(mvtec_root, tmp_path / "loco")
+    ad, new = load_test_set(mvtec_root, 1, 32, 32), load_test_set(loco, 1, 32, 32)
+    key = lambda p: f"{p.parent.name}/{p.name}"  # noqa: E731
+    _assert_same_test_sets(_by_name(ad, key), _by_name(new, key))
+    assert new.has_mask.all() and new.masks[new.labels == 1].any()
+
+
+def test_a_loco_mask_file_of_another_size_is_named(mvtec_root, tmp_path):
+    from synthetic_mvtec import as_mvtec_loco
+    from defect_cae.data import load_test_set
+    loco = as_mvtec_loco(mvtec_root, tmp_path / "loco")
+    odd = loco / "ground_truth" / "spot" / "002" / "001.png"
+    Image.new("L", (10, 12), 255).save(odd)
+    with pytest.raises(DatasetError, match=r"002/001\.png is 10x12 .* must have its size"):
+        load_test_set(loco, 1, 32, 32)
+
+
+def test_a_category_without_test_folders_names_both(tmp_path):
+    from defect_cae.data import load_test_set
+    with pytest.raises(DatasetError, match=r"no test/ \(or MVTec AD 2's test_public/\) folder"):
+        load_test_set(_small_category(tmp_path / "c"), 1, 16, 16)
+
+
+def test_a_detector_scores_an_ad2_copy_of_a_category_as_the_original(mvtec_root, detector, tmp_path):
+    from synthetic_mvtec import as_mvtec_ad2
+    from defect_cae.data import load_test_set
+    from defect_cae.evaluate import compute_metrics, predict
+    det, _ = detector
+    c = det.cae.config
+    metrics = []
+    for root in (mvtec_root, as_mvtec_ad2(mvtec_root, tmp_path / "ad2")):
+        test = load_test_set(root, c.channels, c.height, c.width)
+        metrics.append(compute_metrics(test, predict(det, test.images, "cpu"))["overall"])
+    assert metrics[0]["pixel_auroc"] > 0.5 and metrics[0]["images"] == metrics[1]["images"] == 14
+    for key, value in metrics[0].items():
+        assert metrics[1][key] == (pytest.approx(value) if isinstance(value, float) else value), key

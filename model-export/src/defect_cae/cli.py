@@ -37,7 +37,9 @@ def image_size(text: str) -> tuple[int, int]:
 
 
 def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
-    p.add_argument("--data", required=True, type=Path, help="MVTec-layout folder (train/good, test/*, ground_truth/*)")
+    p.add_argument("--data", required=True, type=Path,
+                   help="one category in the MVTec AD, AD 2 or LOCO layout (train/good, validation/good, test/* or "
+                        "test_public/*, ground_truth/*)")
     p.add_argument("--channels", default="auto", choices=["auto", "1", "3"],
                    help="model input channels; auto = 1 if the training images are gray")
     if training:
@@ -47,8 +49,8 @@ def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
         p.add_argument("--squash", action="store_true",
                        help="train even when the images' aspect ratio differs from --size's by more than the job's "
                             "default frame-aspect-tolerance (the job would reject such frames as WRONG_SHAPE)")
-    p.add_argument("--val-fraction", type=float, default=0.15, help="train/good held out for validation")
-    p.add_argument("--calib-fraction", type=float, default=0.15, help="train/good held out for thresholds")
+    p.add_argument("--val-fraction", type=float, default=0.15, help="good images held out for validation")
+    p.add_argument("--calib-fraction", type=float, default=0.15, help="good images held out for thresholds")
 
 
 def _add_model_training(p: argparse.ArgumentParser) -> None:
@@ -327,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--detector", type=Path, help="detector.pt from `calibrate`")
     which.add_argument("--model", type=Path, help="an exported .onnx (its card beside it): scores the file the job "
                                                    "loads, with onnxruntime if installed, else a numpy interpreter")
-    e.add_argument("--data", type=Path, required=True, help="MVTec-layout folder with test/ (and ground_truth/)")
+    e.add_argument("--data", type=Path, required=True, help="one category with test/ or test_public/ (and ground_truth/)")
     e.add_argument("--report", type=Path, help="folder for report.md and its plots (with --model, also metrics.json)")
     _add_common(e)
     e.set_defaults(func=cmd_evaluate)

@@ -1,10 +1,14 @@
-"""MVTec-AD-layout datasets, splits and training transforms.
+"""MVTec-layout datasets, splits and training transforms.
 
-Layout (as in MVTec AD):
-    ROOT/train/good/*.png               defect-free training images
-    ROOT/test/good/*.png                defect-free test images
-    ROOT/test/<defect_type>/*.png       defective test images
+One category of MVTec AD, MVTec AD 2 or MVTec LOCO AD, told apart by its folders:
+    ROOT/train/good/*.png               defect-free images (the only folder required)
+    ROOT/validation/good/*.png          more defect-free images (AD 2, LOCO): pooled with train/good
+    ROOT/test/good/*.png                defect-free test images (AD 2: ROOT/test_public/good)
+    ROOT/test/<defect_type>/*.png       defective test images (AD 2: ROOT/test_public/bad)
     ROOT/ground_truth/<defect_type>/<stem>_mask.png   (or <stem>.png) pixel masks, non-zero = defect
+        AD 2: ROOT/test_public/ground_truth/bad/<stem>_mask.png
+        LOCO: ROOT/ground_truth/<defect_type>/<stem>/000.png, 001.png, ... one file per defect, united
+AD 2's test_private*/ folders have no labels and are not read.
 """
 from __future__ import annotations
 
@@ -30,16 +34,59 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def find_mask(root: Path, defect_type: str, image: Path) -> Path | None:
-    gt = root / "ground_truth" / defect_type
-    for name in (f"{image.stem}_mask.png", f"{image.stem}.png", f"{image.stem}_mask{image.suffix}"):
-        if (gt / name).is_file():
-            return gt / name
+GOOD_FOLDERS = ("train/good", "validation/good")
+
+
+def good_images(root: Path) -> list[Path]:
+    """Every defect-free image the tool may train, validate or calibrate on: train/good, and validation/good
+    where the dataset ships one (AD 2, LOCO). Pooled, so the seeded split holds out as many images for the
+    per-pixel statistics and the thresholds as the fractions ask for; none of them is a test image."""
+    return [p for folder in GOOD_FOLDERS for p in list_images(Path(root) / folder)]
+
+
+def test_folder(root: Path) -> Path | None:
+    """ROOT/test (MVTec AD, LOCO), else ROOT/test_public (MVTec AD 2: the part with labels), else None."""
+    for name in ("test", "test_public"):
+        if (Path(root) / name).is_dir():
+            return Path(root) / name
     return None
 
 
+def ground_truth_folder(test_dir: Path) -> Path:
+    """AD 2 keeps its masks inside the test folder, AD and LOCO beside it."""
+    inside = test_dir / "ground_truth"
+    return inside if inside.is_dir() else test_dir.parent / "ground_truth"
+
+
+def find_mask(gt: Path, defect_type: str, image: Path) -> list[Path]:
+    """The mask files of a defective image: one file, or LOCO's folder of one file per defect; [] if none."""
+    gt = gt / defect_type
+    for name in (f"{image.stem}_mask.png", f"{image.stem}.png", f"{image.stem}_mask{image.suffix}"):
+        if (gt / name).is_file():
+            return [gt / name]
+    return list_images(gt / image.stem)
+
+
+def read_mask(files: list[Path], height: int, width: int) -> np.ndarray:
+    """Union of the mask files (non-zero = defect), at model resolution."""
+    from .preprocess import decode_8bit
+
+    def defective(p: Path) -> np.ndarray:
+        a = decode_8bit(p)
+        return (a.max(axis=2) if a.ndim == 3 else a) > 0
+    union = None
+    for f in files:
+        m = _readable(f, lambda: defective(f))
+        if union is not None and m.shape != union.shape:
+            raise DatasetError(f"{f} is {m.shape[1]}x{m.shape[0]} but {files[0]} is {union.shape[1]}x"
+                               f"{union.shape[0]}: the mask files of one image must have its size")
+        union = m if union is None else union | m
+    return preprocess_mask(union.astype(np.uint8) * 255, height, width)
+
+
 LAYOUT_HINT = ("expected one category in the MVTec AD layout: ROOT/train/good/*.png (defect-free images), "
-               "optionally ROOT/test/<type>/*.png and ROOT/ground_truth/<type>/<stem>_mask.png")
+               "optionally ROOT/validation/good/, ROOT/test/<type>/*.png and ROOT/ground_truth/<type>/"
+               "<stem>_mask.png (MVTec AD 2's test_public/ and LOCO's mask folders are read too)")
 
 
 def check_layout(root: Path) -> None:
@@ -71,7 +118,7 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     def header_size(p: Path) -> tuple[int, int]:
         with Image.open(p) as im:
             return im.size
-    sizes = {_readable(p, lambda: header_size(p)) for p in list_images(Path(root) / "train" / "good")}
+    sizes = {_readable(p, lambda: header_size(p)) for p in good_images(root)}
     model = width / height
 
     def off(size):  # >= 1: how far the image's ratio is from the model's, either way
@@ -83,7 +130,7 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     side = min(height, width)
     longer = max(multiple, int(round(side * max(iw, ih) / min(iw, ih) / multiple)) * multiple)
     sw, sh = (longer, side) if iw >= ih else (side, longer)
-    raise DatasetError(f"{root}/train/good has {iw}x{ih} images (width/height {iw / ih:.2f}) but the model input "
+    raise DatasetError(f"{root} has {iw}x{ih} defect-free images (width/height {iw / ih:.2f}) but the model input "
                        f"is {width}x{height} ({model:.2f}): the job would reject such frames as WRONG_SHAPE (its "
                        f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to keep their shape, or "
                        f"--squash to train on squashed images (then run the job with frame-aspect-tolerance "
@@ -118,7 +165,7 @@ def guess_channels(root: Path) -> int:
     """1 if every sampled training image is gray (or R == G == B), else 3."""
     from .preprocess import decode_8bit
     check_layout(root)
-    for p in list_images(Path(root) / "train" / "good")[:16]:
+    for p in good_images(root)[:16]:
         a = _readable(p, lambda: decode_8bit(p))
         if a.ndim == 3 and not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2])):
             return 3
@@ -145,9 +192,9 @@ class GoodSplit:
 def split_good(root: Path, val_fraction: float = 0.15, calib_fraction: float = 0.15, seed: int = 0,
                min_held_out: int = 4) -> GoodSplit:
     check_layout(root)
-    paths = list_images(Path(root) / "train" / "good")
+    paths = good_images(root)
     if len(paths) < 3 * min_held_out:
-        raise DatasetError(f"{root}/train/good has {len(paths)} images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+        raise DatasetError(f"{root}/train/good (with validation/good) has {len(paths)} images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
                            f"need at least {3 * min_held_out}: training, validation and calibration each take "
                            "some, and a few hundred defect-free images make a useful model")
     order = np.random.default_rng(seed).permutation(len(paths))
@@ -170,19 +217,20 @@ class TestSet:
 
 def load_test_set(root: Path, channels: int, height: int, width: int) -> TestSet:
     root = Path(root)
-    test_dir = root / "test"
-    if not test_dir.is_dir():
-        raise DatasetError(f"{test_dir} does not exist; {LAYOUT_HINT}")
-    files = [(sub.name, p) for sub in sorted(d for d in test_dir.iterdir() if d.is_dir()) for p in list_images(sub)]
+    test_dir = test_folder(root)
+    if test_dir is None:
+        raise DatasetError(f"{root} has no test/ (or MVTec AD 2's test_public/) folder; {LAYOUT_HINT}")
+    gt = ground_truth_folder(test_dir)
+    files = [(sub.name, p) for sub in sorted(d for d in test_dir.iterdir() if d.is_dir() and d != gt)
+             for p in list_images(sub)]
     if not files:
-        raise DatasetError(f"no test images under {test_dir}: expected test/good/ and test/<defect type>/ folders "
-                           "of images")
+        raise DatasetError(f"no test images under {test_dir}: expected good/ and <defect type>/ folders of images")
 
     def load(item):
         kind, p = item
-        m = None if kind == "good" else find_mask(root, kind, p)
-        mask = _readable(m, lambda: preprocess_mask(m, height, width)) if m else np.zeros((height, width), bool)
-        return read_image(p, channels, height, width), mask, kind == "good" or m is not None
+        m = [] if kind == "good" else find_mask(gt, kind, p)
+        mask = read_mask(m, height, width) if m else np.zeros((height, width), bool)
+        return read_image(p, channels, height, width), mask, kind == "good" or bool(m)
 
     images, masks, has_mask = zip(*in_parallel(load, files))
     return TestSet(np.stack(images), np.stack(masks), np.array(has_mask),

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from .calibrate import Calibration, calibrate, default_min_region_area
-from .data import (GoodSplit, TestSet, content_hash, guess_channels, list_images, load_images, load_test_set,
-                   split_good, synthetic_validation_set)
+from .data import (GoodSplit, TestSet, content_hash, good_images, guess_channels, load_images, load_test_set,
+                   split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
 from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
@@ -50,20 +50,23 @@ def load_dataset(root: Path, channels: int | None, height: int, width: int, seed
     ds = Dataset(root, split, load_images(split.train, channels, height, width),
                  load_images(split.val, channels, height, width), load_images(split.calib, channels, height, width),
                  channels, height, width)
-    if with_test and (root / "test").is_dir():
+    if with_test and test_folder(root) is not None:
         ds.test = load_test_set(root, channels, height, width)
     # Synthetic validation uses the calibration images: the normalisation statistics are fitted on `val`, so
     # these good images are unseen by every fitted constant (thresholds do not change AUROC).
     ds.synthetic_val = synthetic_validation_set(ds.calib, seed=seed + 77, settings=DefectSettings.validation(),
                                                 copies=2)
-    all_good = list_images(root / "train" / "good")
+    all_good = good_images(root)
     ds.summary = {"root": str(root), "images": len(all_good), "sha256": content_hash(all_good, root),
-                  "hash_rule": "sha256 over sorted (relative path, NUL, file bytes) of train/good",
+                  "hash_rule": "sha256 over sorted (relative path, NUL, file bytes) of train/good"
+                               + (" and validation/good" if (root / "validation" / "good").is_dir() else ""),
                   "split": {"train": len(split.train), "validation": len(split.val),
                             "calibration": len(split.calib), "seed": seed},
                   "test_images": int(len(ds.test.labels)) if ds.test is not None else 0,
                   "test_defect_types": sorted(set(ds.test.types) - {"good"}) if ds.test is not None else []}
+    pooled = " (train/good and validation/good pooled)" if (root / "validation" / "good").is_dir() else ""
     log(f"loaded {root}: {len(split.train)} train / {len(split.val)} val / {len(split.calib)} calib good images"
+        f"{pooled}"
         f"{f', {len(ds.test.labels)} test images' if ds.test is not None else ''} "
         f"as {channels}x{height}x{width} in {time.time() - t0:.1f}s")
     return ds

@@ -95,8 +95,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     String product;
 
     @Option(names = "--images", description = "Replay your own labelled images instead of simulated ones: one "
-            + "category in the MVTec AD layout (test/good/, test/<defect type>/, masks in ground_truth/) or its "
-            + "test/ folder. Use with --model trained on that category; --product is then not used.")
+            + "category, or its test folder, in the MVTec AD layout (test/good/, test/<defect type>/, masks in "
+            + "ground_truth/), MVTec AD 2 (test_public/good/, test_public/bad/, masks in "
+            + "test_public/ground_truth/) or MVTec LOCO AD (as MVTec AD, a mask folder per image). Use with --model "
+            + "trained on that category; --product is then not used.")
     Path images;
 
     @Option(names = "--frame-aspect-tolerance", defaultValue = "0.25",

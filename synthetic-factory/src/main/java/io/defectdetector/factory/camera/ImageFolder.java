@@ -21,10 +21,19 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Real, labelled images to replay as camera frames instead of rendered ones: one category in the MVTec AD layout
- * ({@code test/good/} and {@code test/<defect type>/} images, masks in
- * {@code ground_truth/<defect type>/<stem>_mask.png}), or its {@code test/} folder itself. The folder names are
- * the ground truth; a defective image without a mask file still counts as defective, without a box.
+ * Real, labelled images to replay as camera frames instead of rendered ones: one category, or its test folder
+ * itself, in one of three layouts, told apart by their folders:
+ * <ul>
+ * <li>MVTec AD: {@code test/good/} and {@code test/<defect type>/} images, masks in
+ * {@code ground_truth/<defect type>/<stem>_mask.png};</li>
+ * <li>MVTec AD 2: {@code test_public/good/} and {@code test_public/bad/}, masks in
+ * {@code test_public/ground_truth/bad/<stem>_mask.png} (the unlabelled {@code test_private*} folders, and
+ * {@code train/} and {@code validation/}, are not read);</li>
+ * <li>MVTec LOCO AD: as MVTec AD, but a mask is a folder {@code ground_truth/<defect type>/<stem>/} of one file
+ * per defect ({@code 000.png}, ...; any non-zero value), taken together.</li>
+ * </ul>
+ * The folder names are the ground truth; a defective image without a mask still counts as defective, without a
+ * box.
  *
  * <p>PNG and JPEG files are decoded exactly as the job decodes them (the same {@link FrameDecoder}), and sent
  * unchanged when the chosen encoding is theirs; anything else (BMP, TIFF, or another encoding) is re-encoded from
@@ -50,13 +59,18 @@ public final class ImageFolder {
      * @throws IOException              if an image or mask cannot be read (the message names the file)
      */
     public static ImageFolder load(Path dir, FrameEncoding encoding, float jpegQuality) throws IOException {
-        Path test = Files.isDirectory(dir.resolve("test")) ? dir.resolve("test") : dir;
+        Path test = Files.isDirectory(dir.resolve("test")) ? dir.resolve("test")
+                : Files.isDirectory(dir.resolve("test_public")) ? dir.resolve("test_public") : dir;
         if (!Files.isDirectory(test.resolve("good"))) {
-            throw new IllegalArgumentException(dir + " has no test/good/ folder: expected one category in the MVTec "
-                    + "AD layout (test/good/ and test/<defect type>/ images, masks in ground_truth/<defect type>/), "
-                    + "or its test/ folder");
+            throw new IllegalArgumentException(dir + " has no test/good/ or test_public/good/ folder: expected one "
+                    + "category, or its test folder, in the layout of MVTec AD (test/good/, test/<defect type>/, "
+                    + "masks ground_truth/<defect type>/<stem>_mask.png), MVTec AD 2 (test_public/good/, "
+                    + "test_public/bad/, masks test_public/ground_truth/bad/) or MVTec LOCO AD (as MVTec AD, a mask "
+                    + "folder ground_truth/<defect type>/<stem>/ per image)");
         }
-        Path groundTruth = test.resolveSibling("ground_truth");
+        // MVTec AD 2 keeps its masks inside the test folder; MVTec AD and LOCO next to it.
+        Path groundTruth = Files.isDirectory(test.resolve("ground_truth")) ? test.resolve("ground_truth")
+                : test.resolveSibling("ground_truth");
         String name = (test.equals(dir) ? dir.toAbsolutePath().normalize().getParent() : dir.toAbsolutePath()
                 .normalize()).getFileName().toString();
         // Good images first, as in the simulator's pools: the pool index is the position in good + defective.
@@ -71,19 +85,19 @@ public final class ImageFolder {
         List<Path> typeDirs;
         try (Stream<Path> s = Files.list(test)) {
             typeDirs = s.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals("good"))
-                    .sorted().toList();
+                    .filter(d -> !d.equals(groundTruth)).sorted().toList();
         }
         for (Path typeDir : typeDirs) {
             String type = typeDir.getFileName().toString();
             for (Path file : images(typeDir)) {
-                defective.add(read(file, good.size() + defective.size(), type, mask(groundTruth.resolve(type), file),
-                        encoding, jpegQuality));
+                defective.add(read(file, good.size() + defective.size(), type, groundTruth.resolve(type), encoding,
+                        jpegQuality));
             }
         }
         return new ImageFolder(name, good, defective);
     }
 
-    /** The category's name (the folder above {@code test/}): the "product" in the ground truth. */
+    /** The category's name (the folder above the test folder): the "product" in the ground truth. */
     public String name() {
         return name;
     }
@@ -115,7 +129,8 @@ public final class ImageFolder {
         return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 
-    private static PoolImage read(Path file, int index, String defect, Image mask, FrameEncoding encoding,
+    /** {@code maskDir}: where the defect type's masks are; null for a good image. */
+    private static PoolImage read(Path file, int index, String defect, Path maskDir, FrameEncoding encoding,
             float jpegQuality) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         ContentType fileType = switch (suffix(file)) {
@@ -124,6 +139,7 @@ public final class ImageFolder {
             default -> null;
         };
         Image image = fileType != null ? decodeAsTheJobDoes(file, bytes, fileType) : decodeOther(file, bytes);
+        Image mask = maskDir == null ? null : mask(maskDir, file, image);
         if (mask != null && (mask.width() != image.width() || mask.height() != image.height())) {
             throw new IOException(file + ": its mask is " + mask.width() + "x" + mask.height() + ", the image "
                     + image.width() + "x" + image.height());
@@ -161,19 +177,46 @@ public final class ImageFolder {
         }
     }
 
-    private static Image mask(Path typeDir, Path image) throws IOException {
-        String stem = image.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+    /** The mask file of the image, else the union of its mask folder (LOCO), else null. */
+    private static Image mask(Path typeDir, Path file, Image image) throws IOException {
+        String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
         for (String candidate : List.of(stem + "_mask.png", stem + ".png")) {
             Path m = typeDir.resolve(candidate);
             if (Files.isRegularFile(m)) {
-                try {
-                    return Png.read(m);
-                } catch (IOException e) {
-                    throw new IOException(m + " is not a readable mask: " + e.getMessage(), e);
+                return readMask(m);
+            }
+        }
+        Path folder = typeDir.resolve(stem);
+        if (!Files.isDirectory(folder)) {
+            return null;
+        }
+        // One file per defect, each with its own value (not always 255): a pixel is defective if any file marks it.
+        byte[] union = new byte[image.width() * image.height()];
+        for (Path m : images(folder)) {
+            Image part = readMask(m);
+            if (part.width() != image.width() || part.height() != image.height()) {
+                throw new IOException(m + ": this mask is " + part.width() + "x" + part.height() + ", the image "
+                        + file + " " + image.width() + "x" + image.height());
+            }
+            byte[] p = part.pixels();
+            int channels = part.channels();
+            for (int i = 0; i < union.length; i++) {
+                for (int c = 0; c < channels; c++) {
+                    if (p[i * channels + c] != 0) {
+                        union[i] = (byte) 255;
+                    }
                 }
             }
         }
-        return null;
+        return new Image(image.width(), image.height(), 1, union);
+    }
+
+    private static Image readMask(Path m) throws IOException {
+        try {
+            return Png.read(m);
+        } catch (IOException e) {
+            throw new IOException(m + " is not a readable mask: " + e.getMessage(), e);
+        }
     }
 
     /** The box around the mask's non-zero pixels (first channel); null if there are none. */

@@ -101,9 +101,10 @@ final class SimulateCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int poolDefective;
 
-    @Option(names = "--images", description = "Replay real images instead of rendering: one category in the MVTec "
-            + "AD layout (test/good, test/<defect type>, ground_truth) or its test/ folder. --product, --defects, "
-            + "--size and the pool sizes are then not used.")
+    @Option(names = "--images", description = "Replay real images instead of rendering: one category, or its test "
+            + "folder, in the MVTec AD layout (test/good, test/<defect type>, ground_truth), MVTec AD 2 "
+            + "(test_public/good, test_public/bad, test_public/ground_truth) or MVTec LOCO AD (as MVTec AD, a mask "
+            + "folder per image). --product, --defects, --size and the pool sizes are then not used.")
     Path images;
 
     @Option(names = "--run-id", description = "Prefix of frame ids (default: r + base-36 start time).")

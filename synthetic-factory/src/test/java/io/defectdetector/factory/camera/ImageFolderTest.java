@@ -12,6 +12,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,7 +94,8 @@ public class ImageFolderTest {
     void refusesAFolderWithoutTestGoodAndNamesAnUnreadableFile(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("train/good"));
         assertThatThrownBy(() -> ImageFolder.load(dir, FrameEncoding.PNG, 0.95f))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("test/good/");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("test/good/")
+                .hasMessageContaining("test_public/good/").hasMessageContaining("MVTec LOCO AD");
 
         Path c = category(dir.resolve("x"));
         Files.write(c.resolve("test/scratch/002.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
@@ -120,5 +122,96 @@ public class ImageFolderTest {
         assertThat(p.image().channels()).isEqualTo(3);
         assertThat(p.contentType()).isEqualTo(ContentType.RAW_RGB8);
         assertThat(p.image().get(3, 3, 0)).isEqualTo(255);
+    }
+
+    /** A mask with value {@code v} in the given rectangle. */
+    static Image box(int w, int h, int x0, int y0, int bw, int bh, int v) {
+        Image m = Image.blank(w, h, 1);
+        for (int y = y0; y < y0 + bh; y++) {
+            for (int x = x0; x < x0 + bw; x++) {
+                m.pixels()[y * w + x] = (byte) v;
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void readsTheMvtecAd2LayoutFromTestPublicOnly(@TempDir Path dir) throws Exception {
+        Path c = dir.resolve("can");
+        for (String d : List.of("train/good", "validation/good", "test_public/good", "test_public/bad",
+                "test_public/ground_truth/bad", "test_private", "test_private_mixed")) {
+            Files.createDirectories(c.resolve(d));
+        }
+        Png.write(gray(40, 30, 100), c.resolve("test_public/good/000_regular.png"));
+        Png.write(gray(40, 30, 110), c.resolve("test_public/good/001_regular.png"));
+        Png.write(gray(40, 30, 140), c.resolve("test_public/bad/000_regular.png"));
+        Png.write(gray(40, 30, 150), c.resolve("test_public/bad/001_overexposed.png"));
+        Png.write(box(40, 30, 3, 4, 5, 6, 255), c.resolve("test_public/ground_truth/bad/000_regular_mask.png"));
+        Png.write(box(40, 30, 20, 10, 2, 3, 255),
+                c.resolve("test_public/ground_truth/bad/001_overexposed_mask.png"));
+        // Not test images: training, validation and the unlabelled private sets.
+        for (String f : List.of("train/good/000.png", "train/good/001.png", "validation/good/000.png",
+                "test_private/000.png", "test_private_mixed/000.png")) {
+            Png.write(gray(40, 30, 60), c.resolve(f));
+        }
+
+        for (Path root : List.of(c, c.resolve("test_public"))) {
+            ImageFolder folder = ImageFolder.load(root, FrameEncoding.PNG, 0.95f);
+            assertThat(folder.name()).isEqualTo("can");
+            assertThat(folder.good()).extracting(PoolImage::source)
+                    .allMatch(s -> s.contains("test_public/good/")).hasSize(2);
+            assertThat(folder.defectTypes()).containsExactly("bad");
+            assertThat(folder.defective()).extracting(PoolImage::bbox).containsExactly(
+                    new BoundingBox(3, 4, 5, 6), new BoundingBox(20, 10, 2, 3));
+            assertThat(folder.defective()).extracting(PoolImage::defectPixels).containsExactly(30, 6);
+        }
+    }
+
+    @Test
+    void aLocoMaskFolderIsTheUnionOfItsFiles(@TempDir Path dir) throws Exception {
+        Path c = dir.resolve("juice_bottle");
+        Files.createDirectories(c.resolve("test/good"));
+        Files.createDirectories(c.resolve("test/logical_anomalies"));
+        Files.createDirectories(c.resolve("test/structural_anomalies"));
+        Files.createDirectories(c.resolve("ground_truth/logical_anomalies/000"));
+        Files.createDirectories(c.resolve("ground_truth/structural_anomalies/000"));
+        Png.write(gray(40, 30, 100), c.resolve("test/good/000.png"));
+        Png.write(gray(40, 30, 140), c.resolve("test/logical_anomalies/000.png"));
+        Png.write(gray(40, 30, 150), c.resolve("test/structural_anomalies/000.png"));
+        // Two defects, overlapping by 2x2 px, with LOCO's per-defect values.
+        Png.write(box(40, 30, 2, 3, 4, 4, 243), c.resolve("ground_truth/logical_anomalies/000/000.png"));
+        Png.write(box(40, 30, 4, 5, 10, 2, 255), c.resolve("ground_truth/logical_anomalies/000/001.png"));
+        Png.write(box(40, 30, 30, 20, 1, 1, 255), c.resolve("ground_truth/structural_anomalies/000/000.png"));
+
+        ImageFolder folder = ImageFolder.load(c, FrameEncoding.PNG, 0.95f);
+        assertThat(folder.name()).isEqualTo("juice_bottle");
+        assertThat(folder.defectTypes()).containsExactly("logical_anomalies", "structural_anomalies");
+        PoolImage logical = folder.defective().get(0);
+        assertThat(logical.bbox()).isEqualTo(new BoundingBox(2, 3, 12, 4));
+        assertThat(logical.defectPixels()).isEqualTo(16 + 20 - 4);
+        assertThat(logical.mask().channels()).isEqualTo(1);
+        assertThat(logical.mask().get(2, 3, 0)).isNotZero();
+        assertThat(logical.mask().get(13, 6, 0)).isNotZero();
+        assertThat(logical.mask().get(13, 3, 0)).isZero();
+        assertThat(folder.defective().get(1).bbox()).isEqualTo(new BoundingBox(30, 20, 1, 1));
+
+        // A mask file, where there is one, is taken instead of the folder.
+        Png.write(box(40, 30, 0, 0, 1, 1, 255), c.resolve("ground_truth/logical_anomalies/000_mask.png"));
+        assertThat(ImageFolder.load(c, FrameEncoding.PNG, 0.95f).defective().get(0).bbox())
+                .isEqualTo(new BoundingBox(0, 0, 1, 1));
+    }
+
+    @Test
+    void refusesALocoMaskFileOfAnotherSizeAndNamesIt(@TempDir Path dir) throws Exception {
+        Path c = dir.resolve("pushpins");
+        Files.createDirectories(c.resolve("test/good"));
+        Files.createDirectories(c.resolve("test/structural_anomalies"));
+        Files.createDirectories(c.resolve("ground_truth/structural_anomalies/007"));
+        Png.write(gray(40, 30, 100), c.resolve("test/good/000.png"));
+        Png.write(gray(40, 30, 140), c.resolve("test/structural_anomalies/007.png"));
+        Png.write(box(40, 30, 2, 3, 4, 4, 255), c.resolve("ground_truth/structural_anomalies/007/000.png"));
+        Png.write(box(20, 30, 2, 3, 4, 4, 255), c.resolve("ground_truth/structural_anomalies/007/001.png"));
+        assertThatThrownBy(() -> ImageFolder.load(c, FrameEncoding.PNG, 0.95f))
+                .isInstanceOf(IOException.class).hasMessageContaining("007/001.png").hasMessageContaining("20x30");
     }
 }
