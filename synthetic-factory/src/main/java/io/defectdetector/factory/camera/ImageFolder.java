@@ -53,12 +53,19 @@ public final class ImageFolder {
     }
 
     /**
-     * Reads every image of the folder once.
+     * Reads every image of the folder once, and holds them (pixels, mask and record value) in memory, up to half
+     * of the JVM's maximum heap.
      *
-     * @throws IllegalArgumentException if the folder does not have the layout, or has no good image
+     * @throws IllegalArgumentException if the folder does not have the layout, has no good image, or holds more
+     *                                  than half the heap (the message says how much it would need)
      * @throws IOException              if an image or mask cannot be read (the message names the file)
      */
     public static ImageFolder load(Path dir, FrameEncoding encoding, float jpegQuality) throws IOException {
+        return load(dir, encoding, jpegQuality, Runtime.getRuntime().maxMemory() / 2);
+    }
+
+    static ImageFolder load(Path dir, FrameEncoding encoding, float jpegQuality, long memoryBudget)
+            throws IOException {
         Path test = Files.isDirectory(dir.resolve("test")) ? dir.resolve("test")
                 : Files.isDirectory(dir.resolve("test_public")) ? dir.resolve("test_public") : dir;
         if (!Files.isDirectory(test.resolve("good"))) {
@@ -73,28 +80,72 @@ public final class ImageFolder {
                 : test.resolveSibling("ground_truth");
         String name = (test.equals(dir) ? dir.toAbsolutePath().normalize().getParent() : dir.toAbsolutePath()
                 .normalize()).getFileName().toString();
-        // Good images first, as in the simulator's pools: the pool index is the position in good + defective.
-        List<PoolImage> good = new ArrayList<>();
-        for (Path file : images(test.resolve("good"))) {
-            good.add(read(file, good.size(), null, null, encoding, jpegQuality));
-        }
-        if (good.isEmpty()) {
+        List<Path> goodFiles = images(test.resolve("good"));
+        if (goodFiles.isEmpty()) {
             throw new IllegalArgumentException(test.resolve("good") + " holds no images (png, jpg, bmp, tif)");
         }
-        List<PoolImage> defective = new ArrayList<>();
         List<Path> typeDirs;
         try (Stream<Path> s = Files.list(test)) {
             typeDirs = s.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals("good"))
                     .filter(d -> !d.equals(groundTruth)).sorted().toList();
         }
+        List<Path> defectiveFiles = new ArrayList<>();
         for (Path typeDir : typeDirs) {
-            String type = typeDir.getFileName().toString();
-            for (Path file : images(typeDir)) {
-                defective.add(read(file, good.size() + defective.size(), type, groundTruth.resolve(type), encoding,
-                        jpegQuality));
-            }
+            defectiveFiles.addAll(images(typeDir));
+        }
+        // Good images first, as in the simulator's pools: the pool index is the position in good + defective.
+        Budget budget = new Budget(dir, goodFiles.size() + defectiveFiles.size(), memoryBudget);
+        List<PoolImage> good = new ArrayList<>();
+        for (Path file : goodFiles) {
+            good.add(budget.hold(read(file, good.size(), null, null, encoding, jpegQuality)));
+        }
+        List<PoolImage> defective = new ArrayList<>();
+        for (Path file : defectiveFiles) {
+            Path typeDir = file.getParent();
+            defective.add(budget.hold(read(file, good.size() + defective.size(), typeDir.getFileName().toString(),
+                    groundTruth.resolve(typeDir.getFileName()), encoding, jpegQuality)));
         }
         return new ImageFolder(name, good, defective);
+    }
+
+    /**
+     * Stops loading, with what it would take, before a folder of megapixel images (MVTec AD 2: 2448x2048 RGB,
+     * 15 MB each decoded) runs the JVM out of memory mid-run, taking the job in the same JVM with it.
+     */
+    private static final class Budget {
+        private final Path dir;
+        private final int files;
+        private final long limit;
+        private long held;
+        private int loaded;
+
+        Budget(Path dir, int files, long limit) {
+            this.dir = dir;
+            this.files = files;
+            this.limit = limit;
+        }
+
+        PoolImage hold(PoolImage image) {
+            byte[] pixels = image.image().pixels();
+            held += (image.payload() == pixels ? 0 : image.payload().length) + pixels.length
+                    + (image.mask() == null ? 0 : image.mask().pixels().length);
+            loaded++;
+            if (held > limit) {
+                long needed = held / loaded * files;
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: its %d test images would hold "
+                        + "about %d MiB in memory (%d of them already take %d MiB), more than the %d MiB allowed "
+                        + "(half the maximum heap). Replay fewer images (a copy of the folder with some of them, in "
+                        + "the same layout), or give Java a larger heap: DEMO_HEAP=%dg ./run-demo.sh ..., or java "
+                        + "-Xmx%dg -jar ... simulate ...", dir, files, needed >> 20, loaded, held >> 20,
+                        limit >> 20, gib(needed), gib(needed)));
+            }
+            return image;
+        }
+
+        /** A heap in GiB at which the images take half, with room for the job: at least 2 GiB more than them. */
+        private static long gib(long bytes) {
+            return Math.max(2 * bytes, bytes + (2L << 30)) / (1L << 30) + 1;
+        }
     }
 
     /** The category's name (the folder above the test folder): the "product" in the ground truth. */

@@ -214,4 +214,19 @@ public class ImageFolderTest {
         assertThatThrownBy(() -> ImageFolder.load(c, FrameEncoding.PNG, 0.95f))
                 .isInstanceOf(IOException.class).hasMessageContaining("007/001.png").hasMessageContaining("20x30");
     }
+
+    @Test
+    void stopsWithTheHeapItWouldNeedBeforeItRunsOutOfMemory(@TempDir Path dir) throws Exception {
+        Path c = category(dir); // 4 images of 40x30 gray: 1,200 bytes of pixels each, plus PNG values and a mask
+        assertThatThrownBy(() -> ImageFolder.load(c, FrameEncoding.PNG, 0.95f, 3_000))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("its 4 test images would hold about")
+                .hasMessageContaining("more than the 0 MiB allowed (half the maximum heap)")
+                .hasMessageContaining("DEMO_HEAP=3g ./run-demo.sh");
+        // RAW values are the pixels themselves: counted once, so a budget PNG values overrun still holds them.
+        long rawHeld = 4 * 1_200 + 1_200;
+        assertThat(ImageFolder.load(c, FrameEncoding.RAW, 0.95f, rawHeld).good()).hasSize(2);
+        assertThatThrownBy(() -> ImageFolder.load(c, FrameEncoding.PNG, 0.95f, rawHeld))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
