@@ -329,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--detector", type=Path, help="detector.pt from `calibrate`")
     which.add_argument("--model", type=Path, help="an exported .onnx (its card beside it): scores the file the job "
                                                    "loads, with onnxruntime if installed, else a numpy interpreter")
-    e.add_argument("--data", type=Path, required=True, help="one category with test/ or test_public/ (and ground_truth/)")
+    e.add_argument("--data", type=Path, required=True,
+                   help="one category with test/ or test_public/ (and ground_truth/)")
     e.add_argument("--report", type=Path, help="folder for report.md and its plots (with --model, also metrics.json)")
     _add_common(e)
     e.set_defaults(func=cmd_evaluate)

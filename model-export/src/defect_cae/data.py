@@ -194,9 +194,10 @@ def split_good(root: Path, val_fraction: float = 0.15, calib_fraction: float = 0
     check_layout(root)
     paths = good_images(root)
     if len(paths) < 3 * min_held_out:
-        raise DatasetError(f"{root}/train/good (with validation/good) has {len(paths)} images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
-                           f"need at least {3 * min_held_out}: training, validation and calibration each take "
-                           "some, and a few hundred defect-free images make a useful model")
+        raise DatasetError(f"{root}/train/good (with validation/good) has {len(paths)} images "
+                           f"({', '.join(sorted(IMAGE_SUFFIXES))}); need at least {3 * min_held_out}: training, "
+                           "validation and calibration each take some, and a few hundred defect-free images make a "
+                           "useful model")
     order = np.random.default_rng(seed).permutation(len(paths))
     n_val = max(min_held_out, int(round(val_fraction * len(paths))))
     n_cal = max(min_held_out, int(round(calib_fraction * len(paths))))
