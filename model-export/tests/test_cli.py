@@ -151,6 +151,15 @@ def test_help_shows_the_defaults(tmp_path):
         assert shown in flat, shown
 
 
+def test_workers_are_auto_or_a_count_and_auto_keeps_training_in_one_process_on_cpu(tmp_path):
+    import torch
+    from defect_cae.cli import resolve_workers
+    assert resolve_workers("auto", torch.device("cpu")) == 0
+    assert 0 <= resolve_workers("auto", torch.device("cuda")) <= 4 and resolve_workers(3, torch.device("cpu")) == 3
+    r = _run(["train", "--data", str(tmp_path), "--workers", "two"], tmp_path)
+    assert r.returncode == 2 and "expected auto or a count of processes" in r.stderr
+
+
 def test_size_is_n_or_width_x_height():
     import argparse
 
@@ -172,7 +181,7 @@ def test_non_square_frames_train_a_non_square_model_or_stop_with_the_size_to_use
     assert "64x32 defect-free images" in r.stderr and "--size 64x32 to keep their shape" in r.stderr
     assert not (tmp_path / "sq").exists()
     r = _run(["train", "--data", str(data), "--size", "32", "--squash", "--epochs", "1", "--widths", "8,8,8,8",
-              "--work-dir", str(tmp_path / "squashed")], tmp_path)
+              "--work-dir", str(tmp_path / "squashed"), "--workers", "1"], tmp_path)  # and a worker process
     assert r.returncode == 0, r.stderr[-2000:]
     # The shape it names: a 1x32x64 model end to end, golden vectors included.
     out = tmp_path / "wide-model"

@@ -1,3 +1,4 @@
+import dataclasses
 import pytest
 import torch
 
@@ -49,11 +50,11 @@ def test_an_interrupted_run_resumes_to_exactly_the_uninterrupted_result(dataset,
         _train(dataset, tmp_path / "cut", tcfg, log=_interrupt_at("epoch    3/4"))
     assert torch.load(tmp_path / "cut" / "last.pt")["epoch"] == 2
 
-    lines = []
-    resumed = _train(dataset, tmp_path / "cut", tcfg, log=lines.append, resume=True)
+    lines = []  # resumed with two DataLoader worker processes making the batches: the same batches
+    resumed = _train(dataset, tmp_path / "cut", dataclasses.replace(tcfg, workers=2), log=lines.append, resume=True)
     assert any(line.startswith("resuming") and "after epoch 2 of 4" in line for line in lines)
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]
-    # Optimiser moments, learning-rate schedule, shuffling and the augmentation and defect streams all carried on.
+    # Optimiser moments, learning-rate schedule and shuffling carried on; augmentation and defects follow the epoch.
     assert [h["val_loss"] for h in resumed.history] == [h["val_loss"] for h in straight.history]
     assert resumed.best_epoch == straight.best_epoch
     for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
@@ -94,3 +95,24 @@ def test_sweep_picks_the_narrowest_bottleneck_among_ties():
     from defect_cae.pipeline import choose_latent
     assert choose_latent({4: 0.95, 8: 0.978, 16: 0.9785, 32: 0.97}) == 8
     assert choose_latent({4: 0.90, 8: 0.95, 16: 0.99}) == 16
+
+
+def test_each_sample_draws_from_its_epoch_and_index_alone_so_workers_do_not_repeat_each_other(dataset):
+    from torch.utils.data import DataLoader
+    from defect_cae.data import AugmentConfig, DenoisingDataset, EpochSampler
+    ds = DenoisingDataset(dataset.train[:12], AugmentConfig(denoise_prob=0.5), seed=3)
+    same, other_epoch = ds[(1, 5)], ds[(2, 5)]
+    assert all(torch.equal(a, b) for a, b in zip(same, ds[(1, 5)]))
+    assert not torch.equal(same[1], other_epoch[1])
+
+    def batches(workers):
+        sampler = EpochSampler(len(ds), torch.Generator().manual_seed(0))
+        loader = DataLoader(ds, batch_size=4, sampler=sampler, num_workers=workers, persistent_workers=workers > 0)
+        out = []
+        for epoch in (1, 2):
+            sampler.epoch = epoch
+            out += [torch.cat(b) for b in loader]
+        return out
+    # A generator held by the dataset would be copied into both workers: batch 2 would repeat batch 1's draws.
+    one, two = batches(0), batches(2)
+    assert len(one) == 6 and all(torch.equal(a, b) for a, b in zip(one, two))

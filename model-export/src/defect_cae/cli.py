@@ -63,6 +63,11 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
                    help="convolution padding (reflect: fewer false alarms at the image border)")
     g.add_argument("--epochs", type=int, default=150, help="at most this many epochs (see --patience)")
     g.add_argument("--batch-size", type=int, default=16, help="images per optimiser step")
+    g.add_argument("--workers", type=_workers, default="auto",
+                   help="DataLoader worker processes making the training batches (augmentation, synthetic defects); "
+                        "auto = 0 (the training process) on CPU, where they would take cores from training, and "
+                        "up to 4 on a GPU, which one process cannot keep busy. The batches are the same for any "
+                        "count")
     g.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine schedule)")
     g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"], help="reconstruction loss")
     g.add_argument("--ssim-weight", type=float, default=0.5, help="mix = (1-w) MSE + w (1-SSIM)")
@@ -100,7 +105,21 @@ def _setup(args) -> "torch.device":
     return resolve_device(args.device)
 
 
-def _configs(args):
+def _workers(text: str) -> str | int:
+    if text == "auto":
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected auto or a count of processes (0, 1, 2 ...), got {text!r}")
+    return int(text)
+
+
+def resolve_workers(workers: str | int, device) -> int:
+    if workers != "auto":
+        return workers
+    return 0 if device.type == "cpu" else max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+def _configs(args, device):
     from .data import AugmentConfig
     from .model import ScoringConfig
     from .train import TrainConfig
@@ -108,7 +127,7 @@ def _configs(args):
                         denoise=not args.no_denoise, denoise_prob=args.denoise_prob, crop=args.train_crop)
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                        ssim_weight=args.ssim_weight, patience=args.patience, max_minutes=args.max_minutes,
-                       seed=args.seed, augment=aug)
+                       seed=args.seed, augment=aug, workers=resolve_workers(args.workers, device))
     factor = 2 ** len(args.widths.split(","))
     height, width = args.size
     if args.train_crop and (args.train_crop % factor or args.train_crop > min(height, width)):
@@ -135,7 +154,7 @@ def _scoring(args, top_k: int):
 def cmd_run(args) -> int:
     from .pipeline import run_pipeline
     device = _setup(args)
-    tcfg, cae_kwargs = _configs(args)
+    tcfg, cae_kwargs = _configs(args, device)
     name = args.name or f"cae-{args.data.resolve().name}"
     work = args.work_dir or Path("runs") / name
     sweep = [int(v) for v in args.sweep.split(",")] if args.sweep else None
@@ -150,7 +169,7 @@ def cmd_train(args) -> int:
     from .model import CAEConfig
     from .pipeline import load_dataset, train_one
     device = _setup(args)
-    tcfg, cae_kwargs = _configs(args)
+    tcfg, cae_kwargs = _configs(args, device)
     ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), *args.size,
                       args.seed, args.val_fraction, args.calib_fraction, with_test=False)
     res = train_one(ds, CAEConfig(channels=ds.channels, **cae_kwargs), tcfg, args.work_dir, device, print,

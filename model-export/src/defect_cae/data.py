@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, RandomSampler, Sampler
 
 from .defects import DefectInjector, DefectSettings
 from .errors import DatasetError
@@ -299,25 +299,49 @@ def random_crop(img: np.ndarray, side: int, rng: np.random.Generator) -> np.ndar
 
 
 class DenoisingDataset(Dataset):
-    """Yields (input, clean target): augmented good image, with synthetic defects in the input part of the time."""
+    """Yields (input, clean target): augmented good image, with synthetic defects in the input part of the time.
+
+    Indexed by (epoch, i), or by i alone for epoch 0. Each sample draws from its own generator, seeded by (seed,
+    epoch, i): the draws are the same whichever DataLoader worker process makes the sample (a stateful generator
+    would be copied into every worker, which would then repeat each other's augmentations), and an interrupted
+    run resumes with nothing but the epoch. EpochSampler makes the keys."""
 
     def __init__(self, images: np.ndarray, cfg: AugmentConfig, seed: int = 0,
                  defects: DefectSettings | None = None, augment_images: bool = True):
         self.images = images
         self.cfg = cfg
         self.augment_images = augment_images
-        self.rng = np.random.default_rng(seed)
-        self.injector = DefectInjector(defects or DefectSettings.training(), seed=seed + 1)
+        self.seed = seed
+        self.injector = DefectInjector(defects or DefectSettings.training())
 
     def __len__(self) -> int:
         return len(self.images)
 
-    def __getitem__(self, i: int):
-        clean = random_crop(self.images[i], self.cfg.crop, self.rng)
+    def __getitem__(self, key: int | tuple[int, int]):
+        epoch, i = key if isinstance(key, tuple) else (0, key)
+        rng = np.random.default_rng((self.seed, epoch, i))
+        clean = random_crop(self.images[i], self.cfg.crop, rng)
         if self.augment_images:
-            clean = augment(clean, self.cfg, self.rng)
+            clean = augment(clean, self.cfg, rng)
         noisy = clean
-        if self.cfg.denoise and self.rng.random() < self.cfg.denoise_prob:
-            donor = self.images[int(self.rng.integers(len(self.images)))]
+        if self.cfg.denoise and rng.random() < self.cfg.denoise_prob:
+            donor = self.images[int(rng.integers(len(self.images)))]
+            self.injector.rng = rng  # this process's own copy of the injector, for this sample only
             noisy, _ = self.injector(clean, donor=donor)
         return torch.from_numpy(np.ascontiguousarray(noisy)), torch.from_numpy(np.ascontiguousarray(clean))
+
+
+class EpochSampler(Sampler):
+    """A seeded shuffle of the indices, as (epoch, i) keys for DenoisingDataset. It runs in the training process,
+    so setting `epoch` reaches persistent DataLoader workers too."""
+
+    def __init__(self, n: int, generator: torch.Generator):
+        self.order = RandomSampler(range(n), generator=generator)
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __iter__(self):
+        epoch = self.epoch
+        return ((epoch, i) for i in self.order)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from .data import AugmentConfig, DenoisingDataset
+from .data import AugmentConfig, DenoisingDataset, EpochSampler
 from .defects import DefectInjector, DefectSettings
 from .errors import DeviceError, ModelError
 from .losses import reconstruction_loss
@@ -32,6 +32,9 @@ class TrainConfig:
     max_minutes: float = 0.0  # 0 = no time limit
     seed: int = 0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # DataLoader worker processes making the batches (augmentation, synthetic defects); 0 = the training process.
+    # The batches are the same for any count (DenoisingDataset), so a run may resume with another.
+    workers: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,7 +118,7 @@ def mean_image_loss(train_images: np.ndarray, val_images: np.ndarray, cfg: Train
 
 
 # Settings that may change between an interrupted run and its resumption: a time budget, not the training itself.
-RESUMABLE_CHANGES = ("max_minutes",)
+RESUMABLE_CHANGES = ("max_minutes", "workers")
 
 
 def resume_state(out_dir: Path, cae_config: CAEConfig, cfg: TrainConfig) -> dict | None:
@@ -171,22 +174,19 @@ def load_checkpoint(path: Path, map_location="cpu") -> tuple[CAE, dict]:
 
 
 class _RandomStreams:
-    """Every random stream an epoch draws from, so a resumed run continues exactly as an uninterrupted one.
-    States are kept as tensors and JSON text: a checkpoint must load with torch.load(weights_only=True)."""
+    """Every random stream an epoch draws from, so a resumed run continues exactly as an uninterrupted one (the
+    samples' own draws follow from the epoch: DenoisingDataset). States are tensors: a checkpoint must load with
+    torch.load(weights_only=True)."""
 
-    def __init__(self, loader_generator: torch.Generator, dataset: DenoisingDataset):
+    def __init__(self, loader_generator: torch.Generator):
         self.loader_generator = loader_generator
-        self.numpy = {"augment": dataset.rng, "defects": dataset.injector.rng}
 
     def state(self) -> dict:
-        return {"loader": self.loader_generator.get_state(), "torch": torch.get_rng_state(),
-                "numpy": json.dumps({k: g.bit_generator.state for k, g in self.numpy.items()})}
+        return {"loader": self.loader_generator.get_state(), "torch": torch.get_rng_state()}
 
     def restore(self, state: dict) -> None:
         self.loader_generator.set_state(state["loader"])
         torch.set_rng_state(state["torch"])
-        for k, v in json.loads(state["numpy"]).items():
-            self.numpy[k].bit_generator.state = v
 
 
 def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarray, cfg: TrainConfig,
@@ -200,9 +200,14 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
     model = CAE(cae_config).to(device)
     dataset = DenoisingDataset(train_images, cfg.augment, seed=cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(dataset, batch_size=min(cfg.batch_size, len(dataset)), shuffle=True, generator=gen,
-                        drop_last=len(dataset) > cfg.batch_size, num_workers=0)
-    streams = _RandomStreams(gen, dataset)
+    sampler = EpochSampler(len(dataset), gen)
+    loader = DataLoader(dataset, batch_size=min(cfg.batch_size, len(dataset)), sampler=sampler,
+                        drop_last=len(dataset) > cfg.batch_size, num_workers=cfg.workers,
+                        persistent_workers=cfg.workers > 0, pin_memory=device.type == "cuda",
+                        # Its own generator for the workers' base seeds (drawn once per iterator, so per epoch or
+                        # once, by worker count): the shuffle's stream stays the same for any count.
+                        generator=torch.Generator().manual_seed(cfg.seed))
+    streams = _RandomStreams(gen)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs), eta_min=cfg.lr * 0.05)
     val_in, val_target = _fixed_validation_batch(val_images, cfg)
@@ -244,8 +249,9 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
         t0 = time.time()
         model.train()
         run_loss, seen = 0.0, 0
+        sampler.epoch = epoch
         for noisy, clean in loader:
-            noisy, clean = noisy.to(device), clean.to(device)
+            noisy, clean = noisy.to(device, non_blocking=True), clean.to(device, non_blocking=True)
             loss = reconstruction_loss(model(noisy), clean, cfg.loss, cfg.ssim_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
