@@ -15,6 +15,7 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-s0/best.pt [runs/exp-s1/best.pt]
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-faint/best.pt --only baseline
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-crop112/best.pt --only despeckle
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-s0/best.pt --only rings
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py heads runs/exp-big/best.pt    # all rows
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py knn runs/exp-s0/best.pt
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py ssim runs/exp-big/best.pt     # ~5 min
@@ -31,6 +32,10 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-ssimpad --seed 0 --ssim-reflect
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py border runs/exp-s0/best.pt runs/exp-crop112/best.pt \
         runs/exp-ssimpad/best.pt
+    # the CAE reading a reflect-padded frame in training and scoring (--context-pad goes before the command)
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py --context-pad 8 train --out runs/exp-pad8 --seed 0
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py --context-pad 8 heads runs/exp-pad8/best.pt --only baseline
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py --context-pad 8 border runs/exp-pad8/best.pt
 
     # recall by how much each defect changes the image (the test and development sets with their clean views)
     for s in 42 7; do java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/vis$s \
@@ -81,9 +86,9 @@ def train(args):
                                      "--widths", args.widths, "--skips", str(args.skips), "--denoise-prob", str(args.denoise_prob),
                                      "--seed", str(args.seed), "--max-shift", str(args.max_shift),
                                      "--train-crop", str(args.train_crop)])
-    tcfg, kw = _configs(cli)
+    tcfg, kw = _configs(cli, torch.device("cpu"))
     ds = load_dataset(cli.data, 1, 128, 128, 0, with_test=False)  # split seed 0: the same good split every time
-    train_one(ds, CAEConfig(channels=1, **kw), tcfg, cli.work_dir, "cpu", print)
+    train_one(ds, CAEConfig(channels=1, **kw), tcfg, cli.work_dir, torch.device("cpu"), print)
 
 
 class Recons:
@@ -245,6 +250,9 @@ def heads(args):
         print_tradeoff(fine, rc)
     if args.only == "baseline":
         return
+    if args.only == "rings":
+        rings(fine_maps, rc)
+        return
 
     print("\n-- dark speckles removed (grey-scale closings by 3- or 5-pixel segments) before the SSIM map")
     z = z_maps(fine_maps, fine_maps["val"])
@@ -360,6 +368,35 @@ def heads(args):
         maps = ssim_maps(rc.x, mean_r)
         report("mean of the reconstructions", top_k(z_maps(maps, maps["val"])), rc)
         report("mean of the z-maps", top_k({k: np.mean([z[k] for z in zs], axis=0) for k in SETS}), rc)
+
+
+def rings(maps: dict, rc: Recons) -> None:
+    """The error normalised per ring (all pixels at one distance from the border pooled), not per pixel: the
+    spread follows the distance to the border more than the position along it, and pooling estimates a ring's
+    tail from 120 x 4 x (128 - 2d) values instead of one pixel's 120."""
+    print("\n-- statistics per ring (distance to the border) instead of per pixel")
+    ref = maps["val"][:, 0].numpy()
+    yy, xx = np.mgrid[:128, :128]
+    dist = np.minimum(np.minimum(yy, xx), np.minimum(127 - yy, 127 - xx))
+
+    def per_ring(f) -> np.ndarray:
+        out = np.zeros((128, 128), np.float32)
+        for d in range(64):
+            out[dist == d] = f(ref[:, dist == d])
+        return out
+
+    def scored(centre, scale) -> dict:
+        return top_k({k: ((v[:, 0].numpy() - centre) / scale).reshape(len(v), -1) for k, v in maps.items()})
+    median = per_ring(np.median)
+    variants = [("ring mean / std", per_ring(np.mean), per_ring(np.std))]
+    variants += [(f"ring median / (q{q:g} - median)", median, per_ring(lambda a: np.quantile(a, q)) - median)
+                 for q in (0.99, 0.999, 0.9999)]
+    tail = (per_ring(lambda a: np.quantile(a, 0.999)) - median) / 3.5
+    variants.append(("pixel std, at least ring (q0.999 - median) / 3.5", ref.mean(0), np.maximum(ref.std(0), tail)))
+    for name, centre, scale in variants:
+        s = scored(centre, scale)
+        report(name, s, rc)
+        print_tradeoff(s, rc)
 
 
 def ssim(args):
@@ -741,6 +778,9 @@ def main():
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
     p.add_argument("--dev", type=Path, default=Path("../data/dev/tiles"))
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--context-pad", type=int, default=0,
+                   help="the CAE reads its input reflect-padded by this many pixels and its output is cropped back, "
+                        "in training and scoring alike (give it to both)")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="the default recipe (40 epochs, latent 8), optionally with fainter defects, "
                                         "another bottleneck or skip connections")
@@ -757,7 +797,7 @@ def main():
     t.add_argument("--ssim-reflect", action="store_true", help="SSIM loss over the whole frame (reflect padding)")
     h = sub.add_parser("heads", help="alternatives to the default head; a second checkpoint adds an ensemble")
     h.add_argument("checkpoints", type=Path, nargs="+")
-    h.add_argument("--only", choices=["baseline", "despeckle"])
+    h.add_argument("--only", choices=["baseline", "despeckle", "rings"])
     k = sub.add_parser("knn", help="nearest-neighbour distance on the CAE's encoder features")
     k.add_argument("checkpoints", type=Path, nargs=1)
     k.add_argument("--bank", type=int, default=20000)
@@ -782,6 +822,12 @@ def main():
     v.add_argument("--model", type=Path, default=Path("../models/default/cae.onnx"))
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    if args.context_pad:
+        pad, plain = args.context_pad, model.CAE.forward
+
+        def padded(self, x):
+            return plain(self, F.pad(x, (pad,) * 4, mode="reflect"))[:, :, pad:-pad, pad:-pad]
+        model.CAE.forward = padded
     {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
      "border": border, "visibility": visibility}[args.command](args)
 
