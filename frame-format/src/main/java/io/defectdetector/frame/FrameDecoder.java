@@ -39,6 +39,8 @@ public final class FrameDecoder {
     private static final int MAX_ID_LENGTH = 128;
     /** Enough digits for any epoch-ms value, few enough that parsing cannot overflow a long. */
     private static final int MAX_DIGITS = 18;
+    /** 9999-12-31T23:59:59.999Z, the last instant an ISO-8601 timestamp with a four-digit year can write. */
+    static final long MAX_CAPTURE_TIME_MS = 253_402_300_799_999L;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     private final FrameLimits limits;
@@ -92,6 +94,13 @@ public final class FrameDecoder {
                     + MAX_ID_LENGTH + " characters, got " + frameIdLength);
         }
         long captureTime = decimal(FrameHeaders.CAPTURE_TIME, requiredText(headers, FrameHeaders.CAPTURE_TIME));
+        if (captureTime > MAX_CAPTURE_TIME_MS) {
+            // Most likely microseconds: accepted, they would date alerts tens of thousands of years ahead, in
+            // timestamps that the alert schema (four-digit years) refuses.
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + FrameHeaders.CAPTURE_TIME + "' value "
+                    + captureTime + " is after the year 9999 as milliseconds since the epoch (microseconds?); "
+                    + "send milliseconds, at most " + MAX_CAPTURE_TIME_MS);
+        }
         String contentTypeText = requiredText(headers, FrameHeaders.CONTENT_TYPE);
         ContentType type = ContentType.parse(contentTypeText).orElseThrow(() -> reject(
                 RejectReason.UNSUPPORTED_CONTENT_TYPE, "content-type '" + printable(contentTypeText)

@@ -128,6 +128,23 @@ class FrameDecoderRejectionTest {
                 .contains(FrameHeaders.CAPTURE_TIME).contains("digits");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1764057600123000", "253402300800000", "999999999999999999"})
+    void rejectsCaptureTimeAfterTheYear9999(String value) {
+        RecordHeaders headers = rawHeaders(ContentType.RAW_GRAY8, 2, 2);
+        put(headers, FrameHeaders.CAPTURE_TIME, value);
+        assertRejected(KEY, new byte[4], headers, RejectReason.GARBLED_HEADER)
+                .contains(FrameHeaders.CAPTURE_TIME).contains("microseconds?").contains("253402300799999");
+    }
+
+    @Test
+    void acceptsTheLastCaptureTimeOfTheYear9999() throws Exception {
+        RecordHeaders headers = rawHeaders(ContentType.RAW_GRAY8, 2, 2);
+        put(headers, FrameHeaders.CAPTURE_TIME, "253402300799999");
+        assertThat(new FrameDecoder().decode(KEY, new byte[4], headers).getCaptureTimeMs())
+                .isEqualTo(FrameDecoder.MAX_CAPTURE_TIME_MS);
+    }
+
     @Test
     void rejectsLineThatBreaksIdSyntax() {
         RecordHeaders headers = rawHeaders(ContentType.RAW_GRAY8, 2, 2);

@@ -136,7 +136,8 @@ public final class JobOptions {
             .stringType()
             .noDefaultValue()
             .withDescription("Prefix of the Kafka transactional ids (EXACTLY_ONCE only); each sink appends its "
-                    + "name (-alerts, -dead-letter, -scores). Default: the kafka-group-id, which is unique per job. "
+                    + "name (-alerts, -dead-letter, -scores, and -audit, -control-dead-letter for threshold "
+                    + "commands). Default: the kafka-group-id, which is unique per job. "
                     + "Must be unique among all jobs writing to the same cluster and stable across restarts of "
                     + "one job, so a restarted job can abort the transactions its predecessor left open.");
 
@@ -234,7 +235,8 @@ public final class JobOptions {
     public static final ConfigOption<Boolean> INFERENCE_WARM_UP = key("inference-warm-up")
             .booleanType()
             .defaultValue(true)
-            .withDescription("Run one batch of zeros when a session opens, so the first real frame does not pay "
+            .withDescription("Run the model on placeholder batches when a session opens (the largest batch and a "
+                    + "single frame; on CUDA every batch size up to 128), so the first real frames do not pay "
                     + "for memory allocation and kernel selection.");
 
     public static final ConfigOption<MemorySize> INFERENCE_GPU_MEMORY_LIMIT = key("inference-gpu-memory-limit")
@@ -249,7 +251,11 @@ public final class JobOptions {
             .intType()
             .defaultValue(8)
             .withDescription("Most frames per inference call (1-4096); 1 disables batching. Larger batches pay off "
-                    + "on a GPU; on a CPU the per-frame cost barely changes.");
+                    + "on a GPU; on a CPU the per-frame cost barely changes. Each subtask keeps one batch of model "
+                    + "inputs and outputs in direct memory (4 bytes x batch x (C x H x W + the error map's H x W): "
+                    + "1 MiB for the default model at 8), which Flink counts as off-heap memory: for large models "
+                    + "or batches raise taskmanager.memory.task.off-heap.size by slots x that. The job does not start "
+                    + "when one batch buffer would pass 2 GiB.");
 
     public static final ConfigOption<Duration> BATCH_MAX_WAIT = key("batch-max-wait")
             .durationType()
@@ -264,8 +270,8 @@ public final class JobOptions {
             .memoryType()
             .defaultValue(MemorySize.parse("16mb"))
             .withDescription("Largest accepted record value (1 byte - 2 gb); larger ones go to the dead-letter topic "
-                    + "as OVERSIZED before decoding. The brokers' message.max.bytes and the consumer's "
-                    + "max.partition.fetch.bytes must allow it too.");
+                    + "as OVERSIZED before decoding. The brokers' message.max.bytes (and the topic's "
+                    + "max.message.bytes) must allow it too; consumers need no setting (docs/kafka.md).");
 
     public static final ConfigOption<Double> FRAME_ASPECT_TOLERANCE = key("frame-aspect-tolerance")
             .doubleType()
@@ -287,8 +293,8 @@ public final class JobOptions {
     public static final ConfigOption<Boolean> ALERTS_THUMBNAILS_ENABLED = key("alerts-thumbnails-enabled")
             .booleanType()
             .defaultValue(true)
-            .withDescription("Embed the error heatmap (a PNG at the model's resolution, base64, a few kB) in each "
-                    + "alert.");
+            .withDescription("Embed the error heatmap (a PNG of at most 64 pixels on its longer side, base64, a few "
+                    + "kB) in each alert.");
 
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;

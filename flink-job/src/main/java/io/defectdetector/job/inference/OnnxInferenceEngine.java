@@ -53,6 +53,9 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private final int maxBatchSize;
     private final int imageSize;
     private final int plane;
+    /** On CUDA, warm-up runs every batch size up to this one (see {@link #warmUp()}). */
+    static final int CUDA_WARM_UP_SIZES = 128;
+
     private final FloatBuffer input;
     private final FloatBuffer errorOut;
     private final FloatBuffer scoreOut;
@@ -258,9 +261,10 @@ public final class OnnxInferenceEngine implements InferenceEngine {
 
     /**
      * Runs a full and a single-image batch so ORT allocates and plans both before the first real frame. On CUDA
-     * every batch size up to 64 runs once: cuDNN picks its convolution algorithms per input shape on first use
+     * every batch size up to 128 runs once: cuDNN picks its convolution algorithms per input shape on first use
      * (an exhaustive search by default), and the micro-batcher emits any size from 1 to the maximum, so without
-     * this the first batch of each size would stall for the search.
+     * this the first batch of each size would stall for the search. 128 covers the batch sizes recommended for a
+     * GPU (docs/performance.md) at 8,256 frames of warm-up; larger maxima warm only their own size beyond it.
      */
     private void warmUp() throws OrtException {
         for (int i = 0; i < maxBatchSize * imageSize; i++) {
@@ -268,7 +272,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         }
         run(maxBatchSize);
         if (provider.startsWith("CUDA")) {
-            for (int n = 1; n < Math.min(maxBatchSize, 64); n++) {
+            for (int n = 1; n < Math.min(maxBatchSize, CUDA_WARM_UP_SIZES + 1); n++) {
                 run(n);
             }
         } else if (maxBatchSize > 1) {

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -63,6 +64,28 @@ public final class ModelCompatibility {
             long[] recon = requiredOutput(where, outputs, card.reconstructionOutput(), "reconstruction");
             requireShape(where, "output '" + card.reconstructionOutput().name() + "'", recon,
                     new long[] {-1, card.channels(), card.height(), card.width()}, "outputs.reconstruction");
+        }
+        if (maxBatchSize > 0) {
+            requireBatchBuffersFit(card, maxBatchSize);
+        }
+    }
+
+    /**
+     * Each subtask holds one batch of inputs and of outputs in direct buffers, and a Java buffer holds at most
+     * 2 GiB: a batch size the options accept (up to 4096) can pass that for a large model, which would otherwise
+     * fail only when the subtasks open, over and over on the cluster.
+     *
+     * @throws IllegalArgumentException naming the largest batch size that fits
+     */
+    public static void requireBatchBuffersFit(ModelCard card, int maxBatchSize) {
+        long image = (long) card.channels() * card.height() * card.width();
+        long perFrame = Float.BYTES * (card.hasScoringHead() ? Math.max(image,
+                (long) card.mapHeight() * card.mapWidth()) : image);
+        if (maxBatchSize * perFrame > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "batch-max-size %d is too "
+                    + "large for model %s: a batch of its %dx%dx%d input takes %d MiB, over the 2 GiB a Java buffer "
+                    + "holds; set batch-max-size to %d or less", maxBatchSize, card.origin(), card.channels(),
+                    card.height(), card.width(), maxBatchSize * perFrame >> 20, Integer.MAX_VALUE / perFrame));
         }
     }
 

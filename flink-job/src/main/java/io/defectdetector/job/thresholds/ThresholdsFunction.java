@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>The state (descriptor {@link #STATE}, operator uid {@code thresholds}) is what the savepoint CLI reads and
  * rewrites; its name and types are part of the savepoint format.
  *
- * <p>Metrics: {@code framesDecided}, {@code nonFiniteScores} (NaN scores: no verdict), histogram
+ * <p>Metrics: {@code framesDecided}, {@code nonFiniteScores} (NaN scores: no verdict; infinite ones: a verdict at the largest float), histogram
  * {@code scoreMilli} (score x 1000), {@code controlCommandsApplied}, gauge {@code inactiveOverrides} (overrides
  * whose score settings were tuned for another score scale and are skipped).
  */
@@ -101,13 +101,16 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         }
         framesDecided.inc();
         float score = frame.getScore();
-        if (Float.isNaN(score)) {
+        if (!Float.isFinite(score)) {
+            // Both point at a broken model; an infinite score still alerts (at the largest float), NaN cannot.
             if (nonFiniteScores.getCount() == 0) {
-                LOG.warn("Model produced a NaN score for {}/{}; such frames raise no alert (metric nonFiniteScores)",
-                        frame.getCameraId(), frame.getFrameId());
+                LOG.warn("Model produced a score of {} for {}/{}: NaN scores raise no alert, infinite ones alert "
+                        + "(metric nonFiniteScores counts both)", score, frame.getCameraId(), frame.getFrameId());
             }
             nonFiniteScores.inc();
-            return;
+            if (Float.isNaN(score)) {
+                return;
+            }
         }
         score = Alerts.finite(score);
         scoreMilli.update((long) Math.max(Long.MIN_VALUE, Math.min(Long.MAX_VALUE, score * 1000.0)));

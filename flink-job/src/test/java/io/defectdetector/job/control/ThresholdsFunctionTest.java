@@ -249,6 +249,19 @@ class ThresholdsFunctionTest {
     }
 
     @Test
+    void infiniteScoresAreDecidedAndCountedAsNonFinite() throws Exception {
+        TestingMetrics metrics = new TestingMetrics();
+        var op = operator();
+        try (var h = metered(op, metrics)) {
+            op.processElement1(new StreamRecord<>(ControlTesting.frame("cam-01", null, "f1",
+                    Float.POSITIVE_INFINITY, 0f), 1));
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(v -> assertThat(v.getScore()).isEqualTo(Float.MAX_VALUE));
+            assertThat(metrics.<Counter>get("nonFiniteScores").getCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void countsDecidedFramesAndRecordsTheirScores() throws Exception {
         TestingMetrics metrics = new TestingMetrics();
         var op = operator();

@@ -27,6 +27,21 @@ class ModelCompatibilityTest {
     }
 
     @Test
+    void batchBuffersOverTwoGibibytesAreRefusedNamingTheBatchSizeThatFits() throws Exception {
+        ModelCard card = ModelBundle.locate(TestModels.tinyGraph().toString()).card(); // 1x16x16: 1 KiB a frame
+        assertThatCode(() -> ModelCompatibility.requireBatchBuffersFit(card, 2_097_151)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> ModelCompatibility.requireBatchBuffersFit(card, 2_097_152))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch-max-size 2097152 is too large")
+                .hasMessageContaining("1x16x16 input takes 2048 MiB")
+                .hasMessageContaining("set batch-max-size to 2097151 or less");
+        try (OrtSession session = session(TestModels.tinyGraph())) {
+            assertThatThrownBy(() -> ModelCompatibility.check(card, session, 3_000_000))
+                    .hasMessageContaining("set batch-max-size to 2097151 or less");
+        }
+    }
+
+    @Test
     void cardInputShapeDisagreeingWithGraphIsNamed() throws Exception {
         ModelCard card = ModelCard.parse(cardText(TestModels.tinyGraph())
                 .replace("\"height\": 16", "\"height\": 32")
