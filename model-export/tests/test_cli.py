@@ -59,7 +59,7 @@ def test_split_commands_chain(mvtec_root, tmp_path):
               str(tmp_path / "rep-onnx")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     from_onnx = json.loads((tmp_path / "rep-onnx" / "metrics.json").read_text())
-    from_torch = json.loads((work / "metrics.json").read_text())
+    from_torch = json.loads((work / "detector.metrics.json").read_text())
     for key in ("image_auroc", "pixel_auroc", "aupro"):
         assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
     assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
@@ -69,6 +69,45 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     import torch
     for pt in ("best.pt", "last.pt", "detector.pt"):
         assert _not_weights_only_loadable(torch.load(work / pt, map_location="cpu")) == [], pt
+    # Recalibrated after its evaluation: the metrics on file are no longer this detector's.
+    r = _run(["calibrate", "--data", str(mvtec_root), "--checkpoint", str(work / "best.pt"), "--top-k", "8"],
+             tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m2"), "--name", "x"],
+             tmp_path)
+    assert r.returncode == 0 and "recalibrated since" in r.stdout, r.stderr[-2000:]
+    assert json.loads((tmp_path / "m2" / "cae.card.json").read_text())["metrics"]["test"] is None
+
+
+def test_calibrate_holds_out_what_training_held_out_and_refuses_another_split(mvtec_root, tmp_path):
+    import shutil
+    data, work = tmp_path / "category", tmp_path / "w"
+    shutil.copytree(mvtec_root, data)
+    r = _run(["train", "--data", str(data), "--size", "64", "--work-dir", str(work), "--epochs", "1", "--widths",
+              "8,8,8,8", "--val-fraction", "0.25"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    calibrate = ["calibrate", "--data", str(data), "--checkpoint", str(work / "best.pt")]
+    r = _run(calibrate, tmp_path)  # no fractions given: the training's 0.25, not the default 0.15
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "29 train / 12 val / 7 calib" in r.stdout
+    r = _run([*calibrate, "--val-fraction", "0.15"], tmp_path)
+    assert r.returncode != 0
+    assert "--val-fraction 0.15" in r.stderr and "trained with 0.25" in r.stderr and "Traceback" not in r.stderr
+    # An image added since training reshuffles the split: some calibration images would have been trained on.
+    shutil.copy(sorted((data / "train" / "good").glob("*.png"))[0], data / "train" / "good" / "zz-added.png")
+    r = _run(calibrate, tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "its good images are not those" in r.stderr and "train again" in r.stderr
+
+
+def test_held_out_fractions_and_sizes_that_cannot_train_are_refused(mvtec_root, tmp_path):
+    train = ["train", "--data", str(mvtec_root), "--work-dir", str(tmp_path / "w")]
+    r = _run([*train, "--val-fraction", "1.5"], tmp_path)
+    assert r.returncode != 0 and "between 0 and 1" in r.stderr
+    r = _run([*train, "--val-fraction", "0.5", "--calib-fraction", "0.45"], tmp_path)
+    assert r.returncode != 0 and "below 0.9" in r.stderr and "Traceback" not in r.stderr
+    r = _run([*train, "--size", "16"], tmp_path)
+    assert r.returncode != 0 and "at least 32 for 4 stages" in r.stderr and "Traceback" not in r.stderr
 
 
 def _not_weights_only_loadable(x, path="") -> list[str]:

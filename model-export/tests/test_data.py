@@ -163,3 +163,16 @@ def test_a_detector_scores_an_ad2_copy_of_a_category_as_the_original(mvtec_root,
     assert metrics[0]["pixel_auroc"] > 0.5 and metrics[0]["images"] == metrics[1]["images"] == 14
     for key, value in metrics[0].items():
         assert metrics[1][key] == (pytest.approx(value) if isinstance(value, float) else value), key
+
+
+def test_the_split_fingerprint_names_the_files_not_where_the_folder_lies(mvtec_root, tmp_path):
+    import shutil
+    from defect_cae.data import split_good
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(mvtec_root, moved)
+    same = split_good(mvtec_root, seed=3).fingerprint(mvtec_root)
+    assert split_good(moved, seed=3).fingerprint(moved) == same
+    assert split_good(moved, seed=4).fingerprint(moved) != same
+    assert split_good(moved, 0.25, seed=3).fingerprint(moved) != same
+    shutil.copy(sorted((moved / "train" / "good").glob("*.png"))[0], moved / "train" / "good" / "zz.png")
+    assert split_good(moved, seed=3).fingerprint(moved) != same

@@ -105,3 +105,33 @@ def test_more_skips_than_stages_are_refused():
         CAEConfig(skips=5)
     with pytest.raises(ValueError, match="skips"):
         CAEConfig(skips=-1)
+
+
+def test_exact_float32_turns_tf32_off_inside_and_restores_the_setting():
+    from defect_cae.model import exact_float32
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        with exact_float32():
+            assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+        assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
+
+
+def test_calibration_and_evaluation_passes_run_without_tf32():
+    import numpy as np
+    from defect_cae.calibrate import run_stages
+    from defect_cae.evaluate import predict
+    det = build_detector(CAEConfig(height=64, width=64, widths=(8, 8, 8, 8), latent_channels=2)).eval()
+    seen, forward = [], det.cae.forward
+    det.cae.forward = lambda x: (seen.append(torch.backends.cudnn.allow_tf32), forward(x))[1]
+    before = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = True  # PyTorch's default
+    try:
+        images = np.random.default_rng(0).random((2, 1, 64, 64), dtype=np.float32)
+        run_stages(det, images)
+        predict(det, images)
+    finally:
+        torch.backends.cudnn.allow_tf32 = before
+    assert seen == [False, False]

@@ -116,3 +116,9 @@ def test_each_sample_draws_from_its_epoch_and_index_alone_so_workers_do_not_repe
     # A generator held by the dataset would be copied into both workers: batch 2 would repeat batch 1's draws.
     one, two = batches(0), batches(2)
     assert len(one) == 6 and all(torch.equal(a, b) for a, b in zip(one, two))
+
+
+def test_resuming_on_another_split_of_the_good_images_is_refused(dataset, tmp_path):
+    _train(dataset, tmp_path, TrainConfig(epochs=1, batch_size=16, split="0123456789abcdef"))
+    with pytest.raises(ModelError, match=r"other settings \(split\) \(split: the good images of --data"):
+        _train(dataset, tmp_path, TrainConfig(epochs=1, batch_size=16, split="fedcba9876543210"), resume=True)

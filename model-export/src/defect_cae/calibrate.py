@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .model import Detector, gaussian_blur
+from .model import Detector, exact_float32, gaussian_blur
 
 # The per-pixel std is floored at this fraction of its median so that a pixel that happened to vary little on
 # the few statistics images does not turn noise into alarms.
@@ -51,6 +51,7 @@ def tail_threshold(values, alpha: float) -> tuple[float, dict]:
 
 
 @torch.no_grad()
+@exact_float32()
 def run_stages(detector: Detector, images: np.ndarray, device: torch.device | str = "cpu",
                batch_size: int = 32, keys=("smooth", "z", "norm", "raw_score", "topk")) -> dict[str, np.ndarray]:
     detector.eval().to(device)

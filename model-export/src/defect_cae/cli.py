@@ -36,6 +36,17 @@ def image_size(text: str) -> tuple[int, int]:
     return (int(m[2]) if m[2] else width), width
 
 
+def fraction(text: str) -> float:
+    """--val-fraction, --calib-fraction: a share of the good images, strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a fraction between 0 and 1, e.g. 0.15")
+    return value
+
+
 def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
     p.add_argument("--data", required=True, type=Path,
                    help="one category in the MVTec AD, AD 2 or LOCO layout (train/good, validation/good, test/* or "
@@ -49,8 +60,12 @@ def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
         p.add_argument("--squash", action="store_true",
                        help="train even when the images' aspect ratio differs from --size's by more than the job's "
                             "default frame-aspect-tolerance (the job would reject such frames as WRONG_SHAPE)")
-    p.add_argument("--val-fraction", type=float, default=0.15, help="good images held out for validation")
-    p.add_argument("--calib-fraction", type=float, default=0.15, help="good images held out for thresholds")
+    if training:
+        p.add_argument("--val-fraction", type=fraction, default=0.15, help="good images held out for validation")
+        p.add_argument("--calib-fraction", type=fraction, default=0.15, help="good images held out for thresholds")
+    else:  # the split must be the training's, which the checkpoint records
+        p.add_argument("--val-fraction", type=fraction, default=None, help=argparse.SUPPRESS)
+        p.add_argument("--calib-fraction", type=fraction, default=None, help=argparse.SUPPRESS)
 
 
 def _add_model_training(p: argparse.ArgumentParser) -> None:
@@ -127,7 +142,11 @@ def _configs(args, device):
                         denoise=not args.no_denoise, denoise_prob=args.denoise_prob, crop=args.train_crop)
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                        ssim_weight=args.ssim_weight, patience=args.patience, max_minutes=args.max_minutes,
-                       seed=args.seed, augment=aug, workers=resolve_workers(args.workers, device))
+                       seed=args.seed, augment=aug, workers=resolve_workers(args.workers, device),
+                       val_fraction=args.val_fraction, calib_fraction=args.calib_fraction)
+    if args.val_fraction + args.calib_fraction >= 0.9:
+        raise SystemExit(f"--val-fraction {args.val_fraction:g} + --calib-fraction {args.calib_fraction:g} leave "
+                         "too few images to train on: together they must stay below 0.9")
     factor = 2 ** len(args.widths.split(","))
     height, width = args.size
     if args.train_crop and (args.train_crop % factor or args.train_crop > min(height, width)):
@@ -136,6 +155,10 @@ def _configs(args, device):
     if height % factor or width % factor:
         raise SystemExit(f"--size {width}x{height}: each side must be a multiple of {factor} "
                          f"({len(args.widths.split(','))} stages, each halving it)")
+    # The deepest stage pads by reflection, which needs at least 2 pixels on each side there.
+    if min(height, width, args.train_crop or height) < 2 * factor:
+        raise SystemExit(f"--size {width}x{height}{f' --train-crop {args.train_crop}' if args.train_crop else ''}: "
+                         f"each side must be at least {2 * factor} for {len(args.widths.split(','))} stages")
     if not args.squash:
         from .data import check_aspect
         check_aspect(args.data, height, width, factor)
@@ -184,9 +207,21 @@ def cmd_calibrate(args) -> int:
     from .train import load_checkpoint
     device = _setup(args)
     cae, ckpt = load_checkpoint(args.checkpoint)
-    c = cae.config
-    ds = load_dataset(args.data, c.channels, c.height, c.width, ckpt["train_config"]["seed"], args.val_fraction,
-                      args.calib_fraction, with_test=False)
+    c, trained = cae.config, ckpt["train_config"]
+    fractions = []
+    for name in ("val_fraction", "calib_fraction"):
+        given, recorded = getattr(args, name), trained.get(name)
+        if given is not None and recorded is not None and given != recorded:
+            raise SystemExit(f"--{name.replace('_', '-')} {given:g}: {args.checkpoint} was trained with "
+                             f"{recorded:g}, and calibrating on another split would take images it was trained on; "
+                             "leave the option out")
+        fractions.append(given if given is not None else recorded if recorded is not None else 0.15)
+    ds = load_dataset(args.data, c.channels, c.height, c.width, trained["seed"], *fractions, with_test=False)
+    if trained.get("split") and ds.split.fingerprint(ds.root) != trained["split"]:
+        raise DatasetError(f"{args.data}: its good images are not those {args.checkpoint} was trained on (files "
+                           "added, removed or renamed in train/good or validation/good since), so the held-out "
+                           "images would not be the training's and some calibration images would have trained the "
+                           "model: calibrate on the folder as it was, or train again")
     mra = args.min_region_area or default_min_region_area(c.height, c.width)
     det, cal, val_m, _ = calibrate_and_score(cae, ds, _scoring(args, args.top_k or mra), args.target_far, mra,
                                              device, with_test=False)
@@ -222,7 +257,7 @@ def cmd_evaluate(args) -> int:
         test = load_test_set(args.data, c.channels, c.height, c.width)
         pred = predict(det, test.images, device)
         source, summary = str(args.detector), {"detector": str(args.detector), "data": str(args.data)}
-        metrics_path = Path(args.detector).with_name("metrics.json")
+        metrics_path = _metrics_beside(args.detector)
         history, val_metrics = ckpt["extra"].get("history"), ckpt["extra"].get("synthetic_validation")
     metrics = compute_metrics(test, pred)
     print(json.dumps(metrics["overall"], indent=1))
@@ -234,8 +269,20 @@ def cmd_evaluate(args) -> int:
                      history=history, val_metrics=val_metrics)
         print(f"report: {Path(args.report) / 'report.md'}")
     if metrics_path:
-        metrics_path.write_text(json.dumps(metrics, indent=1))
+        stamp = {"detector_sha256": _sha256(args.detector)} if args.detector else {}
+        metrics_path.write_text(json.dumps({**stamp, **metrics}, indent=1))
     return 0
+
+
+def _metrics_beside(detector) -> Path:
+    """Where evaluate leaves a detector's test metrics for export: named after it, so the metrics of another
+    detector in the same folder (calibrated with another head) are not taken for its own."""
+    return Path(detector).with_name(Path(detector).stem + ".metrics.json")
+
+
+def _sha256(path) -> str:
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _card_beside(model: Path) -> dict:
@@ -262,8 +309,13 @@ def cmd_export(args) -> int:
     cal = Calibration(**ckpt["calibration"])
     out = Path(args.out)
     onnx_path = export_onnx(det, out / "cae.onnx")
-    metrics_path = Path(args.detector).with_name("metrics.json")
-    metrics = {"test": json.loads(metrics_path.read_text()) if metrics_path.exists() else None}
+    metrics_path = _metrics_beside(args.detector)
+    test = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
+    if test is not None and test.pop("detector_sha256", None) != _sha256(args.detector):
+        print(f"{metrics_path} was measured on an earlier {args.detector} (recalibrated since): the card gets no "
+              "test metrics; run evaluate again before export to include them")
+        test = None
+    metrics = {"test": test}
     if "synthetic_validation" in ckpt["extra"]:
         metrics["synthetic_validation"] = ckpt["extra"]["synthetic_validation"]
     version = args.version or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d") + ".1"

@@ -188,6 +188,16 @@ class GoodSplit:
     val: list[Path]  # early stopping, synthetic-defect validation, normalisation statistics
     calib: list[Path]  # thresholds only
 
+    def fingerprint(self, root: Path) -> str:
+        """Which images trained the model and which were held out, by relative path: calibrate and --resume
+        rebuild the split from the folder, and must find the same one (else calibration images may have been
+        trained on, and the thresholds come out too low)."""
+        h = hashlib.sha256()
+        for part, paths in (("train", self.train), ("val", self.val), ("calib", self.calib)):
+            for p in sorted(paths):
+                h.update(f"{part}\0{Path(p).relative_to(root).as_posix()}\n".encode())
+        return h.hexdigest()[:16]
+
 
 def split_good(root: Path, val_fraction: float = 0.15, calib_fraction: float = 0.15, seed: int = 0,
                min_held_out: int = 4) -> GoodSplit:

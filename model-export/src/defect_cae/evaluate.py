@@ -12,7 +12,7 @@ import torch
 from .data import TestSet
 from .errors import ModelError
 from .metrics import aupro, auroc, precision_recall_f1
-from .model import Detector
+from .model import Detector, exact_float32
 
 
 @dataclass
@@ -23,6 +23,7 @@ class Predictions:
 
 
 @torch.no_grad()
+@exact_float32()
 def predict(detector: Detector, images: np.ndarray, device="cpu", batch_size: int = 32,
             keep_reconstructions: bool = True) -> Predictions:
     """The same forward pass as the ONNX graph: error_map, score, reconstruction."""

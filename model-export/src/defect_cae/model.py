@@ -5,12 +5,27 @@ module, so the error map and score the Java job sees are the ones that were eval
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+@contextlib.contextmanager
+def exact_float32():
+    """Convolutions and matrix products in full float32 on a GPU. PyTorch lets cuDNN use TF32 (10 mantissa bits)
+    on Ampere and later by default, fine for training but not for the normalisation statistics, thresholds and
+    metrics, which must be those of the float32 model the job runs (the SSIM map already loses about three
+    digits to cancellation in float32). Usable as a decorator."""
+    cudnn, matmul = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = cudnn, matmul
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -110,6 +110,7 @@ def load_detector(path: Path) -> tuple[Detector, dict]:
 
 def train_one(ds: Dataset, cae_cfg: CAEConfig, tcfg: TrainConfig, work_dir: Path, device,
               log: Callable[[str], None], resume: bool = False) -> TrainResult:
+    tcfg = replace(tcfg, split=ds.split.fingerprint(ds.root))
     return train(cae_cfg, ds.train, ds.val, tcfg, out_dir=work_dir, device=device, log=log, resume=resume)
 
 

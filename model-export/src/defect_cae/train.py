@@ -35,6 +35,11 @@ class TrainConfig:
     # DataLoader worker processes making the batches (augmentation, synthetic defects); 0 = the training process.
     # The batches are the same for any count (DenoisingDataset), so a run may resume with another.
     workers: int = 0
+    # The good-image split the model was trained on: its fractions and which files fell where
+    # (GoodSplit.fingerprint, set by pipeline.train_one). Resuming or calibrating on another split is refused.
+    val_fraction: float = 0.15
+    calib_fraction: float = 0.15
+    split: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -135,8 +140,10 @@ def resume_state(out_dir: Path, cae_config: CAEConfig, cfg: TrainConfig) -> dict
     changed = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
     changed += sorted(f"model {k}" for k, v in cae_config.to_dict().items() if ckpt["cae_config"].get(k) != v)
     if changed:
-        raise ModelError(f"{last} was trained with other settings ({', '.join(changed)}): give the same options "
-                         "to resume it, or another --work-dir to train from the start")
+        hint = (" (split: the good images of --data, or --val-fraction / --calib-fraction, are not those it was "
+                "trained with, so other images would be held out)" if "split" in changed else "")
+        raise ModelError(f"{last} was trained with other settings ({', '.join(changed)}){hint}: give the same "
+                         "options and data to resume it, or another --work-dir to train from the start")
     return ckpt
 
 
