@@ -277,8 +277,11 @@ def test_ctrl_c_during_training_says_how_to_resume_and_resume_finishes_the_run(m
     args = ["train", "--data", str(mvtec_root), "--work-dir", str(work), "--size", "64", "--epochs", "60",
             "--widths", "8,8,16,16", "--patience", "100", "--threads", "1"]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), OMP_WAIT_POLICY="PASSIVE")
+    # A shell running this suite in the background (no job control) starts it with SIGINT ignored, which the
+    # child would inherit: give it the default disposition, as a terminal's Ctrl-C would find it.
     proc = subprocess.Popen([sys.executable, "-m", "defect_cae", *args], cwd=tmp_path, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (work / "last.pt").exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.1)

@@ -44,6 +44,8 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceEngine.class);
     private static final AtomicBoolean CPU_FALLBACK_LOGGED = new AtomicBoolean();
     public static final String CPU = "CPU";
+    /** On CUDA, warm-up runs every batch size up to this one (see {@link #warmUp()}). */
+    static final int CUDA_WARM_UP_SIZES = 128;
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -53,9 +55,6 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private final int maxBatchSize;
     private final int imageSize;
     private final int plane;
-    /** On CUDA, warm-up runs every batch size up to this one (see {@link #warmUp()}). */
-    static final int CUDA_WARM_UP_SIZES = 128;
-
     private final FloatBuffer input;
     private final FloatBuffer errorOut;
     private final FloatBuffer scoreOut;

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>The state (descriptor {@link #STATE}, operator uid {@code thresholds}) is what the savepoint CLI reads and
  * rewrites; its name and types are part of the savepoint format.
  *
- * <p>Metrics: {@code framesDecided}, {@code nonFiniteScores} (NaN scores: no verdict; infinite ones: a verdict at the largest float), histogram
- * {@code scoreMilli} (score x 1000), {@code controlCommandsApplied}, gauge {@code inactiveOverrides} (overrides
+ * <p>Metrics: {@code framesDecided}, {@code nonFiniteScores} (NaN scores: no verdict; infinite ones: a verdict at
+ * the largest float), histogram {@code scoreMilli} (score x 1000), {@code controlCommandsApplied}, gauge {@code inactiveOverrides} (overrides
  * whose score settings were tuned for another score scale and are skipped).
  */
 public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, ControlCommand, Verdict> {
