@@ -3,7 +3,7 @@ import pytest
 
 from PIL import Image
 
-from defect_cae.data import AugmentConfig, DenoisingDataset, check_aspect, random_crop
+from defect_cae.data import AugmentConfig, DenoisingDataset, check_aspect, random_crop, shallow_depth_warning
 from defect_cae.errors import DatasetError
 
 
@@ -176,3 +176,17 @@ def test_the_split_fingerprint_names_the_files_not_where_the_folder_lies(mvtec_r
     assert split_good(moved, 0.25, seed=3).fingerprint(moved) != same
     shutil.copy(sorted((moved / "train" / "good").glob("*.png"))[0], moved / "train" / "good" / "zz.png")
     assert split_good(moved, seed=3).fingerprint(moved) != same
+
+
+@pytest.mark.parametrize("peak, warned", [(4095, "12 bits"), (1023, "10 bits"), (65535, None), (None, None)])
+def test_sixteen_bit_training_images_holding_few_bits_are_warned_about(tmp_path, peak, warned):
+    root = _small_category(tmp_path / "c", n=3)  # 8-bit files; peak None keeps only them
+    if peak is not None:
+        for i in range(3):
+            a = np.linspace(0, peak, 16 * 16).reshape(16, 16).astype(np.int32) // (i + 1)
+            Image.fromarray(a, "I").save(root / "train" / "good" / f"deep{i}.png")
+    warning = shallow_depth_warning(root)
+    if warned is None:
+        assert warning is None
+    else:
+        assert warned in warning and "3 images" in warning and f"largest sample {peak}" in warning

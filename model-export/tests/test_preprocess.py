@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from defect_cae.preprocess import area_resize, decode_8bit, pool_windows, preprocess, preprocess_mask, to_channels
+from defect_cae.preprocess import (area_resize, decode_8bit, mask_pixels, pool_windows, preprocess, preprocess_mask,
+                                   to_channels)
 
 
 @pytest.mark.parametrize("in_hw,out_hw", [((256, 256), (128, 128)), ((300, 217), (128, 128)),
@@ -133,3 +134,18 @@ def test_thin_and_thick_defects_in_one_mask_each_follow_their_rule():
     expected[2:6, 2:6] = True
     expected[2, 10:15] = True
     assert out.tolist() == expected.tolist()
+
+
+def test_a_sixteen_bit_mask_counts_every_non_zero_sample_not_only_its_high_byte(tmp_path):
+    # Label tools write 16-bit masks of value 1 (or a class index); their high byte is 0 everywhere.
+    m = np.zeros((8, 8), np.int32)
+    m[:4, :4] = 1
+    m[4:, 4:] = 300
+    Image.fromarray(m, "I").save(tmp_path / "m16.png")
+    expected = m != 0
+    assert np.array_equal(mask_pixels(tmp_path / "m16.png"), expected)
+    assert np.array_equal(mask_pixels(m.astype(np.uint16)), expected)
+    assert preprocess_mask(tmp_path / "m16.png", 2, 2).tolist() == [[True, False], [False, True]]
+    eight = np.where(expected, 1, 0).astype(np.uint8)  # 8-bit masks of value 1 too
+    Image.fromarray(eight, "L").save(tmp_path / "m8.png")
+    assert np.array_equal(mask_pixels(tmp_path / "m8.png"), expected)

@@ -69,14 +69,10 @@ def find_mask(gt: Path, defect_type: str, image: Path) -> list[Path]:
 
 def read_mask(files: list[Path], height: int, width: int) -> np.ndarray:
     """Union of the mask files (non-zero = defect), at model resolution."""
-    from .preprocess import decode_8bit
-
-    def defective(p: Path) -> np.ndarray:
-        a = decode_8bit(p)
-        return (a.max(axis=2) if a.ndim == 3 else a) > 0
+    from .preprocess import mask_pixels
     union = None
     for f in files:
-        m = _readable(f, lambda: defective(f))
+        m = _readable(f, lambda: mask_pixels(f))
         if union is not None and m.shape != union.shape:
             raise DatasetError(f"{f} is {m.shape[1]}x{m.shape[0]} but {files[0]} is {union.shape[1]}x"
                                f"{union.shape[0]}: the mask files of one image must have its size")
@@ -135,6 +131,33 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
                        f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to keep their shape, or "
                        f"--squash to train on squashed images (then run the job with frame-aspect-tolerance "
                        f"{off(worst) - 1:.2f} or more)")
+
+
+def shallow_depth_warning(root: Path, sample: int = 8) -> str | None:
+    """A warning when train/good's 16-bit files hold 12 bits or fewer (a 12-bit camera's PNG): the model card's
+    preprocessing, here and in the job, keeps the high byte, so such images reach the model as 16 grey levels
+    or fewer. Reads the headers, and decodes a few of the 16-bit files."""
+    from PIL import Image
+
+    from .preprocess import SIXTEEN_BIT_MODES
+
+    def deep(p: Path) -> bool:
+        with Image.open(p) as im:
+            return im.mode in SIXTEEN_BIT_MODES
+    files = [p for p in good_images(root) if _readable(p, lambda: deep(p))]
+    if not files:
+        return None
+
+    def peak(p: Path) -> int:
+        with Image.open(p) as im:
+            return int(np.asarray(im).max(initial=0))
+    top = max(_readable(p, lambda: peak(p)) for p in files[:sample])
+    if top >= 1 << 12:
+        return None
+    bits = max(1, top.bit_length())
+    return (f"{len(files)} images in {root}/train/good are 16-bit and use only {bits} bits (largest sample {top} "
+            f"in the {min(sample, len(files))} read): the model sees their high byte, {1 << max(0, bits - 8)} grey "
+            "levels. Scale them to the full 16-bit range (or to 8 bits) here and in the cameras' frames")
 
 
 def read_image(path: Path, channels: int, height: int, width: int) -> np.ndarray:

@@ -17,6 +17,7 @@ from PIL import Image
 from .metrics import label_components
 
 ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
+SIXTEEN_BIT_MODES = ("I", "I;16", "I;16B", "I;16L")  # PIL's modes of 16-bit gray PNG files
 
 # Card values describing exactly what this module does.
 CARD_PREPROCESSING = {
@@ -72,7 +73,7 @@ def decode_8bit(source: ImageSource) -> np.ndarray:
         return np.asarray(im, dtype=np.uint8).copy()
     if mode == "LA":
         return np.asarray(im, dtype=np.uint8)[..., 0].copy()
-    if mode in ("I", "I;16", "I;16B", "I;16L"):
+    if mode in SIXTEEN_BIT_MODES:
         # 16-bit PNG gray; the contract keeps the high byte.
         arr = np.asarray(im).astype(np.int64)
         if arr.max(initial=0) > 65535 or arr.min(initial=0) < 0:
@@ -86,6 +87,21 @@ def decode_8bit(source: ImageSource) -> np.ndarray:
     if mode in ("CMYK", "YCbCr"):
         return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
     raise ValueError(f"unsupported image mode {mode!r}")
+
+
+def mask_pixels(source: ImageSource) -> np.ndarray:
+    """Mask -> bool (H, W): any non-zero sample is defect, at the file's own depth, so a 16-bit mask of value 1
+    (whose high byte is 0) is a defect too."""
+    if isinstance(source, np.ndarray):
+        samples = source if source.dtype == np.uint16 else decode_8bit(source)
+    else:
+        im = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) \
+            if not isinstance(source, Image.Image) else source
+        im.load()
+        samples = np.asarray(im) if im.mode in SIXTEEN_BIT_MODES else decode_8bit(im)
+    if samples.ndim == 3:
+        samples = samples.max(axis=2)
+    return samples != 0
 
 
 def to_channels(samples: np.ndarray, channels: int) -> np.ndarray:
@@ -151,10 +167,7 @@ def preprocess_mask(source: ImageSource, height: int, width: int) -> np.ndarray:
     would vanish from the ground truth, so each connected defect whose largest coverage is below one half keeps
     the pixels it covers at least half as much as its largest: a thin line stays a thin line.
     """
-    samples = decode_8bit(source)
-    if samples.ndim == 3:
-        samples = samples.max(axis=2)
-    cover = area_resize((samples > 0)[None], height, width)[0]
+    cover = area_resize(mask_pixels(source)[None], height, width)[0]
     labels, count = label_components(cover > 0)
     peak = np.zeros(count + 1)
     np.maximum.at(peak, labels.ravel(), cover.ravel())
