@@ -9,6 +9,9 @@ import io.defectdetector.frame.FrameDecoder;
 import io.defectdetector.frame.FrameEncoder;
 import io.defectdetector.frame.FrameHeaders;
 import io.defectdetector.frame.FrameRejectedException;
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
@@ -230,8 +234,9 @@ public final class ImageFolder {
 
     /** The mask file of the image, else the union of its mask folder (LOCO), else null. */
     private static Image mask(Path typeDir, Path file, Image image) throws IOException {
-        String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
-        for (String candidate : List.of(stem + "_mask.png", stem + ".png")) {
+        String name = file.getFileName().toString();
+        String stem = name.replaceFirst("\\.[^.]*$", "");
+        for (String candidate : List.of(stem + "_mask.png", stem + ".png", stem + "_mask" + name.substring(stem.length()))) {
             Path m = typeDir.resolve(candidate);
             if (Files.isRegularFile(m)) {
                 return readMask(m);
@@ -250,24 +255,52 @@ public final class ImageFolder {
                         + file + " " + image.width() + "x" + image.height());
             }
             byte[] p = part.pixels();
-            int channels = part.channels();
             for (int i = 0; i < union.length; i++) {
-                for (int c = 0; c < channels; c++) {
-                    if (p[i * channels + c] != 0) {
-                        union[i] = (byte) 255;
-                    }
-                }
+                union[i] |= p[i];
             }
         }
         return new Image(image.width(), image.height(), 1, union);
     }
 
+    /**
+     * A mask file as one channel, 255 where any colour sample is non-zero at the file's own depth: a 16-bit mask
+     * of value 1 (high byte 0) or a colour mask with an empty red channel still marks its defect. Alpha is ignored,
+     * a palette is read through its colours (as model-export reads masks).
+     */
     private static Image readMask(Path m) throws IOException {
+        BufferedImage img;
         try {
-            return Png.read(m);
+            img = ImageIO.read(m.toFile());
         } catch (IOException e) {
             throw new IOException(m + " is not a readable mask: " + e.getMessage(), e);
         }
+        if (img == null) {
+            throw new IOException(m + " is not a readable mask: no image reader for it");
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[w * h];
+        boolean palette = img.getColorModel() instanceof IndexColorModel;
+        Raster raster = img.getRaster();
+        int bands = img.getColorModel().getNumColorComponents();
+        int[] sample = new int[raster.getNumBands()];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                boolean marked = palette ? (img.getRGB(x, y) & 0xFFFFFF) != 0 : anyNonZero(raster.getPixel(x, y, sample),
+                        bands);
+                out[y * w + x] = marked ? (byte) 255 : 0;
+            }
+        }
+        return new Image(w, h, 1, out);
+    }
+
+    private static boolean anyNonZero(int[] samples, int bands) {
+        for (int b = 0; b < bands; b++) {
+            if (samples[b] != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The box around the mask's non-zero pixels (first channel); null if there are none. */

@@ -124,6 +124,28 @@ public class ImageFolderTest {
         assertThat(p.image().get(3, 3, 0)).isEqualTo(255);
     }
 
+    @Test
+    void aMaskMarksEveryNonZeroSampleAtItsOwnDepthAndInAnyColour(@TempDir Path dir) throws Exception {
+        Path c = category(dir);
+        // A label tool's 16-bit mask of value 1: its high byte is 0 everywhere.
+        BufferedImage deep = new BufferedImage(40, 30, BufferedImage.TYPE_USHORT_GRAY);
+        deep.getRaster().setSample(6, 8, 0, 1);
+        deep.getRaster().setSample(9, 11, 0, 1);
+        ImageIO.write(deep, "png", c.resolve("ground_truth/scratch/000_mask.png").toFile());
+        PoolImage scratch = ImageFolder.load(c, FrameEncoding.PNG, 0.95f).defective().get(1);
+        assertThat(scratch.bbox()).isEqualTo(new BoundingBox(6, 8, 4, 4));
+
+        // A colour mask whose red channel is empty, beside a BMP image, named <stem>_mask.bmp.
+        Files.delete(c.resolve("ground_truth/scratch/000_mask.png"));
+        Files.move(c.resolve("test/scratch/000.png"), c.resolve("test/scratch/000.bmp"));
+        ImageIO.write(Png.toBuffered(gray(40, 30, 140)), "bmp", c.resolve("test/scratch/000.bmp").toFile());
+        BufferedImage green = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        green.setRGB(30, 20, 0x00ff00);
+        ImageIO.write(green, "bmp", c.resolve("ground_truth/scratch/000_mask.bmp").toFile());
+        scratch = ImageFolder.load(c, FrameEncoding.PNG, 0.95f).defective().get(1);
+        assertThat(scratch.bbox()).isEqualTo(new BoundingBox(30, 20, 1, 1));
+    }
+
     /** A mask with value {@code v} in the given rectangle. */
     static Image box(int w, int h, int x0, int y0, int bw, int bh, int v) {
         Image m = Image.blank(w, h, 1);
