@@ -773,6 +773,32 @@ def visibility(args):
                   f"core reaches {inset[i]:2d} px in")
 
 
+def grid(args):
+    """Each head of `run`'s grid on one checkpoint: the synthetic-validation figures it is chosen by, beside the
+    test set's (which `run` never looks at), to see whether the choice carries over to real defects."""
+    import copy
+
+    from defect_cae.pipeline import HEAD_GRID, calibrate_and_score, selection_value
+    from defect_cae.calibrate import default_min_region_area
+    cae, _ = load_checkpoint(args.checkpoints[0])
+    cfg = cae.config
+    ds = load_dataset(args.data, cfg.channels, cfg.height, cfg.width, args.seed)
+    area = default_min_region_area(cfg.height, cfg.width)
+    print(f"{args.data}: {'error':>5} {'sigma':>5} {'per-image':>9} | {'val img':>7} {'val px':>7} {'value':>6} | "
+          f"{'test img':>8} {'test px':>7} {'recall':>6} {'FA':>3}")
+    for error in HEAD_GRID["error"]:
+        for sigma in HEAD_GRID["smoothing_sigma"]:
+            for per_image in HEAD_GRID["per_image_norm"]:
+                sc = copy.deepcopy(ScoringConfig(top_k=area))
+                sc.error, sc.smoothing_sigma, sc.per_image_norm = error, sigma, per_image
+                _, _, v, t = calibrate_and_score(cae, ds, sc, 0.01, area, torch.device("cpu"))
+                at = t["overall"]["image_at_threshold"]
+                print(f"{'':{len(str(args.data)) + 1}} {error:>5} {sigma:>5} {str(per_image):>9} | "
+                      f"{v['overall']['image_auroc']:7.4f} {v['overall']['pixel_auroc']:7.4f} "
+                      f"{selection_value(v):6.4f} | {t['overall']['image_auroc']:8.4f} "
+                      f"{t['overall'].get('pixel_auroc', float('nan')):7.4f} {at['recall']:6.3f} {at['fp']:3d}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
@@ -820,6 +846,9 @@ def main():
     v = sub.add_parser("visibility", help="recall by how much each defect changes the image, and where")
     v.add_argument("sets", type=Path, nargs="*", default=[Path("../data/vis42/tiles"), Path("../data/vis7/tiles")])
     v.add_argument("--model", type=Path, default=Path("../models/default/cae.onnx"))
+    g = sub.add_parser("grid", help="run's head grid on one checkpoint: synthetic-validation and test figures")
+    g.add_argument("checkpoints", type=Path, nargs=1)
+    g.add_argument("--seed", type=int, default=0, help="the training's --seed (its good split)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.context_pad:
@@ -829,7 +858,7 @@ def main():
             return plain(self, F.pad(x, (pad,) * 4, mode="reflect"))[:, :, pad:-pad, pad:-pad]
         model.CAE.forward = padded
     {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
-     "border": border, "visibility": visibility}[args.command](args)
+     "border": border, "visibility": visibility, "grid": grid}[args.command](args)
 
 
 if __name__ == "__main__":

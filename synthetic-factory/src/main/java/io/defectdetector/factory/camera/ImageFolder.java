@@ -236,7 +236,8 @@ public final class ImageFolder {
     private static Image mask(Path typeDir, Path file, Image image) throws IOException {
         String name = file.getFileName().toString();
         String stem = name.replaceFirst("\\.[^.]*$", "");
-        for (String candidate : List.of(stem + "_mask.png", stem + ".png", stem + "_mask" + name.substring(stem.length()))) {
+        String suffix = name.substring(stem.length());
+        for (String candidate : List.of(stem + "_mask.png", stem + ".png", stem + "_mask" + suffix)) {
             Path m = typeDir.resolve(candidate);
             if (Files.isRegularFile(m)) {
                 return readMask(m);
@@ -286,8 +287,9 @@ public final class ImageFolder {
         int[] sample = new int[raster.getNumBands()];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                boolean marked = palette ? (img.getRGB(x, y) & 0xFFFFFF) != 0 : anyNonZero(raster.getPixel(x, y, sample),
-                        bands);
+                boolean marked = palette
+                        ? (img.getRGB(x, y) & 0xFFFFFF) != 0
+                        : anyNonZero(raster.getPixel(x, y, sample), bands);
                 out[y * w + x] = marked ? (byte) 255 : 0;
             }
         }
