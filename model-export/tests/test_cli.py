@@ -25,10 +25,14 @@ def test_help_lists_the_subcommands(tmp_path):
 def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
     out = tmp_path / "model"
     r = _run(["run", "--data", str(mvtec_root), "--out", str(out), "--work-dir", str(tmp_path / "work"),
-              "--size", "64", "--epochs", "2", "--widths", "8,8,16,16", "--threads", "2"], tmp_path)
+              "--size", "64", "--epochs", "2", "--widths", "8,8,16,16", "--threads", "2", "--head-grid"], tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "epoch    1/2" in r.stdout and "val" in r.stdout
     card = json.loads((out / "cae.card.json").read_text())
+    grid = card["metrics"]["scoring_head_selection"]
+    assert len(grid) == 12 and "scoring head chosen on synthetic validation" in r.stdout
+    assert {(g["error"], g["smoothing_sigma"], g["per_image_norm"]) for g in grid} == {
+        (e, s, n) for e in ("ssim", "sq") for s in (1.0, 2.0, 4.0) for n in (True, False)}
     assert validate(card, json.loads((ROOT / "model-card.schema.json").read_text())) == []
     assert card["input"] == {"name": "image", "channels": 1, "height": 64, "width": 64, "dtype": "float32",
                              "layout": "NCHW"}
@@ -226,9 +230,13 @@ def test_non_square_frames_train_a_non_square_model_or_stop_with_the_size_to_use
     out = tmp_path / "wide-model"
     golden_image = sorted((data / "test" / "spot").glob("*.png"))[0]
     r = _run(["run", "--data", str(data), "--out", str(out), "--work-dir", str(tmp_path / "w"), "--size", "64x32",
-              "--epochs", "2", "--widths", "8,8,8,8", "--fixed-head"], tmp_path)
+              "--epochs", "2", "--widths", "8,8,8,8", "--no-per-image-norm"], tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     card = json.loads((out / "cae.card.json").read_text())
+    # Without --head-grid the head is the one given: the defaults, and the option passed.
+    assert "scoring head chosen" not in r.stdout and "scoring_head_selection" not in card["metrics"]
+    assert (card["score"]["error"], card["score"]["smoothing_sigma"], card["score"]["per_image_norm"]) == \
+        ("ssim", 1.0, False)
     assert (card["input"]["height"], card["input"]["width"]) == (32, 64)
     golden = json.loads((out / "golden" / "golden.json").read_text())
     assert all(g["error_map_shape"] == [32, 64] for g in golden["images"])

@@ -102,7 +102,7 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
 def _add_scoring(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("scoring head and calibration")
     g.add_argument("--error", default="ssim", choices=["ssim", "sq"], help="per-pixel error: 1-SSIM or squared")
-    g.add_argument("--smoothing-sigma", type=float, default=2.0, help="Gaussian blur of the error map, pixels")
+    g.add_argument("--smoothing-sigma", type=float, default=1.0, help="Gaussian blur of the error map, pixels")
     g.add_argument("--no-per-pixel-norm", action="store_true",
                    help="do not z-score each pixel against good images")
     g.add_argument("--no-per-image-norm", action="store_true",
@@ -186,7 +186,7 @@ def cmd_run(args) -> int:
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
                  tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
                  device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
-                 calib_fraction=args.calib_fraction, head_grid=not args.fixed_head, resume=args.resume)
+                 calib_fraction=args.calib_fraction, head_grid=args.head_grid and not args.fixed_head, resume=args.resume)
     return 0
 
 
@@ -373,9 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--version", help="model version (default <UTC date>.1)")
     r.add_argument("--sweep", help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
                                    "validation")
-    r.add_argument("--fixed-head", action="store_true",
-                   help="use --error/--smoothing-sigma/--no-per-image-norm as given instead of choosing them on "
-                        "synthetic validation")
+    r.add_argument("--head-grid", action="store_true",
+                   help="choose --error/--smoothing-sigma/--no-per-image-norm among 12 variants on synthetic "
+                        "validation instead of using them as given (on the synthetic factory's products it chose "
+                        "worse heads than the default as often as better ones: model-export/README.md)")
+    r.add_argument("--fixed-head", action="store_true", help=argparse.SUPPRESS)  # the default since 2026-12-07
     r.add_argument("--resume", "--reuse-checkpoints", dest="resume", action="store_true", help=RESUME_HELP)
     r.add_argument("--ablation", action="store_true",
                    help="also measure denoising training and both normalisations on/off (trains a second model)")

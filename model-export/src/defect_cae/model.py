@@ -184,7 +184,7 @@ class ScoringConfig:
     # 11x11 Gaussian window, sigma 1.5), or "sq" = squared difference; both averaged over channels.
     error: str = "ssim"
     # Gaussian smoothing of the error before anything else (same in evaluation and the graph).
-    smoothing_sigma: float = 2.0
+    smoothing_sigma: float = 1.0
     # z-score with per-pixel mean/std of good held-out images (constants baked into the graph).
     per_pixel_norm: bool = True
     # Subtract each map's own median and divide by its own robust spread (1.4826 * MAD, floored).

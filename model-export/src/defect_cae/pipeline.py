@@ -171,7 +171,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                  scoring: ScoringConfig, target_far: float, min_region_area: int | None, name: str,
                  version: str | None, device, sweep: list[int] | None = None, ablation: bool = False,
                  log: Callable[[str], None] = print, val_fraction: float = 0.15,
-                 calib_fraction: float = 0.15, head_grid: bool = True, resume: bool = False) -> dict:
+                 calib_fraction: float = 0.15, head_grid: bool = False, resume: bool = False) -> dict:
     """train (+ optional bottleneck sweep) -> calibrate -> evaluate -> export ONNX + card + golden + report."""
     t_start = time.time()
     out, work_dir = Path(out), Path(work_dir)

@@ -30,7 +30,7 @@ def main() -> None:
                           seed=3, rgb=True)
         shutil.rmtree(OUT, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "defect_cae", "run", "--data", str(data), "--out", str(OUT),
-                        "--size", "64x48", "--widths", "8,8,16,16", "--latent", "4", "--epochs", "20", "--fixed-head",
+                        "--size", "64x48", "--widths", "8,8,16,16", "--latent", "4", "--epochs", "20",
                         "--name", "cae-rgb-test", "--version", "test.1", "--work-dir", str(Path(tmp) / "runs")],
                        check=True, cwd=MODEL_EXPORT, env={"PYTHONPATH": str(MODEL_EXPORT / "src"), "PATH": "/usr/bin:/bin"})
         shutil.rmtree(OUT / "report")  # plots for people; the tests need the model, card and golden vectors
