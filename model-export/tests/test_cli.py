@@ -235,6 +235,7 @@ def test_non_square_frames_train_a_non_square_model_or_stop_with_the_size_to_use
     card = json.loads((out / "cae.card.json").read_text())
     # Without --head-grid the head is the one given: the defaults, and the option passed.
     assert "scoring head chosen" not in r.stdout and "scoring_head_selection" not in card["metrics"]
+    assert "scoring head as given: error ssim, sigma 1.0, per-image norm False" in r.stdout
     assert (card["score"]["error"], card["score"]["smoothing_sigma"], card["score"]["per_image_norm"]) == \
         ("ssim", 1.0, False)
     assert (card["input"]["height"], card["input"]["width"]) == (32, 64)

@@ -220,6 +220,9 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         scoring, head_rows = select_head(res.model, ds, scoring, target_far, min_region_area, device, log)
         det, cal, val_m, _ = calibrate_and_score(res.model, ds, scoring, target_far, min_region_area, device,
                                                  with_test=False)
+    else:
+        log(f"scoring head as given: error {scoring.error}, sigma {scoring.smoothing_sigma}, per-image norm "
+            f"{scoring.per_image_norm}, top-{scoring.top_k}")
 
     ablation_rows = []
     if ablation:
