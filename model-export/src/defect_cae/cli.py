@@ -186,7 +186,8 @@ def cmd_run(args) -> int:
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
                  tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
                  device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
-                 calib_fraction=args.calib_fraction, head_grid=args.head_grid and not args.fixed_head, resume=args.resume)
+                 calib_fraction=args.calib_fraction, head_grid=args.head_grid and not args.fixed_head,
+                 resume=args.resume)
     return 0
 
 

@@ -94,11 +94,12 @@ def mask_pixels(source: ImageSource) -> np.ndarray:
     (whose high byte is 0) is a defect too."""
     if isinstance(source, np.ndarray):
         samples = source if source.dtype == np.uint16 else decode_8bit(source)
+    elif isinstance(source, Image.Image):
+        samples = np.asarray(source) if source.mode in SIXTEEN_BIT_MODES else decode_8bit(source)
     else:
-        im = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) \
-            if not isinstance(source, Image.Image) else source
-        im.load()
-        samples = np.asarray(im) if im.mode in SIXTEEN_BIT_MODES else decode_8bit(im)
+        with Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) as im:
+            im.load()
+            samples = np.asarray(im) if im.mode in SIXTEEN_BIT_MODES else decode_8bit(im)
     if samples.ndim == 3:
         samples = samples.max(axis=2)
     return samples != 0
