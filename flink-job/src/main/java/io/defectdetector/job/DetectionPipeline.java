@@ -171,7 +171,10 @@ public final class DetectionPipeline {
             outputs.scores().sinkTo(KafkaOutputSinks.scores(cfg)).uid(SCORES_SINK_UID).name(SCORES_SINK_UID);
         }
         if (outputs.audit() != null) {
-            outputs.audit().sinkTo(ControlKafka.auditSink(cfg)).uid(AUDIT_SINK_UID).name(AUDIT_SINK_UID);
+            // One writer: the audit sink takes a new transactional id per checkpoint and writer (ControlKafka), and
+            // a few records a minute need no more.
+            outputs.audit().sinkTo(ControlKafka.auditSink(cfg)).setParallelism(1)
+                    .uid(AUDIT_SINK_UID).name(AUDIT_SINK_UID);
         }
         if (outputs.controlRejects() != null) {
             outputs.controlRejects().sinkTo(ControlKafka.rejectSink(cfg)).setParallelism(1)

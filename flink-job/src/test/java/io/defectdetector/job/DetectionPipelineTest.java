@@ -60,6 +60,21 @@ class DetectionPipelineTest {
     }
 
     @Test
+    void theControlStageSinksRunAsOneWriterWhateverTheJobsParallelism() {
+        // The audit sink takes a new transactional id per checkpoint and writer (ControlKafka): one writer keeps
+        // that to one id per checkpoint at any job parallelism.
+        StreamGraph graph = kafkaJob(config());
+        for (String sink : List.of(DetectionPipeline.AUDIT_SINK_UID, DetectionPipeline.CONTROL_DEAD_LETTER_SINK_UID)) {
+            assertThat(graph.getStreamNodes()).as(sink)
+                    .filteredOn(n -> n.getTransformationUID() != null && n.getTransformationUID().startsWith(sink))
+                    .isNotEmpty().allMatch(n -> n.getParallelism() == 1);
+        }
+        assertThat(graph.getStreamNodes()).filteredOn(n -> n.getTransformationUID() != null
+                && n.getTransformationUID().startsWith(DetectionPipeline.ALERTS_SINK_UID))
+                .isNotEmpty().allMatch(n -> n.getParallelism() == 3);
+    }
+
+    @Test
     void scoresSinkExistsOnlyWhenEnabled() {
         StreamGraph graph = kafkaJob(config("scores-enabled", "false"));
         assertThat(graph.getStreamNodes()).extracting(StreamNode::getTransformationUID)

@@ -6,6 +6,7 @@ import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.frames.RawFrameRecord;
 import io.defectdetector.job.kafka.KafkaOutputSinks;
 import io.defectdetector.job.kafka.RawFrameDeserializer;
+import io.defectdetector.job.kafka.TopicNamedSerializer;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -52,22 +53,29 @@ public final class ControlKafka {
     }
 
     public static KafkaSink<AuditRecord> auditSink(JobConfig cfg) {
-        return sink(cfg, "audit", new AuditSerializer(cfg.get(JobOptions.KAFKA_AUDIT_TOPIC)));
-    }
-
-    public static KafkaSink<ControlReject> rejectSink(JobConfig cfg) {
-        return sink(cfg, "control-dead-letter",
-                new ControlRejectSerializer(cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC)));
+        return sink(cfg, "audit", new AuditSerializer(cfg.get(JobOptions.KAFKA_AUDIT_TOPIC)), false);
     }
 
     /**
-     * Unlike the job's output sinks these keep the connector's default transaction naming (a new transactional id
-     * per checkpoint): pooled ids make the sink list its topic's transactions at start, which fails when the
-     * topic is missing, and the audit topic may be absent as long as the control topic is. (When the control
-     * topic exists at start, {@link io.defectdetector.job.kafka.TopicPreflight} refuses to start without the audit
-     * topic; one created later needs its audit topic created first.)
+     * Rejected control records go to the job's dead-letter topic, which exactly-once runs need at start anyway (its
+     * main sink pools its ids), so this sink pools its transactional ids too. A savepoint taken with the earlier
+     * per-checkpoint ids restores into it: the connector supports that switch (not the reverse).
      */
-    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer) {
+    public static KafkaSink<ControlReject> rejectSink(JobConfig cfg) {
+        String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
+        return sink(cfg, "control-dead-letter", TopicNamedSerializer.of(new ControlRejectSerializer(topic), topic),
+                true);
+    }
+
+    /**
+     * The audit sink keeps the connector's default transaction naming (a new transactional id per checkpoint):
+     * pooled ids make the sink list its topic's transactions at start, which fails when the topic is missing, and
+     * the audit topic may be absent as long as the control topic is. (When the control topic exists at start,
+     * {@link io.defectdetector.job.kafka.TopicPreflight} refuses to start without the audit topic; one created
+     * later needs its audit topic created first.)
+     */
+    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer,
+            boolean pooledIds) {
         Properties props = cfg.kafkaSettings().toProperties();
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()));
@@ -78,6 +86,9 @@ public final class ControlKafka {
                 .setRecordSerializer(serializer);
         if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
             builder.setTransactionalIdPrefix(KafkaOutputSinks.transactionalIdPrefix(cfg, name));
+            if (pooledIds) {
+                builder.setTransactionNamingStrategy(KafkaOutputSinks.TRANSACTION_NAMING);
+            }
         }
         return builder.build();
     }
