@@ -775,28 +775,22 @@ def visibility(args):
 
 def grid(args):
     """Each head of `run`'s grid on one checkpoint: the synthetic-validation figures it is chosen by, beside the
-    test set's (which `run` never looks at), to see whether the choice carries over to real defects."""
-    import copy
-
-    from defect_cae.pipeline import HEAD_GRID, calibrate_and_score, selection_value
+    test set's (which `run` never looks at), to see whether the choice carries over to the test set's defects."""
     from defect_cae.calibrate import default_min_region_area
+    from defect_cae.pipeline import calibrate_and_score, head_grid, selection_value
     cae, _ = load_checkpoint(args.checkpoints[0])
     cfg = cae.config
     ds = load_dataset(args.data, cfg.channels, cfg.height, cfg.width, args.seed)
     area = default_min_region_area(cfg.height, cfg.width)
     print(f"{args.data}: {'error':>5} {'sigma':>5} {'per-image':>9} | {'val img':>7} {'val px':>7} {'value':>6} | "
           f"{'test img':>8} {'test px':>7} {'recall':>6} {'FA':>3}")
-    for error in HEAD_GRID["error"]:
-        for sigma in HEAD_GRID["smoothing_sigma"]:
-            for per_image in HEAD_GRID["per_image_norm"]:
-                sc = copy.deepcopy(ScoringConfig(top_k=area))
-                sc.error, sc.smoothing_sigma, sc.per_image_norm = error, sigma, per_image
-                _, _, v, t = calibrate_and_score(cae, ds, sc, 0.01, area, torch.device("cpu"))
-                at = t["overall"]["image_at_threshold"]
-                print(f"{'':{len(str(args.data)) + 1}} {error:>5} {sigma:>5} {str(per_image):>9} | "
-                      f"{v['overall']['image_auroc']:7.4f} {v['overall']['pixel_auroc']:7.4f} "
-                      f"{selection_value(v):6.4f} | {t['overall']['image_auroc']:8.4f} "
-                      f"{t['overall'].get('pixel_auroc', float('nan')):7.4f} {at['recall']:6.3f} {at['fp']:3d}")
+    for sc in head_grid(ScoringConfig(top_k=area)):
+        _, _, v, t = calibrate_and_score(cae, ds, sc, 0.01, area, torch.device("cpu"))
+        at = t["overall"]["image_at_threshold"]
+        print(f"{'':{len(str(args.data)) + 1}} {sc.error:>5} {sc.smoothing_sigma:>5} {str(sc.per_image_norm):>9} | "
+              f"{v['overall']['image_auroc']:7.4f} {v['overall']['pixel_auroc']:7.4f} "
+              f"{selection_value(v):6.4f} | {t['overall']['image_auroc']:8.4f} "
+              f"{t['overall'].get('pixel_auroc', float('nan')):7.4f} {at['recall']:6.3f} {at['fp']:3d}")
 
 
 def main():

@@ -135,23 +135,30 @@ def _row(name: str, denoise: bool, sc: ScoringConfig, val: dict, test: dict | No
 HEAD_GRID = {"error": ("ssim", "sq"), "smoothing_sigma": (1.0, 2.0, 4.0), "per_image_norm": (True, False)}
 
 
-def select_head(cae: CAE, ds: Dataset, base: ScoringConfig, target_far: float, min_region_area: int, device,
-                log: Callable[[str], None]) -> tuple[ScoringConfig, list[dict]]:
-    """Picks the error kind, smoothing and per-image normalisation on synthetic validation (no retraining)."""
-    rows, best, best_value = [], base, -1.0
+def head_grid(base: ScoringConfig) -> list[ScoringConfig]:
+    """`base` with each combination of HEAD_GRID's error kind, smoothing and per-image normalisation."""
+    out = []
     for error in HEAD_GRID["error"]:
         for sigma in HEAD_GRID["smoothing_sigma"]:
             for per_image in HEAD_GRID["per_image_norm"]:
                 sc = copy.deepcopy(base)
                 sc.error, sc.smoothing_sigma, sc.per_image_norm = error, sigma, per_image
-                _, _, val_m, _ = calibrate_and_score(cae, ds, sc, target_far, min_region_area, device,
-                                                     with_test=False)
-                value = selection_value(val_m)
-                rows.append({"error": error, "smoothing_sigma": sigma, "per_image_norm": per_image,
-                             "val_image_auroc": val_m["overall"]["image_auroc"],
-                             "val_pixel_auroc": val_m["overall"]["pixel_auroc"]})
-                if value > best_value:
-                    best, best_value = sc, value
+                out.append(sc)
+    return out
+
+
+def select_head(cae: CAE, ds: Dataset, base: ScoringConfig, target_far: float, min_region_area: int, device,
+                log: Callable[[str], None]) -> tuple[ScoringConfig, list[dict]]:
+    """Picks the error kind, smoothing and per-image normalisation on synthetic validation (no retraining)."""
+    rows, best, best_value = [], base, -1.0
+    for sc in head_grid(base):
+        _, _, val_m, _ = calibrate_and_score(cae, ds, sc, target_far, min_region_area, device, with_test=False)
+        value = selection_value(val_m)
+        rows.append({"error": sc.error, "smoothing_sigma": sc.smoothing_sigma, "per_image_norm": sc.per_image_norm,
+                     "val_image_auroc": val_m["overall"]["image_auroc"],
+                     "val_pixel_auroc": val_m["overall"]["pixel_auroc"]})
+        if value > best_value:
+            best, best_value = sc, value
     log(f"scoring head chosen on synthetic validation: error {best.error}, sigma {best.smoothing_sigma}, "
         f"per-image norm {best.per_image_norm} (value {best_value:.4f} of {len(rows)} variants)")
     return best, rows
