@@ -26,6 +26,7 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     # the error normalised by a learned expectation; Mahalanobis distance of residual patches (~5-10 min each)
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py cond runs/exp-s0/best.pt --epochs 8
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py maha runs/exp-s0/best.pt
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py gms runs/exp-s0/best.pt      # ~3 min
     # the border: whole frames with reflect-padded shifts (default) against 112-pixel crops without shifts
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-crop112 --seed 0 \
         --train-crop 112 --max-shift 0      # ~6 min; then heads runs/exp-crop112/best.pt --only baseline
@@ -793,6 +794,43 @@ def grid(args):
               f"{t['overall'].get('pixel_auroc', float('nan')):7.4f} {at['recall']:6.3f} {at['fp']:3d}")
 
 
+def gradient_similarity(x: torch.Tensor, r: torch.Tensor, c: float, scales: int) -> torch.Tensor:
+    """1 - gradient magnitude similarity (Prewitt), averaged over `scales` dyadic scales (MSGMS, as in RIAD)."""
+    kx = torch.tensor([[1.0, 0.0, -1.0]] * 3).reshape(1, 1, 3, 3) / 3
+
+    def magnitude(t):
+        t = F.pad(t, (1,) * 4, mode="replicate")
+        return torch.sqrt(F.conv2d(t, kx) ** 2 + F.conv2d(t, kx.transpose(2, 3)) ** 2 + 1e-12)
+    total = torch.zeros_like(x)
+    for s in range(scales):
+        xs, rs = (F.avg_pool2d(x, 2 ** s), F.avg_pool2d(r, 2 ** s)) if s else (x, r)
+        gx, gr = magnitude(xs), magnitude(rs)
+        e = 1 - (2 * gx * gr + c) / (gx ** 2 + gr ** 2 + c)
+        total += F.interpolate(e, size=x.shape[-2:], mode="bilinear", align_corners=False) if s else e
+    return total / scales
+
+
+def gms(args):
+    """Gradient magnitude similarity instead of SSIM, alone and by maximum with the default map."""
+    rc = Recons(args.checkpoints[0], args.data, args.dev)
+    fine_maps = ssim_maps(rc.x, rc.r)
+    fine_z = z_maps(fine_maps, fine_maps["val"])
+    report("baseline: SSIM, sigma 1, top-8", top_k(fine_z), rc)
+    print_tradeoff(top_k(fine_z), rc)
+    for c in (0.0026, 0.01):
+        for scales in (1, 2, 4):
+            for sigma in (1.0, 2.0):
+                maps = {k: torch.cat([_blur(gradient_similarity(torch.from_numpy(v[i:i + 64]),
+                                                                torch.from_numpy(rc.r[k][i:i + 64]), c, scales), sigma)
+                                      for i in range(0, len(v), 64)]) for k, v in rc.x.items()}
+                z = z_maps(maps, maps["val"])
+                report(f"GMS c {c} scales {scales} sigma {sigma}", top_k(z), rc)
+                print_tradeoff(top_k(z), rc)
+                both = top_k({k: np.maximum(fine_z[k], z[k]) for k in z})
+                report("  by maximum with the default", both, rc)
+                print_tradeoff(both, rc)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../data/synth/tiles"))
@@ -843,6 +881,8 @@ def main():
     g = sub.add_parser("grid", help="run's head grid on one checkpoint: synthetic-validation and test figures")
     g.add_argument("checkpoints", type=Path, nargs=1)
     g.add_argument("--seed", type=int, default=0, help="the training's --seed (its good split)")
+    q = sub.add_parser("gms", help="gradient magnitude similarity (MSGMS) instead of SSIM")
+    q.add_argument("checkpoints", type=Path, nargs=1)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.context_pad:
@@ -852,7 +892,7 @@ def main():
             return plain(self, F.pad(x, (pad,) * 4, mode="reflect"))[:, :, pad:-pad, pad:-pad]
         model.CAE.forward = padded
     {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
-     "border": border, "visibility": visibility, "grid": grid}[args.command](args)
+     "border": border, "visibility": visibility, "grid": grid, "gms": gms}[args.command](args)
 
 
 if __name__ == "__main__":
