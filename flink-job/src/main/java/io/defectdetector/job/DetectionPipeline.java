@@ -171,8 +171,8 @@ public final class DetectionPipeline {
             outputs.scores().sinkTo(KafkaOutputSinks.scores(cfg)).uid(SCORES_SINK_UID).name(SCORES_SINK_UID);
         }
         if (outputs.audit() != null) {
-            // One writer: the audit sink takes a new transactional id per checkpoint and writer (ControlKafka), and
-            // a few records a minute need no more.
+            // One writer, as for refused commands: a few records a minute need no more, and each writer holds its
+            // own producers and pooled transactional ids.
             outputs.audit().sinkTo(ControlKafka.auditSink(cfg)).setParallelism(1)
                     .uid(AUDIT_SINK_UID).name(AUDIT_SINK_UID);
         }

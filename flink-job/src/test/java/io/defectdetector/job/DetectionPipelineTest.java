@@ -61,8 +61,7 @@ class DetectionPipelineTest {
 
     @Test
     void theControlStageSinksRunAsOneWriterWhateverTheJobsParallelism() {
-        // The audit sink takes a new transactional id per checkpoint and writer (ControlKafka): one writer keeps
-        // that to one id per checkpoint at any job parallelism.
+        // A few records a minute: one writer keeps the control stage to one producer and id pool per sink.
         StreamGraph graph = kafkaJob(config());
         for (String sink : List.of(DetectionPipeline.AUDIT_SINK_UID, DetectionPipeline.CONTROL_DEAD_LETTER_SINK_UID)) {
             assertThat(graph.getStreamNodes()).as(sink)

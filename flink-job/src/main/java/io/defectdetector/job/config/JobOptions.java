@@ -113,8 +113,8 @@ public final class JobOptions {
                     + "exists, audit. A missing topic or unreachable brokers fail the start with the option to fix "
                     + "instead of a job that restarts forever. Needs the brokers reachable from where main runs "
                     + "(the JobManager in application mode, else the flink run client); turn it off when they are "
-                    + "not, or when the brokers auto-create the output topics (AT_LEAST_ONCE only: EXACTLY_ONCE "
-                    + "sinks need their topics at start).");
+                    + "not, or when the brokers auto-create the output topics (the frames topic must exist in any "
+                    + "case).");
 
     public static final ConfigOption<Duration> KAFKA_TOPIC_CHECK_TIMEOUT = key("kafka-topic-check-timeout")
             .durationType()

@@ -1,6 +1,5 @@
 package io.defectdetector.job.control;
 
-import io.defectdetector.job.config.DeliveryMode;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.frames.RawFrameRecord;
@@ -9,12 +8,10 @@ import io.defectdetector.job.kafka.RawFrameDeserializer;
 import io.defectdetector.job.kafka.TopicNamedSerializer;
 import java.util.Properties;
 import java.util.regex.Pattern;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The control topic source and the audit / control dead-letter sinks, with the same client settings, delivery
@@ -52,44 +49,22 @@ public final class ControlKafka {
                 .build();
     }
 
+    /**
+     * One audit record per applied command. The audit topic may be created after the job starts, as the control
+     * topic may (when the control topic exists at start, {@link io.defectdetector.job.kafka.TopicPreflight}
+     * refuses to start without the audit topic); pooled transactional ids allow that, see
+     * {@link TopicNamedSerializer}. A savepoint taken with the earlier per-checkpoint ids restores into this sink:
+     * the connector supports that switch (not the reverse).
+     */
     public static KafkaSink<AuditRecord> auditSink(JobConfig cfg) {
-        return sink(cfg, "audit", new AuditSerializer(cfg.get(JobOptions.KAFKA_AUDIT_TOPIC)), false);
+        String topic = cfg.get(JobOptions.KAFKA_AUDIT_TOPIC);
+        return KafkaOutputSinks.sink(cfg, "audit", TopicNamedSerializer.of(new AuditSerializer(topic), topic));
     }
 
-    /**
-     * Rejected control records go to the job's dead-letter topic, which exactly-once runs need at start anyway (its
-     * main sink pools its ids), so this sink pools its transactional ids too. A savepoint taken with the earlier
-     * per-checkpoint ids restores into it: the connector supports that switch (not the reverse).
-     */
+    /** Rejected control records, to the job's dead-letter topic, under their own transactional-id prefix. */
     public static KafkaSink<ControlReject> rejectSink(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
-        return sink(cfg, "control-dead-letter", TopicNamedSerializer.of(new ControlRejectSerializer(topic), topic),
-                true);
-    }
-
-    /**
-     * The audit sink keeps the connector's default transaction naming (a new transactional id per checkpoint):
-     * pooled ids make the sink list its topic's transactions at start, which fails when the topic is missing, and
-     * the audit topic may be absent as long as the control topic is. (When the control topic exists at start,
-     * {@link io.defectdetector.job.kafka.TopicPreflight} refuses to start without the audit topic; one created
-     * later needs its audit topic created first.)
-     */
-    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, KafkaRecordSerializationSchema<T> serializer,
-            boolean pooledIds) {
-        Properties props = cfg.kafkaSettings().toProperties();
-        props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                Long.toString(cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()));
-        var builder = KafkaSink.<T>builder()
-                .setKafkaProducerConfig(props)
-                .setBootstrapServers(cfg.bootstrapServers())
-                .setDeliveryGuarantee(cfg.delivery().guarantee())
-                .setRecordSerializer(serializer);
-        if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
-            builder.setTransactionalIdPrefix(KafkaOutputSinks.transactionalIdPrefix(cfg, name));
-            if (pooledIds) {
-                builder.setTransactionNamingStrategy(KafkaOutputSinks.TRANSACTION_NAMING);
-            }
-        }
-        return builder.build();
+        return KafkaOutputSinks.sink(cfg, "control-dead-letter",
+                TopicNamedSerializer.of(new ControlRejectSerializer(topic), topic));
     }
 }

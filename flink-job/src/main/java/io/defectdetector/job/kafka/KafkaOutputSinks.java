@@ -13,7 +13,7 @@ import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * The three Kafka sinks. All share the delivery guarantee: with EXACTLY_ONCE each writes in Kafka transactions
+ * The Kafka sinks. All share the delivery guarantee: with EXACTLY_ONCE each writes in Kafka transactions
  * committed on checkpoint completion, under its own transactional-id prefix ({@code <prefix>-alerts}, ...), so
  * their lingering transactions are found and aborted independently after a failure.
  *
@@ -22,14 +22,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * coordinator keeps every id it has seen for {@code transactional.id.expiration.ms} (7 days): at 1 s checkpoints,
  * 3 sinks and parallelism 2 that is 6 new ids a second, about 3.6 million a week held in broker memory (see
  * docs/performance.md). Pooling needs Kafka 3.0+; at start the sink lists the open transactions on its topic, so
- * each serializer names its topic ({@link TopicNamedSerializer}), the topic must exist when the job starts, and
- * the job's principal needs DESCRIBE on its transactional ids.
+ * each serializer names its topic ({@link TopicNamedSerializer}), and the job's principal needs DESCRIBE on its
+ * transactional ids. The control stage's audit and control dead-letter sinks ({@code ControlKafka}) are built
+ * here too.
  */
 public final class KafkaOutputSinks {
     private KafkaOutputSinks() {
     }
 
-    /** How the exactly-once output sinks name their transactions (the control stage's sinks: see ControlKafka). */
+    /** How the exactly-once sinks name their transactions. */
     public static final TransactionNamingStrategy TRANSACTION_NAMING = TransactionNamingStrategy.POOLING;
 
     public static KafkaSink<DefectAlert> alerts(JobConfig cfg) {
@@ -52,7 +53,8 @@ public final class KafkaOutputSinks {
         return cfg.transactionalIdPrefix() + "-" + sinkName;
     }
 
-    private static <T> KafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
+    /** A sink with the job's Kafka settings and delivery guarantee, under its own transactional-id prefix. */
+    public static <T> KafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
         Properties props = cfg.kafkaSettings().toProperties();
         // Explicit, because the connector's default (1 h) exceeds a default broker's 15 min cap and fails the job.
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,

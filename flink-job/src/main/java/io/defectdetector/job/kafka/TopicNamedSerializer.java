@@ -1,8 +1,8 @@
 package io.defectdetector.job.kafka;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * A record serializer that also names the topic it writes to. The exactly-once sinks reuse a small pool of
  * transactional ids ({@code TransactionNamingStrategy.POOLING}); after a restart they find the transactions a
  * predecessor left open by listing the open transactions on their topics, so the sink must know its topic.
+ * A topic that does not exist yet has none, so the sink also starts before its topic is created.
  * Serialization itself is the wrapped serializer's.
  */
 public final class TopicNamedSerializer<T> implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
@@ -49,6 +50,10 @@ public final class TopicNamedSerializer<T> implements KafkaRecordSerializationSc
 
     @Override
     public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
-        return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
+        // An exact-match pattern rather than the name: the sink resolves a pattern against the topics that exist, so
+        // a topic created after the start (the audit topic may be) has no open transactions instead of failing the
+        // writer's start, as describing a missing named topic does.
+        return Optional.of(new DefaultKafkaDatasetFacet(
+                DefaultKafkaDatasetIdentifier.ofPattern(Pattern.compile(Pattern.quote(topic)))));
     }
 }

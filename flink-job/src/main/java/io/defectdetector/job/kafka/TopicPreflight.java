@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * Checks, before a job is submitted, that the Kafka topics it reads and writes exist, so a missing topic is a
  * start-up error naming the option to fix instead of a job whose source or sink fails and restarts forever on
  * the cluster (as {@code ModelPreflight} does for the model). A missing frames topic fails the source's
- * enumerator; a missing output topic fails its sink (at start with EXACTLY_ONCE, see {@link KafkaOutputSinks}); a
- * missing audit topic fails the audit sink only at the first control command, long after the start.
+ * enumerator; a missing output topic fails its sink at its first record, and a missing audit topic at the first
+ * control command, long after the start.
  *
  * <p>The control topic itself may be absent (the job then runs on its current thresholds and picks the topic up
  * when it is created, see {@code ControlKafka}); but when it exists, the audit topic must too.

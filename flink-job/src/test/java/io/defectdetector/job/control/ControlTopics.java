@@ -32,11 +32,22 @@ record ControlTopics(String prefix, Topics main, String control, String audit) {
     static final double BRIGHT_SCORE = 20 * Math.pow(8.0 / 9 * BRIGHT / 255.0, 2);
 
     static ControlTopics create(LocalKafkaBroker broker, String prefix) {
+        ControlTopics t = withoutControlTopics(broker, prefix);
+        t.createControlTopics(broker);
+        return t;
+    }
+
+    /** Only the main topics: the control and audit topics are to be created later, while the job runs. */
+    static ControlTopics withoutControlTopics(LocalKafkaBroker broker, String prefix) {
         ControlTopics t = new ControlTopics(prefix, Topics.withPrefix(prefix), prefix + "-control", prefix + "-audit");
         t.main.create(broker, 2);
-        broker.createTopic(t.control, 1);
-        broker.createTopic(t.audit, 1);
         return t;
+    }
+
+    /** The audit topic first, as docs/operations.md asks, then the control topic. */
+    void createControlTopics(LocalKafkaBroker broker) {
+        broker.createTopic(audit, 1);
+        broker.createTopic(control, 1);
     }
 
     JobConfig config(LocalKafkaBroker broker, Path model, Map<String, String> overrides) {

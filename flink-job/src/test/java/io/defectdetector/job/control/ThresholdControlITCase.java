@@ -113,6 +113,39 @@ class ThresholdControlITCase {
         }
     }
 
+    /**
+     * A job started before its control and audit topics exist detects as usual (every exactly-once sink starts,
+     * the audit sink's included), then reads the control topic once it appears and audits the command.
+     */
+    @Test
+    void controlAndAuditTopicsCreatedAfterTheStartAreUsed() throws Exception {
+        ControlTopics t = ControlTopics.withoutControlTopics(KAFKA.broker(), "late");
+        JobConfig cfg = t.config(KAFKA.broker(), TestModels.tinyGraph(), Map.of());
+        JobClient job = start(cfg);
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(t.frame("cam-1", "line-1", "before-" + i, ControlTopics.BRIGHT));
+            }
+            producer.flush();
+            t.awaitScores(KAFKA.broker(), s -> s.size() >= 5, TIMEOUT);
+
+            t.createControlTopics(KAFKA.broker());
+            String auditId = t.sendControl(producer, """
+                    {"action": "set", "target": "camera:cam-1", "by": "it-test", "image_score": 10.0}""");
+            JsonNode audit = t.awaitAudit(KAFKA.broker(), auditId, TIMEOUT.plus(ControlKafka.DISCOVERY_INTERVAL));
+            assertThat(audit.get("subtasks").asInt()).isEqualTo(PipelineTestSupport.PARALLELISM);
+            assertThat(audit.get("new").get("image_score").asDouble()).isEqualTo(10.0);
+
+            producer.send(t.frame("cam-1", "line-1", "after", ControlTopics.BRIGHT));
+            producer.flush();
+            List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> s.size() >= 6, TIMEOUT);
+            assertThat(scores).filteredOn(s -> s.getFrameId().equals("after")).singleElement()
+                    .satisfies(s -> assertThat(s.isAlert()).isFalse());
+        } finally {
+            job.cancel().get();
+        }
+    }
+
     @Test
     void everyKindOfBadCommandGoesToTheDeadLetterTopicAndChangesNothing() throws Exception {
         ControlTopics t = ControlTopics.create(KAFKA.broker(), "bad");

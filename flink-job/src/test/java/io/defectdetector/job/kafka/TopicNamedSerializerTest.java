@@ -6,7 +6,10 @@ import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.control.ControlKafka;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,13 +18,18 @@ import org.junit.jupiter.api.Test;
 class TopicNamedSerializerTest {
 
     @Test
-    void namesItsTopicForTransactionListing() {
-        TopicNamedSerializer<ScoreRecord> serializer = TopicNamedSerializer.of(new ScoreSerializer("scores-a"),
-                "scores-a");
+    void namesExactlyItsTopicForTransactionListing() {
+        TopicNamedSerializer<ScoreRecord> serializer = TopicNamedSerializer.of(new ScoreSerializer("scores.a"),
+                "scores.a");
 
         KafkaDatasetFacet facet = serializer.getKafkaDatasetFacet().orElseThrow();
 
-        assertThat(facet.getTopicIdentifier().getTopics()).containsExactly("scores-a");
+        // A pattern, which the sink resolves against existing topics (a missing one is no error), matching only
+        // the topic itself: not its prefixes, extensions, or names a '.' wildcard would match.
+        Pattern pattern = facet.getTopicIdentifier().getTopicPattern();
+        assertThat(facet.getTopicIdentifier().getTopics()).isNull();
+        assertThat(List.of("scores.a", "scores-a", "scoresXa", "scores.ab", "xscores.a", "scores."))
+                .filteredOn(t -> pattern.matcher(t).matches()).containsExactly("scores.a");
     }
 
     @Test
@@ -51,6 +59,8 @@ class TopicNamedSerializerTest {
         assertThat(KafkaOutputSinks.alerts(cfg)).isNotNull();
         assertThat(KafkaOutputSinks.deadLetters(cfg)).isNotNull();
         assertThat(KafkaOutputSinks.scores(cfg)).isNotNull();
+        assertThat(ControlKafka.auditSink(cfg)).isNotNull();
+        assertThat(ControlKafka.rejectSink(cfg)).isNotNull();
         assertThat(KafkaOutputSinks.TRANSACTION_NAMING.name()).isEqualTo("POOLING");
     }
 }
