@@ -138,8 +138,10 @@ public final class JobOptions {
             .withDescription("Prefix of the Kafka transactional ids (EXACTLY_ONCE only); each sink appends its "
                     + "name (-alerts, -dead-letter, -scores, and -audit, -control-dead-letter for threshold "
                     + "commands). Default: the kafka-group-id, which is unique per job. "
-                    + "Must be unique among all jobs writing to the same cluster and stable across restarts of "
-                    + "one job, so a restarted job can abort the transactions its predecessor left open.");
+                    + "Must be unique among all jobs writing to the same cluster, and not the start of another "
+                    + "job's (not plant and plant-2: a sink aborts the open transactions whose ids start with its "
+                    + "prefix), and stable across restarts of one job, so a restarted job can abort the "
+                    + "transactions its predecessor left open.");
 
     public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT = key("kafka-transaction-timeout")
             .durationType()
