@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -92,6 +94,17 @@ def test_check_aspect_accepts_what_the_job_accepts_and_names_the_size_that_keeps
     check_aspect(tmp_path / "no-such-category", 64, 64)  # nothing to check: the layout check speaks later
 
 
+def test_check_aspect_says_when_no_size_suits_every_training_image(tmp_path):
+    root = _good_images_of(tmp_path / "mixed", 64, 64, n=2)
+    for i in range(3):
+        Image.new("L", (100, 64), 128).save(root / "train" / "good" / f"wide{i}.png")
+    for size in ((64, 64), (64, 96)):  # whichever --size, the message is the same: no size suits both
+        with pytest.raises(DatasetError, match=r"shapes too different for one model \(2 of 64x64, 3 of 100x64, "
+                                               r"among 2 sizes\).*one model per camera shape.*--squash"):
+            check_aspect(root, *size)
+    check_aspect(root, 64, 80)  # 80x64 is within the tolerance of both: nothing to say
+
+
 def _by_name(test, rename=lambda p: p.name):
     """{original file name: (image, mask, has_mask, label)} of a loaded test set."""
     from pathlib import Path
@@ -142,6 +155,82 @@ def test_a_loco_mask_file_of_another_size_is_named(mvtec_root, tmp_path):
     Image.new("L", (10, 12), 255).save(odd)
     with pytest.raises(DatasetError, match=r"002/001\.png is 10x12 .* must have its size"):
         load_test_set(loco, 1, 32, 32)
+
+
+def _copy_of(root, dest):
+    import shutil
+    return Path(shutil.copytree(root, dest))
+
+
+def test_hidden_files_and_folders_are_not_dataset_images(mvtec_root, tmp_path):
+    from defect_cae.data import good_images, load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    junk = b"\x00\x05\x16\x07 AppleDouble"  # macOS's ._* files: not images, whatever their name says
+    (root / "train" / "good" / "._000.png").write_bytes(junk)
+    (root / "test" / "spot" / "._001.png").write_bytes(junk)
+    (root / "ground_truth" / "spot" / "._001_mask.png").write_bytes(junk)
+    (root / "test" / ".ipynb_checkpoints").mkdir()
+    Image.new("L", (64, 64), 0).save(root / "test" / ".ipynb_checkpoints" / "000.png")
+    assert len(good_images(root)) == len(good_images(mvtec_root))
+    test, plain = load_test_set(root, 1, 32, 32), load_test_set(mvtec_root, 1, 32, 32)
+    assert sorted(set(test.types)) == ["good", "line", "spot"]
+    _assert_same_test_sets(_by_name(test, lambda p: f"{p.parent.name}/{p.name}"),
+                           _by_name(plain, lambda p: f"{p.parent.name}/{p.name}"))
+
+
+def test_a_good_folder_in_another_letter_case_is_refused_not_read_as_a_defect_type(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    (root / "test" / "good").rename(root / "test" / "Good")
+    with pytest.raises(DatasetError, match=r"test/Good: name the defect-free test folder good, in lower case"):
+        load_test_set(root, 1, 32, 32)
+
+
+def test_mask_names_match_in_any_letter_case(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    for m in (root / "ground_truth" / "spot").iterdir():
+        m.rename(m.with_name(m.name.replace("_mask.png", "_Mask.PNG")))
+    test, plain = load_test_set(root, 1, 32, 32), load_test_set(mvtec_root, 1, 32, 32)
+    assert test.has_mask.all()
+    _assert_same_test_sets(_by_name(test, lambda p: f"{p.parent.name}/{p.name}"),
+                           _by_name(plain, lambda p: f"{p.parent.name}/{p.name}"))
+
+
+def test_a_mask_of_another_shape_than_its_image_is_refused_a_scaled_one_is_read(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    mask = root / "ground_truth" / "line" / "001_mask.png"
+    with Image.open(mask) as m:
+        m.resize((128, 128), Image.NEAREST).save(mask)  # the image is 64x64: the same shape, twice the size
+    scaled = load_test_set(root, 1, 32, 32)
+    assert scaled.has_mask.all()
+    with Image.open(mask) as m:
+        m.resize((128, 96), Image.NEAREST).save(mask)
+    with pytest.raises(DatasetError, match=r"line/001_mask\.png is 128x96 but its image is 64x64: a mask must "
+                                           r"have its image's shape"):
+        load_test_set(root, 1, 32, 32)
+
+
+def test_what_leaves_metrics_undefined_or_partial_is_warned_about(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    (root / "ground_truth" / "spot" / "000_mask.png").unlink()
+    (root / "ground_truth" / "spot" / "001_mask.png").unlink()
+    Image.new("L", (64, 64), 0).save(root / "ground_truth" / "line" / "002_mask.png")
+    said = []
+    load_test_set(root, 1, 32, 32, warn=said.append)
+    assert len(said) == 2
+    assert said[0].startswith("2 of 8 defective test images have no mask in ") and "any letter case" in said[0]
+    assert said[1].startswith("1 defective test images have an empty mask")
+    import shutil
+    shutil.rmtree(root / "test" / "good")
+    said.clear()
+    load_test_set(root, 1, 32, 32, warn=said.append)
+    assert said[0] == "no test/good images: image AUROC and the false-alarm rate are undefined"
+    said.clear()
+    load_test_set(mvtec_root, 1, 32, 32, warn=said.append)
+    assert said == []
 
 
 def test_a_category_without_test_folders_names_both(tmp_path):

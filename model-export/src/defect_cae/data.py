@@ -13,9 +13,12 @@ AD 2's test_private*/ folders have no labels and are not read.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -28,10 +31,15 @@ from .preprocess import preprocess, preprocess_mask
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 
 
+def visible(p: Path) -> bool:
+    """Not a hidden entry: macOS's ._* AppleDouble files and .ipynb_checkpoints/ hold no dataset images."""
+    return not p.name.startswith(".")
+
+
 def list_images(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and visible(p) and p.is_file())
 
 
 GOOD_FOLDERS = ("train/good", "validation/good")
@@ -58,17 +66,29 @@ def ground_truth_folder(test_dir: Path) -> Path:
     return inside if inside.is_dir() else test_dir.parent / "ground_truth"
 
 
-def find_mask(gt: Path, defect_type: str, image: Path) -> list[Path]:
-    """The mask files of a defective image: one file, or LOCO's folder of one file per defect; [] if none."""
-    gt = gt / defect_type
+MASK_NAMES = "<stem>_mask.png, <stem>.png, <stem>_mask.<image suffix> or a folder <stem>/ (any letter case)"
+
+
+def find_mask(entries: dict[str, Path], image: Path) -> list[Path]:
+    """The mask files of a defective image (MASK_NAMES) among its defect type's ground-truth `entries`
+    (`mask_entries`): one file, or LOCO's folder of one file per defect; [] if none. Names are matched ignoring
+    case: masks saved as 000_mask.PNG belong to 000.png."""
     for name in (f"{image.stem}_mask.png", f"{image.stem}.png", f"{image.stem}_mask{image.suffix}"):
-        if (gt / name).is_file():
-            return [gt / name]
-    return list_images(gt / image.stem)
+        found = entries.get(name.lower())
+        if found is not None and found.is_file():
+            return [found]
+    folder = entries.get(image.stem.lower())
+    return list_images(folder) if folder is not None else []
 
 
-def read_mask(files: list[Path], height: int, width: int) -> np.ndarray:
-    """Union of the mask files (non-zero = defect), at model resolution."""
+def mask_entries(folder: Path) -> dict[str, Path]:
+    """A ground-truth folder's visible entries by lower-case name, listed once for all its images."""
+    return {p.name.lower(): p for p in folder.iterdir() if visible(p)} if folder.is_dir() else {}
+
+
+def read_mask(files: list[Path], height: int, width: int, image_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Union of the mask files (non-zero = defect), at model resolution. With the image's (width, height), a mask
+    of another shape is refused: resizing it to the model would move its defect."""
     from .preprocess import mask_pixels
     union = None
     for f in files:
@@ -77,6 +97,11 @@ def read_mask(files: list[Path], height: int, width: int) -> np.ndarray:
             raise DatasetError(f"{f} is {m.shape[1]}x{m.shape[0]} but {files[0]} is {union.shape[1]}x"
                                f"{union.shape[0]}: the mask files of one image must have its size")
         union = m if union is None else union | m
+    if image_size is not None:
+        (iw, ih), (mh, mw) = image_size, union.shape
+        if abs(mw * ih - mh * iw) > max(iw, ih):  # another width/height ratio, beyond one pixel of rounding
+            raise DatasetError(f"{files[0]} is {mw}x{mh} but its image is {iw}x{ih}: a mask must have its "
+                               "image's shape (the same size, or a scaled copy)")
     return preprocess_mask(union.astype(np.uint8) * 255, height, width)
 
 
@@ -104,24 +129,34 @@ def check_layout(root: Path) -> None:
 JOB_ASPECT_TOLERANCE = 0.25  # the job's frame-aspect-tolerance default (docs/configuration.md)
 
 
+def header_size(p: Path) -> tuple[int, int]:
+    """(width, height) from the file's header, without decoding the pixels."""
+    from PIL import Image
+    with Image.open(p) as im:
+        return im.size
+
+
 def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
                  tolerance: float = JOB_ASPECT_TOLERANCE) -> None:
     """Stops before training a model whose input shape the camera's frames do not have: the preprocessing would
     squash them here, and the job, by default, refuses to (WRONG_SHAPE), so the model would reject every frame.
-    Reads only the image headers of train/good; says which --size keeps the shape."""
-    from PIL import Image
-
-    def header_size(p: Path) -> tuple[int, int]:
-        with Image.open(p) as im:
-            return im.size
-    sizes = {_readable(p, lambda: header_size(p)) for p in good_images(root)}
+    Reads only the image headers of train/good; says which --size keeps the shape, or that none can."""
+    counts = Counter(_readable(p, lambda: header_size(p)) for p in good_images(root))
+    sizes = set(counts)
     model = width / height
 
-    def off(size):  # >= 1: how far the image's ratio is from the model's, either way
-        r = size[0] / size[1] / model
+    def off(size, ratio=model):  # >= 1: how far the image's ratio is from `ratio`, either way
+        r = size[0] / size[1] / ratio
         return max(r, 1 / r)
     if not sizes or off(worst := max(sizes, key=off)) <= 1 + tolerance:
         return
+    narrow, wide = min(sizes, key=lambda s: s[0] / s[1]), max(sizes, key=lambda s: s[0] / s[1])
+    if off(wide, narrow[0] / narrow[1]) > 1 + tolerance:  # no one model shape suits both within the tolerance
+        shown = ", ".join(f"{counts[s]} of {s[0]}x{s[1]}" for s in (narrow, wide))
+        raise DatasetError(f"{root}'s defect-free images have shapes too different for one model ({shown}, "
+                           f"among {len(sizes)} sizes): a model takes one frame shape, and the job would reject "
+                           f"the others as WRONG_SHAPE. Train one model per camera shape (one folder each), or "
+                           f"pass --squash to train on squashed images")
     iw, ih = worst
     side = min(height, width)
     longer = max(multiple, int(round(side * max(iw, ih) / min(iw, ih) / multiple)) * multiple)
@@ -248,28 +283,55 @@ class TestSet:
     types: list[str]  # defect type per image ("good" for good)
     paths: list[str] = field(default_factory=list)
 
+    def warnings(self, ground_truth: Path) -> list[str]:
+        """What makes some of evaluate's figures undefined or partial, said where the metrics cannot say it."""
+        out = []
+        bad = self.labels.astype(bool)
+        if not bad.any():
+            out.append("no defective test images: image AUROC, recall and the pixel metrics are undefined")
+        elif bad.all():
+            out.append("no test/good images: image AUROC and the false-alarm rate are undefined")
+        if missing := int((bad & ~self.has_mask).sum()):
+            out.append(f"{missing} of {int(bad.sum())} defective test images have no mask in {ground_truth}/"
+                       f"<defect type>/ (looked for {MASK_NAMES}): the pixel metrics count only the others")
+        if empty := int((bad & self.has_mask & ~self.masks.any(axis=(1, 2))).sum()):
+            out.append(f"{empty} defective test images have an empty mask (no non-zero pixel): the pixel metrics "
+                       "count them as defects nowhere")
+        return out
 
-def load_test_set(root: Path, channels: int, height: int, width: int) -> TestSet:
+
+def load_test_set(root: Path, channels: int, height: int, width: int,
+                  warn: Callable[[str], None] = lambda m: print(f"warning: {m}", file=sys.stderr)) -> TestSet:
+    """ROOT/test's images, labels and masks at model resolution; `warn` gets TestSet.warnings()."""
     root = Path(root)
     test_dir = test_folder(root)
     if test_dir is None:
         raise DatasetError(f"{root} has no test/ (or MVTec AD 2's test_public/) folder; {LAYOUT_HINT}")
     gt = ground_truth_folder(test_dir)
-    files = [(sub.name, p) for sub in sorted(d for d in test_dir.iterdir() if d.is_dir() and d != gt)
-             for p in list_images(sub)]
+    subs = sorted(d for d in test_dir.iterdir() if d.is_dir() and d != gt and visible(d))
+    for d in subs:
+        if d.name.lower() == "good" and d.name != "good":
+            raise DatasetError(f"{d}: name the defect-free test folder good, in lower case as MVTec does (the job's "
+                               "replay reads it so too); any other name is read as a defect type")
+    files = [(sub.name, p) for sub in subs for p in list_images(sub)]
     if not files:
         raise DatasetError(f"no test images under {test_dir}: expected good/ and <defect type>/ folders of images")
+    entries = {kind: mask_entries(gt / kind) for kind in {kind for kind, _ in files} - {"good"}}
 
     def load(item):
         kind, p = item
-        m = [] if kind == "good" else find_mask(gt, kind, p)
-        mask = read_mask(m, height, width) if m else np.zeros((height, width), bool)
+        m = [] if kind == "good" else find_mask(entries[kind], p)
+        mask = read_mask(m, height, width, _readable(p, lambda: header_size(p))) if m \
+            else np.zeros((height, width), bool)
         return read_image(p, channels, height, width), mask, kind == "good" or bool(m)
 
     images, masks, has_mask = zip(*in_parallel(load, files))
-    return TestSet(np.stack(images), np.stack(masks), np.array(has_mask),
+    test = TestSet(np.stack(images), np.stack(masks), np.array(has_mask),
                    np.array([0 if kind == "good" else 1 for kind, _ in files]), [kind for kind, _ in files],
                    [str(p) for _, p in files])
+    for message in test.warnings(gt):
+        warn(message)
+    return test
 
 
 def synthetic_validation_set(good: np.ndarray, seed: int, settings: DefectSettings | None = None,

@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -90,12 +93,15 @@ public final class ImageFolder {
         }
         List<Path> typeDirs;
         try (Stream<Path> s = Files.list(test)) {
-            typeDirs = s.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals("good"))
+            typeDirs = s.filter(Files::isDirectory).filter(ImageFolder::visible)
+                    .filter(d -> !d.getFileName().toString().equals("good"))
                     .filter(d -> !d.equals(groundTruth)).sorted().toList();
         }
         List<Path> defectiveFiles = new ArrayList<>();
+        Map<Path, Map<String, Path>> masks = new HashMap<>();
         for (Path typeDir : typeDirs) {
             defectiveFiles.addAll(images(typeDir));
+            masks.put(typeDir, entries(groundTruth.resolve(typeDir.getFileName().toString())));
         }
         // Good images first, as in the simulator's pools: the pool index is the position in good + defective.
         Budget budget = new Budget(dir, goodFiles.size() + defectiveFiles.size(), memoryBudget);
@@ -107,7 +113,7 @@ public final class ImageFolder {
         for (Path file : defectiveFiles) {
             Path typeDir = file.getParent();
             defective.add(budget.hold(read(file, good.size() + defective.size(), typeDir.getFileName().toString(),
-                    groundTruth.resolve(typeDir.getFileName()), encoding, jpegQuality)));
+                    masks.get(typeDir), encoding, jpegQuality)));
         }
         return new ImageFolder(name, good, defective);
     }
@@ -174,7 +180,24 @@ public final class ImageFolder {
 
     private static List<Path> images(Path folder) throws IOException {
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(Files::isRegularFile).filter(p -> SUFFIXES.contains(suffix(p))).sorted().toList();
+            return s.filter(Files::isRegularFile).filter(ImageFolder::visible).filter(p -> SUFFIXES.contains(suffix(p)))
+                    .sorted().toList();
+        }
+    }
+
+    /** Not hidden: macOS's ._* AppleDouble files and .ipynb_checkpoints/ hold no dataset images. */
+    private static boolean visible(Path p) {
+        return !p.getFileName().toString().startsWith(".");
+    }
+
+    /** A ground-truth folder's visible entries by lower-case name (empty if there is none), listed once. */
+    private static Map<String, Path> entries(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return Map.of();
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(ImageFolder::visible).sorted().collect(Collectors.toMap(
+                    p -> p.getFileName().toString().toLowerCase(Locale.ROOT), p -> p, (first, other) -> first));
         }
     }
 
@@ -184,9 +207,9 @@ public final class ImageFolder {
         return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 
-    /** {@code maskDir}: where the defect type's masks are; null for a good image. */
-    private static PoolImage read(Path file, int index, String defect, Path maskDir, FrameEncoding encoding,
-            float jpegQuality) throws IOException {
+    /** {@code masks}: the defect type's ground-truth folder ({@link #entries}); null for a good image. */
+    private static PoolImage read(Path file, int index, String defect, Map<String, Path> masks,
+            FrameEncoding encoding, float jpegQuality) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         ContentType fileType = switch (suffix(file)) {
             case "png" -> ContentType.PNG;
@@ -194,7 +217,7 @@ public final class ImageFolder {
             default -> null;
         };
         Image image = fileType != null ? decodeAsTheJobDoes(file, bytes, fileType) : decodeOther(file, bytes);
-        Image mask = maskDir == null ? null : mask(maskDir, file, image);
+        Image mask = masks == null ? null : mask(masks, file, image);
         if (mask != null && (mask.width() != image.width() || mask.height() != image.height())) {
             throw new IOException(file + ": its mask is " + mask.width() + "x" + mask.height() + ", the image "
                     + image.width() + "x" + image.height());
@@ -232,19 +255,22 @@ public final class ImageFolder {
         }
     }
 
-    /** The mask file of the image, else the union of its mask folder (LOCO), else null. */
-    private static Image mask(Path typeDir, Path file, Image image) throws IOException {
+    /**
+     * The mask file of the image, else the union of its mask folder (LOCO), else null; names match in any letter
+     * case (000_mask.PNG is 000.png's mask), as model-export reads them.
+     */
+    private static Image mask(Map<String, Path> masks, Path file, Image image) throws IOException {
         String name = file.getFileName().toString();
         String stem = name.replaceFirst("\\.[^.]*$", "");
         String suffix = name.substring(stem.length());
         for (String candidate : List.of(stem + "_mask.png", stem + ".png", stem + "_mask" + suffix)) {
-            Path m = typeDir.resolve(candidate);
-            if (Files.isRegularFile(m)) {
+            Path m = masks.get(candidate.toLowerCase(Locale.ROOT));
+            if (m != null && Files.isRegularFile(m)) {
                 return readMask(m);
             }
         }
-        Path folder = typeDir.resolve(stem);
-        if (!Files.isDirectory(folder)) {
+        Path folder = masks.get(stem.toLowerCase(Locale.ROOT));
+        if (folder == null || !Files.isDirectory(folder)) {
             return null;
         }
         // One file per defect, each with its own value (not always 255): a pixel is defective if any file marks it.

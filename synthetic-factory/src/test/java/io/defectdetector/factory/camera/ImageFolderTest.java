@@ -79,6 +79,24 @@ public class ImageFolderTest {
     }
 
     @Test
+    void skipsHiddenFilesAndFoldersAndMatchesMaskNamesInAnyLetterCase(@TempDir Path dir) throws Exception {
+        Path c = category(dir);
+        Files.move(c.resolve("ground_truth/scratch/000_mask.png"), c.resolve("ground_truth/scratch/000_Mask.PNG"));
+        byte[] appleDouble = {0, 5, 22, 7, 0, 2, 0, 0};  // macOS's ._* files: not images, whatever their name says
+        Files.write(c.resolve("test/good/._000.png"), appleDouble);
+        Files.write(c.resolve("test/scratch/._000.png"), appleDouble);
+        Files.createDirectories(c.resolve("test/.ipynb_checkpoints"));
+        Png.write(gray(40, 30, 10), c.resolve("test/.ipynb_checkpoints/000.png"));
+
+        ImageFolder folder = ImageFolder.load(c, FrameEncoding.PNG, 0.95f);
+
+        assertThat(folder.good()).hasSize(2);
+        assertThat(folder.defectTypes()).containsExactly("dent", "scratch");
+        assertThat(folder.defective()).hasSize(2);
+        assertThat(folder.defective().get(1).bbox()).isEqualTo(new BoundingBox(5, 7, 16, 3));
+    }
+
+    @Test
     void rawEncodingSendsTheDecodedPixelsAndTheTestFolderItselfIsAccepted(@TempDir Path dir) throws Exception {
         Path c = category(dir);
         ImageFolder folder = ImageFolder.load(c.resolve("test"), FrameEncoding.RAW, 0.95f);
