@@ -231,6 +231,14 @@ def test_what_leaves_metrics_undefined_or_partial_is_warned_about(mvtec_root, tm
     said.clear()
     load_test_set(mvtec_root, 1, 32, 32, warn=said.append)
     assert said == []
+    jpeg = _copy_of(mvtec_root, tmp_path / "jpeg")
+    for t in ("spot", "line"):
+        for image in (jpeg / "test" / t).iterdir():
+            image.rename(image.with_suffix(".jpg"))  # the bytes stay PNG: PIL reads by content
+        for m in (jpeg / "ground_truth" / t).iterdir():
+            m.rename(m.with_suffix(".jpg"))
+    load_test_set(jpeg, 1, 32, 32, warn=said.append)
+    assert said == ["8 masks are JPEG files: their compression noise counts as defect (non-zero); save masks as PNG"]
 
 
 def test_a_category_without_test_folders_names_both(tmp_path):

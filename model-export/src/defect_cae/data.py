@@ -323,13 +323,15 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
         m = [] if kind == "good" else find_mask(entries[kind], p)
         mask = read_mask(m, height, width, _readable(p, lambda: header_size(p))) if m \
             else np.zeros((height, width), bool)
-        return read_image(p, channels, height, width), mask, kind == "good" or bool(m)
+        return read_image(p, channels, height, width), mask, kind == "good" or bool(m), m
 
-    images, masks, has_mask = zip(*in_parallel(load, files))
+    images, masks, has_mask, mask_files = zip(*in_parallel(load, files))
     test = TestSet(np.stack(images), np.stack(masks), np.array(has_mask),
                    np.array([0 if kind == "good" else 1 for kind, _ in files]), [kind for kind, _ in files],
                    [str(p) for _, p in files])
-    for message in test.warnings(gt):
+    lossy = sum(any(f.suffix.lower() in (".jpg", ".jpeg") for f in m) for m in mask_files)
+    for message in test.warnings(gt) + ([f"{lossy} masks are JPEG files: their compression noise counts as defect "
+                                          "(non-zero); save masks as PNG"] if lossy else []):
         warn(message)
     return test
 
