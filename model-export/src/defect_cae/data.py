@@ -13,8 +13,8 @@ AD 2's test_private*/ folders have no labels and are not read.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import sys
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path

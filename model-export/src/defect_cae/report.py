@@ -126,7 +126,8 @@ def metrics_table(metrics: dict) -> str:
     rows = ["| defect type | images | image AUROC | pixel AUROC | AUPRO@30% | detected at threshold |",
             "|---|---|---|---|---|---|"]
     for t, m in metrics["per_type"].items():
-        rows.append(f"| {t.replace('|', '&#124;')} | {m['images']} | {_fmt(m['image_auroc'])} | {_fmt(m.get('pixel_auroc', float('nan')))}"
+        cell = t.replace("|", "&#124;")  # a '|' in a folder name would end the table cell
+        rows.append(f"| {cell} | {m['images']} | {_fmt(m['image_auroc'])} | {_fmt(m.get('pixel_auroc', float('nan')))}"
                     f" | {_fmt(m.get('aupro', float('nan')))} | {_fmt(m['detected_at_threshold'])} |")
     at = o["image_at_threshold"]
     rows.append(f"| **all** | {o['defective_images']} (+{o['good_images']} good) | **{_fmt(o['image_auroc'])}** | "
