@@ -1,5 +1,7 @@
 package io.defectdetector.frame;
 
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentSampleModel;
@@ -19,6 +21,7 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
@@ -265,7 +268,7 @@ public final class FrameDecoder {
             int channels = expectedChannels(reader);
             checkSamples(width, height, channels, (long) width * height * channels);
 
-            BufferedImage image = reader.read(0);
+            BufferedImage image = reader.read(0, readParam(reader, width, height));
             if (readWarning != null) {
                 throw reject(RejectReason.UNDECODABLE_IMAGE, format + " decoder warning: " + readWarning);
             }
@@ -316,6 +319,26 @@ public final class FrameDecoder {
         ImageReader reader = readers.next();
         reader.addIIOReadWarningListener(warningListener);
         return reader;
+    }
+
+    /**
+     * Samples as stored, without colour management (docs/model-card.md): for a JPEG with an embedded non-sRGB
+     * profile (Adobe RGB, Display P3, a camera's own), the JDK's default destination is sRGB and the reader would
+     * convert every pixel from the profile into it; a destination in the profile's own colour space keeps the
+     * decoded values, as PIL and the training side read them. Other images decode as the reader defaults.
+     */
+    private static ImageReadParam readParam(ImageReader reader, int width, int height) throws IOException {
+        ImageReadParam param = reader.getDefaultReadParam();
+        for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext(); ) {
+            ImageTypeSpecifier type = types.next();
+            ColorSpace cs = type.getColorModel().getColorSpace();
+            if (cs instanceof ICC_ColorSpace && cs.getType() == ColorSpace.TYPE_RGB && !cs.isCS_sRGB()
+                    && type.getNumBands() == 3) {
+                param.setDestination(type.createBufferedImage(width, height));
+                break;
+            }
+        }
+        return param;
     }
 
     /** Output channels the image will decode to, for the sample limit; 3 when the header does not say. */

@@ -8,9 +8,13 @@ import static io.defectdetector.frame.TestImages.rawHeaders;
 import static io.defectdetector.frame.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +164,32 @@ class FrameDecoderTest {
         assertThat(frame.getChannels()).isEqualTo(3);
         assertThat(frame.getHeight()).isEqualTo(24);
         assertThat(maxDifference(frame.getPixels(), pixels)).isLessThanOrEqualTo(12);
+    }
+
+    @Test
+    void aJpegsEmbeddedColourProfileIsNotApplied() throws Exception {
+        byte[] pixels = smooth(32, 24, 3);
+        byte[] plain = FrameEncoder.toJpeg(32, 24, 3, pixels, 0.9f);
+        // The same file with a linear-RGB ICC profile (an APP2 segment after the JFIF header): a reader that
+        // applied it would move every pixel by tens of levels (up to 73 measured).
+        byte[] withProfile = withIccProfile(plain, ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData());
+
+        Frame frame = decodeJpeg(withProfile);
+
+        assertThat(frame.getChannels()).isEqualTo(3);
+        assertThat(frame.getPixels()).isEqualTo(decodeJpeg(plain).getPixels());
+    }
+
+    /** {@code jpeg} with an ICC_PROFILE APP2 segment (one chunk) inserted after its APP0 segment. */
+    private static byte[] withIccProfile(byte[] jpeg, byte[] profile) {
+        assertThat(jpeg[3] & 0xFF).as("APP0 after SOI").isEqualTo(0xE0);
+        int afterApp0 = 4 + ((jpeg[4] & 0xFF) << 8 | (jpeg[5] & 0xFF));
+        byte[] tag = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+        int length = 2 + tag.length + 2 + profile.length;
+        ByteBuffer out = ByteBuffer.allocate(jpeg.length + 2 + length);
+        out.put(jpeg, 0, afterApp0).put((byte) 0xFF).put((byte) 0xE2).putShort((short) length).put(tag)
+                .put((byte) 1).put((byte) 1).put(profile).put(jpeg, afterApp0, jpeg.length - afterApp0);
+        return out.array();
     }
 
     @Test
