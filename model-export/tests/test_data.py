@@ -239,6 +239,9 @@ def test_what_leaves_metrics_undefined_or_partial_is_warned_about(mvtec_root, tm
             m.rename(m.with_suffix(".jpg"))
     load_test_set(jpeg, 1, 32, 32, warn=said.append)
     assert said == ["8 masks are JPEG files: their compression noise counts as defect (non-zero); save masks as PNG"]
+    said.clear()
+    load_test_set(mvtec_root, 1, 32, 48, warn=said.append)  # a 48x32 model: 1.5 times wider than the images
+    assert len(said) == 1 and said[0].startswith("14 test images (e.g. 64x64) are far from the model's 48x32 shape")
 
 
 def test_a_category_without_test_folders_names_both(tmp_path):

@@ -320,18 +320,25 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
 
     def load(item):
         kind, p = item
+        size = _readable(p, lambda: header_size(p))
         m = [] if kind == "good" else find_mask(entries[kind], p)
-        mask = read_mask(m, height, width, _readable(p, lambda: header_size(p))) if m \
-            else np.zeros((height, width), bool)
-        return read_image(p, channels, height, width), mask, kind == "good" or bool(m), m
+        mask = read_mask(m, height, width, size) if m else np.zeros((height, width), bool)
+        return read_image(p, channels, height, width), mask, kind == "good" or bool(m), m, size
 
-    images, masks, has_mask, mask_files = zip(*in_parallel(load, files))
+    images, masks, has_mask, mask_files, sizes = zip(*in_parallel(load, files))
     test = TestSet(np.stack(images), np.stack(masks), np.array(has_mask),
                    np.array([0 if kind == "good" else 1 for kind, _ in files]), [kind for kind, _ in files],
                    [str(p) for _, p in files])
-    lossy = sum(any(f.suffix.lower() in (".jpg", ".jpeg") for f in m) for m in mask_files)
-    for message in test.warnings(gt) + ([f"{lossy} masks are JPEG files: their compression noise counts as defect "
-                                          "(non-zero); save masks as PNG"] if lossy else []):
+    messages = test.warnings(gt)
+    if lossy := sum(any(f.suffix.lower() in (".jpg", ".jpeg") for f in m) for m in mask_files):
+        messages.append(f"{lossy} masks are JPEG files: their compression noise counts as defect (non-zero); save "
+                        "masks as PNG")
+    model = width / height
+    if odd := [s for s in sizes if max(s[0] / s[1] / model, model * s[1] / s[0]) > 1 + JOB_ASPECT_TOLERANCE]:
+        messages.append(f"{len(odd)} test images (e.g. {odd[0][0]}x{odd[0][1]}) are far from the model's "
+                        f"{width}x{height} shape: they are scored squashed here, and the job rejects such frames "
+                        f"(WRONG_SHAPE) unless its frame-aspect-tolerance allows them")
+    for message in messages:
         warn(message)
     return test
 
