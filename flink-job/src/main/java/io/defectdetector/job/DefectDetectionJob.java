@@ -3,6 +3,8 @@ package io.defectdetector.job;
 import io.defectdetector.job.config.JobArguments;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.inference.DeviceSpec;
+import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.TopicPreflight;
 import io.defectdetector.job.model.ModelBundle;
 import org.apache.flink.configuration.ReadableConfig;
@@ -52,6 +54,15 @@ public final class DefectDetectionJob {
         LOG.info("Configuration: {}", cfg); // Kafka secrets are masked by JobConfig.toString
         ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE),
                 cfg.get(JobOptions.MODEL_VERIFY_GOLDEN));
+        // cuda demanded from a build without CUDA would fail every subtask and restart forever; whether the hosts
+        // have a GPU the client cannot know (the subtasks check that when they open the model).
+        String device = cfg.get(JobOptions.INFERENCE_DEVICE);
+        String noCuda = DeviceSpec.parse(device).kind() == DeviceSpec.Kind.CUDA
+                ? OnnxInferenceEngine.missingCudaProvider() : null;
+        if (noCuda != null) {
+            throw new IllegalArgumentException("inference-device " + device + ": " + noCuda
+                    + ", or set inference-device to auto (CPU where CUDA cannot run) or cpu");
+        }
         LOG.info("Model: {}", model);
         return new Prepared(cfg, model);
     }

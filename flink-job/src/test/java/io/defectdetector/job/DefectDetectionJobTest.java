@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -77,6 +78,22 @@ class DefectDetectionJobTest {
                 .hasMessageContaining("model-verify-golden=false");
         String[] unchecked = {args[0], args[1], args[2], args[3], "--model-verify-golden", "false"};
         assertThat(DefectDetectionJob.prepare(unchecked).model().card().name()).isEqualTo("cae-tiles");
+    }
+
+    @Test
+    void refusesCudaDemandedFromABuildWithoutItAndLetsAutoFallBack() {
+        // This project's tests run the CPU build of ONNX Runtime (the GPU build is the Maven profile -Pgpu).
+        assertThat(OnnxInferenceEngine.missingCudaProvider()).as("a CPU build").isNotNull();
+        String[] args = {"--kafka-bootstrap-servers", "b:1", "--model-path", MODEL, "--inference-device", "cuda:1"};
+
+        assertThatThrownBy(() -> DefectDetectionJob.prepare(args))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("inference-device cuda:1: this ONNX Runtime build has no CUDA execution "
+                        + "provider")
+                .hasMessageContaining("-Pgpu")
+                .hasMessageContaining("or set inference-device to auto");
+        args[5] = "auto";
+        assertThat(DefectDetectionJob.prepare(args).model().card().name()).isEqualTo("cae-tiles");
     }
 
     @Test

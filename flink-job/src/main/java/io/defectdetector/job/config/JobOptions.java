@@ -190,10 +190,13 @@ public final class JobOptions {
             .withDescription("Largest delay between restarts (at least restart-initial-delay). Counts against "
                     + "kafka-transaction-timeout.");
 
+    /** Flink's upper bound on any operator's (maximum) parallelism. */
+    static final int MAX_PARALLELISM = 1 << 15;
+
     public static final ConfigOption<Integer> PARALLELISM = key("parallelism")
             .intType()
             .noDefaultValue()
-            .withDescription("Parallelism of every operator (>= 1). Default: the cluster's parallelism.default. "
+            .withDescription("Parallelism of every operator (1 to 32768, Flink's limit). Default: the cluster's parallelism.default. "
                     + "Each parallel subtask holds one ONNX Runtime session, so memory and CPU threads scale with "
                     + "it; more subtasks than frames-topic partitions leave the extra ones idle.");
 
@@ -219,8 +222,9 @@ public final class JobOptions {
             .stringType()
             .defaultValue("auto")
             .withDescription("auto (CUDA when the GPU build of ONNX Runtime and a GPU are present, else CPU), cpu, "
-                    + "cuda or cuda:<index>. The active execution provider is reported by the executionProvider "
-                    + "metric.");
+                    + "cuda or cuda:<index> (CUDA required: a job jar without the GPU build is refused at start, and "
+                    + "a subtask whose host cannot start CUDA fails). The active execution provider is reported "
+                    + "by the executionProvider metric.");
 
     public static final ConfigOption<Integer> INFERENCE_INTRA_OP_THREADS = key("inference-intra-op-threads")
             .intType()
@@ -458,8 +462,9 @@ public final class JobOptions {
         }
 
         Integer parallelism = read(conf, PARALLELISM, problems);
-        if (parallelism != null && parallelism < 1) {
-            problems.add("parallelism must be >= 1, got " + parallelism);
+        if (parallelism != null && (parallelism < 1 || parallelism > MAX_PARALLELISM)) {
+            problems.add("parallelism must be between 1 and " + MAX_PARALLELISM + " (Flink's limit), got "
+                    + parallelism);
         }
 
         String modelPath = read(conf, MODEL_PATH, problems);

@@ -112,12 +112,9 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         OrtSession session = null;
         try {
             if (device.wantsCuda()) {
-                EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
-                boolean cudaBuild = available.contains(OrtProvider.CUDA);
-                if (!cudaBuild) {
-                    cudaProblem = "this ONNX Runtime build has no CUDA execution provider (it has " + available
-                            + "); build the job with the Maven profile -Pgpu (onnxruntime_gpu)";
-                } else {
+                cudaProblem = missingCudaProvider();
+                boolean cudaBuild = cudaProblem == null;
+                if (cudaBuild) {
                     try {
                         try (OrtCUDAProviderOptions cuda = cudaOptions(device.deviceId(),
                                 settings.gpuMemoryLimitBytes())) {
@@ -171,6 +168,16 @@ public final class OnnxInferenceEngine implements InferenceEngine {
      * CUDA provider options: the device, and the arena limit when one is set (growing the arena by what is
      * requested, so the limit is not overshot by a power-of-two step).
      */
+    /**
+     * Why this ONNX Runtime build cannot run CUDA at all (no CUDA execution provider compiled in), or null. A
+     * property of the jar, not of the host: the client checks it before submitting a job that demands CUDA.
+     */
+    public static String missingCudaProvider() {
+        EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
+        return available.contains(OrtProvider.CUDA) ? null : "this ONNX Runtime build has no CUDA execution "
+                + "provider (it has " + available + "); build the job with the Maven profile -Pgpu (onnxruntime_gpu)";
+    }
+
     private static OrtCUDAProviderOptions cudaOptions(int deviceId, long memoryLimitBytes) throws OrtException {
         OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId);
         if (memoryLimitBytes > 0) {

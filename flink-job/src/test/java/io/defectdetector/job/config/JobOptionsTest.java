@@ -118,7 +118,9 @@ class JobOptionsTest {
                 .hasMessageContaining("inference-intra-op-threads must be >= 1, got 0")
                 .hasMessageContaining("frame-aspect-tolerance must be a finite number >= 0")
                 .hasMessageContaining("inference-device: device 'tpu'")
-                .hasMessageContaining("parallelism must be >= 1");
+                .hasMessageContaining("parallelism must be between 1 and 32768 (Flink's limit), got 0");
+        assertThatThrownBy(() -> JobOptions.validate(conf("parallelism", "100000")))
+                .hasMessageContaining("parallelism must be between 1 and 32768 (Flink's limit), got 100000");
     }
 
     @Test
