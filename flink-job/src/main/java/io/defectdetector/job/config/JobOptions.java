@@ -513,12 +513,27 @@ public final class JobOptions {
         }
     }
 
-    /** The kafka-config file and kafka.* properties, merged (the properties win). Throws if the file is unreadable. */
+    /**
+     * The kafka-config file and kafka.* properties, merged (the properties win), with the job's defaults for what
+     * neither sets ({@link #KAFKA_CLIENT_DEFAULTS}). Throws if the file is unreadable.
+     */
     public static KafkaClientSettings kafkaSettings(Configuration conf) {
         String file = conf.get(KAFKA_CONFIG);
         Path path = file == null ? null : Path.of(file);
-        return KafkaClientSettings.load(path, kafkaPassThrough(conf));
+        KafkaClientSettings settings = KafkaClientSettings.load(path, kafkaPassThrough(conf));
+        for (Map.Entry<String, String> d : KAFKA_CLIENT_DEFAULTS.entrySet()) {
+            settings = settings.get(d.getKey()).isPresent() ? settings : settings.with(d.getKey(), d.getValue());
+        }
+        return settings;
     }
+
+    /**
+     * Kafka client properties the job sets unless kafka-config or kafka.* does. metadata.recovery.strategy none:
+     * with the client's default (rebootstrap), kafka-clients 4.2's admin clients (the Kafka sources' enumerators,
+     * the topic check) rebootstrap in a tight loop while no broker accepts connections, about 7,600 INFO lines a
+     * second on the JobManager; without it a client keeps retrying its brokers with the reconnect backoff.
+     */
+    static final Map<String, String> KAFKA_CLIENT_DEFAULTS = Map.of("metadata.recovery.strategy", "none");
 
     private static void checkKafkaProperties(Configuration conf, List<String> problems) {
         String file = read(conf, KAFKA_CONFIG, problems);

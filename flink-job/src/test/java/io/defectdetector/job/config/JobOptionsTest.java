@@ -143,6 +143,17 @@ class JobOptionsTest {
     }
 
     @Test
+    void clientsDoNotRebootstrapUnlessTheSettingsAskForIt(@TempDir Path dir) throws Exception {
+        assertThat(JobConfig.from(conf()).kafkaSettings().asMap())
+                .containsEntry("metadata.recovery.strategy", "none");
+        Path file = Files.writeString(dir.resolve("client.properties"), "metadata.recovery.strategy=rebootstrap\n");
+        assertThat(JobConfig.from(conf("kafka-config", file.toString())).kafkaSettings().asMap())
+                .containsEntry("metadata.recovery.strategy", "rebootstrap");
+        assertThat(JobConfig.from(conf("kafka.metadata.recovery.strategy", "rebootstrap")).kafkaSettings().asMap())
+                .containsEntry("metadata.recovery.strategy", "rebootstrap");
+    }
+
+    @Test
     void reportsMissingKafkaConfigFile(@TempDir Path dir) {
         assertThatThrownBy(() -> JobOptions.validate(conf("kafka-config", dir.resolve("nope").toString())))
                 .hasMessageContaining("kafka-config: ")
