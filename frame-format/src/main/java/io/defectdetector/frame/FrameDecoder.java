@@ -11,12 +11,14 @@ import java.awt.image.DataBufferUShort;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.SampleModel;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.zip.CRC32;
@@ -243,7 +245,57 @@ public final class FrameDecoder {
         }
     }
 
+    /**
+     * A JPEG whose embedded colour profile the JDK cannot apply (a gray profile on a colour image, a profile it
+     * cannot read) fails inside the reader although its samples are fine; profiles are ignored anyway
+     * ({@link #readParam}), so such a file is decoded once more without them. Only a failure of the reader
+     * itself is retried: decoder warnings and limits are final.
+     */
     private Frame decodeImage(ContentType type, byte[] value) throws FrameRejectedException {
+        try {
+            return decodeImageOnce(type, value);
+        } catch (FrameRejectedException e) {
+            byte[] plain = type == ContentType.JPEG && e.getCause() != null ? withoutIccProfile(value) : value;
+            if (plain == value) {
+                throw e;
+            }
+            return decodeImageOnce(type, plain); // its own reason if the samples are at fault too
+        }
+    }
+
+    /** The JPEG without its ICC_PROFILE APP2 segments; the same array when it has none or is not well formed. */
+    static byte[] withoutIccProfile(byte[] jpeg) {
+        byte[] tag = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length);
+        out.write(jpeg, 0, 2); // SOI
+        int pos = 2;
+        boolean found = false;
+        while (pos + 4 <= jpeg.length && (jpeg[pos] & 0xFF) == 0xFF) {
+            int marker = jpeg[pos + 1] & 0xFF;
+            if (marker == 0xDA || marker == 0xD9 || marker == 0xFF) { // scan data, end, or fill bytes: stop
+                break;
+            }
+            int end = pos + 2 + ((jpeg[pos + 2] & 0xFF) << 8 | (jpeg[pos + 3] & 0xFF));
+            if (end > jpeg.length) {
+                return jpeg;
+            }
+            boolean icc = marker == 0xE2 && end - pos - 4 >= tag.length
+                    && Arrays.equals(jpeg, pos + 4, pos + 4 + tag.length, tag, 0, tag.length);
+            if (icc) {
+                found = true;
+            } else {
+                out.write(jpeg, pos, end - pos);
+            }
+            pos = end;
+        }
+        if (!found) {
+            return jpeg;
+        }
+        out.write(jpeg, pos, jpeg.length - pos);
+        return out.toByteArray();
+    }
+
+    private Frame decodeImageOnce(ContentType type, byte[] value) throws FrameRejectedException {
         String format = type == ContentType.PNG ? "PNG" : "JPEG";
         if (type == ContentType.PNG) {
             checkPngStructure(value);

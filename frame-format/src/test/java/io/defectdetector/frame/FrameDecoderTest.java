@@ -7,6 +7,7 @@ import static io.defectdetector.frame.TestImages.put;
 import static io.defectdetector.frame.TestImages.rawHeaders;
 import static io.defectdetector.frame.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.color.ColorSpace;
 import java.awt.color.ICC_Profile;
@@ -15,6 +16,7 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -178,6 +180,19 @@ class FrameDecoderTest {
 
         assertThat(frame.getChannels()).isEqualTo(3);
         assertThat(frame.getPixels()).isEqualTo(decodeJpeg(plain).getPixels());
+    }
+
+    @Test
+    void aJpegWhoseColourProfileCannotApplyIsDecodedWithoutIt() throws Exception {
+        byte[] pixels = smooth(32, 24, 3);
+        byte[] plain = FrameEncoder.toJpeg(32, 24, 3, pixels, 0.9f);
+        // A gray profile on a colour image: the JDK's reader fails on it; the samples themselves are fine.
+        byte[] mismatched = withIccProfile(plain, ICC_Profile.getInstance(ColorSpace.CS_GRAY).getData());
+
+        assertThat(decodeJpeg(mismatched).getPixels()).isEqualTo(decodeJpeg(plain).getPixels());
+        byte[] truncated = Arrays.copyOf(mismatched, mismatched.length - 50);
+        assertThatThrownBy(() -> decodeJpeg(truncated)).isInstanceOf(FrameRejectedException.class)
+                .hasMessageContaining("JPEG decoder warning"); // the samples' own fault, not the profile
     }
 
     /** {@code jpeg} with an ICC_PROFILE APP2 segment (one chunk) inserted after its APP0 segment. */
