@@ -127,8 +127,6 @@ def _not_weights_only_loadable(x, path="") -> list[str]:
 
 
 def test_evaluate_model_refuses_a_model_without_card_or_scoring_outputs(mvtec_root, tmp_path):
-    import shutil
-
     import onnx
     from onnx import helper, TensorProto
     alone = tmp_path / "alone" / "cae.onnx"
@@ -139,7 +137,9 @@ def test_evaluate_model_refuses_a_model_without_card_or_scoring_outputs(mvtec_ro
     onnx.save(helper.make_model(graph), str(alone))
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "no model card beside" in r.stderr
-    shutil.copy(ROOT.parent / "models" / "default" / "cae.card.json", alone.with_name("cae.card.json"))
+    card = json.loads((ROOT.parent / "models" / "default" / "cae.card.json").read_text())
+    del card["onnx"]["sha256"]  # else the card is refused first, as another file's (the next test)
+    alone.with_name("cae.card.json").write_text(json.dumps(card))
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "no output error_map, score (it has reconstruction)" in r.stderr
@@ -201,6 +201,43 @@ def test_workers_are_auto_or_a_count_and_auto_keeps_training_in_one_process_on_c
     assert 0 <= resolve_workers("auto", torch.device("cuda")) <= 4 and resolve_workers(3, torch.device("cpu")) == 3
     r = _run(["train", "--data", str(tmp_path), "--workers", "two"], tmp_path)
     assert r.returncode == 2 and "expected auto or a count of processes" in r.stderr
+
+
+def test_option_values_out_of_range_are_one_line_before_any_work(tmp_path):
+    from defect_cae.cli import build_parser
+    parser = build_parser()
+    cases = {"--epochs": "0", "--batch-size": "0", "--lr": "nan", "--threads": "0", "--latent": "0",
+             "--widths": "16,abc", "--ssim-weight": "1.5", "--denoise-prob": "-1", "--size": "100000"}
+    for option, bad in cases.items():
+        r = _run(["train", "--data", str(tmp_path), "--work-dir", str(tmp_path / "w"), option, bad], tmp_path)
+        assert r.returncode == 2 and f"argument {option}" in r.stderr and "Traceback" not in r.stderr, (option, r.stderr)
+    for option, bad in {"--target-far": "0", "--smoothing-sigma": "0", "--top-k": "-5",
+                        "--min-region-area": "0"}.items():
+        r = _run(["calibrate", "--checkpoint", "x.pt", "--data", str(tmp_path), option, bad], tmp_path)
+        assert r.returncode == 2 and f"argument {option}" in r.stderr and "Traceback" not in r.stderr, (option, r.stderr)
+    args = parser.parse_args(["train", "--data", "d", "--work-dir", "w", "--lr", "1e-3", "--ssim-weight", "0"])
+    assert args.lr == 1e-3 and args.ssim_weight == 0.0  # the bounds themselves are fine where they are closed
+    r = _run(["train", "--data", str(tmp_path), "--work-dir", str(tmp_path / "w"), "--train-crop", "40"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: --train-crop 40")  # combinations: the same form
+
+
+def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):
+    (tmp_path / "taken").write_text("not a folder")
+    r = _run(["train", "--data", str(mvtec_root), "--work-dir", str(tmp_path / "taken"), "--epochs", "1",
+              "--size", "32"], tmp_path)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("error: ") \
+        and "Traceback" not in r.stderr, r.stderr[-2000:]
+
+
+def test_evaluate_model_refuses_a_card_of_another_onnx_file(tmp_path):
+    import shutil
+    default = ROOT.parent / "models" / "default"
+    for name in ("cae.onnx", "cae.card.json"):
+        shutil.copy(default / name, tmp_path / name)
+    onnx = tmp_path / "cae.onnx"
+    onnx.write_bytes(onnx.read_bytes() + b"\0")  # another file beside the same card (a half-copied export)
+    r = _run(["evaluate", "--model", str(onnx), "--data", "unused"], tmp_path)
+    assert r.returncode == 2 and "describes another ONNX file" in r.stderr, r.stderr[-2000:]
 
 
 def test_size_is_n_or_width_x_height():

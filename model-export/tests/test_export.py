@@ -154,3 +154,9 @@ def test_a_cae_with_skip_connections_exports_and_computes_the_same(tmp_path):
     det = build_detector(CAEConfig(height=64, width=64, skips=2), ScoringConfig(top_k=4)).eval()
     path = export_onnx(det, tmp_path / "skips.onnx")
     assert_onnx_computes_the_module(det, path, np.random.default_rng(0).random((3, 1, 64, 64), dtype=np.float32))
+
+
+def test_golden_images_of_two_samples_with_one_label_get_distinct_names(mvtec_root):
+    good = sorted((mvtec_root / "test" / "good").iterdir())[:2]
+    names = [name for name, _, _ in golden_images_from([("good", good[0]), ("good", good[1])], 1)]
+    assert len(names) == len(set(names)) and "gray_good.png" in names and "gray_good2.png" in names

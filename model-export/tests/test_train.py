@@ -122,3 +122,12 @@ def test_resuming_on_another_split_of_the_good_images_is_refused(dataset, tmp_pa
     _train(dataset, tmp_path, TrainConfig(epochs=1, batch_size=16, split="0123456789abcdef"))
     with pytest.raises(ModelError, match=r"other settings \(split\) \(split: the good images of --data"):
         _train(dataset, tmp_path, TrainConfig(epochs=1, batch_size=16, split="fedcba9876543210"), resume=True)
+
+
+def test_a_training_without_a_finite_validation_loss_keeps_no_checkpoint_and_says_so(dataset, tmp_path, monkeypatch):
+    from defect_cae import train as train_module
+    from defect_cae.errors import OptionError
+    monkeypatch.setattr(train_module, "evaluate_loss", lambda *a, **k: float("nan"))  # as a diverged run gives
+    with pytest.raises(OptionError, match=r"training diverged: .* no checkpoint was kept; lower --lr"):
+        _train(dataset, tmp_path, TrainConfig(epochs=2, batch_size=16))
+    assert not (tmp_path / "best.pt").exists()

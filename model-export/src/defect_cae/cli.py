@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import DatasetError, DeviceError, ModelError
+from .errors import DatasetError, DeviceError, ModelError, OptionError
 
 ENV_NOTE = ("Threads: --threads sets torch.set_num_threads (default 2). On shared CPUs set OMP_WAIT_POLICY=PASSIVE "
             "(done by default when this CLI starts, unless already set): spinning OpenMP workers otherwise slow "
@@ -23,28 +23,58 @@ RESUME_HELP = ("continue the training in --work-dir where it was interrupted (la
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:1 ...")
-    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    p.add_argument("--threads", type=bounded(int, 1), default=2, help="torch intra-op threads")
     p.add_argument("--seed", type=int, default=0, help="seed of the good-image split, initialisation and augmentation")
 
 
 def image_size(text: str) -> tuple[int, int]:
     """--size: N (N x N) or WxH, width first as in the synthetic factory's --size; returns (height, width)."""
     m = re.fullmatch(r"(\d+)(?:[xX](\d+))?", text.strip())
-    if not m or int(m[1]) == 0 or (m[2] is not None and int(m[2]) == 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: give N or WxH in pixels, e.g. 128 or 192x128")
+    if not m or not 0 < int(m[1]) <= MAX_SIDE or (m[2] is not None and not 0 < int(m[2]) <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"{text!r}: give N or WxH in pixels, e.g. 128 or 192x128, each side at "
+                                         f"most {MAX_SIDE}")
     width = int(m[1])
     return (int(m[2]) if m[2] else width), width
 
 
-def fraction(text: str) -> float:
-    """--val-fraction, --calib-fraction: a share of the good images, strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a fraction between 0 and 1, e.g. 0.15")
-    return value
+MAX_SIDE = 4096  # a model input beyond this does not fit a training batch in memory, nor the job's batches
+
+
+def bounded(kind: type, low: float | None = None, high: float | None = None, low_open: bool = False,
+            high_open: bool = False, unit: str = ""):
+    """An argparse type: `kind` (int or float, finite) within [low, high] (or open bounds), else a one-line error
+    that says the range, e.g. bounded(int, 1) for counts, bounded(float, 0, 1) for probabilities."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        ok = value is not None and value == value and abs(value) != float("inf")
+        ok = ok and (low is None or (value > low if low_open else value >= low))
+        ok = ok and (high is None or (value < high if high_open else value <= high))
+        if not ok:
+            if low is not None and high is not None:
+                excluded = [f"{b:g}" for b, o in ((low, low_open), (high, high_open)) if o]
+                span = f"between {low:g} and {high:g}" + (f" (not {' or '.join(excluded)})" if excluded else "")
+            else:
+                span = f"{'>' if low_open else '>='} {low:g}" if low is not None \
+                    else f"{'<' if high_open else '<='} {high:g}"
+            raise argparse.ArgumentTypeError(f"{text!r}: give {'an integer' if kind is int else 'a number'} "
+                                             f"{span}{unit}")
+        return value
+    return parse
+
+
+def int_list(text: str) -> str:
+    """--widths, --sweep: comma-separated positive integers, kept as given (the commands split them)."""
+    parts = text.split(",")
+    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: give comma-separated positive integers, e.g. 16,32,64,64")
+    return text
+
+
+# --val-fraction, --calib-fraction (a share of the good images), --target-far: strictly between 0 and 1.
+fraction = bounded(float, 0, 1, low_open=True, high_open=True)
 
 
 def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
@@ -70,31 +100,31 @@ def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
 
 def _add_model_training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
-    g.add_argument("--latent", type=int, default=8, help="bottleneck channels (capacity); see --sweep")
-    g.add_argument("--widths", default="16,32,64,64", help="encoder stage widths (each stage halves H, W)")
-    g.add_argument("--skips", type=int, default=0,
+    g.add_argument("--latent", type=bounded(int, 1), default=8, help="bottleneck channels (capacity); see --sweep")
+    g.add_argument("--widths", type=int_list, default="16,32,64,64", help="encoder stage widths (each stage halves H, W)")
+    g.add_argument("--skips", type=bounded(int, 0), default=0,
                    help="U-Net skip connections at the finest N resolutions (1 = the input itself); 0 = plain CAE")
     g.add_argument("--padding", default="reflect", choices=["reflect", "zeros"],
                    help="convolution padding (reflect: fewer false alarms at the image border)")
-    g.add_argument("--epochs", type=int, default=150, help="at most this many epochs (see --patience)")
-    g.add_argument("--batch-size", type=int, default=16, help="images per optimiser step")
+    g.add_argument("--epochs", type=bounded(int, 1), default=150, help="at most this many epochs (see --patience)")
+    g.add_argument("--batch-size", type=bounded(int, 1), default=16, help="images per optimiser step")
     g.add_argument("--workers", type=_workers, default="auto",
                    help="DataLoader worker processes making the training batches (augmentation, synthetic defects); "
                         "auto = 0 (the training process) on CPU, where they would take cores from training, and "
                         "up to 4 on a GPU, which one process cannot keep busy. The batches are the same for any "
                         "count")
-    g.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine schedule)")
+    g.add_argument("--lr", type=bounded(float, 0, low_open=True), default=2e-3, help="Adam learning rate (cosine schedule)")
     g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"], help="reconstruction loss")
-    g.add_argument("--ssim-weight", type=float, default=0.5, help="mix = (1-w) MSE + w (1-SSIM)")
-    g.add_argument("--patience", type=int, default=20, help="early stopping patience (epochs)")
-    g.add_argument("--max-minutes", type=float, default=0.0, help="stop training after this long (0 = no limit)")
+    g.add_argument("--ssim-weight", type=bounded(float, 0, 1), default=0.5, help="mix = (1-w) MSE + w (1-SSIM)")
+    g.add_argument("--patience", type=bounded(int, 1), default=20, help="early stopping patience (epochs)")
+    g.add_argument("--max-minutes", type=bounded(float, 0), default=0.0, help="stop training after this long (0 = no limit)")
     g.add_argument("--no-denoise", action="store_true", help="plain CAE: no synthetic defects in the inputs")
-    g.add_argument("--denoise-prob", type=float, default=0.5,
+    g.add_argument("--denoise-prob", type=bounded(float, 0, 1), default=0.5,
                    help="share of training inputs given synthetic defects (the target stays clean)")
-    g.add_argument("--max-shift", type=int, default=4, help="augmentation: max shift in pixels")
-    g.add_argument("--brightness", type=float, default=0.05, help="augmentation: additive brightness, +-")
-    g.add_argument("--contrast", type=float, default=0.1, help="augmentation: contrast factor 1 +- this")
-    g.add_argument("--train-crop", type=int, default=0,
+    g.add_argument("--max-shift", type=bounded(int, 0), default=4, help="augmentation: max shift in pixels")
+    g.add_argument("--brightness", type=bounded(float, 0, 1), default=0.05, help="augmentation: additive brightness, +-")
+    g.add_argument("--contrast", type=bounded(float, 0, 1, high_open=True), default=0.1, help="augmentation: contrast factor 1 +- this")
+    g.add_argument("--train-crop", type=bounded(int, 0), default=0,
                    help="train on random crops of this side (0 = whole images), e.g. --size 256 --train-crop 128: "
                         "full-resolution model for a quarter of the training compute; a multiple of 2**stages")
 
@@ -102,14 +132,14 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
 def _add_scoring(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("scoring head and calibration")
     g.add_argument("--error", default="ssim", choices=["ssim", "sq"], help="per-pixel error: 1-SSIM or squared")
-    g.add_argument("--smoothing-sigma", type=float, default=1.0, help="Gaussian blur of the error map, pixels")
+    g.add_argument("--smoothing-sigma", type=bounded(float, 0, 32, low_open=True), default=1.0, help="Gaussian blur of the error map, pixels")
     g.add_argument("--no-per-pixel-norm", action="store_true",
                    help="do not z-score each pixel against good images")
     g.add_argument("--no-per-image-norm", action="store_true",
                    help="do not centre and scale each map by its own median and MAD")
-    g.add_argument("--top-k", type=int, default=0, help="score = mean of top-k map values (0 = min_region_area)")
-    g.add_argument("--target-far", type=float, default=0.01, help="target false-alarm rate on good images")
-    g.add_argument("--min-region-area", type=int, default=None, help="smallest region reported, pixels "
+    g.add_argument("--top-k", type=bounded(int, 0), default=0, help="score = mean of top-k map values (0 = min_region_area)")
+    g.add_argument("--target-far", type=fraction, default=0.01, help="target false-alarm rate on good images")
+    g.add_argument("--min-region-area", type=bounded(int, 1), default=None, help="smallest region reported, pixels "
                    "(default: H*W/1024, 16 at 128x128)")
 
 
@@ -145,19 +175,19 @@ def _configs(args, device):
                        seed=args.seed, augment=aug, workers=resolve_workers(args.workers, device),
                        val_fraction=args.val_fraction, calib_fraction=args.calib_fraction)
     if args.val_fraction + args.calib_fraction >= 0.9:
-        raise SystemExit(f"--val-fraction {args.val_fraction:g} + --calib-fraction {args.calib_fraction:g} leave "
+        raise OptionError(f"--val-fraction {args.val_fraction:g} + --calib-fraction {args.calib_fraction:g} leave "
                          "too few images to train on: together they must stay below 0.9")
     factor = 2 ** len(args.widths.split(","))
     height, width = args.size
     if args.train_crop and (args.train_crop % factor or args.train_crop > min(height, width)):
-        raise SystemExit(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most the shorter "
+        raise OptionError(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most the shorter "
                          f"side of --size ({min(height, width)})")
     if height % factor or width % factor:
-        raise SystemExit(f"--size {width}x{height}: each side must be a multiple of {factor} "
+        raise OptionError(f"--size {width}x{height}: each side must be a multiple of {factor} "
                          f"({len(args.widths.split(','))} stages, each halving it)")
     # The deepest stage pads by reflection, which needs at least 2 pixels on each side there.
     if min(height, width, args.train_crop or height) < 2 * factor:
-        raise SystemExit(f"--size {width}x{height}{f' --train-crop {args.train_crop}' if args.train_crop else ''}: "
+        raise OptionError(f"--size {width}x{height}{f' --train-crop {args.train_crop}' if args.train_crop else ''}: "
                          f"each side must be at least {2 * factor} for {len(args.widths.split(','))} stages")
     from .data import check_aspect, shallow_depth_warning
     if not args.squash:
@@ -215,7 +245,7 @@ def cmd_calibrate(args) -> int:
     for name in ("val_fraction", "calib_fraction"):
         given, recorded = getattr(args, name), trained.get(name)
         if given is not None and recorded is not None and given != recorded:
-            raise SystemExit(f"--{name.replace('_', '-')} {given:g}: {args.checkpoint} was trained with "
+            raise OptionError(f"--{name.replace('_', '-')} {given:g}: {args.checkpoint} was trained with "
                              f"{recorded:g}, and calibrating on another split would take images it was trained on; "
                              "leave the option out")
         fractions.append(given if given is not None else recorded if recorded is not None else 0.15)
@@ -296,9 +326,14 @@ def _card_beside(model: Path) -> dict:
     for card in (model.with_name(model.stem + ".card.json"), model.with_name("model-card.json")):
         if card.is_file():
             try:
-                return json.loads(card.read_text())
+                content = json.loads(card.read_text())
             except (ValueError, UnicodeDecodeError) as e:
                 raise ModelError(f"{card} is not a model card ({e}): re-export the model with model-export") from None
+            expected = content.get("onnx", {}).get("sha256") if isinstance(content, dict) else None
+            if expected and expected != _sha256(model):  # as the job checks: a card describes one file
+                raise ModelError(f"{card} describes another ONNX file (sha256 {expected[:12]}..., {model} has "
+                                 f"{_sha256(model)[:12]}...): copy a model and its card together, or export again")
+            return content
     raise FileNotFoundError(f"no model card beside {model}: expected {model.stem}.card.json or model-card.json "
                             "(model-export writes it next to the .onnx)")
 
@@ -372,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--work-dir", type=Path, help="checkpoints and logs (default runs/<name>)")
     r.add_argument("--name", help="model name (default cae-<data folder name>)")
     r.add_argument("--version", help="model version (default <UTC date>.1)")
-    r.add_argument("--sweep", help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
+    r.add_argument("--sweep", type=int_list, help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
                                    "validation")
     r.add_argument("--head-grid", action="store_true",
                    help="choose --error/--smoothing-sigma/--no-per-image-norm among 12 variants on synthetic "
@@ -433,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, DeviceError, ModelError, FileNotFoundError) as e:  # the user's input, not a bug: no traceback
+    except (DatasetError, DeviceError, ModelError, OptionError, OSError) as e:  # the user's input, not a bug: no traceback
+        # OSError: a missing file, an --out that is a file, a folder without write permission, a full disk
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,5 +9,9 @@ class ModelError(ValueError):
     """A model file this command cannot use; the message says what to fix."""
 
 
+class OptionError(ValueError):
+    """Options that cannot go together (or do not fit the data or the checkpoint); the message names them."""
+
+
 class DeviceError(ValueError):
     """A --device this machine's PyTorch cannot use; the message says what to pass instead."""

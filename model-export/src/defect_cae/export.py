@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import platform
+import shutil
 import warnings
 from pathlib import Path
 
@@ -197,6 +198,8 @@ def write_golden(detector: Detector, out_dir: Path, images: list[tuple[str, Imag
     """Save each (file name, PIL image, description) as an image file, then record what PyTorch computes FROM
     THE FILE: the preprocessed input, error map, score and reconstruction (raw little-endian float32)."""
     out_dir = Path(out_dir)
+    if out_dir.is_dir():  # an earlier export's files would sit beside these, unlisted in golden.json
+        shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model = copy.deepcopy(detector).cpu().eval()
     exact = copy.deepcopy(model).double()  # reference for how much float32 rounding moves this model's outputs
@@ -241,7 +244,10 @@ def golden_images_from(samples: list[tuple[str, Path]], channels: int) -> list[t
     """
     out = []
     rng = np.random.default_rng(7)
+    used = set()
     for i, (label, path) in enumerate(samples):
+        label = label if label not in used else f"{label}{i + 1}"  # two good images: good, good2
+        used.add(label)
         a = decode_8bit(path)
         gray = a if a.ndim == 2 else to_gray(a)
         rgb = a if a.ndim == 3 else tint(gray)

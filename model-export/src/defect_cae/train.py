@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader
 
 from .data import AugmentConfig, DenoisingDataset, EpochSampler
 from .defects import DefectInjector, DefectSettings
-from .errors import DeviceError, ModelError
+from .errors import DeviceError, ModelError, OptionError
 from .losses import reconstruction_loss
 from .model import CAE, CAEConfig
 
@@ -293,6 +293,10 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
         if stopped:
             break
     stopped = stopped or "max epochs"
+    if not math.isfinite(best):  # no epoch gave a finite validation loss: there is no best.pt to hand on
+        raise OptionError(f"training diverged: the validation loss was not finite at any epoch (last "
+                          f"{history[-1]['val_loss'] if history else 'none'}), so no checkpoint was kept; lower --lr "
+                          "(or check --ssim-weight and the images)")
     wall = float(sum(h["seconds"] for h in history))  # over every session of a resumed run
     if best_state is not None:
         model.load_state_dict(best_state)
