@@ -101,7 +101,8 @@ def _add_data(p: argparse.ArgumentParser, training: bool = False) -> None:
 def _add_model_training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
     g.add_argument("--latent", type=bounded(int, 1), default=8, help="bottleneck channels (capacity); see --sweep")
-    g.add_argument("--widths", type=int_list, default="16,32,64,64", help="encoder stage widths (each stage halves H, W)")
+    g.add_argument("--widths", type=int_list, default="16,32,64,64",
+                   help="encoder stage widths (each stage halves H, W)")
     g.add_argument("--skips", type=bounded(int, 0), default=0,
                    help="U-Net skip connections at the finest N resolutions (1 = the input itself); 0 = plain CAE")
     g.add_argument("--padding", default="reflect", choices=["reflect", "zeros"],
@@ -113,17 +114,21 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
                         "auto = 0 (the training process) on CPU, where they would take cores from training, and "
                         "up to 4 on a GPU, which one process cannot keep busy. The batches are the same for any "
                         "count")
-    g.add_argument("--lr", type=bounded(float, 0, low_open=True), default=2e-3, help="Adam learning rate (cosine schedule)")
+    g.add_argument("--lr", type=bounded(float, 0, low_open=True), default=2e-3,
+                   help="Adam learning rate (cosine schedule)")
     g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"], help="reconstruction loss")
     g.add_argument("--ssim-weight", type=bounded(float, 0, 1), default=0.5, help="mix = (1-w) MSE + w (1-SSIM)")
     g.add_argument("--patience", type=bounded(int, 1), default=20, help="early stopping patience (epochs)")
-    g.add_argument("--max-minutes", type=bounded(float, 0), default=0.0, help="stop training after this long (0 = no limit)")
+    g.add_argument("--max-minutes", type=bounded(float, 0), default=0.0,
+                   help="stop training after this long (0 = no limit)")
     g.add_argument("--no-denoise", action="store_true", help="plain CAE: no synthetic defects in the inputs")
     g.add_argument("--denoise-prob", type=bounded(float, 0, 1), default=0.5,
                    help="share of training inputs given synthetic defects (the target stays clean)")
     g.add_argument("--max-shift", type=bounded(int, 0), default=4, help="augmentation: max shift in pixels")
-    g.add_argument("--brightness", type=bounded(float, 0, 1), default=0.05, help="augmentation: additive brightness, +-")
-    g.add_argument("--contrast", type=bounded(float, 0, 1, high_open=True), default=0.1, help="augmentation: contrast factor 1 +- this")
+    g.add_argument("--brightness", type=bounded(float, 0, 1), default=0.05,
+                   help="augmentation: additive brightness, +-")
+    g.add_argument("--contrast", type=bounded(float, 0, 1, high_open=True), default=0.1,
+                   help="augmentation: contrast factor 1 +- this")
     g.add_argument("--train-crop", type=bounded(int, 0), default=0,
                    help="train on random crops of this side (0 = whole images), e.g. --size 256 --train-crop 128: "
                         "full-resolution model for a quarter of the training compute; a multiple of 2**stages")
@@ -132,12 +137,14 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
 def _add_scoring(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("scoring head and calibration")
     g.add_argument("--error", default="ssim", choices=["ssim", "sq"], help="per-pixel error: 1-SSIM or squared")
-    g.add_argument("--smoothing-sigma", type=bounded(float, 0, 32, low_open=True), default=1.0, help="Gaussian blur of the error map, pixels")
+    g.add_argument("--smoothing-sigma", type=bounded(float, 0, 32, low_open=True), default=1.0,
+                   help="Gaussian blur of the error map, pixels")
     g.add_argument("--no-per-pixel-norm", action="store_true",
                    help="do not z-score each pixel against good images")
     g.add_argument("--no-per-image-norm", action="store_true",
                    help="do not centre and scale each map by its own median and MAD")
-    g.add_argument("--top-k", type=bounded(int, 0), default=0, help="score = mean of top-k map values (0 = min_region_area)")
+    g.add_argument("--top-k", type=bounded(int, 0), default=0,
+                   help="score = mean of top-k map values (0 = min_region_area)")
     g.add_argument("--target-far", type=fraction, default=0.01, help="target false-alarm rate on good images")
     g.add_argument("--min-region-area", type=bounded(int, 1), default=None, help="smallest region reported, pixels "
                    "(default: H*W/1024, 16 at 128x128)")
@@ -407,7 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--work-dir", type=Path, help="checkpoints and logs (default runs/<name>)")
     r.add_argument("--name", help="model name (default cae-<data folder name>)")
     r.add_argument("--version", help="model version (default <UTC date>.1)")
-    r.add_argument("--sweep", type=int_list, help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
+    r.add_argument("--sweep", type=int_list,
+                   help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
                                    "validation")
     r.add_argument("--head-grid", action="store_true",
                    help="choose --error/--smoothing-sigma/--no-per-image-norm among 12 variants on synthetic "
@@ -468,8 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, DeviceError, ModelError, OptionError, OSError) as e:  # the user's input, not a bug: no traceback
-        # OSError: a missing file, an --out that is a file, a folder without write permission, a full disk
+    except (DatasetError, DeviceError, ModelError, OptionError, OSError) as e:
+        # The user's input, not a bug: no traceback. OSError: a missing file, an --out that is a file, a folder
+        # without write permission, a full disk.
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
