@@ -219,6 +219,8 @@ def test_option_values_out_of_range_are_one_line_before_any_work(tmp_path):
     assert args.lr == 1e-3 and args.ssim_weight == 0.0  # the bounds themselves are fine where they are closed
     r = _run(["train", "--data", str(tmp_path), "--work-dir", str(tmp_path / "w"), "--train-crop", "40"], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error: --train-crop 40")  # combinations: the same form
+    r = _run(["train", "--data", str(tmp_path), "--work-dir", str(tmp_path / "w"), "--skips", "9"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: --skips 9: at most 4")
 
 
 def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):

@@ -185,6 +185,9 @@ def _configs(args, device):
         raise OptionError(f"--val-fraction {args.val_fraction:g} + --calib-fraction {args.calib_fraction:g} leave "
                          "too few images to train on: together they must stay below 0.9")
     factor = 2 ** len(args.widths.split(","))
+    if args.skips > len(args.widths.split(",")):
+        raise OptionError(f"--skips {args.skips}: at most {len(args.widths.split(','))}, one per stage of "
+                          f"--widths {args.widths}")
     height, width = args.size
     if args.train_crop and (args.train_crop % factor or args.train_crop > min(height, width)):
         raise OptionError(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most the shorter "
