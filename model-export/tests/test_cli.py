@@ -221,6 +221,9 @@ def test_option_values_out_of_range_are_one_line_before_any_work(tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("error: --train-crop 40")  # combinations: the same form
     r = _run(["train", "--data", str(tmp_path), "--work-dir", str(tmp_path / "w"), "--skips", "9"], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error: --skips 9: at most 4")
+    r = _run(["run", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--size", "32", "--top-k", "2000"],
+             tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: --top-k 2000: more than the 32x32 error map's 1024")
 
 
 def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):

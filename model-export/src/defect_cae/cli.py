@@ -27,6 +27,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the good-image split, initialisation and augmentation")
 
 
+MAX_SIDE = 4096  # a model input beyond this does not fit a training batch in memory, nor the job's batches
+
+
 def image_size(text: str) -> tuple[int, int]:
     """--size: N (N x N) or WxH, width first as in the synthetic factory's --size; returns (height, width)."""
     m = re.fullmatch(r"(\d+)(?:[xX](\d+))?", text.strip())
@@ -37,11 +40,8 @@ def image_size(text: str) -> tuple[int, int]:
     return (int(m[2]) if m[2] else width), width
 
 
-MAX_SIDE = 4096  # a model input beyond this does not fit a training batch in memory, nor the job's batches
-
-
 def bounded(kind: type, low: float | None = None, high: float | None = None, low_open: bool = False,
-            high_open: bool = False, unit: str = ""):
+            high_open: bool = False):
     """An argparse type: `kind` (int or float, finite) within [low, high] (or open bounds), else a one-line error
     that says the range, e.g. bounded(int, 1) for counts, bounded(float, 0, 1) for probabilities."""
     def parse(text: str):
@@ -60,7 +60,7 @@ def bounded(kind: type, low: float | None = None, high: float | None = None, low
                 span = f"{'>' if low_open else '>='} {low:g}" if low is not None \
                     else f"{'<' if high_open else '<='} {high:g}"
             raise argparse.ArgumentTypeError(f"{text!r}: give {'an integer' if kind is int else 'a number'} "
-                                             f"{span}{unit}")
+                                             f"{span}")
         return value
     return parse
 
@@ -183,7 +183,7 @@ def _configs(args, device):
                        val_fraction=args.val_fraction, calib_fraction=args.calib_fraction)
     if args.val_fraction + args.calib_fraction >= 0.9:
         raise OptionError(f"--val-fraction {args.val_fraction:g} + --calib-fraction {args.calib_fraction:g} leave "
-                         "too few images to train on: together they must stay below 0.9")
+                          "too few images to train on: together they must stay below 0.9")
     factor = 2 ** len(args.widths.split(","))
     if args.skips > len(args.widths.split(",")):
         raise OptionError(f"--skips {args.skips}: at most {len(args.widths.split(','))}, one per stage of "
@@ -191,14 +191,14 @@ def _configs(args, device):
     height, width = args.size
     if args.train_crop and (args.train_crop % factor or args.train_crop > min(height, width)):
         raise OptionError(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most the shorter "
-                         f"side of --size ({min(height, width)})")
+                          f"side of --size ({min(height, width)})")
     if height % factor or width % factor:
         raise OptionError(f"--size {width}x{height}: each side must be a multiple of {factor} "
-                         f"({len(args.widths.split(','))} stages, each halving it)")
+                          f"({len(args.widths.split(','))} stages, each halving it)")
     # The deepest stage pads by reflection, which needs at least 2 pixels on each side there.
     if min(height, width, args.train_crop or height) < 2 * factor:
         raise OptionError(f"--size {width}x{height}{f' --train-crop {args.train_crop}' if args.train_crop else ''}: "
-                         f"each side must be at least {2 * factor} for {len(args.widths.split(','))} stages")
+                          f"each side must be at least {2 * factor} for {len(args.widths.split(','))} stages")
     from .data import check_aspect, shallow_depth_warning
     if not args.squash:
         check_aspect(args.data, height, width, factor)
@@ -210,8 +210,11 @@ def _configs(args, device):
     return tcfg, cae_kwargs
 
 
-def _scoring(args, top_k: int):
+def _scoring(args, top_k: int, height: int, width: int):
     from .model import ScoringConfig
+    for option, value in (("--top-k", top_k), ("--min-region-area", args.min_region_area)):
+        if value and value > height * width:
+            raise OptionError(f"{option} {value}: more than the {width}x{height} error map's {height * width} pixels")
     return ScoringConfig(error=args.error, smoothing_sigma=args.smoothing_sigma, per_pixel_norm=not args.no_per_pixel_norm,
                          per_image_norm=not args.no_per_image_norm, top_k=top_k)
 
@@ -224,7 +227,7 @@ def cmd_run(args) -> int:
     work = args.work_dir or Path("runs") / name
     sweep = [int(v) for v in args.sweep.split(",")] if args.sweep else None
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
-                 tcfg, _scoring(args, args.top_k), args.target_far, args.min_region_area, name, args.version,
+                 tcfg, _scoring(args, args.top_k, *args.size), args.target_far, args.min_region_area, name, args.version,
                  device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
                  calib_fraction=args.calib_fraction, head_grid=args.head_grid and not args.fixed_head,
                  resume=args.resume)
@@ -256,8 +259,8 @@ def cmd_calibrate(args) -> int:
         given, recorded = getattr(args, name), trained.get(name)
         if given is not None and recorded is not None and given != recorded:
             raise OptionError(f"--{name.replace('_', '-')} {given:g}: {args.checkpoint} was trained with "
-                             f"{recorded:g}, and calibrating on another split would take images it was trained on; "
-                             "leave the option out")
+                              f"{recorded:g}, and calibrating on another split would take images it was trained on; "
+                              "leave the option out")
         fractions.append(given if given is not None else recorded if recorded is not None else 0.15)
     ds = load_dataset(args.data, c.channels, c.height, c.width, trained["seed"], *fractions, with_test=False)
     if trained.get("split") and ds.split.fingerprint(ds.root) != trained["split"]:
@@ -266,8 +269,8 @@ def cmd_calibrate(args) -> int:
                            "images would not be the training's and some calibration images would have trained the "
                            "model: calibrate on the folder as it was, or train again")
     mra = args.min_region_area or default_min_region_area(c.height, c.width)
-    det, cal, val_m, _ = calibrate_and_score(cae, ds, _scoring(args, args.top_k or mra), args.target_far, mra,
-                                             device, with_test=False)
+    det, cal, val_m, _ = calibrate_and_score(cae, ds, _scoring(args, args.top_k or mra, c.height, c.width),
+                                             args.target_far, mra, device, with_test=False)
     out = args.out or Path(args.checkpoint).with_name("detector.pt")
     save_detector(out, det, cal, {"data": ds.summary, "synthetic_validation": val_m,
                                   "train_config": ckpt["train_config"], "epoch": ckpt["epoch"],
