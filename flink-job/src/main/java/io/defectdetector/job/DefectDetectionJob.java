@@ -33,7 +33,9 @@ public final class DefectDetectionJob {
         Prepared prepared;
         try {
             prepared = prepare(args, env.getConfiguration());
-            // Not part of prepare(): it needs the brokers, and prepare() checks what the client can check alone.
+            // Not part of prepare(), which checks the arguments and the model alone: these depend on where the job
+            // starts (this ONNX Runtime build; the brokers).
+            checkInferenceDevice(prepared.config());
             TopicPreflight.check(prepared.config());
         } catch (IllegalArgumentException e) {
             System.err.println("defect-detector: " + e.getMessage());
@@ -54,8 +56,18 @@ public final class DefectDetectionJob {
         LOG.info("Configuration: {}", cfg); // Kafka secrets are masked by JobConfig.toString
         ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE),
                 cfg.get(JobOptions.MODEL_VERIFY_GOLDEN));
-        // cuda demanded from a build without CUDA would fail every subtask and restart forever; whether the hosts
-        // have a GPU the client cannot know (the subtasks check that when they open the model).
+        LOG.info("Model: {}", model);
+        return new Prepared(cfg, model);
+    }
+
+    /**
+     * cuda demanded from an ONNX Runtime build without CUDA would fail every subtask and restart forever: refused
+     * here. The build is the job jar's (or Flink's lib/), the same on the client as on the TaskManagers; whether
+     * their hosts have a GPU the client cannot know (the subtasks check that when they open the model).
+     *
+     * @throws IllegalArgumentException naming the option and the fix
+     */
+    public static void checkInferenceDevice(JobConfig cfg) {
         String device = cfg.get(JobOptions.INFERENCE_DEVICE);
         String noCuda = DeviceSpec.parse(device).kind() == DeviceSpec.Kind.CUDA
                 ? OnnxInferenceEngine.missingCudaProvider() : null;
@@ -63,8 +75,6 @@ public final class DefectDetectionJob {
             throw new IllegalArgumentException("inference-device " + device + ": " + noCuda
                     + ", or set inference-device to auto (CPU where CUDA cannot run) or cpu");
         }
-        LOG.info("Model: {}", model);
-        return new Prepared(cfg, model);
     }
 
     public record Prepared(JobConfig config, ModelBundle model) {

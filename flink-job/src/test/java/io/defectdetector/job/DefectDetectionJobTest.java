@@ -85,15 +85,32 @@ class DefectDetectionJobTest {
         // This project's tests run the CPU build of ONNX Runtime (the GPU build is the Maven profile -Pgpu).
         assertThat(OnnxInferenceEngine.missingCudaProvider()).as("a CPU build").isNotNull();
         String[] args = {"--kafka-bootstrap-servers", "b:1", "--model-path", MODEL, "--inference-device", "cuda:1"};
+        // The arguments and the model are fine (a deployment check of a GPU overlay runs prepare() on any build).
+        DefectDetectionJob.Prepared cuda = DefectDetectionJob.prepare(args);
 
-        assertThatThrownBy(() -> DefectDetectionJob.prepare(args))
+        assertThatThrownBy(() -> DefectDetectionJob.checkInferenceDevice(cuda.config()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("inference-device cuda:1: this ONNX Runtime build has no CUDA execution "
                         + "provider")
                 .hasMessageContaining("-Pgpu")
                 .hasMessageContaining("or set inference-device to auto");
         args[5] = "auto";
-        assertThat(DefectDetectionJob.prepare(args).model().card().name()).isEqualTo("cae-tiles");
+        DefectDetectionJob.checkInferenceDevice(DefectDetectionJob.prepare(args).config());
+    }
+
+    @Test
+    void mainRefusesCudaFromACpuBuildBeforeSubmittingAnything() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThatThrownBy(() -> DefectDetectionJob.main(new String[] {"--kafka-bootstrap-servers", "b:1",
+                "--model-path", MODEL, "--inference-device", "cuda", "--kafka-topic-check-enabled", "false"}))
+                    .isInstanceOf(IllegalArgumentException.class);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("defect-detector: inference-device cuda:");
     }
 
     @Test
