@@ -232,6 +232,13 @@ def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):
               "--size", "32"], tmp_path)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("error: ") \
         and "Traceback" not in r.stderr, r.stderr[-2000:]
+    # run (which makes its --out first) and calibrate say so before they train or calibrate
+    r = _run(["run", "--data", str(mvtec_root), "--out", str(tmp_path / "taken"), "--size", "32"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "File exists" in r.stderr \
+        and "epoch" not in r.stderr, r.stderr[-2000:]
+    r = _run(["calibrate", "--checkpoint", "none.pt", "--data", str(mvtec_root), "--out",
+              str(tmp_path / "no" / "such" / "detector.pt")], tmp_path)
+    assert r.returncode == 2 and "give the detector file to write, in a folder that exists" in r.stderr
 
 
 def test_evaluate_model_refuses_a_card_of_another_onnx_file(tmp_path):

@@ -215,8 +215,9 @@ def _scoring(args, top_k: int, height: int, width: int):
     for option, value in (("--top-k", top_k), ("--min-region-area", args.min_region_area)):
         if value and value > height * width:
             raise OptionError(f"{option} {value}: more than the {width}x{height} error map's {height * width} pixels")
-    return ScoringConfig(error=args.error, smoothing_sigma=args.smoothing_sigma, per_pixel_norm=not args.no_per_pixel_norm,
-                         per_image_norm=not args.no_per_image_norm, top_k=top_k)
+    return ScoringConfig(error=args.error, smoothing_sigma=args.smoothing_sigma,
+                         per_pixel_norm=not args.no_per_pixel_norm, per_image_norm=not args.no_per_image_norm,
+                         top_k=top_k)
 
 
 def cmd_run(args) -> int:
@@ -227,8 +228,8 @@ def cmd_run(args) -> int:
     work = args.work_dir or Path("runs") / name
     sweep = [int(v) for v in args.sweep.split(",")] if args.sweep else None
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
-                 tcfg, _scoring(args, args.top_k, *args.size), args.target_far, args.min_region_area, name, args.version,
-                 device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
+                 tcfg, _scoring(args, args.top_k, *args.size), args.target_far, args.min_region_area, name,
+                 args.version, device, sweep=sweep, ablation=args.ablation, val_fraction=args.val_fraction,
                  calib_fraction=args.calib_fraction, head_grid=args.head_grid and not args.fixed_head,
                  resume=args.resume)
     return 0
@@ -251,6 +252,8 @@ def cmd_calibrate(args) -> int:
     from .calibrate import default_min_region_area
     from .pipeline import calibrate_and_score, load_dataset, save_detector
     from .train import load_checkpoint
+    if args.out and (Path(args.out).is_dir() or not Path(args.out).parent.is_dir()):
+        raise OptionError(f"--out {args.out}: give the detector file to write, in a folder that exists")
     device = _setup(args)
     cae, ckpt = load_checkpoint(args.checkpoint)
     c, trained = cae.config, ckpt["train_config"]
