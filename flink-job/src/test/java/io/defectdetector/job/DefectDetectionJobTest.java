@@ -31,17 +31,21 @@ class DefectDetectionJobTest {
 
     @Test
     void mainReportsTheProblemBeforeSubmittingAnything() {
+        assertThat(refusedByMain("--kafka-bootstrap-servers", "b:1", "--model-path", "no/such/model.onnx"))
+                .startsWith("defect-detector: model file ").contains("no/such/model.onnx").contains("does not exist");
+    }
+
+    /** What main prints on stderr when it refuses to start (it throws IllegalArgumentException too). */
+    private static String refusedByMain(String... args) {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            assertThatThrownBy(() -> DefectDetectionJob.main(new String[] {"--kafka-bootstrap-servers", "b:1",
-                "--model-path", "no/such/model.onnx"})).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> DefectDetectionJob.main(args)).isInstanceOf(IllegalArgumentException.class);
         } finally {
             System.setErr(err);
         }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("defect-detector: model file ")
-                .contains("no/such/model.onnx").contains("does not exist");
+        return captured.toString(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -100,17 +104,8 @@ class DefectDetectionJobTest {
 
     @Test
     void mainRefusesCudaFromACpuBuildBeforeSubmittingAnything() {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            assertThatThrownBy(() -> DefectDetectionJob.main(new String[] {"--kafka-bootstrap-servers", "b:1",
-                "--model-path", MODEL, "--inference-device", "cuda", "--kafka-topic-check-enabled", "false"}))
-                    .isInstanceOf(IllegalArgumentException.class);
-        } finally {
-            System.setErr(err);
-        }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("defect-detector: inference-device cuda:");
+        assertThat(refusedByMain("--kafka-bootstrap-servers", "b:1", "--model-path", MODEL, "--inference-device",
+                "cuda", "--kafka-topic-check-enabled", "false")).startsWith("defect-detector: inference-device cuda:");
     }
 
     @Test
