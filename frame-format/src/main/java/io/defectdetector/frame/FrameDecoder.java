@@ -320,7 +320,9 @@ public final class FrameDecoder {
             int channels = expectedChannels(reader);
             checkSamples(width, height, channels, (long) width * height * channels);
 
-            BufferedImage image = reader.read(0, readParam(reader, width, height));
+            // Only JPEG needs a destination chosen: the JDK's PNG reader leaves iCCP profiles unapplied.
+            BufferedImage image = type == ContentType.JPEG ? reader.read(0, readParam(reader, width, height))
+                    : reader.read(0);
             if (readWarning != null) {
                 throw reject(RejectReason.UNDECODABLE_IMAGE, format + " decoder warning: " + readWarning);
             }
