@@ -1,7 +1,5 @@
 package io.defectdetector.frame;
 
-import java.awt.color.ColorSpace;
-import java.awt.color.ICC_ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentSampleModel;
@@ -23,7 +21,6 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
@@ -246,21 +243,13 @@ public final class FrameDecoder {
     }
 
     /**
-     * A JPEG whose embedded colour profile the JDK cannot apply (a gray profile on a colour image, a profile it
-     * cannot read) fails inside the reader although its samples are fine; profiles are ignored anyway
-     * ({@link #readParam}), so such a file is decoded once more without them. Only a failure of the reader
-     * itself is retried: decoder warnings and limits are final.
+     * A JPEG is decoded without its ICC_PROFILE segments: samples are used as stored (docs/model-card.md), as PIL
+     * and the training side read them. Left in, the JDK's reader converts pixels from a non-sRGB profile into
+     * sRGB (up to 200 levels away), fails on a profile that does not fit the image, and warns on one it cannot
+     * parse; a JPEG without profile is decoded from the record's own array.
      */
     private Frame decodeImage(ContentType type, byte[] value) throws FrameRejectedException {
-        try {
-            return decodeImageOnce(type, value);
-        } catch (FrameRejectedException e) {
-            byte[] plain = type == ContentType.JPEG && e.getCause() != null ? withoutIccProfile(value) : value;
-            if (plain == value) {
-                throw e;
-            }
-            return decodeImageOnce(type, plain); // its own reason if the samples are at fault too
-        }
+        return decodeImageOnce(type, type == ContentType.JPEG ? withoutIccProfile(value) : value);
     }
 
     /** The JPEG without its ICC_PROFILE APP2 segments; the same array when it has none or is not well formed. */
@@ -320,9 +309,8 @@ public final class FrameDecoder {
             int channels = expectedChannels(reader);
             checkSamples(width, height, channels, (long) width * height * channels);
 
-            // Only JPEG needs a destination chosen: the JDK's PNG reader leaves iCCP profiles unapplied.
-            BufferedImage image = type == ContentType.JPEG ? reader.read(0, readParam(reader, width, height))
-                    : reader.read(0);
+            // The JDK's PNG reader leaves iCCP profiles unapplied; a JPEG's were removed (decodeImage).
+            BufferedImage image = reader.read(0);
             if (readWarning != null) {
                 throw reject(RejectReason.UNDECODABLE_IMAGE, format + " decoder warning: " + readWarning);
             }
@@ -373,26 +361,6 @@ public final class FrameDecoder {
         ImageReader reader = readers.next();
         reader.addIIOReadWarningListener(warningListener);
         return reader;
-    }
-
-    /**
-     * Samples as stored, without colour management (docs/model-card.md): for a JPEG with an embedded non-sRGB
-     * profile (Adobe RGB, Display P3, a camera's own), the JDK's default destination is sRGB and the reader would
-     * convert every pixel from the profile into it; a destination in the profile's own colour space keeps the
-     * decoded values, as PIL and the training side read them. Other images decode as the reader defaults.
-     */
-    private static ImageReadParam readParam(ImageReader reader, int width, int height) throws IOException {
-        ImageReadParam param = reader.getDefaultReadParam();
-        for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext(); ) {
-            ImageTypeSpecifier type = types.next();
-            ColorSpace cs = type.getColorModel().getColorSpace();
-            if (cs instanceof ICC_ColorSpace && cs.getType() == ColorSpace.TYPE_RGB && !cs.isCS_sRGB()
-                    && type.getNumBands() == 3) {
-                param.setDestination(type.createBufferedImage(width, height));
-                break;
-            }
-        }
-        return param;
     }
 
     /** Output channels the image will decode to, for the sample limit; 3 when the header does not say. */
