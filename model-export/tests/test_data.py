@@ -94,15 +94,20 @@ def test_check_aspect_accepts_what_the_job_accepts_and_names_the_size_that_keeps
     check_aspect(tmp_path / "no-such-category", 64, 64)  # nothing to check: the layout check speaks later
 
 
-def test_check_aspect_says_when_no_size_suits_every_training_image(tmp_path):
+def test_check_aspect_names_one_size_for_mixed_shapes_or_says_that_none_suits_them(tmp_path):
     root = _good_images_of(tmp_path / "mixed", 64, 64, n=2)
     for i in range(3):
         Image.new("L", (100, 64), 128).save(root / "train" / "good" / f"wide{i}.png")
-    for size in ((64, 64), (64, 96)):  # whichever --size, the message is the same: no size suits both
-        with pytest.raises(DatasetError, match=r"shapes too different for one model \(2 of 64x64, 3 of 100x64, "
-                                               r"among 2 sizes\).*one model per camera shape.*--squash"):
+    # Ratios 1 and 1.56: 80x64 (1.25) is within the 0.25 tolerance of both, though neither is of the other.
+    for size in ((64, 64), (64, 128)):
+        with pytest.raises(DatasetError, match=r"--size 80x64 to suit all of them"):
             check_aspect(root, *size)
-    check_aspect(root, 64, 80)  # 80x64 is within the tolerance of both: nothing to say
+    check_aspect(root, 64, 80)  # 80x64: nothing to say
+    Image.new("L", (110, 64), 128).save(root / "train" / "good" / "wider.png")  # 1.72 > 1.25 ** 2
+    for size in ((64, 64), (64, 80)):  # whichever --size, the message is the same: no size suits both
+        with pytest.raises(DatasetError, match=r"shapes too different for one model \(2 of 64x64, 1 of 110x64, "
+                                               r"among 3 sizes\).*one model per camera shape.*--squash"):
+            check_aspect(root, *size)
 
 
 def _by_name(test, rename=lambda p: p.name):
@@ -191,6 +196,8 @@ def test_mask_names_match_in_any_letter_case(mvtec_root, tmp_path):
     root = _copy_of(mvtec_root, tmp_path / "c")
     for m in (root / "ground_truth" / "spot").iterdir():
         m.rename(m.with_name(m.name.replace("_mask.png", "_Mask.PNG")))
+    # A name that differs only in case: the first in sorted order counts (as in the Java replay), not the other.
+    Image.new("L", (64, 64), 0).save(root / "ground_truth" / "spot" / "000_mask.png")
     test, plain = load_test_set(root, 1, 32, 32), load_test_set(mvtec_root, 1, 32, 32)
     assert test.has_mask.all()
     _assert_same_test_sets(_by_name(test, lambda p: f"{p.parent.name}/{p.name}"),

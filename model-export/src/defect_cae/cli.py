@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import os
 import re
 import sys
@@ -215,6 +216,11 @@ def _scoring(args, top_k: int, height: int, width: int):
     for option, value in (("--top-k", top_k), ("--min-region-area", args.min_region_area)):
         if value and value > height * width:
             raise OptionError(f"{option} {value}: more than the {width}x{height} error map's {height * width} pixels")
+    radius = max(1, math.ceil(3 * args.smoothing_sigma))  # the blur's reflect padding (model.gaussian_kernel1d)
+    if radius >= min(height, width):
+        raise OptionError(f"--smoothing-sigma {args.smoothing_sigma:g}: its blur reaches {radius} pixels, as far as "
+                          f"the {width}x{height} error map's shorter side; use at most "
+                          f"{(min(height, width) - 1) / 3:.4g}")
     return ScoringConfig(error=args.error, smoothing_sigma=args.smoothing_sigma,
                          per_pixel_norm=not args.no_per_pixel_norm, per_image_norm=not args.no_per_image_norm,
                          top_k=top_k)

@@ -82,8 +82,13 @@ def find_mask(entries: dict[str, Path], image: Path) -> list[Path]:
 
 
 def mask_entries(folder: Path) -> dict[str, Path]:
-    """A ground-truth folder's visible entries by lower-case name, listed once for all its images."""
-    return {p.name.lower(): p for p in folder.iterdir() if visible(p)} if folder.is_dir() else {}
+    """A ground-truth folder's visible entries by lower-case name, listed once for all its images. Of names that
+    differ only in case, the first in sorted order counts, as in the Java replay (ImageFolder)."""
+    entries: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if visible(p):
+            entries.setdefault(p.name.lower(), p)
+    return entries
 
 
 def read_mask(files: list[Path], height: int, width: int, image_size: tuple[int, int] | None = None) -> np.ndarray:
@@ -150,22 +155,39 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
         return max(r, 1 / r)
     if not sizes or off(worst := max(sizes, key=off)) <= 1 + tolerance:
         return
-    narrow, wide = min(sizes, key=lambda s: s[0] / s[1]), max(sizes, key=lambda s: s[0] / s[1])
-    if off(wide, narrow[0] / narrow[1]) > 1 + tolerance:  # no one model shape suits both within the tolerance
+    fit = _fitting_size(sizes, min(height, width), multiple, tolerance)
+    if fit is None:  # no one model shape suits the narrowest and the widest within the tolerance
+        narrow, wide = min(sizes, key=lambda s: s[0] / s[1]), max(sizes, key=lambda s: s[0] / s[1])
         shown = ", ".join(f"{counts[s]} of {s[0]}x{s[1]}" for s in (narrow, wide))
         raise DatasetError(f"{root}'s defect-free images have shapes too different for one model ({shown}, "
                            f"among {len(sizes)} sizes): a model takes one frame shape, and the job would reject "
                            f"the others as WRONG_SHAPE. Train one model per camera shape (one folder each), or "
                            f"pass --squash to train on squashed images")
     iw, ih = worst
-    side = min(height, width)
-    longer = max(multiple, int(round(side * max(iw, ih) / min(iw, ih) / multiple)) * multiple)
-    sw, sh = (longer, side) if iw >= ih else (side, longer)
+    sw, sh = fit
+    keep = "keep their shape" if len(sizes) == 1 else "suit all of them"
     raise DatasetError(f"{root} has {iw}x{ih} defect-free images (width/height {iw / ih:.2f}) but the model input "
                        f"is {width}x{height} ({model:.2f}): the job would reject such frames as WRONG_SHAPE (its "
-                       f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to keep their shape, or "
+                       f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to {keep}, or "
                        f"--squash to train on squashed images (then run the job with frame-aspect-tolerance "
                        f"{off(worst) - 1:.2f} or more)")
+
+
+def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[int, int] | None:
+    """A model input (width, height) with `side` as its shorter side and the longer one a multiple of `multiple`
+    that every image size in `sizes` is within the aspect tolerance of, nearest to the geometric mean of the
+    narrowest and widest ratios; None when there is none."""
+    ratios = [w / h for w, h in sizes]
+    low, high = min(ratios), max(ratios)
+    centre = (low * high) ** 0.5
+    scale = centre if centre >= 1 else 1 / centre
+    base = max(multiple, int(round(side * scale / multiple)) * multiple)
+    for longer in sorted({max(multiple, base + k * multiple) for k in range(-2, 3)}, key=lambda n: abs(n - base)):
+        w, h = (longer, side) if centre >= 1 else (side, longer)
+        r = w / h
+        if max(high / r, r / low) <= 1 + tolerance + 1e-9:
+            return w, h
+    return None
 
 
 def shallow_depth_warning(root: Path, sample: int = 8) -> str | None:

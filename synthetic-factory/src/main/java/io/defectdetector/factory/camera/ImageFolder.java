@@ -97,6 +97,12 @@ public final class ImageFolder {
                     .filter(d -> !d.getFileName().toString().equals("good"))
                     .filter(d -> !d.equals(groundTruth)).sorted().toList();
         }
+        for (Path d : typeDirs) {
+            if (d.getFileName().toString().equalsIgnoreCase("good")) { // not a defect type (model-export agrees)
+                throw new IllegalArgumentException(test.getFileName() + "/" + d.getFileName()
+                        + ": name the defect-free test folder good, in lower case");
+            }
+        }
         List<Path> defectiveFiles = new ArrayList<>();
         Map<Path, Map<String, Path>> masks = new HashMap<>();
         for (Path typeDir : typeDirs) {
@@ -218,10 +224,6 @@ public final class ImageFolder {
         };
         Image image = fileType != null ? decodeAsTheJobDoes(file, bytes, fileType) : decodeOther(file, bytes);
         Image mask = masks == null ? null : mask(masks, file, image);
-        if (mask != null && (mask.width() != image.width() || mask.height() != image.height())) {
-            throw new IOException(file + ": its mask is " + mask.width() + "x" + mask.height() + ", the image "
-                    + image.width() + "x" + image.height());
-        }
         ContentType type = encoding.contentType(image.channels());
         byte[] payload = type == fileType ? bytes : switch (encoding) {
             case RAW -> image.pixels();
@@ -256,8 +258,8 @@ public final class ImageFolder {
     }
 
     /**
-     * The mask file of the image, else the union of its mask folder (LOCO), else null; names match in any letter
-     * case (000_mask.PNG is 000.png's mask), as model-export reads them.
+     * The mask file of the image, else the union of its mask folder (LOCO), else null, at the image's size; names
+     * match in any letter case (000_mask.PNG is 000.png's mask), as model-export reads them.
      */
     private static Image mask(Map<String, Path> masks, Path file, Image image) throws IOException {
         String name = file.getFileName().toString();
@@ -266,7 +268,7 @@ public final class ImageFolder {
         for (String candidate : List.of(stem + "_mask.png", stem + ".png", stem + "_mask" + suffix)) {
             Path m = masks.get(candidate.toLowerCase(Locale.ROOT));
             if (m != null && Files.isRegularFile(m)) {
-                return readMask(m);
+                return atImageSize(readMask(m), m, file, image);
             }
         }
         Path folder = masks.get(stem.toLowerCase(Locale.ROOT));
@@ -276,17 +278,51 @@ public final class ImageFolder {
         // One file per defect, each with its own value (not always 255): a pixel is defective if any file marks it.
         byte[] union = new byte[image.width() * image.height()];
         for (Path m : images(folder)) {
-            Image part = readMask(m);
-            if (part.width() != image.width() || part.height() != image.height()) {
-                throw new IOException(m + ": this mask is " + part.width() + "x" + part.height() + ", the image "
-                        + file + " " + image.width() + "x" + image.height());
-            }
-            byte[] p = part.pixels();
+            byte[] p = atImageSize(readMask(m), m, file, image).pixels();
             for (int i = 0; i < union.length; i++) {
                 union[i] |= p[i];
             }
         }
         return new Image(image.width(), image.height(), 1, union);
+    }
+
+    /**
+     * The mask at its image's size. A scaled copy (the same width/height ratio within a pixel of rounding, as
+     * model-export accepts) is resized: an image pixel is marked when any mask pixel it overlaps is, so a thin
+     * defect survives a reduction. Another shape is refused, as resizing would move the defect.
+     */
+    static Image atImageSize(Image mask, Path maskFile, Path file, Image image) throws IOException {
+        int mw = mask.width();
+        int mh = mask.height();
+        int iw = image.width();
+        int ih = image.height();
+        if (mw == iw && mh == ih) {
+            return mask;
+        }
+        if (Math.abs((long) mw * ih - (long) mh * iw) > Math.max(iw, ih)) {
+            throw new IOException(maskFile + " is " + mw + "x" + mh + " but its image " + file + " is " + iw + "x"
+                    + ih + ": a mask must have its image's shape (the same size, or a scaled copy)");
+        }
+        byte[] src = mask.pixels();
+        byte[] out = new byte[iw * ih];
+        for (int y = 0; y < ih; y++) {
+            int y0 = (int) ((long) y * mh / ih);
+            int y1 = Math.max(y0 + 1, (int) (((long) (y + 1) * mh + ih - 1) / ih));
+            for (int x = 0; x < iw; x++) {
+                int x0 = (int) ((long) x * mw / iw);
+                int x1 = Math.max(x0 + 1, (int) (((long) (x + 1) * mw + iw - 1) / iw));
+                marked:
+                for (int sy = y0; sy < y1; sy++) {
+                    for (int sx = x0; sx < x1; sx++) {
+                        if (src[sy * mw + sx] != 0) {
+                            out[y * iw + x] = (byte) 255;
+                            break marked;
+                        }
+                    }
+                }
+            }
+        }
+        return new Image(iw, ih, 1, out);
     }
 
     /**

@@ -82,6 +82,8 @@ public class ImageFolderTest {
     void skipsHiddenFilesAndFoldersAndMatchesMaskNamesInAnyLetterCase(@TempDir Path dir) throws Exception {
         Path c = category(dir);
         Files.move(c.resolve("ground_truth/scratch/000_mask.png"), c.resolve("ground_truth/scratch/000_Mask.PNG"));
+        // A name that differs only in case: the first in sorted order counts, as in model-export.
+        Png.write(Image.blank(40, 30, 1), c.resolve("ground_truth/scratch/000_mask.png"));
         byte[] appleDouble = {0, 5, 22, 7, 0, 2, 0, 0};  // macOS's ._* files: not images, whatever their name says
         Files.write(c.resolve("test/good/._000.png"), appleDouble);
         Files.write(c.resolve("test/scratch/._000.png"), appleDouble);
@@ -122,11 +124,40 @@ public class ImageFolderTest {
     }
 
     @Test
-    void refusesAMaskOfAnotherSize(@TempDir Path dir) throws Exception {
+    void refusesAMaskOfAnotherShapeAndReadsAScaledCopyAtTheImagesSize(@TempDir Path dir) throws Exception {
         Path c = category(dir);
-        Png.write(Image.blank(20, 20, 1), c.resolve("ground_truth/scratch/000_mask.png"));
+        Path maskFile = c.resolve("ground_truth/scratch/000_mask.png");
+        Image mask = Png.decode(Files.readAllBytes(maskFile));
+        Image twice = Image.blank(80, 60, 1);
+        for (int y = 0; y < 60; y++) {
+            for (int x = 0; x < 80; x++) {
+                twice.pixels()[y * 80 + x] = mask.pixels()[y / 2 * 40 + x / 2];
+            }
+        }
+        Png.write(twice, maskFile);
+        PoolImage scratch = ImageFolder.load(c, FrameEncoding.PNG, 0.95f).defective().get(1);
+        assertThat(scratch.mask()).isEqualTo(mask);
+        assertThat(scratch.bbox()).isEqualTo(new BoundingBox(5, 7, 16, 3));
+
+        // Half the size: each mask pixel covers 2x2 image pixels, and the defect stays where it was.
+        Png.write(box(20, 15, 3, 4, 1, 1, 255), maskFile);
+        assertThat(ImageFolder.load(c, FrameEncoding.PNG, 0.95f).defective().get(1).bbox())
+                .isEqualTo(new BoundingBox(6, 8, 2, 2));
+
+        Png.write(Image.blank(20, 20, 1), maskFile);
         assertThatThrownBy(() -> ImageFolder.load(c, FrameEncoding.PNG, 0.95f))
-                .isInstanceOf(IOException.class).hasMessageContaining("mask is 20x20");
+                .isInstanceOf(IOException.class).hasMessageContaining("000_mask.png is 20x20 but its image")
+                .hasMessageContaining("a scaled copy");
+    }
+
+    @Test
+    void refusesADefectFreeTestFolderNamedInAnotherLetterCase(@TempDir Path dir) throws Exception {
+        Path c = category(dir);
+        Files.createDirectories(c.resolve("test/Good"));
+        Png.write(gray(40, 30, 100), c.resolve("test/Good/000.png"));
+        assertThatThrownBy(() -> ImageFolder.load(c, FrameEncoding.PNG, 0.95f))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("test/Good: name the defect-free test folder good, in lower case");
     }
 
     @Test
