@@ -52,9 +52,10 @@ public final class ControlCli implements Callable<Integer> {
     @Option(names = "--audit-topic", defaultValue = "audit", description = "Audit topic. Default: ${DEFAULT-VALUE}.")
     String auditTopic;
 
-    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
-            description = "How long to wait for the audit record (e.g. 10s). Default: ${DEFAULT-VALUE}.")
-    String timeout;
+    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long to wait for the audit record, with its unit (e.g. 10s). Default: "
+                    + "${DEFAULT-VALUE}.")
+    Duration timeout;
 
     @Option(names = "--no-wait", description = "Do not wait for the audit record.")
     boolean noWait;
@@ -71,17 +72,21 @@ public final class ControlCli implements Callable<Integer> {
             spec.commandLine().getErr().println("refused (" + e.reason().code() + "): " + e.getMessage());
             return ThresholdsSavepointCli.REFUSED;
         }
-        Duration wait = org.apache.flink.util.TimeUtils.parseDuration(timeout);
         Properties base = kafka.properties();
         try (KafkaConsumer<byte[], byte[]> audit = noWait ? null : auditConsumer(base)) {
+            if (audit != null && audit.assignment().isEmpty()) { // checked before the command goes out
+                spec.commandLine().getErr().println("error: the audit topic '" + auditTopic + "' does not exist on "
+                        + "this cluster: give the job's kafka-audit-topic with --audit-topic (nothing was sent)");
+                return ThresholdsSavepointCli.REFUSED;
+            }
             String auditId = send(base);
             spec.commandLine().getOut().println("sent " + auditId);
             if (audit == null) {
                 return 0;
             }
-            JsonNode applied = awaitAudit(audit, auditId, wait);
+            JsonNode applied = awaitAudit(audit, auditId, timeout);
             if (applied == null) {
-                spec.commandLine().getErr().println("no audit record for " + auditId + " within " + timeout
+                spec.commandLine().getErr().println("no audit record for " + auditId + " within " + DurationConverter.format(timeout)
                         + ": is the job running and reading " + topic + "? Refused commands go to its dead-letter "
                         + "topic.");
                 return ThresholdsSavepointCli.FAILED;
@@ -113,6 +118,7 @@ public final class ControlCli implements Callable<Integer> {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a misspelt name must not become a topic
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
         List<TopicPartition> partitions = consumer.partitionsFor(auditTopic).stream()
                 .map(p -> new TopicPartition(auditTopic, p.partition())).toList();

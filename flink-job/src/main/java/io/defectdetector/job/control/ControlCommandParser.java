@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.defectdetector.job.thresholds.ThresholdTarget;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,7 +68,12 @@ public final class ControlCommandParser {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(value);
+            // Decoded strictly as UTF-8 first: Jackson would also detect UTF-16 and UTF-32 from the bytes.
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value)).toString();
+            root = JSON.readTree(text.startsWith("\uFEFF") ? text.substring(1) : text); // a BOM is tolerated
+        } catch (CharacterCodingException e) {
+            throw new ControlCommandException(ControlRejectReason.NOT_JSON, "not UTF-8 text: " + e);
         } catch (JsonProcessingException e) {
             throw new ControlCommandException(ControlRejectReason.NOT_JSON, "not a JSON object: "
                     + e.getOriginalMessage());
@@ -79,7 +88,7 @@ public final class ControlCommandParser {
     }
 
     public static ControlCommand parse(String json) throws ControlCommandException {
-        return parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return parse(json.getBytes(StandardCharsets.UTF_8));
     }
 
     private static ControlCommand command(JsonNode root) throws ControlCommandException {

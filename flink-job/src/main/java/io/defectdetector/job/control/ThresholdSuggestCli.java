@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -68,10 +67,10 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         String line;
     }
 
-    @Option(names = "--last", defaultValue = "1h", paramLabel = "DURATION",
+    @Option(names = "--last", defaultValue = "1h", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "The period: frames captured within this long before now (e.g. 30min, 8h). "
                     + "Default: ${DEFAULT-VALUE}.")
-    String last;
+    Duration last;
 
     @Option(names = "--target-far", defaultValue = "0.01", paramLabel = "RATE",
             description = "Share of good frames allowed to alert, as model-export's --target-far. "
@@ -81,9 +80,9 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
     @Option(names = "--by", required = true, paramLabel = "NAME", description = "Who will send the command.")
     String by;
 
-    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION",
-            description = "Longest time to read the topic. Default: ${DEFAULT-VALUE}.")
-    String timeout;
+    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Longest time to read the topic, with its unit. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ThresholdSuggestCli()).execute(args));
@@ -93,11 +92,8 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        long from;
-        Duration readTimeout;
+        long from = System.currentTimeMillis() - last.toMillis();
         try {
-            from = System.currentTimeMillis() - TimeUtils.parseDuration(last).toMillis();
-            readTimeout = TimeUtils.parseDuration(timeout);
             ThresholdSuggestion.of(new float[] {0f}, targetFalseAlarmRate);  // checks the rate
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
@@ -108,7 +104,7 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
 
         List<ScoreRecord> read;
         try {
-            read = read(from, readTimeout);
+            read = read(from, timeout);
         } catch (KafkaException | IllegalStateException e) {
             err.println("cannot read " + scoresTopic + ": " + e.getMessage());
             return ThresholdsSavepointCli.FAILED;
@@ -124,7 +120,7 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
             newest.merge(model, r.getDetectionTimeMs(), Math::max);
         }
         if (byModel.isEmpty()) {
-            err.println("no score records of " + targetName + " captured in the last " + last + " on "
+            err.println("no score records of " + targetName + " captured in the last " + DurationConverter.format(last) + " on "
                     + scoresTopic + ": is the job running with scores-enabled, and are the camera or line right?");
             return ThresholdsSavepointCli.REFUSED;
         }
@@ -199,7 +195,7 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("could not read " + scoresTopic + " to its end within "
-                            + this.timeout);
+                            + DurationConverter.format(timeout));
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     records.add(AlertJson.scoreFromBytes(r.value()));

@@ -1,5 +1,6 @@
 package io.defectdetector.job.thresholds;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +77,17 @@ public final class ThresholdsSavepoint {
                     .transform(new Bootstrap()));
         }
         writer.write(outputPath);
-        env.execute("write thresholds to " + outputPath);
+        try {
+            env.execute("write thresholds to " + outputPath);
+        } catch (Exception | Error e) {
+            // Whatever the failure left (at least the folder) would block the retry: the output did not exist.
+            try {
+                out.getFileSystem().delete(out, true);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
     }
 
     private static StreamExecutionEnvironment environment() {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ControlCommandParserTest {
 
@@ -149,6 +150,20 @@ class ControlCommandParserTest {
         assertThatThrownBy(() -> ControlCommandParser.parse(bad))
                 .isInstanceOfSatisfying(ControlCommandException.class,
                         e -> assertThat(e.reason()).isEqualTo(ControlRejectReason.NOT_JSON));
+    }
+
+    /** Only UTF-8 is a command; Jackson alone would also read UTF-16 and UTF-32 (it detects them by their bytes). */
+    @ParameterizedTest
+    @ValueSource(strings = {"UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE"})
+    void refusesACommandInAnotherEncodingAsNotJson(String charset) throws Exception {
+        String json = "{\"action\":\"set\",\"target\":\"camera:cam-1\",\"by\":\"alice\",\"image_score\":1.3}";
+        assertThat(ControlCommandParser.parse(json).getAction()).isNotNull(); // the same text as UTF-8 is fine
+        byte[] encoded = json.getBytes(java.nio.charset.Charset.forName(charset));
+        assertThatThrownBy(() -> ControlCommandParser.parse(encoded))
+                .isInstanceOfSatisfying(ControlCommandException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ControlRejectReason.NOT_JSON));
+        byte[] withBom = ("\uFEFF" + json).getBytes(StandardCharsets.UTF_8);
+        assertThat(ControlCommandParser.parse(withBom).getBy()).isEqualTo("alice"); // a UTF-8 BOM is tolerated
     }
 
     @Test

@@ -108,6 +108,18 @@ class ThresholdControlITCase {
             assertThat(resetAudit.get("subtasks").asInt()).isEqualTo(PipelineTestSupport.PARALLELISM);
             assertThat(resetAudit.get("old").get("image_score").asDouble()).isEqualTo(10.0);
             assertThat(resetAudit.get("effective").get("image_score").asDouble()).isEqualTo(1.0);
+
+            // A misspelt audit topic is refused before anything is sent (the next command takes the next offset),
+            // and not created; a timeout without its unit is refused too.
+            CliRun misspelt = controlCli(t, t.audit() + "-typo", "60s", SHOW);
+            assertThat(misspelt.code()).as(misspelt.out()).isEqualTo(ThresholdsSavepointCli.REFUSED);
+            assertThat(misspelt.err()).contains("the audit topic '" + t.audit() + "-typo' does not exist")
+                    .doesNotContain("Exception");
+            assertThat(KAFKA.broker().admin().listTopics().names().get()).doesNotContain(t.audit() + "-typo");
+            assertThat(controlCli(t, t.audit(), "5", SHOW).err()).contains("'5' has no unit");
+            CliRun show = controlCli(t, SHOW);
+            assertThat(show.code()).as(show.err()).isZero();
+            assertThat(offset(show.out())).isEqualTo(offset(reset.out()) + 1);
         } finally {
             job.cancel().get();
         }
@@ -197,14 +209,26 @@ class ThresholdControlITCase {
     private record CliRun(int code, String out, String err) {
     }
 
+    private static final String SHOW = "{\"action\":\"show\",\"target\":\"camera:cam-1\",\"by\":\"cli\"}";
+
+    /** The control record's offset from the tool's "sent control-P-OFFSET" line. */
+    private static long offset(String out) {
+        String sent = out.lines().filter(l -> l.startsWith("sent ")).findFirst().orElseThrow();
+        return Long.parseLong(sent.substring(sent.lastIndexOf('-') + 1));
+    }
+
     private static CliRun controlCli(ControlTopics t, String command) {
+        return controlCli(t, t.audit(), "60s", command);
+    }
+
+    private static CliRun controlCli(ControlTopics t, String auditTopic, String timeout, String command) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new ControlCli());
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", t.control(),
-                "--audit-topic", t.audit(), "--timeout", "60s", command);
+                "--audit-topic", auditTopic, "--timeout", timeout, command);
         return new CliRun(code, out.toString(), err.toString());
     }
 

@@ -83,6 +83,11 @@ class ThresholdSuggestITCase {
                 .isEqualTo(2);
         assertThat(bad.toString()).contains("error: target false-alarm rate must be in (0, 1)")
                 .doesNotContain("Exception");
+        StringWriter bare = new StringWriter();  // Flink's parser would read a bare 2 as 2 ms
+        assertThat(new CommandLine(new ThresholdSuggestCli()).setErr(new PrintWriter(bare)).execute(
+                "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--last", "2", "--by", "alice"))
+                .isEqualTo(2);
+        assertThat(bare.toString()).contains("'2' has no unit: give one, e.g. 2s");
     }
 
     private static ScoreRecord score(String camera, String frame, long captureTime, float value, String version) {
