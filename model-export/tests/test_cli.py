@@ -68,6 +68,11 @@ def test_split_commands_chain(mvtec_root, tmp_path):
         assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
     assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
     assert "\"engine\": " in (tmp_path / "rep-onnx" / "report.md").read_text()  # onnxruntime or the numpy one
+    # Exported again into the same folder without --golden: the earlier vectors go, or the job would check the
+    # new model against them.
+    r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m"), "--name", "x"],
+             tmp_path)
+    assert r.returncode == 0 and not (tmp_path / "m" / "golden").exists() and "removed" in r.stdout, r.stderr[-2000:]
     # torch >= 2.6 loads with weights_only=True by default: it accepts tensors and plain Python containers and
     # scalars, but not numpy scalars or other classes, so every checkpoint must hold only those.
     import torch

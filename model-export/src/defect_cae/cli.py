@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -387,6 +388,9 @@ def cmd_export(args) -> int:
     if args.golden:
         write_golden(det, out / "golden", golden_images_from([(f"image{i}", Path(p)) for i, p in
                                                               enumerate(args.golden)], det.cae.config.channels))
+    elif (out / "golden" / "golden.json").is_file():  # an earlier export's vectors: the job would check this
+        shutil.rmtree(out / "golden")                   # model against them and refuse it
+        print(f"removed {out / 'golden'}: its vectors were an earlier model's (pass --golden IMAGES for new ones)")
     print(f"wrote {onnx_path} and {out / 'cae.card.json'}")
     return 0
 
