@@ -67,6 +67,8 @@ class ExactlyOnceRecoveryITCase {
                 .isPositive();
         // Both subtasks opened a session, and the restarted one opened another in the same JVM and kept going.
         assertThat(CountingEngineFactory.OPENED.get()).isGreaterThan(PipelineTestSupport.PARALLELISM);
+        // The exactly-once writers (two starts each) list open transactions with an admin client: none stays open.
+        assertThat(run.adminThreadsLeft).as("Kafka admin-client threads left by the sink writers").isZero();
 
         List<String> scoredFrames = run.scores.stream().map(s -> s.getCameraId() + "/" + s.getFrameId()).toList();
         assertThat(scoredFrames).as("one score per frame, none twice").doesNotHaveDuplicates().hasSize(FRAMES)
@@ -95,7 +97,7 @@ class ExactlyOnceRecoveryITCase {
     }
 
     private record Run(List<FrameTruth> frames, List<ScoreRecord> scores, List<DefectAlert> alerts,
-            String failure) {
+            String failure, long adminThreadsLeft) {
         void printAgreementWithGroundTruth() {
             Map<String, Boolean> truth = frames.stream()
                     .collect(Collectors.toMap(f -> f.cameraId() + "/" + f.frameId(), FrameTruth::defective));
@@ -124,6 +126,7 @@ class ExactlyOnceRecoveryITCase {
         DetectionOutputs outputs = DetectionPipeline.build(source, cfg, ModelBundle.locate(cfg.modelPath()),
                 new CountingEngineFactory());
         DetectionPipeline.sinkToKafka(outputs, cfg);
+        long adminThreadsBefore = unnamedAdminClientThreads();
         JobClient job = env.executeAsync(prefix + "-recovery-it");
         try {
             // Frames only once the job runs and has a checkpoint, so the failure always strikes mid-stream.
@@ -142,10 +145,18 @@ class ExactlyOnceRecoveryITCase {
                             r -> r.size() >= expectedAlerts, Duration.ofSeconds(60), Duration.ofSeconds(3))
                     .stream().map(r -> AlertJson.fromBytes(r.value())).toList();
             var failure = cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo();
-            return new Run(cameras.truth().frames(), scores, alerts, failure == null ? "" : failure.getExceptionAsString());
+            long adminThreadsLeft = unnamedAdminClientThreads() - adminThreadsBefore;
+            return new Run(cameras.truth().frames(), scores, alerts,
+                    failure == null ? "" : failure.getExceptionAsString(), adminThreadsLeft);
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** Threads of Kafka admin clients without a client.id (the job's sources and checks name theirs). */
+    private static long unnamedAdminClientThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("kafka-admin-client-thread | adminclient-")).count();
     }
 
     private static long distinctFrames(List<ConsumerRecord<byte[], byte[]>> records) {

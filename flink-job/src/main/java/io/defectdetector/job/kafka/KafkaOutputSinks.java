@@ -23,8 +23,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * 3 sinks and parallelism 2 that is 6 new ids a second, about 3.6 million a week held in broker memory (see
  * docs/performance.md). Pooling needs Kafka 3.0+; at start the sink lists the open transactions on its topic, so
  * each serializer names its topic ({@link TopicNamedSerializer}), and the job's principal needs DESCRIBE on its
- * transactional ids. The control stage's audit and control dead-letter sinks ({@code ControlKafka}) are built
- * here too.
+ * transactional ids. The admin client each writer opens for that listing is closed once the writer has started
+ * ({@link AdminClosingKafkaSink}). The control stage's audit and control dead-letter sinks ({@code ControlKafka})
+ * are built here too.
  */
 public final class KafkaOutputSinks {
     private KafkaOutputSinks() {
@@ -33,17 +34,17 @@ public final class KafkaOutputSinks {
     /** How the exactly-once sinks name their transactions. */
     public static final TransactionNamingStrategy TRANSACTION_NAMING = TransactionNamingStrategy.POOLING;
 
-    public static KafkaSink<DefectAlert> alerts(JobConfig cfg) {
+    public static AdminClosingKafkaSink<DefectAlert> alerts(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_ALERTS_TOPIC);
         return sink(cfg, "alerts", TopicNamedSerializer.of(new AlertSerializer(topic), topic));
     }
 
-    public static KafkaSink<DeadLetterRecord> deadLetters(JobConfig cfg) {
+    public static AdminClosingKafkaSink<DeadLetterRecord> deadLetters(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
         return sink(cfg, "dead-letter", TopicNamedSerializer.of(new DeadLetterSerializer(topic), topic));
     }
 
-    public static KafkaSink<ScoreRecord> scores(JobConfig cfg) {
+    public static AdminClosingKafkaSink<ScoreRecord> scores(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_SCORES_TOPIC);
         return sink(cfg, "scores", TopicNamedSerializer.of(new ScoreSerializer(topic), topic));
     }
@@ -54,7 +55,7 @@ public final class KafkaOutputSinks {
     }
 
     /** A sink with the job's Kafka settings and delivery guarantee, under its own transactional-id prefix. */
-    public static <T> KafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
+    public static <T> AdminClosingKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
         Properties props = cfg.kafkaSettings().toProperties();
         // Explicit, because the connector's default (1 h) exceeds a default broker's 15 min cap and fails the job.
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
@@ -68,6 +69,6 @@ public final class KafkaOutputSinks {
             builder.setTransactionalIdPrefix(transactionalIdPrefix(cfg, name))
                     .setTransactionNamingStrategy(TRANSACTION_NAMING);
         }
-        return builder.build();
+        return new AdminClosingKafkaSink<>(builder.build());
     }
 }
