@@ -87,6 +87,9 @@ class DockerfileTest {
             assertThat(instructions(variant[0], "ENV")).anySatisfy(
                     e -> assertThat(e.raw()).contains("LD_LIBRARY_PATH=/opt/onnxruntime/native"));
         }
+        // ORT's Java API finds its CUDA provider library only through this property, not LD_LIBRARY_PATH.
+        assertThat(instructions("job-gpu", "ENV")).anySatisfy(e -> assertThat(e.raw())
+                .contains("JAVA_TOOL_OPTIONS=-Donnxruntime.native.path=/opt/onnxruntime/native"));
     }
 
     @Test

@@ -13,10 +13,14 @@ import io.defectdetector.job.scoring.ReconstructionError;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,19 +169,50 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     }
 
     /**
-     * CUDA provider options: the device, and the arena limit when one is set (growing the arena by what is
-     * requested, so the limit is not overshot by a power-of-two step).
-     */
-    /**
-     * Why this ONNX Runtime build cannot run CUDA at all (no CUDA execution provider compiled in), or null. A
-     * property of the jar, not of the host: the client checks it before submitting a job that demands CUDA.
+     * Why this ONNX Runtime cannot run CUDA at all (no CUDA execution provider compiled in, or its library out of
+     * ONNX Runtime's reach), or null. A property of the jar and its installation, not of the GPU: the client checks
+     * it before submitting a job that demands CUDA.
      */
     public static String missingCudaProvider() {
         EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
-        return available.contains(OrtProvider.CUDA) ? null : "this ONNX Runtime build has no CUDA execution "
-                + "provider (it has " + available + "); build the job with the Maven profile -Pgpu (onnxruntime_gpu)";
+        if (!available.contains(OrtProvider.CUDA)) {
+            return "this ONNX Runtime build has no CUDA execution provider (it has " + available + "); build the "
+                    + "job with the Maven profile -Pgpu (onnxruntime_gpu)";
+        }
+        return unreachableProviderLibrary("onnxruntime_providers_cuda", System.getProperty(NATIVE_PATH_PROPERTY),
+                name -> OrtEnvironment.class.getResource(name) != null);
     }
 
+    /** The system property naming the folder of ONNX Runtime's native libraries when they are not in its jar. */
+    static final String NATIVE_PATH_PROPERTY = "onnxruntime.native.path";
+
+    /**
+     * Why ONNX Runtime's Java API will not find a shared execution-provider library, or null. It looks in its jar
+     * ({@code /ai/onnxruntime/native/<os>-<arch>/}) and in the folder of {@code -Donnxruntime.native.path}, never
+     * on {@code LD_LIBRARY_PATH}: with the natives taken out of the jar and only that variable set (as in a
+     * container image), the provider "is not found" although its file is there.
+     */
+    static String unreachableProviderLibrary(String library, String nativePath, Predicate<String> inJar) {
+        String file = System.mapLibraryName(library);
+        if (nativePath != null && Files.isRegularFile(Path.of(nativePath, file))) {
+            return null;
+        }
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String platform = (arch.equals("amd64") || arch.equals("x86_64")) ? "x64" : arch;
+        for (String os : new String[] {"linux", "win", "osx"}) {
+            if (inJar.test("/ai/onnxruntime/native/" + os + "-" + platform + "/" + file)) {
+                return null;
+            }
+        }
+        return "ONNX Runtime looks for " + file + " only inside its jar and in the folder given by -D"
+                + NATIVE_PATH_PROPERTY + " (" + (nativePath == null ? "not set" : nativePath + ": not there")
+                + "), not on LD_LIBRARY_PATH; set that property to the folder holding the native libraries";
+    }
+
+    /**
+     * CUDA provider options: the device, and the arena limit when one is set (growing the arena by what is
+     * requested, so the limit is not overshot by a power-of-two step).
+     */
     private static OrtCUDAProviderOptions cudaOptions(int deviceId, long memoryLimitBytes) throws OrtException {
         OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId);
         if (memoryLimitBytes > 0) {

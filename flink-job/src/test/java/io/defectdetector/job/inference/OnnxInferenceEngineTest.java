@@ -26,6 +26,25 @@ class OnnxInferenceEngineTest {
     Path dir;
 
     @Test
+    void aProviderLibraryIsFoundOnlyInTheJarOrTheNativePathFolder(@TempDir Path dir) throws Exception {
+        String file = System.mapLibraryName("onnxruntime_providers_cuda");
+        // The natives out of the jar, on LD_LIBRARY_PATH only (as ONNX Runtime does not look there): refused.
+        assertThat(OnnxInferenceEngine.unreachableProviderLibrary("onnxruntime_providers_cuda", null, n -> false))
+                .contains(file).contains("-Donnxruntime.native.path (not set)");
+        assertThat(OnnxInferenceEngine.unreachableProviderLibrary("onnxruntime_providers_cuda", dir.toString(),
+                n -> false)).contains(dir + ": not there");
+        Files.write(dir.resolve(file), new byte[] {1});
+        assertThat(OnnxInferenceEngine.unreachableProviderLibrary("onnxruntime_providers_cuda", dir.toString(),
+                n -> false)).isNull();
+        // In the jar, as the onnxruntime_gpu artifact ships it.
+        assertThat(OnnxInferenceEngine.unreachableProviderLibrary("onnxruntime_providers_cuda", null,
+                n -> n.endsWith("-x64/" + file) || n.endsWith("-aarch64/" + file))).isNull();
+        // The real resource lookup, on a library the CPU build's jar holds.
+        assertThat(OnnxInferenceEngine.unreachableProviderLibrary("onnxruntime", null,
+                n -> ai.onnxruntime.OrtEnvironment.class.getResource(n) != null)).isNull();
+    }
+
+    @Test
     void scoringHeadOutputsMatchNumpy() throws Exception {
         Expected expected = Expected.of(TestModels.tinyGraph());
         try (OnnxInferenceEngine engine = open(TestModels.tinyGraph(), "cpu", 4, true)) {
