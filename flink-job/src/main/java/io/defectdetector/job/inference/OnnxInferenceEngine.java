@@ -117,8 +117,8 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         try {
             if (device.wantsCuda()) {
                 cudaProblem = missingCudaProvider();
-                boolean cudaBuild = cudaProblem == null;
-                if (cudaBuild) {
+                boolean cudaBuild = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+                if (cudaProblem == null) {
                     try {
                         try (OrtCUDAProviderOptions cuda = cudaOptions(device.deviceId(),
                                 settings.gpuMemoryLimitBytes())) {
@@ -139,7 +139,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                                 + ". Use device=auto to fall back to CPU, or device=cpu.");
                     }
                     // One line per JVM, not per subtask. INFO when this is simply the CPU build (the expected
-                    // case for device=auto on CPU hosts); WARN when a CUDA build failed to start CUDA.
+                    // case for device=auto on CPU hosts); WARN when a CUDA build cannot reach or start CUDA.
                     if (CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
                         if (cudaBuild) {
                             LOG.warn("device=auto: running inference on CPU because {}", cudaProblem);
