@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -20,7 +21,9 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.security.plain.PlainLoginModule;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -41,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code message.max.bytes} = 20 MiB, so frames up to the wire format's 16 MiB limit fit (producers still
  *       need {@code max.request.size} raised to send them).</li>
  * </ul>
+ *
+ * <p>{@link #startSaslPlain} starts one whose client listener requires SASL_PLAINTEXT with mechanism PLAIN (the
+ * controller listener stays PLAINTEXT); {@link #clientProperties()}, and so {@link #admin()} and
+ * {@link #createTopic}, then authenticate as a broker-internal admin user.
  */
 public final class LocalKafkaBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafkaBroker.class);
@@ -50,17 +57,23 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     private static final int NODE_ID = 1;
     private static final int START_ATTEMPTS = 5;
+    private static final String SASL_LISTENER = "SASL_PLAINTEXT";
+    private static final String ADMIN_USER = "local-kafka-admin";
 
     private final KafkaRaftServer server;
     private final Path dataDir;
     private final String bootstrapServers;
+    /** Security settings of this object's own clients (empty for PLAINTEXT); secrets in clear. */
+    private final Map<String, String> clientSecurity;
     private Admin admin;
     private boolean closed;
 
-    private LocalKafkaBroker(KafkaRaftServer server, Path dataDir, String bootstrapServers) {
+    private LocalKafkaBroker(KafkaRaftServer server, Path dataDir, String bootstrapServers,
+            Map<String, String> clientSecurity) {
         this.server = server;
         this.dataDir = dataDir;
         this.bootstrapServers = bootstrapServers;
+        this.clientSecurity = clientSecurity;
     }
 
     /** Starts a broker on a free port. */
@@ -78,6 +91,37 @@ public final class LocalKafkaBroker implements AutoCloseable {
      * @param brokerConfigOverrides server.properties keys that win over the defaults described on this class
      */
     public static LocalKafkaBroker start(int port, Map<String, String> brokerConfigOverrides) {
+        return start(port, null, brokerConfigOverrides);
+    }
+
+    /**
+     * Starts a broker on a free port whose client listener accepts only SASL_PLAINTEXT with mechanism PLAIN, for
+     * these users (name to password) and an admin user of its own with a random password, which
+     * {@link #clientProperties()} uses. A client with a wrong password fails with a
+     * {@code SaslAuthenticationException}. Names are letters, digits, '-' and '_'; passwords must not contain
+     * '"' or a backslash (they are quoted in the JAAS configuration as they are).
+     *
+     * @param brokerConfigOverrides server.properties keys that win over ours
+     */
+    public static LocalKafkaBroker startSaslPlain(Map<String, String> users,
+            Map<String, String> brokerConfigOverrides) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put(ADMIN_USER, Uuid.randomUuid().toString());
+        users.forEach((user, password) -> {
+            if (!user.matches("[A-Za-z0-9_-]+") || password.contains("\"") || password.contains("\\")) {
+                throw new IllegalArgumentException("SASL/PLAIN user '" + user + "': the name must be letters, "
+                        + "digits, '-' and '_', the password without '\"' and '\\'");
+            }
+            if (all.put(user, password) != null) {
+                throw new IllegalArgumentException("user " + user + " is the broker's own");
+            }
+        });
+        return start(0, all, brokerConfigOverrides);
+    }
+
+    /** {@code saslPlainUsers}: null for a PLAINTEXT client listener; else the users, the admin first. */
+    private static LocalKafkaBroker start(int port, Map<String, String> saslPlainUsers,
+            Map<String, String> brokerConfigOverrides) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
         }
@@ -86,7 +130,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
         // then the broker fails to bind and we simply try other ports.
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(port == 0 ? freePort() : port, freePort(), brokerConfigOverrides);
+                return startOnce(port == 0 ? freePort() : port, freePort(), saslPlainUsers, brokerConfigOverrides);
             } catch (RuntimeException e) {
                 last = e;
                 if (!causedByBindFailure(e)) {
@@ -102,7 +146,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         throw last;
     }
 
-    private static LocalKafkaBroker startOnce(int brokerPort, int controllerPort, Map<String, String> overrides) {
+    private static LocalKafkaBroker startOnce(int brokerPort, int controllerPort, Map<String, String> saslPlainUsers,
+            Map<String, String> overrides) {
         Path dataDir;
         try {
             dataDir = Files.createTempDirectory("local-kafka-");
@@ -112,6 +157,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
         KafkaRaftServer server = null;
         try {
             Map<String, String> props = brokerConfig(dataDir, brokerPort, controllerPort);
+            Map<String, String> clientSecurity = Map.of();
+            if (saslPlainUsers != null) {
+                props.putAll(saslPlainListener(brokerPort, controllerPort, saslPlainUsers));
+                Map.Entry<String, String> admin = saslPlainUsers.entrySet().iterator().next();
+                clientSecurity = Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SASL_LISTENER,
+                        SaslConfigs.SASL_MECHANISM, "PLAIN",
+                        SaslConfigs.SASL_JAAS_CONFIG, plainJaasConfig(admin.getKey(), admin.getValue()));
+            }
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
             format(config, dataDir);
@@ -121,7 +174,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
             String bootstrap = HOST + ":" + brokerPort;
             LOG.info("Local Kafka started on {} in {} ms (data in {})", bootstrap,
                     (System.nanoTime() - started) / 1_000_000, dataDir);
-            return new LocalKafkaBroker(server, dataDir, bootstrap);
+            return new LocalKafkaBroker(server, dataDir, bootstrap, clientSecurity);
         } catch (RuntimeException e) {
             stopQuietly(server);
             deleteQuietly(dataDir);
@@ -169,6 +222,33 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return p;
     }
 
+    /** The client listener as SASL_PLAINTEXT/PLAIN; the first user is the one the broker itself uses. */
+    private static Map<String, String> saslPlainListener(int brokerPort, int controllerPort,
+            Map<String, String> users) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", SASL_LISTENER + "://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":"
+                + controllerPort);
+        p.put("advertised.listeners", SASL_LISTENER + "://" + HOST + ":" + brokerPort);
+        p.put("listener.security.protocol.map", SASL_LISTENER + ":SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", SASL_LISTENER);
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        Map.Entry<String, String> admin = users.entrySet().iterator().next();
+        StringBuilder jaas = new StringBuilder(PlainLoginModule.class.getName()).append(" required username=\"")
+                .append(admin.getKey()).append("\" password=\"").append(admin.getValue()).append('"');
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password)
+                .append('"'));
+        p.put("listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + ".plain.sasl.jaas.config",
+                jaas.append(';').toString());
+        return p;
+    }
+
+    /** {@code sasl.jaas.config} of a SASL/PLAIN client. */
+    public static String plainJaasConfig(String username, String password) {
+        return PlainLoginModule.class.getName() + " required username=\"" + username + "\" password=\"" + password
+                + "\";";
+    }
+
     private static void format(KafkaConfig config, Path dataDir) throws Exception {
         String metadataDir = config.metadataLogDir();
         new Formatter()
@@ -204,10 +284,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return bootstrapServers;
     }
 
-    /** Just {@code bootstrap.servers}; add serializers, group ids, etc. */
+    /**
+     * {@code bootstrap.servers}, plus on a SASL broker the security settings of its admin user; add serializers,
+     * group ids, etc.
+     */
     public Properties clientProperties() {
         Properties props = new Properties();
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(clientSecurity);
         return props;
     }
 
@@ -285,6 +369,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalKafkaBroker{" + bootstrapServers + (closed ? ", closed" : "") + "}";
+        return "LocalKafkaBroker{" + bootstrapServers + (clientSecurity.isEmpty() ? "" : ", SASL_PLAINTEXT")
+                + (closed ? ", closed" : "") + "}";
     }
 }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class LocalKafkaExtension implements BeforeAllCallback, AfterAllCallback {
     private final Map<String, String> brokerConfigOverrides;
+    /** Null for a PLAINTEXT broker. */
+    private final Map<String, String> saslPlainUsers;
     private LocalKafkaBroker broker;
 
     public LocalKafkaExtension() {
@@ -20,13 +22,24 @@ public final class LocalKafkaExtension implements BeforeAllCallback, AfterAllCal
     }
 
     public LocalKafkaExtension(Map<String, String> brokerConfigOverrides) {
+        this(brokerConfigOverrides, null);
+    }
+
+    private LocalKafkaExtension(Map<String, String> brokerConfigOverrides, Map<String, String> saslPlainUsers) {
         this.brokerConfigOverrides = Map.copyOf(brokerConfigOverrides);
+        this.saslPlainUsers = saslPlainUsers == null ? null : Map.copyOf(saslPlainUsers);
+    }
+
+    /** A broker whose clients must authenticate with SASL/PLAIN, as {@link LocalKafkaBroker#startSaslPlain}. */
+    public static LocalKafkaExtension saslPlain(Map<String, String> users) {
+        return new LocalKafkaExtension(Map.of(), users);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
         if (broker == null) {
-            broker = LocalKafkaBroker.start(brokerConfigOverrides);
+            broker = saslPlainUsers == null ? LocalKafkaBroker.start(brokerConfigOverrides)
+                    : LocalKafkaBroker.startSaslPlain(saslPlainUsers, brokerConfigOverrides);
         }
     }
 

@@ -12,12 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -112,6 +115,33 @@ class LocalKafkaBrokerTest {
             assertThat(fixed.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
             assertThatThrownBy(() -> LocalKafkaBroker.start(port, Map.of()))
                     .hasMessageContaining("cannot bind Kafka to 127.0.0.1:" + port);
+        }
+    }
+
+    @Test
+    void saslPlainBrokerServesItsUsersAndItsOwnHelpersAndRefusesAWrongPassword() throws Exception {
+        try (LocalKafkaBroker sasl = LocalKafkaBroker.startSaslPlain(Map.of("app", "app-secret"), Map.of())) {
+            sasl.createTopic("sasl", 1);  // the broker's own admin authenticates
+            Properties app = sasl.clientProperties();
+            app.put("sasl.jaas.config", LocalKafkaBroker.plainJaasConfig("app", "app-secret"));
+            try (Admin admin = Admin.create(app)) {
+                assertThat(admin.listTopics().names().get()).contains("sasl");
+            }
+            Properties wrong = sasl.clientProperties();
+            wrong.put("sasl.jaas.config", LocalKafkaBroker.plainJaasConfig("app", "not-the-secret"));
+            try (Admin admin = Admin.create(wrong)) {
+                assertThat(admin.listTopics().names()).failsWithin(Duration.ofSeconds(30))
+                        .withThrowableOfType(ExecutionException.class)
+                        .withCauseInstanceOf(SaslAuthenticationException.class);
+            }
+            Properties plaintext = new Properties();
+            plaintext.put("bootstrap.servers", sasl.bootstrapServers());
+            plaintext.put("default.api.timeout.ms", "3000");
+            plaintext.put("request.timeout.ms", "2000");
+            try (Admin admin = Admin.create(plaintext)) {
+                assertThat(admin.listTopics().names()).as("a client without SASL")
+                        .failsWithin(Duration.ofSeconds(30));
+            }
         }
     }
 
