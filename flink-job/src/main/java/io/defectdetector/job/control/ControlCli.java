@@ -86,9 +86,9 @@ public final class ControlCli implements Callable<Integer> {
             }
             JsonNode applied = awaitAudit(audit, auditId, timeout);
             if (applied == null) {
-                spec.commandLine().getErr().println("no audit record for " + auditId + " within " + DurationConverter.format(timeout)
-                        + ": is the job running and reading " + topic + "? Refused commands go to its dead-letter "
-                        + "topic.");
+                spec.commandLine().getErr().println("no audit record for " + auditId + " within "
+                        + DurationConverter.format(timeout) + ": is the job running and reading " + topic
+                        + "? Refused commands go to its dead-letter topic.");
                 return ThresholdsSavepointCli.FAILED;
             }
             spec.commandLine().getOut().println(ControlJson.MAPPER.writerWithDefaultPrettyPrinter()

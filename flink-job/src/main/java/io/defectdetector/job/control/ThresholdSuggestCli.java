@@ -120,8 +120,9 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
             newest.merge(model, r.getDetectionTimeMs(), Math::max);
         }
         if (byModel.isEmpty()) {
-            err.println("no score records of " + targetName + " captured in the last " + DurationConverter.format(last) + " on "
-                    + scoresTopic + ": is the job running with scores-enabled, and are the camera or line right?");
+            err.println("no score records of " + targetName + " captured in the last "
+                    + DurationConverter.format(last) + " on " + scoresTopic
+                    + ": is the job running with scores-enabled, and are the camera or line right?");
             return ThresholdsSavepointCli.REFUSED;
         }
         String model = newest.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
