@@ -23,6 +23,8 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     # architecture variants (~10-14 min each), scored with `heads ... --only baseline`
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-skip1 --seed 0 --skips 1
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-l16 --seed 0 --latent 16
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py train --out runs/exp-w32 --seed 0 \
+        --widths 32,64,128,128      # ~70 min
     # the error normalised by a learned expectation; Mahalanobis distance of residual patches (~5-10 min each)
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py cond runs/exp-s0/best.pt --epochs 8
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py maha runs/exp-s0/best.pt
