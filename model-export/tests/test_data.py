@@ -245,7 +245,8 @@ def test_what_leaves_metrics_undefined_or_partial_is_warned_about(mvtec_root, tm
         for m in (jpeg / "ground_truth" / t).iterdir():
             m.rename(m.with_suffix(".jpg"))
     load_test_set(jpeg, 1, 32, 32, warn=said.append)
-    assert said == ["8 masks are JPEG files: their compression noise counts as defect (non-zero); save masks as PNG"]
+    assert said == ["8 masks are JPEG files: read as defect where at least mid-grey (128), since their compression "
+                    "noise is not zero; save masks as PNG for exact ground truth"]
     said.clear()
     load_test_set(mvtec_root, 1, 32, 48, warn=said.append)  # a 48x32 model: 1.5 times wider than the images
     assert len(said) == 1 and said[0].startswith("14 test images (e.g. 64x64) are far from the model's 48x32 shape")
@@ -297,3 +298,20 @@ def test_sixteen_bit_training_images_holding_few_bits_are_warned_about(tmp_path,
         assert warning is None
     else:
         assert warned in warning and "3 images" in warning and f"largest sample {peak}" in warning
+
+
+def test_jpeg_masks_beside_png_images_are_found_and_read_at_mid_grey(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    for t in ("spot", "line"):
+        for m in (root / "ground_truth" / t).glob("*_mask.png"):
+            with Image.open(m) as im:
+                im.convert("L").save(m.with_suffix(".jpg"), quality=75)  # real JPEG: noise around the edges
+            m.unlink()
+    said = []
+    jpeg, plain = load_test_set(root, 1, 64, 64, warn=said.append), load_test_set(mvtec_root, 1, 64, 64)
+    assert jpeg.has_mask.all() and said and "JPEG" in said[0]
+    bad = plain.labels.astype(bool)
+    inter = (jpeg.masks[bad] & plain.masks[bad]).sum()
+    union = (jpeg.masks[bad] | plain.masks[bad]).sum()
+    assert inter / union > 0.9, (inter, union)  # any non-zero sample would take in the compression noise

@@ -66,14 +66,17 @@ def ground_truth_folder(test_dir: Path) -> Path:
     return inside if inside.is_dir() else test_dir.parent / "ground_truth"
 
 
-MASK_NAMES = "<stem>_mask.png, <stem>.png, <stem>_mask.<image suffix> or a folder <stem>/ (any letter case)"
+MASK_NAMES = "<stem>_mask.png, <stem>.png, <stem>_mask.<image suffix or another image format> or a folder <stem>/ " \
+             "(any letter case)"
 
 
 def find_mask(entries: dict[str, Path], image: Path) -> list[Path]:
     """The mask files of a defective image (MASK_NAMES) among its defect type's ground-truth `entries`
     (`mask_entries`): one file, or LOCO's folder of one file per defect; [] if none. Names are matched ignoring
     case: masks saved as 000_mask.PNG belong to 000.png."""
-    for name in (f"{image.stem}_mask.png", f"{image.stem}.png", f"{image.stem}_mask{image.suffix}"):
+    others = sorted(IMAGE_SUFFIXES - {".png", image.suffix.lower()})  # e.g. 000_mask.jpg beside 000.png
+    for name in (f"{image.stem}_mask.png", f"{image.stem}.png", f"{image.stem}_mask{image.suffix}",
+                 *(f"{image.stem}_mask{suffix}" for suffix in others)):
         found = entries.get(name.lower())
         if found is not None and found.is_file():
             return [found]
@@ -353,8 +356,8 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
                    [str(p) for _, p in files])
     messages = test.warnings(gt)
     if lossy := sum(any(f.suffix.lower() in (".jpg", ".jpeg") for f in m) for m in mask_files):
-        messages.append(f"{lossy} masks are JPEG files: their compression noise counts as defect (non-zero); save "
-                        "masks as PNG")
+        messages.append(f"{lossy} masks are JPEG files: read as defect where at least mid-grey (128), since their "
+                        "compression noise is not zero; save masks as PNG for exact ground truth")
     model = width / height
     if odd := [s for s in sizes if max(s[0] / s[1] / model, model * s[1] / s[0]) > 1 + JOB_ASPECT_TOLERANCE]:
         messages.append(f"{len(odd)} test images (e.g. {odd[0][0]}x{odd[0][1]}) are far from the model's "

@@ -244,8 +244,11 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 }
             }
             simulator = checked("--images", () -> CameraSimulator.replaying(simulatorConfig, folder));
-            scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s)", folder.name(),
-                    folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()));
+            long unmasked = folder.defective().stream().filter(p -> p.bbox() == null).count();
+            scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s%s)", folder.name(),
+                    folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()),
+                    unmasked == 0 ? "" : "; " + unmasked + " without a mask or with an empty one, so without a "
+                            + "true box: masks are <stem>_mask.png in ground_truth/<defect type>/");
         } else {
             simulator = new CameraSimulator(simulatorConfig);
             scene = "product " + lineProduct;

@@ -67,15 +67,17 @@ public final class OverlayWriter {
 
     /**
      * A defective frame that raised no alert, in {@code missed/}: left, the frame with the true defect's box;
-     * right, the defect enlarged (nearest neighbour, no smoothing), so a person can judge how visible it was.
+     * right, the defect enlarged (nearest neighbour, no smoothing), so a person can judge how visible it was. A
+     * replayed image without a mask ({@code truthBox} null) shows the frame's centre square instead.
      */
     public Path writeMissed(String cameraId, String frameId, Image frame, BoundingBox truthBox, String defect,
             float score, double threshold) throws IOException {
         int w = frame.width();
         int h = frame.height();
-        int side = Math.min(Math.min(w, h), Math.max(32, Math.max(truthBox.width(), truthBox.height()) + 16));
-        int cx = truthBox.x() + truthBox.width() / 2;
-        int cy = truthBox.y() + truthBox.height() / 2;
+        int side = truthBox == null ? Math.min(w, h)
+                : Math.min(Math.min(w, h), Math.max(32, Math.max(truthBox.width(), truthBox.height()) + 16));
+        int cx = truthBox == null ? w / 2 : truthBox.x() + truthBox.width() / 2;
+        int cy = truthBox == null ? h / 2 : truthBox.y() + truthBox.height() / 2;
         int x0 = Math.max(0, Math.min(w - side, cx - side / 2));
         int y0 = Math.max(0, Math.min(h - side, cy - side / 2));
         String caption = String.format(Locale.ROOT, "%s %s  MISSED: no alert, score %s (threshold %.2f)", cameraId,
@@ -84,8 +86,9 @@ public final class OverlayWriter {
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
             int size = Math.min(w, h);
             g.drawImage(picture, w, 0, w + size, size, x0, y0, x0 + side, y0 + side, null);
-        }, caption, "truth: defective (" + defect + "), green box; right: " + side + "x" + side
-                + " px around it, enlarged");
+        }, caption, truthBox == null ? "truth: defective (" + defect + "), no mask: where is unknown"
+                : "truth: defective (" + defect + "), green box; right: " + side + "x" + side
+                        + " px around it, enlarged");
     }
 
     /** Draws into the right-hand panel; the left panel (frame + true box) and the caption are common. */

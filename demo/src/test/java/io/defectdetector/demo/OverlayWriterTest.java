@@ -69,6 +69,19 @@ class OverlayWriterTest {
     }
 
     @Test
+    void aMissedImageWithoutMaskShowsTheFrameWithoutABox(@TempDir Path dir) throws Exception {
+        byte[] pixels = new byte[64 * 48];
+        pixels[10 * 64 + 20] = (byte) 255;
+        // A replayed defective image without a mask file: no true box (it used to end the demo before its summary).
+        Path file = new OverlayWriter(dir).writeMissed("cam-01", "r1-2", new Image(64, 48, 1, pixels), null,
+                "stain", 0.4f, 1.0);
+        BufferedImage png = ImageIO.read(file.toFile());
+        assertThat(png.getRGB(20, 10) & 0xFF).as("the frame on the left").isEqualTo(255);
+        // On the right the centre 48x48 square, x 8 to 56, drawn at its size (the panel is as high as the frame).
+        assertThat(png.getRGB(64 + 20 - 8, 10) & 0xFF).as("the centre square on the right").isGreaterThan(200);
+    }
+
+    @Test
     void aWideFrameKeepsTwoPanelsOfItsOwnWidth(@TempDir Path dir) throws Exception {
         Path file = new OverlayWriter(dir).writeMissed("cam-01", "r1-1", new Image(400, 60, 1, new byte[400 * 60]),
                 new BoundingBox(10, 10, 4, 4), "hole", 0.5f, 1.0);

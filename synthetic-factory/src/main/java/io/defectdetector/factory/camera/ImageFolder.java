@@ -265,7 +265,10 @@ public final class ImageFolder {
         String name = file.getFileName().toString();
         String stem = name.replaceFirst("\\.[^.]*$", "");
         String suffix = name.substring(stem.length());
-        for (String candidate : List.of(stem + "_mask.png", stem + ".png", stem + "_mask" + suffix)) {
+        List<String> candidates = new ArrayList<>(List.of(stem + "_mask.png", stem + ".png",
+                stem + "_mask" + suffix));
+        SUFFIXES.stream().sorted().map(s -> stem + "_mask." + s).forEach(candidates::add); // 000_mask.jpg, 000.png
+        for (String candidate : candidates) {
             Path m = masks.get(candidate.toLowerCase(Locale.ROOT));
             if (m != null && Files.isRegularFile(m)) {
                 return atImageSize(readMask(m), m, file, image);
@@ -328,7 +331,8 @@ public final class ImageFolder {
     /**
      * A mask file as one channel, 255 where any colour sample is non-zero at the file's own depth: a 16-bit mask
      * of value 1 (high byte 0) or a colour mask with an empty red channel still marks its defect. Alpha is ignored,
-     * a palette is read through its colours (as model-export reads masks).
+     * a palette is read through its colours (as model-export reads masks). A JPEG file's compression noise is not
+     * zero around every edge: there a sample of at least 128 marks the defect.
      */
     private static Image readMask(Path m) throws IOException {
         BufferedImage img;
@@ -344,6 +348,7 @@ public final class ImageFolder {
         int h = img.getHeight();
         byte[] out = new byte[w * h];
         boolean palette = img.getColorModel() instanceof IndexColorModel;
+        int floor = Set.of("jpg", "jpeg").contains(suffix(m)) ? 128 : 1;
         Raster raster = img.getRaster();
         int bands = img.getColorModel().getNumColorComponents();
         int[] sample = new int[raster.getNumBands()];
@@ -351,16 +356,16 @@ public final class ImageFolder {
             for (int x = 0; x < w; x++) {
                 boolean marked = palette
                         ? (img.getRGB(x, y) & 0xFFFFFF) != 0
-                        : anyNonZero(raster.getPixel(x, y, sample), bands);
+                        : anyAtLeast(raster.getPixel(x, y, sample), bands, floor);
                 out[y * w + x] = marked ? (byte) 255 : 0;
             }
         }
         return new Image(w, h, 1, out);
     }
 
-    private static boolean anyNonZero(int[] samples, int bands) {
+    private static boolean anyAtLeast(int[] samples, int bands, int floor) {
         for (int b = 0; b < bands; b++) {
-            if (samples[b] != 0) {
+            if (samples[b] >= floor) {
                 return true;
             }
         }

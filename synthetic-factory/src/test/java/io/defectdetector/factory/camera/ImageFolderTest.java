@@ -151,6 +151,18 @@ public class ImageFolderTest {
     }
 
     @Test
+    void aJpegMaskBesideAPngImageIsFoundAndReadAtMidGrey(@TempDir Path dir) throws Exception {
+        Path c = category(dir);
+        Files.delete(c.resolve("ground_truth/scratch/000_mask.png"));
+        Image mask = box(40, 30, 10, 8, 12, 6, 255);
+        Files.write(c.resolve("ground_truth/scratch/000_mask.jpg"),
+                FrameEncoder.toJpeg(40, 30, 1, mask.pixels(), 0.75f));
+        PoolImage scratch = ImageFolder.load(c, FrameEncoding.PNG, 0.95f).defective().get(1);
+        // Every non-zero sample would take in the compression noise around the box.
+        assertThat(scratch.bbox()).isEqualTo(new BoundingBox(10, 8, 12, 6));
+    }
+
+    @Test
     void refusesADefectFreeTestFolderNamedInAnotherLetterCase(@TempDir Path dir) throws Exception {
         Path c = category(dir);
         Files.createDirectories(c.resolve("test/Good"));
