@@ -105,8 +105,9 @@ def test_check_aspect_names_one_size_for_mixed_shapes_or_says_that_none_suits_th
     check_aspect(root, 64, 80)  # 80x64: nothing to say
     Image.new("L", (110, 64), 128).save(root / "train" / "good" / "wider.png")  # 1.72 > 1.25 ** 2
     for size in ((64, 64), (64, 80)):  # whichever --size, the message is the same: no size suits both
-        with pytest.raises(DatasetError, match=r"shapes too different for one model \(2 of 64x64, 1 of 110x64, "
-                                               r"among 3 sizes\).*one model per camera shape.*--squash"):
+        with pytest.raises(DatasetError, match=r"shapes too different for one model \(2 of 64x64 such as 0.png, 1 of "
+                                               r"110x64 such as wider.png, among 3 sizes\).*one model per camera "
+                                               r"shape.*--squash"):
             check_aspect(root, *size)
 
 

@@ -195,8 +195,11 @@ def _configs(args, device):
         raise OptionError(f"--train-crop {args.train_crop}: must be a multiple of {factor} and at most the shorter "
                           f"side of --size ({min(height, width)})")
     if height % factor or width % factor:
+        def near(n):  # the multiples of factor either side of n
+            return sorted({max(factor, n // factor * factor), (n + factor - 1) // factor * factor})
+        options = " or ".join(f"{w}x{h}" for w in near(width) for h in near(height) if (w, h) != (width, height))
         raise OptionError(f"--size {width}x{height}: each side must be a multiple of {factor} "
-                          f"({len(args.widths.split(','))} stages, each halving it)")
+                          f"({len(args.widths.split(','))} stages, each halving it), e.g. {options}")
     # The deepest stage pads by reflection, which needs at least 2 pixels on each side there.
     if min(height, width, args.train_crop or height) < 2 * factor:
         raise OptionError(f"--size {width}x{height}{f' --train-crop {args.train_crop}' if args.train_crop else ''}: "

@@ -149,7 +149,11 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     """Stops before training a model whose input shape the camera's frames do not have: the preprocessing would
     squash them here, and the job, by default, refuses to (WRONG_SHAPE), so the model would reject every frame.
     Reads only the image headers of train/good; says which --size keeps the shape, or that none can."""
-    counts = Counter(_readable(p, lambda: header_size(p)) for p in good_images(root))
+    shapes = {p: _readable(p, lambda: header_size(p)) for p in good_images(root)}
+    counts = Counter(shapes.values())
+    example = {}
+    for p, size in shapes.items():
+        example.setdefault(size, p.name)
     sizes = set(counts)
     model = width / height
 
@@ -161,11 +165,11 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     fit = _fitting_size(sizes, min(height, width), multiple, tolerance)
     if fit is None:  # no one model shape suits the narrowest and the widest within the tolerance
         narrow, wide = min(sizes, key=lambda s: s[0] / s[1]), max(sizes, key=lambda s: s[0] / s[1])
-        shown = ", ".join(f"{counts[s]} of {s[0]}x{s[1]}" for s in (narrow, wide))
+        shown = ", ".join(f"{counts[s]} of {s[0]}x{s[1]} such as {example[s]}" for s in (narrow, wide))
         raise DatasetError(f"{root}'s defect-free images have shapes too different for one model ({shown}, "
                            f"among {len(sizes)} sizes): a model takes one frame shape, and the job would reject "
-                           f"the others as WRONG_SHAPE. Train one model per camera shape (one folder each), or "
-                           f"pass --squash to train on squashed images")
+                           f"the others as WRONG_SHAPE. Train one model per camera shape (one folder each), remove "
+                           f"stray images, or pass --squash to train on squashed images")
     iw, ih = worst
     sw, sh = fit
     keep = "keep their shape" if len(sizes) == 1 else "suit all of them"

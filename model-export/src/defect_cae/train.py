@@ -303,7 +303,10 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
     model.eval()
     log(f"{stopped}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); {wall:.0f}s")
     if best >= mean_loss:
-        log("WARNING: validation loss is not below the mean-image baseline: the autoencoder has collapsed")
+        log("WARNING: the validation loss is not below that of the mean training image: the reconstructions may "
+            "not follow their input (look at report/examples.png). Images that barely differ (a fixed camera, "
+            "aligned parts) make the mean a strong baseline and this is then harmless; otherwise train longer "
+            "(--epochs, --patience) or give the bottleneck more room (--latent)")
     if out_dir:
         (out_dir / "history.json").write_text(json.dumps(history, indent=1))
     return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped,
