@@ -231,10 +231,13 @@ def test_option_values_out_of_range_are_one_line_before_any_work(tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("error: --top-k 2000: more than the 32x32 error map's 1024")
     r = _run(["run", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--size", "32", "--smoothing-sigma",
               "11"], tmp_path)  # a blur of radius 33: before training, not a traceback after it
-    assert r.returncode == 2 and r.stderr.startswith("error: --smoothing-sigma 11: its blur reaches 33 pixels")
+    assert r.returncode == 2 and r.stderr.startswith("error: --smoothing-sigma 11: its blur reaches 33 pixels") \
+        and r.stderr.strip().endswith("use at most 10.33"), r.stderr  # floored, so the suggestion itself passes
     r = _run(["run", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--size", "200x128"], tmp_path)
     assert r.returncode == 2 and "each side must be a multiple of 16" in r.stderr \
         and r.stderr.strip().endswith("e.g. 192x128 or 208x128"), r.stderr
+    r = _run(["run", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--size", "20x20"], tmp_path)
+    assert r.returncode == 2 and r.stderr.strip().endswith("e.g. 32x32"), r.stderr  # never below two multiples
 
 
 def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):

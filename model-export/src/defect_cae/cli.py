@@ -196,7 +196,7 @@ def _configs(args, device):
                           f"side of --size ({min(height, width)})")
     if height % factor or width % factor:
         def near(n):  # the multiples of factor either side of n
-            return sorted({max(factor, n // factor * factor), (n + factor - 1) // factor * factor})
+            return sorted({max(2 * factor, n // factor * factor), max(2 * factor, (n + factor - 1) // factor * factor)})
         options = " or ".join(f"{w}x{h}" for w in near(width) for h in near(height) if (w, h) != (width, height))
         raise OptionError(f"--size {width}x{height}: each side must be a multiple of {factor} "
                           f"({len(args.widths.split(','))} stages, each halving it), e.g. {options}")
@@ -224,7 +224,7 @@ def _scoring(args, top_k: int, height: int, width: int):
     if radius >= min(height, width):
         raise OptionError(f"--smoothing-sigma {args.smoothing_sigma:g}: its blur reaches {radius} pixels, as far as "
                           f"the {width}x{height} error map's shorter side; use at most "
-                          f"{(min(height, width) - 1) / 3:.4g}")
+                          f"{math.floor((min(height, width) - 1) / 3 * 100) / 100:g}")
     return ScoringConfig(error=args.error, smoothing_sigma=args.smoothing_sigma,
                          per_pixel_norm=not args.no_per_pixel_norm, per_image_norm=not args.no_per_image_norm,
                          top_k=top_k)

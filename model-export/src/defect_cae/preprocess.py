@@ -89,6 +89,9 @@ def decode_8bit(source: ImageSource) -> np.ndarray:
     raise ValueError(f"unsupported image mode {mode!r}")
 
 
+LOSSY_FORMATS = ("JPEG", "MPO")  # PIL's names for JPEG files (MPO: a camera's multi-picture JPEG), by content
+
+
 def mask_pixels(source: ImageSource) -> np.ndarray:
     """Mask -> bool (H, W): any non-zero sample is defect, at the file's own depth, so a 16-bit mask of value 1
     (whose high byte is 0) is a defect too. A JPEG file's compression noise is not zero around every edge: there
@@ -98,12 +101,12 @@ def mask_pixels(source: ImageSource) -> np.ndarray:
         samples = source if source.dtype == np.uint16 else decode_8bit(source)
     elif isinstance(source, Image.Image):
         samples = np.asarray(source) if source.mode in SIXTEEN_BIT_MODES else decode_8bit(source)
-        lossy = source.format == "JPEG"
+        lossy = source.format in LOSSY_FORMATS
     else:
         with Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) as im:
             im.load()
             samples = np.asarray(im) if im.mode in SIXTEEN_BIT_MODES else decode_8bit(im)
-            lossy = im.format == "JPEG"
+            lossy = im.format in LOSSY_FORMATS
     if samples.ndim == 3:
         samples = samples.max(axis=2)
     return samples >= 128 if lossy else samples != 0

@@ -254,6 +254,9 @@ public final class FrameDecoder {
 
     /** The JPEG without its ICC_PROFILE APP2 segments; the same array when it has none or is not well formed. */
     static byte[] withoutIccProfile(byte[] jpeg) {
+        if (jpeg.length < 4) { // too short for a segment: the SOI check speaks
+            return jpeg;
+        }
         byte[] tag = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length);
         out.write(jpeg, 0, 2); // SOI

@@ -274,6 +274,13 @@ class FrameDecoderRejectionTest {
                 .contains("not a JPEG");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void rejectsAJpegTooShortForAnySegment(int length) {
+        byte[] stub = Arrays.copyOf(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}, length);
+        assertRejected(KEY, stub, headers("f", "1", "image/jpeg"), RejectReason.UNDECODABLE_IMAGE);
+    }
+
     @Test
     void rejectsTruncatedJpeg() {
         byte[] jpeg = FrameEncoder.toJpeg(64, 64, 3, FrameDecoderTest.smooth(64, 64, 3), 0.9f);

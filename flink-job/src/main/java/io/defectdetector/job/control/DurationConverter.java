@@ -10,6 +10,8 @@ import picocli.CommandLine.TypeConversionException;
  * bare number as milliseconds, so {@code --timeout 5} would wait 5 ms: a number without a unit is refused.
  */
 public final class DurationConverter implements ITypeConverter<Duration> {
+    static final Duration MAX = Duration.ofDays(3650);
+
     @Override
     public Duration convert(String value) {
         String v = value.trim();
@@ -25,6 +27,9 @@ public final class DurationConverter implements ITypeConverter<Duration> {
         }
         if (d.isZero() || d.isNegative()) {
             throw new TypeConversionException("'" + value + "' must be longer than zero");
+        }
+        if (d.compareTo(MAX) > 0) { // waits and look-backs beyond this overflow the clock arithmetic
+            throw new TypeConversionException("'" + value + "' is longer than " + MAX.toDays() + " days");
         }
         return d;
     }

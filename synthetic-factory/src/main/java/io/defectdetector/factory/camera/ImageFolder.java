@@ -348,7 +348,7 @@ public final class ImageFolder {
         int h = img.getHeight();
         byte[] out = new byte[w * h];
         boolean palette = img.getColorModel() instanceof IndexColorModel;
-        int floor = Set.of("jpg", "jpeg").contains(suffix(m)) ? 128 : 1;
+        int floor = isJpeg(m) ? 128 : 1;
         Raster raster = img.getRaster();
         int bands = img.getColorModel().getNumColorComponents();
         int[] sample = new int[raster.getNumBands()];
@@ -361,6 +361,14 @@ public final class ImageFolder {
             }
         }
         return new Image(w, h, 1, out);
+    }
+
+    /** By content (the SOI marker), as model-export tells JPEG masks, whatever the file's suffix. */
+    private static boolean isJpeg(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(2);
+            return head.length == 2 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xD8;
+        }
     }
 
     private static boolean anyAtLeast(int[] samples, int bands, int floor) {
