@@ -12,6 +12,7 @@ import io.defectdetector.frame.FrameRejectedException;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -335,9 +336,10 @@ public final class ImageFolder {
      * zero around every edge: there a sample of at least 128 marks the defect.
      */
     private static Image readMask(Path m) throws IOException {
+        byte[] bytes = Files.readAllBytes(m);
         BufferedImage img;
         try {
-            img = ImageIO.read(m.toFile());
+            img = ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException e) {
             throw new IOException(m + " is not a readable mask: " + e.getMessage(), e);
         }
@@ -348,7 +350,7 @@ public final class ImageFolder {
         int h = img.getHeight();
         byte[] out = new byte[w * h];
         boolean palette = img.getColorModel() instanceof IndexColorModel;
-        int floor = isJpeg(m) ? 128 : 1;
+        int floor = isJpeg(bytes) ? 128 : 1;
         Raster raster = img.getRaster();
         int bands = img.getColorModel().getNumColorComponents();
         int[] sample = new int[raster.getNumBands()];
@@ -364,11 +366,8 @@ public final class ImageFolder {
     }
 
     /** By content (the SOI marker), as model-export tells JPEG masks, whatever the file's suffix. */
-    private static boolean isJpeg(Path file) throws IOException {
-        try (var in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(2);
-            return head.length == 2 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xD8;
-        }
+    private static boolean isJpeg(byte[] file) {
+        return file.length >= 2 && (file[0] & 0xFF) == 0xFF && (file[1] & 0xFF) == 0xD8;
     }
 
     private static boolean anyAtLeast(int[] samples, int bands, int floor) {
