@@ -52,7 +52,8 @@ public final class OverrideEdits {
     /**
      * @param fields    the JSON names of the settings to remove, or null for all
      * @param modelName "name version" of the running model, or null to keep the recorded one
-     * @return the remaining override, or null when nothing is left (the entry is then removed)
+     * @return the remaining override, or null when nothing is left (the entry is then removed); {@code old}
+     *         itself when it holds none of the named settings, so an audit shows that nothing changed
      */
     public static ThresholdOverride reset(ThresholdOverride old, String[] fields, ControlCommand c,
             String modelName) {
@@ -60,6 +61,13 @@ public final class OverrideEdits {
             return null;
         }
         List<String> names = Arrays.asList(fields);
+        boolean holdsANamedSetting = names.contains(ControlCommandParser.IMAGE_SCORE) && old.getImageScore() != null
+                || names.contains(ControlCommandParser.PIXEL) && old.getPixel() != null
+                || names.contains(ControlCommandParser.MIN_REGION_AREA) && old.getMinRegionArea() != null
+                || names.contains(ControlCommandParser.DEBOUNCE) && old.getDebounceK() != null;
+        if (!holdsANamedSetting) {
+            return old;
+        }
         ThresholdOverride next = old.copy();
         if (names.contains(ControlCommandParser.IMAGE_SCORE)) {
             next.setImageScore(null);

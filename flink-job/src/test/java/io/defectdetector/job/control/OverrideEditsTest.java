@@ -66,4 +66,17 @@ class OverrideEditsTest {
         assertThat(OverrideEdits.reset(o, null, command(
                 "{\"action\":\"reset\",\"target\":\"default\",\"by\":\"a\"}", 3), MODEL)).isNull();
     }
+
+    @Test
+    void resetOfSettingsTheOverrideDoesNotHoldChangesNothingNotEvenItsTimestamp() throws Exception {
+        ThresholdOverride o = OverrideEdits.set(null, command(
+                "{\"action\":\"set\",\"target\":\"default\",\"by\":\"a\",\"image_score\":1.2}", 1), SCALE, MODEL);
+        ThresholdOverride after = OverrideEdits.reset(o, new String[] {"pixel", "debounce"}, command(
+                "{\"action\":\"reset\",\"target\":\"default\",\"by\":\"b\",\"fields\":[\"pixel\",\"debounce\"]}",
+                9), "other 2");
+        assertThat(after).isSameAs(o);
+        assertThat(after.getUpdatedAtMs()).isEqualTo(o.getUpdatedAtMs());
+        assertThat(after.getUpdatedBy()).isEqualTo("a");
+        assertThat(after.getTunedOn()).isEqualTo(MODEL);
+    }
 }
