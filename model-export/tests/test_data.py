@@ -153,14 +153,35 @@ def test_an_mvtec_loco_category_unites_the_mask_files_of_each_image(mvtec_root, 
     assert new.has_mask.all() and new.masks[new.labels == 1].any()
 
 
-def test_a_loco_mask_file_of_another_size_is_named(mvtec_root, tmp_path):
+def test_a_loco_mask_file_of_another_shape_is_named(mvtec_root, tmp_path):
     from synthetic_mvtec import as_mvtec_loco
     from defect_cae.data import load_test_set
     loco = as_mvtec_loco(mvtec_root, tmp_path / "loco")
     odd = loco / "ground_truth" / "spot" / "002" / "001.png"
     Image.new("L", (10, 12), 255).save(odd)
-    with pytest.raises(DatasetError, match=r"002/001\.png is 10x12 .* must have its size"):
+    with pytest.raises(DatasetError, match=r"002/001\.png is 10x12 but its image is 64x64: a mask must have its "
+                                           r"image's shape"):
         load_test_set(loco, 1, 32, 32)
+
+
+def test_loco_mask_parts_of_other_sizes_are_scaled_to_the_image_and_united(tmp_path):
+    from defect_cae.data import read_mask, scale_marked
+    whole, half = np.zeros((64, 64), np.uint8), np.zeros((32, 32), np.uint8)
+    whole[4:8, 40:60] = 255
+    half[20, 3:9] = 255  # one row at half size: two image rows, 12 columns
+    Image.fromarray(whole).save(tmp_path / "000.png")
+    Image.fromarray(half).save(tmp_path / "001.png")
+    expected = np.zeros((64, 64), bool)
+    expected[4:8, 40:60] = True
+    expected[40:42, 6:18] = True
+    assert (scale_marked(half > 0, 64, 64) == expected & (np.arange(64)[:, None] >= 40)).all()
+    from defect_cae.preprocess import preprocess_mask
+    assert (read_mask([tmp_path / "000.png", tmp_path / "001.png"], 32, 32, (64, 64))
+            == preprocess_mask(expected.astype(np.uint8) * 255, 32, 32)).all()
+    thin = np.zeros((5, 7), bool)
+    thin[2, 3] = True  # a reduction keeps a single pixel; source row 2 of 5 straddles both output rows
+    assert scale_marked(thin, 2, 3).tolist() == [[False, True, False], [False, True, False]]
+    assert scale_marked(thin, 5, 7).tolist() == thin.tolist()
 
 
 def _copy_of(root, dest):

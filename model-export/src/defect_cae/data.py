@@ -96,21 +96,44 @@ def mask_entries(folder: Path) -> dict[str, Path]:
 
 def read_mask(files: list[Path], height: int, width: int, image_size: tuple[int, int] | None = None) -> np.ndarray:
     """Union of the mask files (non-zero = defect), at model resolution. With the image's (width, height), a mask
-    of another shape is refused: resizing it to the model would move its defect."""
+    of another shape is refused: resizing it to the model would move its defect. A scaled copy of the image's shape
+    is accepted; LOCO parts of different sizes are each brought to the image's size first (as the job's replay
+    does), marking an image pixel wherever a mask pixel it overlaps is marked."""
     from .preprocess import mask_pixels
+    parts = [(f, _readable(f, lambda f=f: mask_pixels(f))) for f in files]
+    if image_size is not None:
+        iw, ih = image_size
+        for f, m in parts:
+            mh, mw = m.shape
+            if abs(mw * ih - mh * iw) > max(iw, ih):  # another width/height ratio, beyond one pixel of rounding
+                raise DatasetError(f"{f} is {mw}x{mh} but its image is {iw}x{ih}: a mask must have its "
+                                   "image's shape (the same size, or a scaled copy)")
+        if len({m.shape for _, m in parts}) > 1:
+            parts = [(f, scale_marked(m, ih, iw)) for f, m in parts]
     union = None
-    for f in files:
-        m = _readable(f, lambda: mask_pixels(f))
+    for f, m in parts:
         if union is not None and m.shape != union.shape:
             raise DatasetError(f"{f} is {m.shape[1]}x{m.shape[0]} but {files[0]} is {union.shape[1]}x"
                                f"{union.shape[0]}: the mask files of one image must have its size")
         union = m if union is None else union | m
-    if image_size is not None:
-        (iw, ih), (mh, mw) = image_size, union.shape
-        if abs(mw * ih - mh * iw) > max(iw, ih):  # another width/height ratio, beyond one pixel of rounding
-            raise DatasetError(f"{files[0]} is {mw}x{mh} but its image is {iw}x{ih}: a mask must have its "
-                               "image's shape (the same size, or a scaled copy)")
     return preprocess_mask(union.astype(np.uint8) * 255, height, width)
+
+
+def scale_marked(mask: np.ndarray, height: int, width: int) -> np.ndarray:
+    """bool mask -> bool (height, width): a pixel is marked when any source pixel it overlaps is, so a thin defect
+    survives a reduction (the job's replay, ImageFolder.atImageSize, scales the same way)."""
+    def overlap(n_out: int, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+        i = np.arange(n_out, dtype=np.int64)
+        lo = i * n_in // n_out
+        return lo, np.maximum(lo + 1, ((i + 1) * n_in + n_out - 1) // n_out)
+
+    def any_in(a: np.ndarray, n_out: int, axis: int) -> np.ndarray:
+        lo, hi = overlap(n_out, a.shape[axis])
+        counts = np.concatenate([np.zeros_like(np.take(a, [0], axis=axis), dtype=np.int64),
+                                 np.cumsum(a, axis=axis, dtype=np.int64)], axis=axis)
+        return (np.take(counts, hi, axis=axis) - np.take(counts, lo, axis=axis)) > 0
+
+    return any_in(any_in(mask.astype(bool), height, 0), width, 1)
 
 
 LAYOUT_HINT = ("expected one category in the MVTec AD layout: ROOT/train/good/*.png (defect-free images), "
