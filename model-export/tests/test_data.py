@@ -103,6 +103,11 @@ def test_check_aspect_names_one_size_for_mixed_shapes_or_says_that_none_suits_th
         with pytest.raises(DatasetError, match=r"--size 80x64 to suit all of them"):
             check_aspect(root, *size)
     check_aspect(root, 64, 80)  # 80x64: nothing to say
+    narrow = _good_images_of(tmp_path / "narrow", 110, 100, n=2)
+    Image.new("L", (170, 100), 128).save(narrow / "train" / "good" / "wide.png")
+    # Ratios 1.1 and 1.7 leave only 1.36-1.375 for both: no 64-pixel model (80x64 is 1.25, 96x64 is 1.5) fits.
+    with pytest.raises(DatasetError, match=r"--size 176x128 to suit all of them"):
+        check_aspect(narrow, 64, 64)
     Image.new("L", (110, 64), 128).save(root / "train" / "good" / "wider.png")  # 1.72 > 1.25 ** 2
     for size in ((64, 64), (64, 80)):  # whichever --size, the message is the same: no size suits both
         with pytest.raises(DatasetError, match=r"shapes too different for one model \(2 of 64x64 such as 0.png, 1 of "

@@ -204,19 +204,25 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
 
 
 def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[int, int] | None:
-    """A model input (width, height) with `side` as its shorter side and the longer one a multiple of `multiple`
-    that every image size in `sizes` is within the aspect tolerance of, nearest to the geometric mean of the
-    narrowest and widest ratios; None when there is none."""
+    """A model input (width, height), both multiples of `multiple`, that every image size in `sizes` is within the
+    aspect tolerance of: its shorter side `side` if one fits, else the nearest shorter side that lets a step of
+    `multiple` on the longer one land in the (narrow) range of ratios that suit them all; the ratio nearest to the
+    geometric mean of the narrowest and widest. None when no ratio suits them all."""
     ratios = [w / h for w, h in sizes]
     low, high = min(ratios), max(ratios)
     centre = (low * high) ** 0.5
-    scale = centre if centre >= 1 else 1 / centre
-    base = max(multiple, int(round(side * scale / multiple)) * multiple)
-    for longer in sorted({max(multiple, base + k * multiple) for k in range(-2, 3)}, key=lambda n: abs(n - base)):
-        w, h = (longer, side) if centre >= 1 else (side, longer)
-        r = w / h
-        if max(high / r, r / low) <= 1 + tolerance + 1e-9:
-            return w, h
+    lo_r, hi_r = high / (1 + tolerance) - 1e-9, low * (1 + tolerance) + 1e-9  # the ratios that suit them all
+    if lo_r > hi_r:
+        return None
+    shorter_sides = sorted(range(multiple, max(4 * side, 1024) + 1, multiple), key=lambda n: (abs(n - side), n))
+    for shorter in shorter_sides:
+        fits = []
+        for longer in range(multiple, 8 * shorter + 1, multiple):
+            w, h = (longer, shorter) if centre >= 1 else (shorter, longer)
+            if lo_r <= w / h <= hi_r:
+                fits.append((abs(w / h / centre - 1), (w, h)))
+        if fits:
+            return min(fits)[1]
     return None
 
 
