@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -77,6 +79,11 @@ class PrometheusMetricsITCase {
             }
             PipelineTestSupport.readCommitted(KAFKA.broker(), topics.scores(), r -> r.size() >= 10,
                     Duration.ofSeconds(90), Duration.ofSeconds(1));
+            // Now that the job runs (the control topic is read from its latest offset at start): one bad command.
+            try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+                producer.send(new ProducerRecord<>(cfg.get(JobOptions.KAFKA_CONTROL_TOPIC),
+                        "not a command".getBytes(StandardCharsets.UTF_8))).get();
+            }
 
             String rulesAndDashboard = Files.readString(MONITORING.resolve("prometheus-rule.yaml"))
                     + Files.readString(MONITORING.resolve("grafana-dashboard.json"));
@@ -97,10 +104,36 @@ class PrometheusMetricsITCase {
             String text = scrape();
             // The labels the rules select on or print, with the values they expect.
             assertThat(text).contains("reason=\"EMPTY\"").contains("quantile=\"0.99\"")
-                    .contains("job_name=\"defect_detector\"");
+                    .contains("job_name=\"defect_detector\"").contains("operator_name=\"Source:_frames_source\"");
+            // Prometheus takes numbers only: the provider is a label of a gauge of 1.
+            assertThat(text).containsPattern("(?m)^flink_taskmanager_job_task_operator_provider_executionProviderActive"
+                    + "\\{[^}]*provider=\"CPU\"[^}]*} 1\\.0$");
+            long deadlineReject = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!text.matches("(?s).*controlCommandsRejectedByReason\\{[^}]*reason=\"CONTROL_NOT_JSON\"[^}]*} 1\\.0.*")
+                    && System.nanoTime() < deadlineReject) {
+                Thread.sleep(500);
+                text = scrape();
+            }
+            assertThat(text).containsPattern("(?m)^flink_taskmanager_job_task_operator_reason_"
+                    + "controlCommandsRejectedByReason\\{[^}]*reason=\"CONTROL_NOT_JSON\"[^}]*} 1\\.0$");
+            // Every metric docs/architecture.md lists is exported under that name.
+            Set<String> documented = documentedMetrics();
+            assertThat(documented).as("metric names in docs/architecture.md").hasSizeGreaterThan(15);
+            String exportedText = text;
+            assertThat(documented).as("documented metrics the job does not export")
+                    .allMatch(name -> Pattern.compile("(?m)^flink_\\w*_" + name + "[{ ]").matcher(exportedText).find());
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** The metric names in docs/architecture.md's metrics paragraph (the words in backquotes). */
+    private static Set<String> documentedMetrics() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "architecture.md"));
+        int start = doc.indexOf("Metrics (per subtask");
+        assertThat(start).as("the metrics paragraph of docs/architecture.md").isNotNegative();
+        String paragraph = doc.substring(start, doc.indexOf("\n\n", start));
+        return matches(Pattern.compile("`([a-z][A-Za-z]+)`"), paragraph.substring(0, paragraph.indexOf("Flink's")));
     }
 
     private static Set<String> matches(Pattern pattern, String text) {

@@ -224,7 +224,7 @@ public final class JobOptions {
             .withDescription("auto (CUDA when the GPU build of ONNX Runtime and a GPU are present, else CPU), cpu, "
                     + "cuda or cuda:<index> (CUDA required: a job jar without the GPU build is refused at start, and "
                     + "a subtask whose host cannot start CUDA fails). The active execution provider is reported "
-                    + "by the executionProvider metric.");
+                    + "by the executionProviderActive metric (label provider) and usingCuda.");
 
     public static final ConfigOption<Integer> INFERENCE_INTRA_OP_THREADS = key("inference-intra-op-threads")
             .intType()

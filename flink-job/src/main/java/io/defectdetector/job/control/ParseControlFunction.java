@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * dead-letter topic) with its reason and changes nothing. Never throws for bad input: a malformed command must
  * not restart the job.
  *
- * <p>Metrics: {@code controlCommandsAccepted}, {@code controlCommandsRejected} and one counter per reason,
- * {@code controlCommandsRejected_<REASON>}.
+ * <p>Metrics: {@code controlCommandsAccepted}, {@code controlCommandsRejected} and, per reason code (the
+ * dead letter's {@code CONTROL_...}), {@code controlCommandsRejectedByReason} in the group {@code reason=<code>}.
  */
 public class ParseControlFunction extends ProcessFunction<RawFrameRecord, ControlCommand> {
     private static final long serialVersionUID = 1L;
@@ -38,7 +38,8 @@ public class ParseControlFunction extends ProcessFunction<RawFrameRecord, Contro
         rejected = metrics.counter("controlCommandsRejected");
         rejectedByReason = new EnumMap<>(ControlRejectReason.class);
         for (ControlRejectReason reason : ControlRejectReason.values()) {
-            rejectedByReason.put(reason, metrics.counter("controlCommandsRejected_" + reason.name()));
+            rejectedByReason.put(reason, metrics.addGroup("reason", reason.code())
+                    .counter("controlCommandsRejectedByReason"));
         }
     }
 

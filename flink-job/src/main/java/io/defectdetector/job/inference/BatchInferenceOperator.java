@@ -33,9 +33,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * closed in {@link #close()}.
  *
  * <p>Metrics: histograms {@code batchSize}, {@code batchLatencyMs} (first frame's arrival to results emitted),
- * {@code preprocessTimeMs}, {@code inferenceTimeMs}; counter {@code framesScored}; gauges {@code inFlightFrames}
- * (buffered), {@code executionProvider} (string, e.g. "CPU", "CUDA:0") and {@code usingCuda} (0/1, for reporters
- * that only take numbers).
+ * {@code preprocessTimeUs}, {@code inferenceTimeUs} (microseconds: a GPU batch takes well under a millisecond);
+ * counter {@code framesScored}; gauges {@code inFlightFrames} (buffered), {@code executionProvider} (string, e.g.
+ * "CPU", "CUDA:0", for the web UI and JMX), {@code executionProviderActive} (1, in the group {@code provider=<it>},
+ * so Prometheus gets the provider as a label: its reporter exports a string gauge as 0) and {@code usingCuda} (0/1).
  */
 public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredFrame>
         implements OneInputStreamOperator<Frame, ScoredFrame>, BoundedOneInput {
@@ -55,8 +56,8 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
 
     private transient Histogram batchSize;
     private transient Histogram batchLatencyMs;
-    private transient Histogram preprocessTimeMs;
-    private transient Histogram inferenceTimeMs;
+    private transient Histogram preprocessTimeUs;
+    private transient Histogram inferenceTimeUs;
     private transient Counter framesScored;
 
     public BatchInferenceOperator(ModelBundle model, InferenceSettings settings, InferenceEngineFactory engines) {
@@ -83,13 +84,14 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
         MetricGroup metrics = getMetricGroup();
         batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         batchLatencyMs = metrics.histogram("batchLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        preprocessTimeMs = metrics.histogram("preprocessTimeMs",
+        preprocessTimeUs = metrics.histogram("preprocessTimeUs",
                 new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        inferenceTimeMs = metrics.histogram("inferenceTimeMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        inferenceTimeUs = metrics.histogram("inferenceTimeUs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         framesScored = metrics.counter("framesScored");
         metrics.gauge("inFlightFrames", (Gauge<Integer>) () -> buffered);
         String provider = engine.activeExecutionProvider();
         metrics.gauge("executionProvider", (Gauge<String>) () -> provider);
+        metrics.addGroup("provider", provider).gauge("executionProviderActive", (Gauge<Integer>) () -> 1);
         metrics.gauge("usingCuda", (Gauge<Integer>) () -> provider.startsWith("CUDA") ? 1 : 0);
     }
 
@@ -214,8 +216,8 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
 
         long now = getProcessingTimeService().getCurrentProcessingTime();
         batchSize.update(n);
-        preprocessTimeMs.update((preprocessed - start) / 1_000_000);
-        inferenceTimeMs.update((inferred - preprocessed) / 1_000_000);
+        preprocessTimeUs.update((preprocessed - start) / 1_000);
+        inferenceTimeUs.update((inferred - preprocessed) / 1_000);
         batchLatencyMs.update(Math.max(0, now - batch.get(0).ingestTimeMs()));
         framesScored.inc(n);
         buffered = batcher.size();

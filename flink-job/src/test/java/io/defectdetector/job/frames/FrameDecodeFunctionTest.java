@@ -8,19 +8,11 @@ import io.defectdetector.frame.RejectReason;
 import io.defectdetector.job.deadletter.DeadLetterRecord;
 import io.defectdetector.job.testing.MalformedFrames;
 import io.defectdetector.job.testing.TestRecords;
+import io.defectdetector.job.testing.TestingMetrics;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.runtime.clusterframework.types.ResourceID;
-import org.apache.flink.runtime.executiongraph.ExecutionAttemptID;
-import org.apache.flink.runtime.metrics.groups.TaskManagerMetricGroup;
-import org.apache.flink.runtime.metrics.groups.TaskMetricGroup;
-import org.apache.flink.runtime.metrics.util.TestingMetricRegistry;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
-import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -30,24 +22,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class FrameDecodeFunctionTest {
-    private final Map<String, Metric> metrics = new HashMap<>();
+    private final TestingMetrics metrics = new TestingMetrics();
     private OneInputStreamOperatorTestHarness<RawFrameRecord, Frame> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
-        // A real metric group hierarchy whose registry records every metric by its full identifier.
-        TestingMetricRegistry registry = TestingMetricRegistry.builder()
-                .setRegisterConsumer((metric, name, group) -> metrics.put(group.getMetricIdentifier(name), metric))
-                .build();
-        TaskManagerMetricGroup tm = TaskManagerMetricGroup.createTaskManagerMetricGroup(registry, "host",
-                ResourceID.generate());
-        TaskMetricGroup task = tm.addJob(new JobID(), "job").addTask(ExecutionAttemptID.randomId(), "task");
-        MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(task).build();
         FrameDecodeFunction function = new FrameDecodeFunction(
                 new FrameLimits(MalformedFrames.MAX_BYTES, FrameLimits.DEFAULT_MAX_SIDE,
                         FrameLimits.DEFAULT_MAX_SAMPLES),
                 new FrameShapeCheck(1, 128, 128, 0.25));
-        harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(function), env);
+        harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(function), metrics.environment());
         harness.open();
     }
 
@@ -128,10 +112,6 @@ class FrameDecodeFunctionTest {
     }
 
     private long counter(String identifierSuffix) {
-        List<Metric> found = metrics.entrySet().stream()
-                .filter(e -> e.getKey().endsWith("." + identifierSuffix))
-                .map(Map.Entry::getValue).toList();
-        assertThat(found).as("metric *.%s among %s", identifierSuffix, metrics.keySet()).hasSize(1);
-        return ((Counter) found.get(0)).getCount();
+        return metrics.<Counter>get(identifierSuffix).getCount();
     }
 }

@@ -176,9 +176,11 @@ class BatchInferenceOperatorTest {
         harness.processElement(frame("f2", 0), 2);
         assertThat(metrics.<Gauge<Integer>>get("inFlightFrames").getValue()).isZero();
         assertThat(metrics.<Histogram>get("batchSize").getStatistics().getMax()).isEqualTo(2);
-        assertThat(metrics.<Histogram>get("inferenceTimeMs").getCount()).isEqualTo(1);
+        assertThat(metrics.<Histogram>get("inferenceTimeUs").getCount()).isEqualTo(1);
+        assertThat(metrics.<Histogram>get("preprocessTimeUs").getCount()).isEqualTo(1);
         assertThat(metrics.<Histogram>get("batchLatencyMs").getCount()).isEqualTo(1);
         assertThat(metrics.<Gauge<String>>get("executionProvider").getValue()).isEqualTo("TESTING");
+        assertThat(metrics.<Gauge<Integer>>get("provider.TESTING.executionProviderActive").getValue()).isOne();
         assertThat(metrics.<Gauge<Integer>>get("usingCuda").getValue()).isZero();
         assertThat(((BatchInferenceOperator) harness.getOneInputOperator()).activeExecutionProvider())
                 .isEqualTo("TESTING");
