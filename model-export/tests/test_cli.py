@@ -62,12 +62,22 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(tmp_path / "m" / "cae.onnx"), "--report",
               str(tmp_path / "rep-onnx")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
-    from_onnx = json.loads((tmp_path / "rep-onnx" / "metrics.json").read_text())
-    from_torch = json.loads((work / "detector.metrics.json").read_text())
+    from_onnx = _strict_json(tmp_path / "rep-onnx" / "metrics.json")
+    from_torch = _strict_json(work / "detector.metrics.json")
     for key in ("image_auroc", "pixel_auroc", "aupro"):
         assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
     assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
     assert "\"engine\": " in (tmp_path / "rep-onnx" / "report.md").read_text()  # onnxruntime or the numpy one
+    # Per image, what the job would decide: one row per test image, as many alerts as the metrics count.
+    import csv
+    with open(tmp_path / "rep-onnx" / "predictions.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    counts = from_onnx["overall"]["image_at_threshold"]
+    assert len(rows) == len(list((mvtec_root / "test").rglob("*.png")))
+    assert sum(int(r["alert"]) for r in rows) == counts["tp"] + counts["fp"]
+    assert sum(int(r["alert"]) * int(r["defective"]) for r in rows) == counts["tp"]
+    assert [float(r["score"]) for r in rows] == sorted((float(r["score"]) for r in rows), reverse=True)
+    assert all(Path(r["file"]).is_file() for r in rows)
     # Exported again into the same folder without --golden: the earlier vectors go, or the job would check the
     # new model against them.
     r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m"), "--name", "x"],
@@ -86,6 +96,20 @@ def test_split_commands_chain(mvtec_root, tmp_path):
              tmp_path)
     assert r.returncode == 0 and "recalibrated since" in r.stdout, r.stderr[-2000:]
     assert json.loads((tmp_path / "m2" / "cae.card.json").read_text())["metrics"]["test"] is None
+
+
+def _strict_json(path):
+    """JSON as other tools read it: NaN and Infinity are not JSON (Python's json module accepts them)."""
+    def refuse(constant):
+        raise ValueError(f"{path} holds {constant}, which is not JSON")
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def test_metrics_files_hold_null_for_undefined_figures():
+    from defect_cae.export import json_safe
+    import numpy as np
+    assert json.dumps(json_safe({"precision": float("nan"), "n": np.int64(3), "auroc": np.float32(0.5)}),
+                      allow_nan=False) == '{"precision": null, "n": 3, "auroc": 0.5}'
 
 
 def test_calibrate_holds_out_what_training_held_out_and_refuses_another_split(mvtec_root, tmp_path):

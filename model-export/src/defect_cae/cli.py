@@ -298,6 +298,7 @@ def cmd_calibrate(args) -> int:
 def cmd_evaluate(args) -> int:
     from .data import load_test_set
     from .evaluate import compute_metrics, predict, predict_onnx
+    from .export import json_safe
     from .report import write_report
     history = val_metrics = None
     if args.model:
@@ -319,7 +320,7 @@ def cmd_evaluate(args) -> int:
         metrics_path = _metrics_beside(args.detector)
         history, val_metrics = ckpt["extra"].get("history"), ckpt["extra"].get("synthetic_validation")
     metrics = compute_metrics(test, pred)
-    print(json.dumps(metrics["overall"], indent=1))
+    print(json.dumps(json_safe(metrics["overall"]), indent=1))
     for t, m in metrics["per_type"].items():
         print(f"{t:>16}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}  "
               f"AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
@@ -329,7 +330,8 @@ def cmd_evaluate(args) -> int:
         print(f"report: {Path(args.report) / 'report.md'}")
     if metrics_path:
         stamp = {"detector_sha256": _sha256(args.detector)} if args.detector else {}
-        metrics_path.write_text(json.dumps({**stamp, **metrics}, indent=1))
+        # Undefined figures (precision with no alert) are null: NaN is not JSON, and other tools refuse it.
+        metrics_path.write_text(json.dumps(json_safe({**stamp, **metrics}), indent=1, allow_nan=False))
     return 0
 
 

@@ -144,6 +144,21 @@ def metrics_table(metrics: dict) -> str:
     return lines
 
 
+def write_predictions(test: TestSet, pred: Predictions, path: Path, threshold: float = 1.0) -> Path:
+    """One row per test image, highest score first: what the job would decide for each file at the card's
+    threshold, to compare image by image with the job's scores topic or the demo."""
+    import csv
+    order = np.argsort(-np.nan_to_num(pred.scores, nan=-np.inf), kind="stable")
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["file", "type", "defective", "has_mask", "score", "alert"])
+        for i in order:
+            score = float(pred.scores[i])
+            out.writerow([test.paths[i] if test.paths else i, test.types[i], int(test.labels[i]),
+                          int(test.has_mask[i]), f"{score:.6f}", int(bool(score >= threshold))])
+    return path
+
+
 def write_report(out_dir: Path, title: str, test: TestSet | None, pred: Predictions | None, metrics: dict | None,
                  summary: dict, ablation: list | None = None, sweep: list | None = None,
                  history: list | None = None, val_metrics: dict | None = None) -> Path:
@@ -155,7 +170,9 @@ def write_report(out_dir: Path, title: str, test: TestSet | None, pred: Predicti
         plot_roc(test, pred, out_dir / "roc.png")
         plot_histogram(test, pred, out_dir / "score_histogram.png")
         plot_examples(test, pred, out_dir / "examples.png")
+        write_predictions(test, pred, out_dir / "predictions.csv")
         md += ["## Test set", "", metrics_table(metrics), "",
+               "Per image: `predictions.csv` (file, type, score in multiples of the image threshold, alert).", "",
                "![ROC](roc.png)", "", "![score histogram](score_histogram.png)", "",
                "Examples (input, reconstruction, error map, ground truth):", "", "![examples](examples.png)", ""]
     if val_metrics is not None:

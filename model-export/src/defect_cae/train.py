@@ -308,6 +308,7 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
             "aligned parts) make the mean a strong baseline and this is then harmless; otherwise train longer "
             "(--epochs, --patience) or give the bottleneck more room (--latent)")
     if out_dir:
-        (out_dir / "history.json").write_text(json.dumps(history, indent=1))
+        from .export import json_safe
+        (out_dir / "history.json").write_text(json.dumps(json_safe(history), indent=1, allow_nan=False))
     return TrainResult(model, history, best_epoch, best, mean_loss, wall, stopped,
                        out_dir / "best.pt" if out_dir else None)
