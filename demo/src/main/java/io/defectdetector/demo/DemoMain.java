@@ -129,7 +129,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     String encoding;
 
     @Option(names = "--max-overlays", defaultValue = "500",
-            description = "Overlay PNGs to write at most, for alerts and again for missed defects. Default: ${DEFAULT-VALUE}.")
+            description = "Overlay PNGs to write at most (one per distinct image), for alerts and again for missed "
+                    + "defects. Default: ${DEFAULT-VALUE}.")
     int maxOverlays;
 
     @Option(names = "--seed", defaultValue = "42", description = "Simulator seed. Default: ${DEFAULT-VALUE}.")
@@ -497,15 +498,16 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 .ifPresent(System.out::println);
         System.out.printf(Locale.ROOT, "  alerts   %d (%d duplicates seen)%n", watcher.alerts.get(),
                 watcher.duplicateAlerts.get());
-        System.out.printf(Locale.ROOT, "  accuracy precision %.3f, recall %.3f over %d decided frames "
-                        + "(tp %d, fp %d, fn %d, tn %d)%n", accuracy.precision(), accuracy.recall(), accuracy.frames(),
+        System.out.printf(Locale.ROOT, "  accuracy precision %s, recall %s over %d decided frames "
+                        + "(tp %d, fp %d, fn %d, tn %d)%n", ratio(accuracy.precision(), "no alerts"),
+                ratio(accuracy.recall(), "no defective frames"), accuracy.frames(),
                 accuracy.truePositives(), accuracy.falsePositives(), accuracy.falseNegatives(),
                 accuracy.trueNegatives());
         ImageAccuracy images = ImageAccuracy.of(truth.frames(), watcher.alerted, watcher.decided);
-        System.out.printf(Locale.ROOT, "  images   %d of %d distinct defective images found (recall %.3f), %d of %d "
-                        + "distinct good images alerted (false-alarm rate %.3f)%n", images.defectiveFound(),
-                images.defectiveImages(), images.recall(), images.goodAlerted(), images.goodImages(),
-                images.falseAlarmRate());
+        System.out.printf(Locale.ROOT, "  images   %d of %d distinct defective images found (recall %s), %d of %d "
+                        + "distinct good images alerted (false-alarm rate %s)%n", images.defectiveFound(),
+                images.defectiveImages(), ratio(images.recall(), "none shown"), images.goodAlerted(),
+                images.goodImages(), ratio(images.falseAlarmRate(), "none shown"));
         LatencyRecorder decision = watcher.decisionLatency;
         if (decision.count() > 0) {
             System.out.printf(Locale.ROOT, "  latency  capture -> decided in the job:    p50 %d ms, p95 %d ms, "
@@ -518,13 +520,21 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                     delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'), latency.percentile(50),
                     latency.percentile(95), latency.percentile(99), latency.percentile(100));
         }
-        System.out.printf(Locale.ROOT, "  overlays %d PNG files in %s; ground truth in %s%n",
-                watcher.overlaysWritten.get(), output.resolve("overlays"), output.resolve("ground-truth.jsonl"));
+        long notWritten = watcher.overlaysNotWritten();
+        System.out.printf(Locale.ROOT, "  overlays %d PNG files (one per distinct image alerted) in %s%s; ground truth "
+                        + "in %s%n", watcher.overlaysWritten.get(), output.resolve("overlays"),
+                notWritten == 0 ? "" : " (" + notWritten + " more could not be written in time after the stop)",
+                output.resolve("ground-truth.jsonl"));
         if (missed.frames() > 0) {
             System.out.printf(Locale.ROOT, "  missed   %d defective frames without an alert, %d distinct images (the "
                             + "cameras repeat their pools): %d PNG files in %s%n", missed.frames(),
                     missed.distinctImages(), missed.overlaysWritten(), output.resolve("overlays").resolve("missed"));
         }
+    }
+
+    /** A ratio to 3 decimals, or "n/a (why)" when it is undefined (0 / 0). */
+    static String ratio(double value, String whyUndefined) {
+        return Double.isNaN(value) ? "n/a (" + whyUndefined + ")" : String.format(Locale.ROOT, "%.3f", value);
     }
 
     /** One status line per second; rates over the last 5 seconds. */

@@ -55,6 +55,8 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     private final ExecutorService overlayThread =
             Executors.newSingleThreadExecutor(r -> new Thread(r, "demo-overlay-writer"));
     private int overlaysQueued;
+    /** The images an overlay was queued for (poll thread only): the cameras repeat their pools, one is enough. */
+    private final Set<String> overlaidImages = new HashSet<>();
 
     final Set<GroundTruth.Key> alerted = ConcurrentHashMap.newKeySet();
     final Set<GroundTruth.Key> decided = ConcurrentHashMap.newKeySet();
@@ -192,7 +194,10 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             }
             alerts.incrementAndGet();
             latency.record(now, now - alert.getCaptureTimeMs());
-            if (overlaysQueued < maxOverlays) {
+            // One per distinct image: PNG encoding shares the CPU with the job, and on megapixel frames one overlay
+            // per alert slowed the job down as soon as alerts were frequent.
+            if (overlaysQueued < maxOverlays && truth.get(alert.getCameraId(), alert.getFrameId())
+                    .map(t -> overlaidImages.add(imageKey(t))).orElse(false)) {
                 overlaysQueued++;
                 overlayThread.execute(() -> writeOverlay(alert));
             }
@@ -241,6 +246,16 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         return new Missed(missed.size(), misses.size(), written);
     }
 
+    /** Which image a frame shows: its file when replayed, else its camera's pool image. */
+    static String imageKey(FrameTruth t) {
+        return t.source() != null ? t.source() : t.cameraId() + "#" + t.poolIndex();
+    }
+
+    /** Overlays queued but not written: failed, or still queued when the watcher stopped (it waits 30 s). */
+    public long overlaysNotWritten() {
+        return overlaysQueued - overlaysWritten.get();
+    }
+
     /** The first frame (by camera, then frame id) of each distinct camera image among {@code frames}. */
     static List<FrameTruth> firstPerImage(List<GroundTruth.Key> frames, GroundTruth truth) {
         List<GroundTruth.Key> sorted = new ArrayList<>(frames);
@@ -249,7 +264,7 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         List<FrameTruth> first = new ArrayList<>();
         for (GroundTruth.Key key : sorted) {
             FrameTruth t = truth.get(key.cameraId(), key.frameId()).orElseThrow();
-            if (images.add(t.source() != null ? t.source() : t.cameraId() + "#" + t.poolIndex())) {
+            if (images.add(imageKey(t))) {
                 first.add(t);
             }
         }

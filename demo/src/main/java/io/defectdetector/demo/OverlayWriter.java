@@ -46,7 +46,7 @@ public final class OverlayWriter {
         String caption = String.format(Locale.ROOT, "%s %s  score %.2f (threshold %.2f)  regions %d",
                 alert.getCameraId(), alert.getFrameId(), alert.getScore(), alert.getThreshold(),
                 alert.getRegionCount());
-        return render(folder, alert.getCameraId(), alert.getFrameId(), frame, truthBox, (g, picture) -> {
+        return render(folder, alert.getCameraId(), alert.getFrameId(), frame, truthBox, w, (g, picture) -> {
             g.drawImage(picture, w, 0, null);
             if (heatmap != null) {
                 g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.55f));
@@ -82,9 +82,9 @@ public final class OverlayWriter {
         int y0 = Math.max(0, Math.min(h - side, cy - side / 2));
         String caption = String.format(Locale.ROOT, "%s %s  MISSED: no alert, score %s (threshold %.2f)", cameraId,
                 frameId, Float.isNaN(score) ? "unknown" : String.format(Locale.ROOT, "%.2f", score), threshold);
-        return render(folder.resolve("missed"), cameraId, frameId, frame, truthBox, (g, picture) -> {
+        int size = Math.min(w, h);
+        return render(folder.resolve("missed"), cameraId, frameId, frame, truthBox, size, (g, picture) -> {
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
-            int size = Math.min(w, h);
             g.drawImage(picture, w, 0, w + size, size, x0, y0, x0 + side, y0 + side, null);
         }, caption, truthBox == null ? "truth: defective (" + defect + "), no mask: where is unknown"
                 : "truth: defective (" + defect + "), green box; right: " + side + "x" + side
@@ -96,12 +96,13 @@ public final class OverlayWriter {
         void draw(Graphics2D g, BufferedImage picture);
     }
 
+    /** @param rightWidth the width of the right-hand panel, drawn from x = frame width */
     private static Path render(Path folder, String cameraId, String frameId, Image frame, BoundingBox truthBox,
-            RightPanel right, String caption, String legend) throws IOException {
+            int rightWidth, RightPanel right, String caption, String legend) throws IOException {
         int w = frame.width();
         int h = frame.height();
         // Small frames (a 128-pixel camera) would cut the caption off: the canvas is at least as wide as the text.
-        BufferedImage canvas = new BufferedImage(Math.max(2 * w, textWidth(caption, legend) + 12),
+        BufferedImage canvas = new BufferedImage(Math.max(w + rightWidth, textWidth(caption, legend) + 12),
                 h + CAPTION_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas.createGraphics();
         try {

@@ -80,8 +80,14 @@ class DemoReplayITCase {
         assertThat(found).isGreaterThanOrEqualTo(defective - 3);
         assertThat(Integer.parseInt(images.group(3))).isLessThanOrEqualTo(1);
         assertThat(Integer.parseInt(images.group(4))).isBetween(4, 8);
+        // One overlay per distinct image alerted, although the cameras show each image many times.
+        Matcher alerts = Pattern.compile("(?m)^  alerts +(\\d+) \\(").matcher(out);
+        assertThat(alerts.find()).isTrue();
+        int alerted = found + Integer.parseInt(images.group(3));
+        assertThat(Integer.parseInt(alerts.group(1))).as("alerts").isGreaterThan(alerted);
         try (var overlays = Files.list(output.resolve("overlays"))) {
-            assertThat(overlays.filter(p -> p.toString().endsWith(".png")).count()).isPositive();
+            assertThat(overlays.filter(p -> p.toString().endsWith(".png")).count()).isEqualTo(alerted);
         }
+        assertThat(out).contains("overlays " + alerted + " PNG files (one per distinct image alerted)");
     }
 }
