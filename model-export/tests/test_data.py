@@ -255,8 +255,9 @@ def test_what_leaves_metrics_undefined_or_partial_is_warned_about(mvtec_root, tm
     said = []
     load_test_set(root, 1, 32, 32, warn=said.append)
     assert len(said) == 2
-    assert said[0].startswith("2 of 8 defective test images have no mask in ") and "any letter case" in said[0]
-    assert said[1].startswith("1 defective test images have an empty mask")
+    assert said[0].startswith(f"2 of 8 defective test images (e.g. {root / 'test' / 'spot' / '000.png'}) have no "
+                              "mask in ") and "any letter case" in said[0]
+    assert said[1].startswith(f"1 defective test images (e.g. {root / 'test' / 'line' / '002.png'}) have an empty mask")
     import shutil
     shutil.rmtree(root / "test" / "good")
     said.clear()
@@ -276,7 +277,8 @@ def test_what_leaves_metrics_undefined_or_partial_is_warned_about(mvtec_root, tm
                     "noise is not zero; save masks as PNG for exact ground truth"]
     said.clear()
     load_test_set(mvtec_root, 1, 32, 48, warn=said.append)  # a 48x32 model: 1.5 times wider than the images
-    assert len(said) == 1 and said[0].startswith("14 test images (e.g. 64x64) are far from the model's 48x32 shape")
+    assert len(said) == 1 and said[0].startswith(f"14 test images (e.g. {mvtec_root / 'test' / 'good' / '000.png'}, "
+                                                 "64x64) are far from the model's 48x32 shape")
 
 
 def test_a_category_without_test_folders_names_both(tmp_path):

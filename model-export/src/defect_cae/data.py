@@ -349,12 +349,15 @@ class TestSet:
             out.append("no defective test images: image AUROC, recall and the pixel metrics are undefined")
         elif bad.all():
             out.append("no test/good images: image AUROC and the false-alarm rate are undefined")
-        if missing := int((bad & ~self.has_mask).sum()):
-            out.append(f"{missing} of {int(bad.sum())} defective test images have no mask in {ground_truth}/"
-                       f"<defect type>/ (looked for {MASK_NAMES}): the pixel metrics count only the others")
-        if empty := int((bad & self.has_mask & ~self.masks.any(axis=(1, 2))).sum()):
-            out.append(f"{empty} defective test images have an empty mask (no non-zero pixel): the pixel metrics "
-                       "count them as defects nowhere")
+        def first(selected: np.ndarray) -> str:  # names a file, so the user can look at it
+            return f" (e.g. {self.paths[int(np.flatnonzero(selected)[0])]})" if self.paths else ""
+        if missing := int((no_mask := bad & ~self.has_mask).sum()):
+            out.append(f"{missing} of {int(bad.sum())} defective test images{first(no_mask)} have no mask in "
+                       f"{ground_truth}/<defect type>/ (looked for {MASK_NAMES}): the pixel metrics count only the "
+                       "others")
+        if empty := int((blank := bad & self.has_mask & ~self.masks.any(axis=(1, 2))).sum()):
+            out.append(f"{empty} defective test images{first(blank)} have an empty mask (no non-zero pixel): the "
+                       "pixel metrics count them as defects nowhere")
         return out
 
 
@@ -392,8 +395,10 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
         messages.append(f"{lossy} masks are JPEG files: read as defect where at least mid-grey (128), since their "
                         "compression noise is not zero; save masks as PNG for exact ground truth")
     model = width / height
-    if odd := [s for s in sizes if max(s[0] / s[1] / model, model * s[1] / s[0]) > 1 + JOB_ASPECT_TOLERANCE]:
-        messages.append(f"{len(odd)} test images (e.g. {odd[0][0]}x{odd[0][1]}) are far from the model's "
+    if odd := [(s, p) for (_, p), s in zip(files, sizes)
+               if max(s[0] / s[1] / model, model * s[1] / s[0]) > 1 + JOB_ASPECT_TOLERANCE]:
+        (ow, oh), example = odd[0]
+        messages.append(f"{len(odd)} test images (e.g. {example}, {ow}x{oh}) are far from the model's "
                         f"{width}x{height} shape: they are scored squashed here, and the job rejects such frames "
                         f"(WRONG_SHAPE) unless its frame-aspect-tolerance allows them")
     for message in messages:

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -245,11 +246,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 }
             }
             simulator = checked("--images", () -> CameraSimulator.replaying(simulatorConfig, folder));
-            long unmasked = folder.defective().stream().filter(p -> p.bbox() == null).count();
+            List<PoolImage> unmasked = folder.defective().stream().filter(p -> p.bbox() == null).toList();
             scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s%s)", folder.name(),
                     folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()),
-                    unmasked == 0 ? "" : "; " + unmasked + " without a mask or with an empty one, so without a "
-                            + "true box: masks are <stem>_mask.png in ground_truth/<defect type>/");
+                    unmasked.isEmpty() ? "" : "; " + unmasked.size() + " without a mask or with an empty one (e.g. "
+                            + unmasked.get(0).source() + "), so without a true box: masks are <stem>_mask.png in "
+                            + folder.groundTruth() + "/<defect type>/");
         } else {
             simulator = new CameraSimulator(simulatorConfig);
             scene = "product " + lineProduct;

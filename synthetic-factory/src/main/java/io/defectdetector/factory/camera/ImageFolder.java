@@ -53,11 +53,13 @@ public final class ImageFolder {
     private final String name;
     private final List<PoolImage> good;
     private final List<PoolImage> defective;
+    private final Path groundTruth;
 
-    private ImageFolder(String name, List<PoolImage> good, List<PoolImage> defective) {
+    private ImageFolder(String name, List<PoolImage> good, List<PoolImage> defective, Path groundTruth) {
         this.name = name;
         this.good = List.copyOf(good);
         this.defective = List.copyOf(defective);
+        this.groundTruth = groundTruth;
     }
 
     /**
@@ -122,7 +124,7 @@ public final class ImageFolder {
             defective.add(budget.hold(read(file, good.size() + defective.size(), typeDir.getFileName().toString(),
                     masks.get(typeDir), encoding, jpegQuality)));
         }
-        return new ImageFolder(name, good, defective);
+        return new ImageFolder(name, good, defective, groundTruth);
     }
 
     /**
@@ -168,6 +170,11 @@ public final class ImageFolder {
     /** The category's name (the folder above the test folder): the "product" in the ground truth. */
     public String name() {
         return name;
+    }
+
+    /** Where the masks are looked for: {@code <this>/<defect type>/} (beside the test folder, or in it for AD 2). */
+    public Path groundTruth() {
+        return groundTruth;
     }
 
     /** Good images, pool indexes 0 .. n-1; camera id unset. */

@@ -54,6 +54,7 @@ public class ImageFolderTest {
         ImageFolder folder = ImageFolder.load(c, FrameEncoding.PNG, 0.95f);
 
         assertThat(folder.name()).isEqualTo("widget");
+        assertThat(folder.groundTruth()).isEqualTo(c.resolve("ground_truth"));
         assertThat(folder.good()).extracting(PoolImage::index).containsExactly(0, 1);
         assertThat(folder.good()).allMatch(p -> !p.defective() && p.mask() == null && p.bbox() == null);
         assertThat(folder.defective()).extracting(PoolImage::index).containsExactly(2, 3);
@@ -244,6 +245,7 @@ public class ImageFolderTest {
             assertThat(folder.good()).extracting(PoolImage::source)
                     .allMatch(s -> s.contains("test_public/good/")).hasSize(2);
             assertThat(folder.defectTypes()).containsExactly("bad");
+            assertThat(folder.groundTruth()).isEqualTo(c.resolve("test_public/ground_truth"));
             assertThat(folder.defective()).extracting(PoolImage::bbox).containsExactly(
                     new BoundingBox(3, 4, 5, 6), new BoundingBox(20, 10, 2, 3));
             assertThat(folder.defective()).extracting(PoolImage::defectPixels).containsExactly(30, 6);
