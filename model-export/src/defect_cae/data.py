@@ -196,9 +196,11 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     iw, ih = worst
     sw, sh = fit
     keep = "keep their shape" if len(sizes) == 1 else "suit all of them"
+    exact = _exact_size(iw, ih, min(height, width), multiple) if len(sizes) == 1 and sw * ih != sh * iw else None
+    also = f" ({exact[0]}x{exact[1]} has their ratio exactly)" if exact else ""
     raise DatasetError(f"{root} has {iw}x{ih} defect-free images (width/height {iw / ih:.2f}) but the model input "
                        f"is {width}x{height} ({model:.2f}): the job would reject such frames as WRONG_SHAPE (its "
-                       f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to {keep}, or "
+                       f"frame-aspect-tolerance is {tolerance:g}). Pass --size {sw}x{sh} to {keep}{also}, or "
                        f"--squash to train on squashed images (then run the job with frame-aspect-tolerance "
                        f"{off(worst) - 1:.2f} or more)")
 
@@ -224,6 +226,16 @@ def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[in
         if fits:
             return min(fits)[1]
     return None
+
+
+def _exact_size(w: int, h: int, side: int, multiple: int) -> tuple[int, int] | None:
+    """The (width, height), both multiples of `multiple`, of exactly w/h whose shorter side is nearest to `side`
+    (from half to twice it), or None."""
+    fits = [(abs(min(k * w, k * h) // d - side), (k * w // d, k * h // d))
+            for d in [np.gcd(w, h)] for k in range(1, 4 * side + 1)
+            if (k * w) % d == 0 and (k * w // d) % multiple == 0 and (k * h // d) % multiple == 0
+            and side / 2 <= min(k * w, k * h) // d <= 2 * side]
+    return min(fits)[1] if fits else None
 
 
 def shallow_depth_warning(root: Path, sample: int = 8) -> str | None:
