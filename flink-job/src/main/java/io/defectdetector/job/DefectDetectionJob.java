@@ -7,6 +7,9 @@ import io.defectdetector.job.inference.DeviceSpec;
 import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.TopicPreflight;
 import io.defectdetector.job.model.ModelBundle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -32,12 +35,13 @@ public final class DefectDetectionJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Prepared prepared;
         try {
+            checkOnnxRuntimePresent(DefectDetectionJob.class.getClassLoader());
             prepared = prepare(args, env.getConfiguration());
             // Not part of prepare(), which checks the arguments and the model alone: these depend on where the job
             // starts (this ONNX Runtime build; the brokers).
             checkInferenceDevice(prepared.config());
             TopicPreflight.check(prepared.config());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("defect-detector: " + e.getMessage());
             throw e;
         }
@@ -74,6 +78,34 @@ public final class DefectDetectionJob {
         if (noCuda != null) {
             throw new IllegalArgumentException("inference-device " + device + ": " + noCuda
                     + ", or set inference-device to auto (CPU where CUDA cannot run) or cpu");
+        }
+    }
+
+    /**
+     * The -Port-provided jar leaves ONNX Runtime to Flink's lib/: where it is missing, say what to put there
+     * instead of failing later with a NoClassDefFoundError.
+     *
+     * @throws IllegalStateException naming the jar to add
+     */
+    static void checkOnnxRuntimePresent(ClassLoader loader) {
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment", false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            String version = "<version>";
+            try (InputStream in = DefectDetectionJob.class.getResourceAsStream("build.properties")) {
+                if (in != null) {
+                    Properties build = new Properties();
+                    build.load(in);
+                    version = build.getProperty("onnxruntime.version", version);
+                }
+            } catch (IOException ignored) {
+                // the message still names the artifact
+            }
+            throw new IllegalStateException("ONNX Runtime is not on the classpath: this job jar was built with "
+                    + "-Port-provided, which leaves it to the cluster. Put onnxruntime-" + version + ".jar (Maven "
+                    + "com.microsoft.onnxruntime:onnxruntime:" + version + ", or onnxruntime_gpu for CUDA) in Flink's "
+                    + "lib/ on the client and on every TaskManager (docs/architecture.md, \"ONNX Runtime on a Flink "
+                    + "cluster\"), or submit the default build, which carries it.");
         }
     }
 

@@ -8,6 +8,8 @@ import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,5 +135,18 @@ class DefectDetectionJobTest {
             System.setOut(out);
         }
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--kafka-transaction-timeout (default 10 min)");
+    }
+
+    @Test
+    void aJarWithoutOnnxRuntimeOnAClusterWithoutItNamesTheJarToPutInLib() throws Exception {
+        DefectDetectionJob.checkOnnxRuntimePresent(getClass().getClassLoader()); // here it is on the classpath
+        try (URLClassLoader bare = new URLClassLoader(new URL[0], null)) { // as a cluster without it in lib/
+            assertThatThrownBy(() -> DefectDetectionJob.checkOnnxRuntimePresent(bare))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("-Port-provided")
+                    .hasMessageContaining("onnxruntime-" + ai.onnxruntime.OrtEnvironment.class.getPackage()
+                            .getImplementationVersion() + ".jar")
+                    .hasMessageContaining("Flink's lib/");
+        }
     }
 }
