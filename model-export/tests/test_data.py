@@ -93,6 +93,8 @@ def test_check_aspect_accepts_what_the_job_accepts_and_names_the_size_that_keeps
         check_aspect(_good_images_of(tmp_path / "d", 1000, 1500), 128, 128)
     with pytest.raises(DatasetError, match=r"--size 176x128 to keep their shape \(192x144 has their ratio exactly\)"):
         check_aspect(_good_images_of(tmp_path / "e", 1024, 768), 128, 128)  # 4:3 frames
+    with pytest.raises(DatasetError, match=r"--size 2048x128 to keep their shape, or"):
+        check_aspect(_good_images_of(tmp_path / "f", 4096, 256, n=2), 128, 128)  # a line-scan camera, 16:1
     check_aspect(tmp_path / "no-such-category", 64, 64)  # nothing to check: the layout check speaks later
 
 

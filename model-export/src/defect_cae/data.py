@@ -13,6 +13,7 @@ AD 2's test_private*/ folders have no labels and are not read.
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -216,15 +217,18 @@ def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[in
     lo_r, hi_r = high / (1 + tolerance) - 1e-9, low * (1 + tolerance) + 1e-9  # the ratios that suit them all
     if lo_r > hi_r:
         return None
+    # Work in "long over short" terms so that portrait and landscape are one case.
+    lo_k, hi_k, mid_k = (lo_r, hi_r, centre) if centre >= 1 else (1 / hi_r, 1 / lo_r, 1 / centre)
     shorter_sides = sorted(range(multiple, max(4 * side, 1024) + 1, multiple), key=lambda n: (abs(n - side), n))
     for shorter in shorter_sides:
-        fits = []
-        for longer in range(multiple, 8 * shorter + 1, multiple):
-            w, h = (longer, shorter) if centre >= 1 else (shorter, longer)
-            if lo_r <= w / h <= hi_r:
-                fits.append((abs(w / h / centre - 1), (w, h)))
-        if fits:
-            return min(fits)[1]
+        # The multiples of `multiple` for the longer side within the ratios that suit them all, nearest the centre.
+        first, last = math.ceil(lo_k * shorter / multiple), math.floor(hi_k * shorter / multiple)
+        if first > last:
+            continue
+        x = mid_k * shorter / multiple
+        longer = min({min(max(math.floor(x), first), last), min(max(math.ceil(x), first), last)},
+                     key=lambda m: (abs(m * multiple / shorter / mid_k - 1), m)) * multiple
+        return (longer, shorter) if centre >= 1 else (shorter, longer)
     return None
 
 

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,7 +37,8 @@ import org.apache.kafka.common.errors.WakeupException;
 /**
  * Reads what the job publishes, as a downstream consumer would (isolation.level=read_committed, so with
  * EXACTLY_ONCE it sees alerts only once their checkpoint has committed them): alerts, scores, dead letters.
- * Records latency (capture time to the moment the alert is readable here) and writes an overlay per alert.
+ * Records latency (capture time to the moment the alert is readable here) and writes an overlay for the first alert
+ * of each distinct image.
  * Overlays are written on a thread of their own: PNG encoding (and the first use of Java2D, which takes about a
  * second) on the polling thread would delay the next poll and show up as alert latency the job did not cause.
  */
@@ -54,7 +56,7 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     private final int maxOverlays;
     private final ExecutorService overlayThread =
             Executors.newSingleThreadExecutor(r -> new Thread(r, "demo-overlay-writer"));
-    private int overlaysQueued;
+    private final AtomicInteger overlaysQueued = new AtomicInteger();
     /** The images an overlay was queued for (poll thread only): the cameras repeat their pools, one is enough. */
     private final Set<String> overlaidImages = new HashSet<>();
 
@@ -196,9 +198,9 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             latency.record(now, now - alert.getCaptureTimeMs());
             // One per distinct image: PNG encoding shares the CPU with the job, and on megapixel frames one overlay
             // per alert slowed the job down as soon as alerts were frequent.
-            if (overlaysQueued < maxOverlays && truth.get(alert.getCameraId(), alert.getFrameId())
+            if (overlaysQueued.get() < maxOverlays && truth.get(alert.getCameraId(), alert.getFrameId())
                     .map(t -> overlaidImages.add(imageKey(t))).orElse(false)) {
-                overlaysQueued++;
+                overlaysQueued.incrementAndGet();
                 overlayThread.execute(() -> writeOverlay(alert));
             }
         }
@@ -251,9 +253,9 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         return t.source() != null ? t.source() : t.cameraId() + "#" + t.poolIndex();
     }
 
-    /** Overlays queued but not written: failed, or still queued when the watcher stopped (it waits 30 s). */
+    /** Overlays queued but not written: still queued when the watcher stopped (it waits 30 s), or failed. */
     public long overlaysNotWritten() {
-        return overlaysQueued - overlaysWritten.get();
+        return overlaysQueued.get() - overlaysWritten.get();
     }
 
     /** The first frame (by camera, then frame id) of each distinct camera image among {@code frames}. */
