@@ -2,6 +2,7 @@ package io.defectdetector.bench;
 
 import io.defectdetector.job.DetectionOutputs;
 import io.defectdetector.job.DetectionPipeline;
+import io.defectdetector.job.LocalFlink;
 import io.defectdetector.job.deadletter.DeadLetterSerializer;
 import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.AlertSerializer;
@@ -146,7 +147,7 @@ final class JobRun implements AutoCloseable {
 
     void start() throws Exception {
         recorder = new OutputRecorder(broker.bootstrapServers(), scoresTopic, alertsTopic, partitions).start();
-        Configuration flink = new Configuration();
+        Configuration flink = LocalFlink.loopbackOnly(new Configuration());
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
         JobConfig cfg = jobConfig();

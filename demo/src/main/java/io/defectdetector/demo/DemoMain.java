@@ -14,6 +14,7 @@ import io.defectdetector.frame.FrameEncoder;
 import io.defectdetector.frame.FrameRejectedException;
 import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.DetectionPipeline;
+import io.defectdetector.job.LocalFlink;
 import io.defectdetector.job.ModelPreflight;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
@@ -472,7 +473,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     /** A local MiniCluster of 2 TaskManagers x 2 slots, subtasks spread over both. */
     private static Configuration flinkCluster() {
-        Configuration conf = new Configuration();
+        Configuration conf = LocalFlink.loopbackOnly(new Configuration());
         conf.set(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS, 2);
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
         conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE, TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);

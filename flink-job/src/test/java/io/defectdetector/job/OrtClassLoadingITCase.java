@@ -95,7 +95,7 @@ class OrtClassLoadingITCase {
     private static MiniCluster startCluster(boolean ortParentFirst) throws Exception {
         assertThat(JOB_JAR).as("the job jar; build it with mvn -pl flink-job package (mvn verify does)")
                 .isRegularFile();
-        Configuration conf = new Configuration();
+        Configuration conf = LocalFlink.loopbackOnly(new Configuration());
         conf.set(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL, ortParentFirst
                 ? List.of("org.apache.kafka.", "ai.onnxruntime.") : List.of("org.apache.kafka."));
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)

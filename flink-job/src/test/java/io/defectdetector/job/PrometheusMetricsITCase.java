@@ -49,7 +49,7 @@ class PrometheusMetricsITCase {
     static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> {
-        Configuration conf = new Configuration();
+        Configuration conf = LocalFlink.loopbackOnly(new Configuration());
         conf.setString("metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         conf.setString("metrics.reporter.prom.port", Integer.toString(PORT));

@@ -1,5 +1,6 @@
 package io.defectdetector.job.thresholds;
 
+import io.defectdetector.job.LocalFlink;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,7 @@ public final class ThresholdsSavepoint {
     }
 
     private static StreamExecutionEnvironment environment() {
-        Configuration conf = new Configuration();
+        Configuration conf = LocalFlink.loopbackOnly(new Configuration());
         conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);

@@ -1,5 +1,6 @@
 package io.defectdetector.job.testing;
 
+import io.defectdetector.job.LocalFlink;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.kafka.LocalKafkaBroker;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class PipelineTestSupport {
 
     /** 2 TaskManagers x 2 slots; slots spread over both TaskManagers, so parallel subtasks use both. */
     public static MiniClusterResourceConfiguration twoTaskManagers() {
-        Configuration conf = new Configuration();
+        Configuration conf = LocalFlink.loopbackOnly(new Configuration());
         conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE,
                 TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
         return new MiniClusterResourceConfiguration.Builder()
