@@ -225,9 +225,7 @@ def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[in
         first, last = math.ceil(lo_k * shorter / multiple), math.floor(hi_k * shorter / multiple)
         if first > last:
             continue
-        x = mid_k * shorter / multiple
-        longer = min({min(max(math.floor(x), first), last), min(max(math.ceil(x), first), last)},
-                     key=lambda m: (abs(m * multiple / shorter / mid_k - 1), m)) * multiple
+        longer = min(max(math.floor(mid_k * shorter / multiple + 0.5), first), last) * multiple
         return (longer, shorter) if centre >= 1 else (shorter, longer)
     return None
 
@@ -235,11 +233,16 @@ def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[in
 def _exact_size(w: int, h: int, side: int, multiple: int) -> tuple[int, int] | None:
     """The (width, height), both multiples of `multiple`, of exactly w/h whose shorter side is nearest to `side`
     (from half to twice it), or None."""
-    fits = [(abs(min(k * w, k * h) // d - side), (k * w // d, k * h // d))
-            for d in [np.gcd(w, h)] for k in range(1, 4 * side + 1)
-            if (k * w) % d == 0 and (k * w // d) % multiple == 0 and (k * h // d) % multiple == 0
-            and side / 2 <= min(k * w, k * h) // d <= 2 * side]
-    return min(fits)[1] if fits else None
+    g = math.gcd(w, h)
+    a, b = w // g, h // g  # the ratio in lowest terms
+    # The smallest scale of (a, b) whose both sides are multiples of `multiple`; every exact size is a multiple of it.
+    unit = math.lcm(multiple // math.gcd(a, multiple), multiple // math.gcd(b, multiple))
+    shorter = min(a, b) * unit
+    fits = [j for j in range(1, 2 * side // shorter + 1) if side / 2 <= j * shorter]
+    if not fits:
+        return None
+    j = min(fits, key=lambda j: (abs(j * shorter - side), j))
+    return a * unit * j, b * unit * j
 
 
 def shallow_depth_warning(root: Path, sample: int = 8) -> str | None:
