@@ -526,7 +526,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         long notWritten = watcher.overlaysNotWritten();
         System.out.printf(Locale.ROOT, "  overlays %d PNG files (one per distinct image alerted) in %s%s; ground truth "
                         + "in %s%n", watcher.overlaysWritten.get(), output.resolve("overlays"),
-                notWritten == 0 ? "" : " (" + notWritten + " more not written: still queued 30 s after the stop, or failed)",
+                notWritten == 0 ? "" : " (" + notWritten + " more not written: still queued 30 s after the stop, "
+                        + "or failed)",
                 output.resolve("ground-truth.jsonl"));
         if (missed.frames() > 0) {
             System.out.printf(Locale.ROOT, "  missed   %d defective frames without an alert, %d distinct images (the "
