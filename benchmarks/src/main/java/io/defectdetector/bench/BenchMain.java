@@ -104,7 +104,7 @@ public final class BenchMain implements Callable<Integer> {
         Results r = new Results();
         r.command = "benchmarks/bench.sh " + (quick ? "--quick" : "(full)");
         r.startedUtc = LocalDateTime.now(ZoneOffset.UTC).toString();
-        r.machine = Map.of("label", setup.machineLabel, "info", MachineInfo.current(),
+        r.machine = Map.of("label", setup.machineLabel(), "info", MachineInfo.current(),
                 "cores", Runtime.getRuntime().availableProcessors());
         r.loadAtStart = MachineInfo.formatLoad(MachineInfo.loadAverageNow());
 

@@ -2,6 +2,8 @@ package io.defectdetector.bench;
 
 import io.defectdetector.factory.camera.FrameEncoding;
 import io.defectdetector.factory.surface.Product;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -62,9 +64,22 @@ final class BenchSetup {
             + "ceiling's CUDA arena limit. Default: none.")
     String gpuMemoryLimit;
 
-    @Option(names = "--machine", defaultValue = "2-core shared dev box",
-            description = "How the machine is named in the results. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--machine",
+            description = "How the machine is named in the results (its CPU, cores and memory follow it). "
+                    + "Default: the host name.")
     String machineLabel;
+
+    /** The --machine label, or the host name: a fixed default would name every machine alike. */
+    String machineLabel() {
+        if (machineLabel != null && !machineLabel.isBlank()) {
+            return machineLabel;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unnamed machine";
+        }
+    }
 
     @Option(names = "--output", defaultValue = "bench-output",
             description = "Folder for results (a timestamped sub-folder per run). Default: ${DEFAULT-VALUE}.")

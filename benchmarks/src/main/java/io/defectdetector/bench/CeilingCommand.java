@@ -74,7 +74,7 @@ public final class CeilingCommand implements Callable<Integer> {
             }
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("machine", Map.of("label", setup.machineLabel, "info", MachineInfo.current(),
+        out.put("machine", Map.of("label", setup.machineLabel(), "info", MachineInfo.current(),
                 "cores", Runtime.getRuntime().availableProcessors()));
         out.put("model", model.card().name() + " " + model.card().version());
         out.put("device", device);

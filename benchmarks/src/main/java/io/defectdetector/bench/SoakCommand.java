@@ -72,7 +72,7 @@ public final class SoakCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("command", "benchmarks/bench.sh soak --minutes " + minutes + " --load " + load);
         out.put("startedUtc", LocalDateTime.now(ZoneOffset.UTC).toString());
-        out.put("machine", Map.of("label", setup.machineLabel, "info", MachineInfo.current(),
+        out.put("machine", Map.of("label", setup.machineLabel(), "info", MachineInfo.current(),
                 "cores", Runtime.getRuntime().availableProcessors()));
         out.put("loadAtStart", MachineInfo.formatLoad(MachineInfo.loadAverageNow()));
         ModelBundle model = ModelBundle.locate(setup.model.toString());
