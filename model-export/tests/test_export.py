@@ -42,6 +42,20 @@ def test_verify_rejects_a_graph_that_breaks_the_contract(exported, tmp_path):
         verify_onnx(path, 3, 64, 64)
 
 
+def test_a_failed_export_leaves_the_previous_model_whole(exported, tmp_path, monkeypatch):
+    det, _, _ = exported
+    target = tmp_path / "cae.onnx"
+    target.write_bytes(b"the deployed model's bytes")
+
+    def broken(*args, **kwargs):
+        raise ValueError("graph outputs ['x'], expected ['error_map', 'score', 'reconstruction']")
+    monkeypatch.setattr(export_mod, "verify_onnx", broken)
+    with pytest.raises(ValueError, match="graph outputs"):
+        export_onnx(det, target)
+    assert target.read_bytes() == b"the deployed model's bytes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cae.onnx"]  # no temporary file left
+
+
 @pytest.mark.parametrize("batch", [1, 7])
 def test_onnx_graph_computes_what_the_pytorch_module_computes(exported, dataset, batch):
     det, _, path = exported

@@ -6,6 +6,7 @@ import datetime as _dt
 import hashlib
 import inspect
 import json
+import os
 import platform
 import shutil
 import warnings
@@ -43,10 +44,17 @@ def export_onnx(detector: Detector, path: Path) -> Path:
     model = copy.deepcopy(detector).cpu().eval()
     cfg = model.cae.config
     dummy = torch.rand(2, cfg.channels, cfg.height, cfg.width)  # batch 2 so nothing specialises to N = 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, (dummy,), str(path), **export_kwargs())
-    verify_onnx(path, cfg.channels, cfg.height, cfg.width)
+    # Exported and verified beside the target, then renamed over it: a failed export leaves the previous model
+    # whole instead of a truncated file the job would refuse.
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (dummy,), str(tmp), **export_kwargs())
+        verify_onnx(tmp, cfg.channels, cfg.height, cfg.width)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -157,7 +165,10 @@ def json_safe(obj):
 
 
 def write_card(card: dict, path: Path) -> Path:
-    Path(path).write_text(json.dumps(json_safe(card), indent=2, allow_nan=False) + "\n")
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")  # renamed over the card only once complete, as the model
+    tmp.write_text(json.dumps(json_safe(card), indent=2, allow_nan=False) + "\n")
+    os.replace(tmp, path)
     return Path(path)
 
 
