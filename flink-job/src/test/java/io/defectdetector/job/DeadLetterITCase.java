@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobStatus;
@@ -103,6 +104,57 @@ class DeadLetterITCase {
                     .containsExactlyInAnyOrderElementsOf(goodIds);
 
             assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+            assertThat(cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo())
+                    .as("the job never failed or restarted").isNull();
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /**
+     * Rejected frames above the producer's default max.request.size (1 MiB): one within dead-letter-max-bytes
+     * arrives whole, a larger one without its value; neither fails the job, which would replay it forever.
+     */
+    @Test
+    void largeRejectedFramesReachTheDeadLetterTopicWithoutFailingTheJob(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        Topics topics = Topics.withPrefix("big-dlq");
+        topics.create(KAFKA.broker(), 1);
+        JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "big-dlq", topics,
+                PipelineTestSupport.defaultModel(), Map.of("dead-letter-max-bytes", "4mb"));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.configureEnvironment(env, cfg);
+        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
+        JobClient job = env.executeAsync("large-dead-letters-it");
+        try {
+            // 2 MiB, 8:1 (WRONG_SHAPE for the square model); 6 MiB, 12:1: both under frame-max-bytes (16 MiB).
+            ProducerRecord<byte[], byte[]> whole = MalformedFrames.good(topics.frames(), "cam-1", "wide", 4096, 512);
+            ProducerRecord<byte[], byte[]> cut = MalformedFrames.good(topics.frames(), "cam-1", "wider", 8448, 704);
+            try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+                producer.send(whole).get();
+                producer.send(cut).get();
+                producer.send(MalformedFrames.good(topics.frames(), "cam-1", "after", 256, 256)).get();
+            }
+
+            List<ConsumerRecord<byte[], byte[]>> dead = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                    topics.deadLetter(), r -> r.size() >= 2, Duration.ofSeconds(90), Duration.ofSeconds(2));
+            assertThat(dead).hasSize(2);
+            Map<String, ConsumerRecord<byte[], byte[]>> byFrame = new HashMap<>();
+            dead.forEach(letter -> byFrame.put(header(letter, FrameHeaders.FRAME_ID), letter));
+            assertThat(byFrame).containsOnlyKeys("wide", "wider");
+            ConsumerRecord<byte[], byte[]> first = byFrame.get("wide");
+            assertThat(first.value()).isEqualTo(whole.value());
+            assertThat(header(first, FrameHeaders.DLQ_OMITTED)).isNull();
+            ConsumerRecord<byte[], byte[]> second = byFrame.get("wider");
+            assertThat(header(second, FrameHeaders.DLQ_REASON)).isEqualTo(RejectReason.WRONG_SHAPE.name());
+            assertThat(second.value()).isNull();
+            assertThat(header(second, FrameHeaders.DLQ_OMITTED)).isEqualTo("value=" + cut.value().length);
+
+            List<ConsumerRecord<byte[], byte[]>> scores = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                    topics.scores(), r -> !r.isEmpty(), Duration.ofSeconds(90), Duration.ofSeconds(1));
+            assertThat(scores).extracting(r -> AlertJson.scoreFromBytes(r.value()).getFrameId())
+                    .containsExactly("after");
             assertThat(cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo())
                     .as("the job never failed or restarted").isNull();
         } finally {

@@ -17,6 +17,8 @@ public final class FrameHeaders {
     public static final String DLQ_SOURCE_PARTITION = "dlq-source-partition";
     public static final String DLQ_SOURCE_OFFSET = "dlq-source-offset";
     public static final String DLQ_TIME = "dlq-time";
+    /** What was left out of a dead letter too large to copy whole, e.g. {@code value=2097152} (bytes). */
+    public static final String DLQ_OMITTED = "dlq-omitted";
 
     private FrameHeaders() {
     }

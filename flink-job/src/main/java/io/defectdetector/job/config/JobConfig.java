@@ -63,6 +63,11 @@ public final class JobConfig {
                 FrameLimits.DEFAULT_MAX_SIDE, FrameLimits.DEFAULT_MAX_SAMPLES);
     }
 
+    /** The largest dead letter in bytes (dead-letter-max-bytes). */
+    public int deadLetterMaxBytes() {
+        return (int) options.get(JobOptions.DEAD_LETTER_MAX_BYTES).getBytes();
+    }
+
     /** @param modelPath the located model file (may differ from the option when it names a folder) */
     public InferenceSettings inferenceSettings(String modelPath) {
         return new InferenceSettings(

@@ -3,6 +3,7 @@ package io.defectdetector.job.config;
 import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.defectdetector.frame.KafkaClientSettings;
+import io.defectdetector.job.deadletter.DeadLetterSerializer;
 import io.defectdetector.job.inference.DeviceSpec;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -110,7 +111,8 @@ public final class JobOptions {
             .defaultValue(true)
             .withDescription("Before submitting, check with the job's Kafka settings that its topics exist: "
                     + "frames, alerts, dead-letter, scores (when scores-enabled) and, when the control topic "
-                    + "exists, audit. A missing topic or unreachable brokers fail the start with the option to fix "
+                    + "exists, audit. A missing topic, a dead-letter topic whose max.message.bytes is below "
+                    + "dead-letter-max-bytes, or unreachable brokers fail the start with the option to fix "
                     + "instead of a job that restarts forever. Needs the brokers reachable from where main runs "
                     + "(the JobManager in application mode, else the flink run client); turn it off when they are "
                     + "not, or when the brokers auto-create the output topics (the frames topic must exist in any "
@@ -295,6 +297,16 @@ public final class JobOptions {
             .defaultValue(false)
             .withDescription("Also write one small score record per frame to kafka-scores-topic (for dashboards "
                     + "and threshold tuning).");
+
+    public static final ConfigOption<MemorySize> DEAD_LETTER_MAX_BYTES = key("dead-letter-max-bytes")
+            .memoryType()
+            .defaultValue(MemorySize.parse("960kb"))
+            .withDescription("Largest dead letter (key, value and headers, 16 kb - 2 gb). A rejected record that "
+                    + "would be larger is written without its value (then without its original headers, then its "
+                    + "key), and its dlq-omitted header says what was left out and how many bytes. The default fits "
+                    + "a stock dead-letter topic (max.message.bytes 1 MiB); to keep large frames whole, raise it "
+                    + "together with that topic's max.message.bytes (the job raises its own producer's "
+                    + "max.request.size to match, and the topic check refuses a topic that would not take it).");
 
     public static final ConfigOption<Boolean> ALERTS_THUMBNAILS_ENABLED = key("alerts-thumbnails-enabled")
             .booleanType()
@@ -504,6 +516,12 @@ public final class JobOptions {
         Double tolerance = read(conf, FRAME_ASPECT_TOLERANCE, problems);
         if (tolerance != null && (tolerance.isNaN() || tolerance.isInfinite() || tolerance < 0)) {
             problems.add("frame-aspect-tolerance must be a finite number >= 0, got " + tolerance);
+        }
+        MemorySize deadLetterMax = read(conf, DEAD_LETTER_MAX_BYTES, problems);
+        if (deadLetterMax != null && (deadLetterMax.getBytes() < DeadLetterSerializer.MIN_MAX_BYTES
+                || deadLetterMax.getBytes() > MAX_FRAME_BYTES)) {
+            problems.add("dead-letter-max-bytes must be between " + DeadLetterSerializer.MIN_MAX_BYTES + " and "
+                    + MAX_FRAME_BYTES + " bytes, got " + deadLetterMax.getBytes() + " bytes");
         }
         read(conf, SCORES_ENABLED, problems);
         read(conf, ALERTS_THUMBNAILS_ENABLED, problems);

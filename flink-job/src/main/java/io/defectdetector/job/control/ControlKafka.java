@@ -64,7 +64,7 @@ public final class ControlKafka {
     /** Rejected control records, to the job's dead-letter topic, under their own transactional-id prefix. */
     public static AdminClosingKafkaSink<ControlReject> rejectSink(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
-        return KafkaOutputSinks.sink(cfg, "control-dead-letter",
-                TopicNamedSerializer.of(new ControlRejectSerializer(topic), topic));
+        return KafkaOutputSinks.deadLetterSink(cfg, "control-dead-letter",
+                TopicNamedSerializer.of(new ControlRejectSerializer(topic, cfg.deadLetterMaxBytes()), topic));
     }
 }

@@ -7,6 +7,7 @@ import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.deadletter.DeadLetterRecord;
 import io.defectdetector.job.deadletter.DeadLetterSerializer;
 import io.defectdetector.job.alerts.ScoreRecord;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
@@ -41,8 +42,28 @@ public final class KafkaOutputSinks {
 
     public static AdminClosingKafkaSink<DeadLetterRecord> deadLetters(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
-        return sink(cfg, "dead-letter", TopicNamedSerializer.of(new DeadLetterSerializer(topic), topic));
+        return deadLetterSink(cfg, "dead-letter",
+                TopicNamedSerializer.of(new DeadLetterSerializer(topic, cfg.deadLetterMaxBytes()), topic));
     }
+
+    /**
+     * A sink to the dead-letter topic, whose producer takes records up to dead-letter-max-bytes: the client's
+     * default max.request.size (1 MiB) would refuse larger dead letters and fail the job on each one.
+     */
+    public static <T> AdminClosingKafkaSink<T> deadLetterSink(JobConfig cfg, String name,
+            TopicNamedSerializer<T> serializer) {
+        Properties props = cfg.kafkaSettings().toProperties();
+        long configured = Long.parseLong(props.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Integer.toString(DEFAULT_MAX_REQUEST_SIZE)).trim());
+        long needed = cfg.deadLetterMaxBytes() + REQUEST_HEADROOM;
+        return sink(cfg, name, serializer, Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Long.toString(Math.min(Integer.MAX_VALUE, Math.max(configured, needed)))));
+    }
+
+    /** Kafka's default max.request.size. */
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+    /** The producer's size estimate is an upper bound over the record: leave it room. */
+    private static final int REQUEST_HEADROOM = 64 * 1024;
 
     public static AdminClosingKafkaSink<ScoreRecord> scores(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_SCORES_TOPIC);
@@ -56,7 +77,13 @@ public final class KafkaOutputSinks {
 
     /** A sink with the job's Kafka settings and delivery guarantee, under its own transactional-id prefix. */
     public static <T> AdminClosingKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
+        return sink(cfg, name, serializer, Map.of());
+    }
+
+    private static <T> AdminClosingKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer,
+            Map<String, String> overrides) {
         Properties props = cfg.kafkaSettings().toProperties();
+        props.putAll(overrides);
         // Explicit, because the connector's default (1 h) exceeds a default broker's 15 min cap and fails the job.
         props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()));

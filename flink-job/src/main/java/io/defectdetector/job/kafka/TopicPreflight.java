@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,10 +16,16 @@ import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -30,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * the cluster (as {@code ModelPreflight} does for the model). A missing frames topic fails the source's
  * enumerator; a missing output topic fails its sink at its first record, and a missing audit topic at the first
  * control command, long after the start.
+ *
+ * <p>It also reads the dead-letter topic's max.message.bytes: a dead letter the broker refuses fails the sink,
+ * and the job would fail again on the same rejected frame at every restart. That needs DescribeConfigs on the
+ * topic; without it the size is not checked (a warning says so).
  *
  * <p>The control topic itself may be absent (the job then runs on its current thresholds and picks the topic up
  * when it is created, see {@code ControlKafka}); but when it exists, the audit topic must too.
@@ -65,7 +76,18 @@ public final class TopicPreflight {
                 topics.put(cfg.get(option), option);
             }
         }
-        Map<ConfigOption<String>, Found> found = describe(cfg, topics);
+        Map<ConfigOption<String>, Found> found;
+        OptionalLong deadLetterTopicMax = OptionalLong.empty();
+        Admin admin = openAdmin(cfg);
+        try {
+            found = describe(cfg, admin, topics);
+            if (found.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC) == Found.EXISTS) {
+                deadLetterTopicMax = maxMessageBytes(cfg, admin, cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC));
+            }
+        } finally {
+            // Nothing is pending once every future is done; after a timeout, abandon the calls at once.
+            admin.close(Duration.ZERO);
+        }
 
         List<String> problems = new ArrayList<>();
         require(cfg, found, JobOptions.KAFKA_FRAMES_TOPIC, "Read", "", problems);
@@ -74,6 +96,16 @@ public final class TopicPreflight {
         require(cfg, found, JobOptions.KAFKA_DEAD_LETTER_TOPIC, "Write", "", problems);
         if (cfg.get(JobOptions.SCORES_ENABLED)) {
             require(cfg, found, JobOptions.KAFKA_SCORES_TOPIC, "Write", " (scores-enabled is true)", problems);
+        }
+        long deadLetterMax = cfg.deadLetterMaxBytes();
+        if (deadLetterTopicMax.isPresent() && deadLetterTopicMax.getAsLong() < deadLetterMax) {
+            problems.add(JobOptions.KAFKA_DEAD_LETTER_TOPIC.key() + ": topic '"
+                    + cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC) + "' takes records up to "
+                    + deadLetterTopicMax.getAsLong() + " bytes (max.message.bytes), but dead letters may be "
+                    + deadLetterMax + " bytes (" + JobOptions.DEAD_LETTER_MAX_BYTES.key() + "): the first one that "
+                    + "large would fail the job at every restart; lower " + JobOptions.DEAD_LETTER_MAX_BYTES.key()
+                    + " to at most " + deadLetterTopicMax.getAsLong() + " bytes or raise the topic's "
+                    + "max.message.bytes");
         }
         String control = cfg.get(JobOptions.KAFKA_CONTROL_TOPIC);
         switch (found.get(JobOptions.KAFKA_CONTROL_TOPIC)) {
@@ -115,30 +147,58 @@ public final class TopicPreflight {
         }
     }
 
-    /** One describeTopics round trip for all topics; throws if the brokers do not answer it. */
-    private static Map<ConfigOption<String>, Found> describe(JobConfig cfg,
-            Map<String, ConfigOption<String>> topics) {
-        Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
-        Admin admin;
+    private static Admin openAdmin(JobConfig cfg) {
         try {
-            admin = Admin.create(adminProperties(cfg, timeout));
+            return Admin.create(adminProperties(cfg, cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT)));
         } catch (KafkaException e) {
             throw new IllegalArgumentException("Cannot check the Kafka topics: no Kafka client can be created "
                     + "from kafka-bootstrap-servers '" + cfg.bootstrapServers() + "' and the settings of "
                     + "kafka-config / kafka.*: " + explain(e), e);
         }
+    }
+
+    /** One describeTopics round trip for all topics; throws if the brokers do not answer it. */
+    private static Map<ConfigOption<String>, Found> describe(JobConfig cfg, Admin admin,
+            Map<String, ConfigOption<String>> topics) {
+        Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
+        Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics.keySet(),
+                new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis())).topicNameValues();
+        long deadline = System.nanoTime() + timeout.plus(GRACE).toNanos();
+        Map<ConfigOption<String>, Found> found = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigOption<String>> topic : topics.entrySet()) {
+            found.put(topic.getValue(), outcome(cfg, futures.get(topic.getKey()), deadline));
+        }
+        return found;
+    }
+
+    /**
+     * The topic's max.message.bytes (its own or the brokers' default), or empty when the job's principal may not
+     * read topic configurations (DescribeConfigs, which the job needs nowhere else): then the size is not checked.
+     */
+    private static OptionalLong maxMessageBytes(JobConfig cfg, Admin admin, String topic) {
+        Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
-            Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics.keySet(),
-                    new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis())).topicNameValues();
-            long deadline = System.nanoTime() + timeout.plus(GRACE).toNanos();
-            Map<ConfigOption<String>, Found> found = new LinkedHashMap<>();
-            for (Map.Entry<String, ConfigOption<String>> topic : topics.entrySet()) {
-                found.put(topic.getValue(), outcome(cfg, futures.get(topic.getKey()), deadline));
+            Config config = admin.describeConfigs(List.of(resource),
+                    new DescribeConfigsOptions().timeoutMs((int) timeout.toMillis())).values().get(resource)
+                    .get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+            ConfigEntry entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            return entry == null || entry.value() == null ? OptionalLong.empty()
+                    : OptionalLong.of(Long.parseLong(entry.value().trim()));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException) {
+                LOG.warn("The job's Kafka principal may not describe the configuration of topic '{}' ({}): "
+                        + "whether it takes dead letters of up to {} bytes ({}) is not checked", topic,
+                        JobOptions.KAFKA_DEAD_LETTER_TOPIC.key(), cfg.deadLetterMaxBytes(),
+                        JobOptions.DEAD_LETTER_MAX_BYTES.key());
+                return OptionalLong.empty();
             }
-            return found;
-        } finally {
-            // Nothing is pending once every future is done; after a timeout, abandon the calls at once.
-            admin.close(Duration.ZERO);
+            throw unanswered(cfg, e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unanswered(cfg, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the Kafka topics", e);
         }
     }
 

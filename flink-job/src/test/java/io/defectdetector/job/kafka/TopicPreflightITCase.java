@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.defectdetector.job.DefectDetectionJob;
 import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.PipelineTestSupport.Topics;
 import io.defectdetector.kafka.LocalKafkaExtension;
@@ -14,8 +15,15 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -93,6 +101,26 @@ class TopicPreflightITCase {
                         + "(scores-enabled is true); create it")
                 .hasMessageNotContaining("kafka-frames-topic")
                 .hasMessageNotContaining("kafka-audit-topic");
+    }
+
+    @Test
+    void refusesADeadLetterTopicThatWouldNotTakeTheLargestDeadLetter() throws Exception {
+        JobConfig cfg = config("small-dlq", false, false, Map.of());
+        try (Admin admin = Admin.create(KAFKA.broker().clientProperties())) {
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "small-dlq-dead-letter");
+            admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "100000"), AlterConfigOp.OpType.SET))))
+                    .all().get();
+        }
+
+        assertThatThrownBy(() -> TopicPreflight.check(cfg))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("kafka-dead-letter-topic: topic 'small-dlq-dead-letter' takes records up to "
+                        + "100000 bytes (max.message.bytes), but dead letters may be 983040 bytes "
+                        + "(dead-letter-max-bytes)")
+                .hasMessageContaining("lower dead-letter-max-bytes to at most 100000 bytes");
+        assertThatCode(() -> TopicPreflight.check(cfg.with(JobOptions.DEAD_LETTER_MAX_BYTES,
+                MemorySize.parse("90kb")))).doesNotThrowAnyException();
     }
 
     @Test
