@@ -88,12 +88,48 @@ class PrometheusRulesTest {
         // kubectl apply -k k8s/monitoring: the rule, and the dashboard in a ConfigMap Grafana's sidecar picks up.
         List<ObjectNode> rendered = Manifests.render("k8s/monitoring");
         assertThat(rendered).extracting(r -> r.path("kind").asText())
-                .containsExactlyInAnyOrder("PrometheusRule", "ConfigMap");
+                .containsExactlyInAnyOrder("PodMonitor", "PrometheusRule", "ConfigMap");
         JsonNode configMap = rendered.stream().filter(r -> r.path("kind").asText().equals("ConfigMap")).findFirst()
                 .orElseThrow();
         assertThat(configMap.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
         assertThat(Yaml.JSON.readTree(configMap.path("data").path("grafana-dashboard.json").asText()))
                 .isEqualTo(dashboard);
+    }
+
+    /**
+     * The Prometheus Operator scrapes only what a PodMonitor selects: it must match the labels Flink gives the
+     * pods of this FlinkDeployment (app=its name, type=flink-native-kubernetes) in every overlay, and name a
+     * container port the pod template declares, on the reporter's port.
+     */
+    @Test
+    void thePodMonitorSelectsTheJobsPodsOnTheReportersPort() {
+        JsonNode monitor = Manifests.render("k8s/monitoring").stream()
+                .filter(r -> r.path("kind").asText().equals("PodMonitor")).findFirst().orElseThrow();
+        JsonNode rule = Manifests.render("k8s/monitoring").stream()
+                .filter(r -> r.path("kind").asText().equals("PrometheusRule")).findFirst().orElseThrow();
+        assertThat(monitor.path("metadata").path("labels").path("release").asText())
+                .as("the rules and the monitor are selected alike")
+                .isEqualTo(rule.path("metadata").path("labels").path("release").asText()).isNotBlank();
+        JsonNode matchLabels = monitor.path("spec").path("selector").path("matchLabels");
+        String portName = monitor.path("spec").path("podMetricsEndpoints").path(0).path("port").asText();
+        for (String overlay : List.of("k8s/overlays/cpu", "k8s/overlays/gpu")) {
+            JsonNode fd = Manifests.flinkDeployment(overlay);
+            assertThat(matchLabels.path("app").asText()).as(overlay)
+                    .isEqualTo(fd.path("metadata").path("name").asText());
+            assertThat(matchLabels.path("type").asText()).isEqualTo("flink-native-kubernetes");
+            assertThat(matchLabels.size()).as("no label Flink does not set").isEqualTo(2);
+            String reporterPort = fd.path("spec").path("flinkConfiguration").path("metrics.reporter.prom.port")
+                    .asText();
+            List<JsonNode> ports = new ArrayList<>();
+            fd.path("spec").path("podTemplate").path("spec").path("containers").forEach(c -> {
+                if (c.path("name").asText().equals("flink-main-container")) {
+                    c.path("ports").forEach(ports::add);
+                }
+            });
+            assertThat(ports).as(overlay).filteredOn(p -> p.path("name").asText().equals(portName))
+                    .singleElement().satisfies(p -> assertThat(p.path("containerPort").asText())
+                            .isEqualTo(reporterPort));
+        }
     }
 
     private static List<JsonNode> alerts(JsonNode rule) {
