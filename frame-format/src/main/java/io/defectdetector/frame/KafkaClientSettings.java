@@ -7,12 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Standard Kafka client properties (bootstrap servers, SASL, TLS, ...) passed through unchanged to producers,
@@ -23,7 +30,8 @@ import java.util.TreeMap;
  */
 public final class KafkaClientSettings {
     private static final String MASK = "******";
-    private static final String[] SENSITIVE_MARKERS = {"password", "sasl.jaas.config", "ssl.key", "secret", "token"};
+    private static final String[] SENSITIVE_MARKERS = {"password", "passphrase", "private.key", "sasl.jaas.config",
+        "ssl.key", "secret", "token", "credential"};
 
     private final Map<String, String> values;
 
@@ -118,8 +126,16 @@ public final class KafkaClientSettings {
         return props;
     }
 
-    /** Whether the value of this key must never be shown (passwords, JAAS config, private keys, tokens). */
+    /**
+     * Whether the value of this key must never be shown: every setting Kafka's producer, consumer or admin
+     * client declares as a password (as Kafka itself hides them), and any key that looks like a secret
+     * (passwords, passphrases, JAAS config, private keys, tokens, credentials), for settings of plugins and
+     * newer clients.
+     */
     public static boolean isSensitive(String key) {
+        if (KafkaPasswordKeys.ALL.contains(key)) {
+            return true;
+        }
         String lower = key.toLowerCase(Locale.ROOT);
         for (String marker : SENSITIVE_MARKERS) {
             if (lower.contains(marker)) {
@@ -139,6 +155,28 @@ public final class KafkaClientSettings {
             sb.append(k).append('=').append(isSensitive(k) ? MASK : v);
         });
         return sb.append('}').toString();
+    }
+
+    /** The keys Kafka's clients type as PASSWORD, read once; empty where kafka-clients is not on the classpath. */
+    private static final class KafkaPasswordKeys {
+        static final Set<String> ALL = load();
+
+        private static Set<String> load() {
+            try {
+                Set<String> keys = new HashSet<>();
+                for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                        AdminClientConfig.configDef())) {
+                    def.configKeys().forEach((name, key) -> {
+                        if (key.type == ConfigDef.Type.PASSWORD) {
+                            keys.add(name);
+                        }
+                    });
+                }
+                return Set.copyOf(keys);
+            } catch (LinkageError e) {
+                return Set.of(); // the markers still apply
+            }
+        }
     }
 
     @Override

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +47,8 @@ class KafkaClientSettingsTest {
                 "ssl.key.password", "hunter2-key",
                 "ssl.keystore.key", "-----BEGIN PRIVATE KEY-----hunter2-pem",
                 "sasl.oauthbearer.client.credentials.client.secret", "hunter2-secret",
-                "SASL.LOGIN.TOKEN", "hunter2-token"));
+                "SASL.LOGIN.TOKEN", "hunter2-token",
+                "sasl.oauthbearer.assertion.private.key.passphrase", "hunter2-passphrase"));
         for (String shown : List.of(settings.redacted(), settings.toString())) {
             assertThat(shown).doesNotContain("hunter2")
                     .contains("bootstrap.servers=kafka-1:9093", "sasl.mechanism=SCRAM-SHA-512")
@@ -58,6 +64,21 @@ class KafkaClientSettingsTest {
         assertThat(KafkaClientSettings.isSensitive("ssl.key.password")).isTrue();
         assertThat(KafkaClientSettings.isSensitive("bootstrap.servers")).isFalse();
         assertThat(KafkaClientSettings.isSensitive("security.protocol")).isFalse();
+    }
+
+    @Test
+    void hidesEverySettingKafkasClientsDeclareAsAPassword() {
+        List<String> passwords = new ArrayList<>();
+        for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                AdminClientConfig.configDef())) {
+            def.configKeys().forEach((name, key) -> {
+                if (key.type == ConfigDef.Type.PASSWORD) {
+                    passwords.add(name);
+                }
+            });
+        }
+        assertThat(passwords).contains("sasl.oauthbearer.assertion.private.key.passphrase", "ssl.keystore.password");
+        assertThat(passwords).allSatisfy(key -> assertThat(KafkaClientSettings.isSensitive(key)).as(key).isTrue());
     }
 
     @Test
