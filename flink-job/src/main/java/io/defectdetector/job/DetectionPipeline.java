@@ -91,6 +91,8 @@ public final class DetectionPipeline {
         if (parallelism != null) {
             env.setParallelism(parallelism);
         }
+        // Explicit: the keyed state's rescaling ceiling must not depend on the first deployment's parallelism.
+        env.setMaxParallelism(cfg.get(JobOptions.MAX_PARALLELISM));
     }
 
     /** The frames topic as a stream of undecoded records. */

@@ -74,6 +74,16 @@ class DetectionPipelineTest {
     }
 
     @Test
+    void theKeyedStatesRescalingCeilingIsSetExplicitly() {
+        // Not derived from the first parallelism: a savepoint restores only into the same max parallelism.
+        assertThat(kafkaJob(config()).getJobGraph().getVertices()).allSatisfy(v -> assertThat(v.getMaxParallelism())
+                .as(v.getName()).isIn(128, 1));
+        JobVertex debounce = vertex(List.of(kafkaJob(config("max-parallelism", "512")).getJobGraph()
+                .getVerticesAsArray()), DetectionPipeline.DEBOUNCE_UID);
+        assertThat(debounce.getMaxParallelism()).isEqualTo(512);
+    }
+
+    @Test
     void scoresSinkExistsOnlyWhenEnabled() {
         StreamGraph graph = kafkaJob(config("scores-enabled", "false"));
         assertThat(graph.getStreamNodes()).extracting(StreamNode::getTransformationUID)

@@ -193,7 +193,7 @@ public final class JobOptions {
                     + "kafka-transaction-timeout.");
 
     /** Flink's upper bound on any operator's (maximum) parallelism. */
-    static final int MAX_PARALLELISM = 1 << 15;
+    static final int FLINK_PARALLELISM_LIMIT = 1 << 15;
 
     public static final ConfigOption<Integer> PARALLELISM = key("parallelism")
             .intType()
@@ -201,6 +201,16 @@ public final class JobOptions {
             .withDescription("Parallelism of every operator (1 to 32768, Flink's limit). Default: the cluster's parallelism.default. "
                     + "Each parallel subtask holds one ONNX Runtime session, so memory and CPU threads scale with "
                     + "it; more subtasks than frames-topic partitions leave the extra ones idle.");
+
+    public static final ConfigOption<Integer> MAX_PARALLELISM = key("max-parallelism")
+            .intType()
+            .defaultValue(128)
+            .withDescription("The job's maximum parallelism (1 to 32768, at least parallelism): the number of key "
+                    + "groups of its keyed state (alert debounce per camera, the threshold audit), so the highest "
+                    + "parallelism the job can later be rescaled to from a savepoint. Fixed for the life of the "
+                    + "job's state: a savepoint restores only into the same value. Flink would otherwise derive it "
+                    + "from the first parallelism (128 up to 85 subtasks), so the default keeps savepoints taken "
+                    + "without this option restorable.");
 
     // ---- Model and inference ----
 
@@ -474,9 +484,18 @@ public final class JobOptions {
         }
 
         Integer parallelism = read(conf, PARALLELISM, problems);
-        if (parallelism != null && (parallelism < 1 || parallelism > MAX_PARALLELISM)) {
-            problems.add("parallelism must be between 1 and " + MAX_PARALLELISM + " (Flink's limit), got "
-                    + parallelism);
+        if (parallelism != null && (parallelism < 1 || parallelism > FLINK_PARALLELISM_LIMIT)) {
+            problems.add("parallelism must be between 1 and " + FLINK_PARALLELISM_LIMIT
+                    + " (Flink's limit), got " + parallelism);
+        }
+        Integer maxParallelism = read(conf, MAX_PARALLELISM, problems);
+        if (maxParallelism != null && (maxParallelism < 1 || maxParallelism > FLINK_PARALLELISM_LIMIT)) {
+            problems.add("max-parallelism must be between 1 and " + FLINK_PARALLELISM_LIMIT
+                    + " (Flink's limit), got " + maxParallelism);
+        } else if (maxParallelism != null && parallelism != null && parallelism > maxParallelism) {
+            problems.add("parallelism " + parallelism + " is above max-parallelism " + maxParallelism + ": raise "
+                    + "max-parallelism only for a job started without state (a savepoint restores only into the "
+                    + "max-parallelism it was taken with), else keep parallelism at most " + maxParallelism);
         }
 
         String modelPath = read(conf, MODEL_PATH, problems);
@@ -604,7 +623,7 @@ public final class JobOptions {
         if (option == KAFKA_STARTING_OFFSETS || option == KAFKA_CONTROL_STARTING_OFFSETS) {
             return "one of " + List.of(StartingOffsets.values());
         }
-        if (option == PARALLELISM) {
+        if (option == PARALLELISM || option == MAX_PARALLELISM) {
             return "an integer";
         }
         Object sample = option.defaultValue();

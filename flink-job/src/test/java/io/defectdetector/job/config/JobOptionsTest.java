@@ -124,6 +124,16 @@ class JobOptionsTest {
     }
 
     @Test
+    void refusesAParallelismAboveTheMaxParallelism() {
+        assertThatThrownBy(() -> JobOptions.validate(conf("parallelism", "200")))
+                .hasMessageContaining("parallelism 200 is above max-parallelism 128");
+        assertThatCode(() -> JobOptions.validate(conf("parallelism", "200", "max-parallelism", "256")))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> JobOptions.validate(conf("max-parallelism", "0")))
+                .hasMessageContaining("max-parallelism must be between 1 and 32768 (Flink's limit), got 0");
+    }
+
+    @Test
     void refusesKafkaPropertiesThatAJobOptionControls() {
         assertThatThrownBy(() -> JobOptions.validate(conf("kafka.transaction.timeout.ms", "60000")))
                 .hasMessageContaining("'transaction.timeout.ms'")
