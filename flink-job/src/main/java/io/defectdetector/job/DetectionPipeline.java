@@ -143,7 +143,7 @@ public final class DetectionPipeline {
 
         SingleOutputStreamOperator<ScoredFrame> scored = decoded
                 .transform(INFERENCE_UID, TypeInformation.of(ScoredFrame.class),
-                        new BatchInferenceOperator(model, cfg.inferenceSettings(model.onnxPath().toString()),
+                        new BatchInferenceOperator(model, cfg.inferenceSettings(),
                                 engines))
                 .uid(INFERENCE_UID)
                 .name(INFERENCE_UID);

@@ -68,17 +68,15 @@ public final class JobConfig {
         return (int) options.get(JobOptions.DEAD_LETTER_MAX_BYTES).getBytes();
     }
 
-    /** @param modelPath the located model file (may differ from the option when it names a folder) */
-    public InferenceSettings inferenceSettings(String modelPath) {
+    /** How each inference subtask runs the model. */
+    public InferenceSettings inferenceSettings() {
         return new InferenceSettings(
-                modelPath,
                 options.get(JobOptions.INFERENCE_DEVICE),
                 options.get(JobOptions.INFERENCE_INTRA_OP_THREADS),
                 options.get(JobOptions.INFERENCE_INTER_OP_THREADS),
                 options.get(JobOptions.BATCH_MAX_SIZE),
                 options.get(JobOptions.BATCH_MAX_WAIT).toMillis(),
                 options.get(JobOptions.INFERENCE_WARM_UP),
-                false,
                 options.getOptional(JobOptions.INFERENCE_GPU_MEMORY_LIMIT).map(m -> m.getBytes()).orElse(0L));
     }
 

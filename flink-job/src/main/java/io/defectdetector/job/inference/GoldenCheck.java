@@ -64,7 +64,7 @@ public final class GoldenCheck {
         }
         ModelCard card = model.card();
         Preprocessor preprocessor = new Preprocessor(card);
-        InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "cpu", 1, 1, 1, 0, false);
+        InferenceSettings settings = new InferenceSettings("cpu", 1, 1, 1, 0, false);
         double worstInput = 0;
         double worstScore = 0;
         double worstMap = 0;

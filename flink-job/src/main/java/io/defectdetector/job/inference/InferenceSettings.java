@@ -5,7 +5,6 @@ import java.io.Serializable;
 /**
  * How each inference subtask runs its model.
  *
- * @param modelPath      the .onnx file (or its folder), see {@code ModelBundle.locate}
  * @param device         auto | cpu | cuda | cuda:&lt;id&gt;, see {@link DeviceSpec}
  * @param intraOpThreads ONNX Runtime threads per session, i.e. per slot. ORT's default (one per core) would give
  *                       every slot of a TaskManager a thread per core and oversubscribe the CPU; size it as
@@ -13,13 +12,13 @@ import java.io.Serializable;
  * @param interOpThreads threads running independent graph nodes in parallel; 1 (sequential) suits a CAE chain
  * @param maxBatchSize   frames per inference call, at most
  * @param maxWaitMs      longest a frame waits for a batch to fill; 0 = no batching
- * @param warmUp         run the model once at start so the first real batch does not pay for allocation
- * @param allowSpinning  let idle ORT worker threads spin; only useful when every session has cores to itself
+ * @param warmUp         run the model on placeholder batches at start (inference-warm-up) so the first real
+ *                       batches do not pay for allocation and kernel selection
  * @param gpuMemoryLimitBytes CUDA arena limit per session (gpu_mem_limit, arena grown by what is requested);
  *                       0 = ONNX Runtime's default (no limit). Ignored on CPU.
  */
-public record InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
-        int maxBatchSize, long maxWaitMs, boolean warmUp, boolean allowSpinning, long gpuMemoryLimitBytes)
+public record InferenceSettings(String device, int intraOpThreads, int interOpThreads, int maxBatchSize,
+        long maxWaitMs, boolean warmUp, long gpuMemoryLimitBytes)
         implements Serializable {
 
     public InferenceSettings {
@@ -41,16 +40,10 @@ public record InferenceSettings(String modelPath, String device, int intraOpThre
         }
     }
 
-    /** Spinning off: idle ORT threads yield their core to the other slots of the TaskManager. */
-    public InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
-            int maxBatchSize, long maxWaitMs, boolean warmUp) {
-        this(modelPath, device, intraOpThreads, interOpThreads, maxBatchSize, maxWaitMs, warmUp, false);
-    }
-
     /** No GPU memory limit (ONNX Runtime's default arena). */
-    public InferenceSettings(String modelPath, String device, int intraOpThreads, int interOpThreads,
-            int maxBatchSize, long maxWaitMs, boolean warmUp, boolean allowSpinning) {
-        this(modelPath, device, intraOpThreads, interOpThreads, maxBatchSize, maxWaitMs, warmUp, allowSpinning, 0);
+    public InferenceSettings(String device, int intraOpThreads, int interOpThreads, int maxBatchSize,
+            long maxWaitMs, boolean warmUp) {
+        this(device, intraOpThreads, interOpThreads, maxBatchSize, maxWaitMs, warmUp, 0);
     }
 
     public DeviceSpec deviceSpec() {

@@ -158,9 +158,9 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             if (settings.warmUp()) {
                 engine.warmUp();
             }
-            LOG.info("Opened {} {} on {} (intra-op threads {}, inter-op threads {}, spinning {}, batches <= {})",
+            LOG.info("Opened {} {} on {} (intra-op threads {}, inter-op threads {}, batches <= {})",
                     model.card().name(), model.card().version(), provider, settings.intraOpThreads(),
-                    settings.interOpThreads(), settings.allowSpinning() ? "on" : "off", settings.maxBatchSize());
+                    settings.interOpThreads(), settings.maxBatchSize());
             return engine;
         } catch (RuntimeException | OrtException e) {
             closeQuietly(session, options);
@@ -231,10 +231,9 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             options.setExecutionMode(settings.interOpThreads() > 1
                     ? OrtSession.SessionOptions.ExecutionMode.PARALLEL
                     : OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            // Spinning workers burn the cores other slots of the TaskManager need; see InferenceSettings.
-            String spin = settings.allowSpinning() ? "1" : "0";
-            options.addConfigEntry("session.intra_op.allow_spinning", spin);
-            options.addConfigEntry("session.inter_op.allow_spinning", spin);
+            // Idle workers yield instead of spinning: spinning burns the cores the TaskManager's other slots need.
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.inter_op.allow_spinning", "0");
             return options;
         } catch (OrtException | RuntimeException e) {
             options.close();

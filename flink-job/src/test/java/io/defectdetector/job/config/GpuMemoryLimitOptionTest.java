@@ -17,7 +17,7 @@ class GpuMemoryLimitOptionTest {
 
     @Test
     void noLimitByDefault() {
-        assertThat(config(Map.of()).inferenceSettings("m.onnx").gpuMemoryLimitBytes()).isZero();
+        assertThat(config(Map.of()).inferenceSettings().gpuMemoryLimitBytes()).isZero();
     }
 
     @Test
@@ -25,8 +25,8 @@ class GpuMemoryLimitOptionTest {
         JobConfig cfg = config(Map.of(JobOptions.INFERENCE_GPU_MEMORY_LIMIT.key(), "2gb",
                 JobOptions.INFERENCE_DEVICE.key(), "cuda:1"));
 
-        assertThat(cfg.inferenceSettings("m.onnx").gpuMemoryLimitBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
-        assertThat(cfg.inferenceSettings("m.onnx").deviceSpec().deviceId()).isEqualTo(1);
+        assertThat(cfg.inferenceSettings().gpuMemoryLimitBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(cfg.inferenceSettings().deviceSpec().deviceId()).isEqualTo(1);
     }
 
     @Test

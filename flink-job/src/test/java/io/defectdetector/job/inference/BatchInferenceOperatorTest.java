@@ -192,7 +192,7 @@ class BatchInferenceOperatorTest {
 
     private void open(int maxBatch, long maxWaitMs, TestingMetrics metrics) throws Exception {
         ModelBundle model = ModelBundle.locate(TestModels.tinyGraph().toString());
-        InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "cpu", 1, 1, maxBatch,
+        InferenceSettings settings = new InferenceSettings("cpu", 1, 1, maxBatch,
                 maxWaitMs, false);
         BatchInferenceOperator operator = new BatchInferenceOperator(model, settings,
                 TestingInferenceEngine.factory(key));

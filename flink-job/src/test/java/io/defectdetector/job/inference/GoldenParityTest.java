@@ -55,7 +55,7 @@ class GoldenParityTest {
     @MethodSource("modelFolders")
     void onnxRuntimeReproducesErrorMapsAndScoresInOneBatch(Path folder) throws Exception {
         load(folder);
-        InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "cpu", 2, 1, images.size(),
+        InferenceSettings settings = new InferenceSettings("cpu", 2, 1, images.size(),
                 10, true);
         Preprocessor preprocessor = new Preprocessor(model.card());
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(model, settings)) {
@@ -76,7 +76,7 @@ class GoldenParityTest {
     @MethodSource("modelFolders")
     void inferenceOperatorScoresGoldenFramesLikePython(Path folder) throws Exception {
         load(folder);
-        InferenceSettings settings = new InferenceSettings(model.onnxPath().toString(), "auto", 1, 1, 4, 50, true);
+        InferenceSettings settings = new InferenceSettings("auto", 1, 1, 4, 50, true);
         BatchInferenceOperator operator = new BatchInferenceOperator(model, settings, OnnxInferenceEngine.factory());
         List<ScoredFrame> out;
         try (var harness = new OneInputStreamOperatorTestHarness<Frame, ScoredFrame>(operator)) {

@@ -124,7 +124,7 @@ class OnnxInferenceEngineTest {
             out.writeObject(OnnxInferenceEngine.factory());
         }
         try (InferenceEngine engine = OnnxInferenceEngine.factory().open(
-                ModelBundle.locate(TestModels.tinyGraph().toString()), settings(TestModels.tinyGraph(), "cpu", 1, true))) {
+                ModelBundle.locate(TestModels.tinyGraph().toString()), settings("cpu", 1, true))) {
             assertThat(engine.maxBatchSize()).isEqualTo(1);
         }
     }
@@ -135,7 +135,7 @@ class OnnxInferenceEngineTest {
         Files.copy(TestModels.tinyGraph().resolveSibling("tiny-graph.card.json"), dir.resolve("tiny-graph.card.json"));
         ModelBundle bundle = ModelBundle.locate(onnx.toString());
         Files.write(onnx, new byte[] {0}, StandardOpenOption.APPEND);
-        assertThatThrownBy(() -> OnnxInferenceEngine.open(bundle, settings(onnx, "cpu", 1, false)))
+        assertThatThrownBy(() -> OnnxInferenceEngine.open(bundle, settings("cpu", 1, false)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("differs from the one the job was submitted with");
     }
@@ -166,11 +166,11 @@ class OnnxInferenceEngineTest {
     }
 
     static OnnxInferenceEngine open(Path model, String device, int maxBatch, boolean warmUp) throws Exception {
-        return OnnxInferenceEngine.open(ModelBundle.locate(model.toString()), settings(model, device, maxBatch, warmUp));
+        return OnnxInferenceEngine.open(ModelBundle.locate(model.toString()), settings(device, maxBatch, warmUp));
     }
 
-    static InferenceSettings settings(Path model, String device, int maxBatch, boolean warmUp) {
-        return new InferenceSettings(model.toString(), device, 1, 1, maxBatch, 10, warmUp);
+    static InferenceSettings settings(String device, int maxBatch, boolean warmUp) {
+        return new InferenceSettings(device, 1, 1, maxBatch, 10, warmUp);
     }
 
     /** expected.json written by make_test_models.py. */
