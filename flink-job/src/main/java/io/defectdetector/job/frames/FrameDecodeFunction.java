@@ -43,6 +43,8 @@ public class FrameDecodeFunction extends ProcessFunction<RawFrameRecord, Frame> 
     private transient Counter framesIn;
     private transient Counter framesRejected;
     private transient Map<RejectReason, Counter> rejectedByReason;
+    /** Unexpected decoder exceptions in this subtask, for rate-limiting their log lines. */
+    private transient long decoderFailures;
 
     public FrameDecodeFunction(FrameLimits limits, FrameShapeCheck shapeCheck) {
         Objects.requireNonNull(limits, "limits");
@@ -75,8 +77,13 @@ public class FrameDecodeFunction extends ProcessFunction<RawFrameRecord, Frame> 
             reject(record, e.reason(), e.detail(), ctx);
             return;
         } catch (RuntimeException e) {
-            // A decoder bug on odd input must not become a poison pill that restarts the job forever.
-            LOG.warn("Decoder failed on {}; sending it to the dead-letter topic", record, e);
+            // A decoder bug on odd input must not become a poison pill that restarts the job forever. A camera
+            // that keeps sending such frames would flood the log: the stack trace once, then every 1000th.
+            decoderFailures++;
+            if (decoderFailures % 1000 == 1) {
+                LOG.warn("Decoder failed on {} ({} such frames in this subtask); sending it to the dead-letter "
+                        + "topic", record, decoderFailures, e);
+            }
             reject(record, RejectReason.UNDECODABLE_IMAGE, "decoder failed: " + e, ctx);
             return;
         }
