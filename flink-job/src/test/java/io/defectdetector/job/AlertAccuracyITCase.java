@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,10 +60,7 @@ class AlertAccuracyITCase {
                 .withCameras(4).withRate(300).withLimits(FRAMES, null).withDefectRate(0.25).withPools(24, 12)
                 .withSeed(2026));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DetectionPipeline.configureEnvironment(env, cfg);
-        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
-        JobClient job = env.executeAsync("accuracy-it");
+        JobClient job = PipelineTestSupport.startKafkaJob(cfg, "accuracy-it");
         List<DefectAlert> alerts;
         try {
             cameras.start(KAFKA.broker()).await();

@@ -22,7 +22,6 @@ import java.util.Map;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,10 +48,7 @@ class DeadLetterITCase {
         JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "dlq", topics,
                 PipelineTestSupport.defaultModel(), Map.of("frame-max-bytes", MalformedFrames.MAX_BYTES + "b"));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DetectionPipeline.configureEnvironment(env, cfg);
-        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
-        JobClient job = env.executeAsync("dead-letter-it");
+        JobClient job = PipelineTestSupport.startKafkaJob(cfg, "dead-letter-it");
         try {
             Map<RejectReason, ProducerRecord<byte[], byte[]>> bad = MalformedFrames.oneOfEach(topics.frames(), "cam-1");
             List<String> goodIds = new ArrayList<>();
@@ -123,10 +119,7 @@ class DeadLetterITCase {
         JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "big-dlq", topics,
                 PipelineTestSupport.defaultModel(), Map.of("dead-letter-max-bytes", "4mb"));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DetectionPipeline.configureEnvironment(env, cfg);
-        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
-        JobClient job = env.executeAsync("large-dead-letters-it");
+        JobClient job = PipelineTestSupport.startKafkaJob(cfg, "large-dead-letters-it");
         try {
             // 2 MiB, 8:1 (WRONG_SHAPE for the square model); 6 MiB, 12:1: both under frame-max-bytes (16 MiB).
             ProducerRecord<byte[], byte[]> whole = MalformedFrames.good(topics.frames(), "cam-1", "wide", 4096, 512);

@@ -30,7 +30,6 @@ import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,10 +100,7 @@ class ForeignClientITCase {
                         + "client.id=foreign-client-it\n");
         Path truncated = Files.write(tmp.resolve("truncated.png"), Arrays.copyOf(goodPng, goodPng.length / 2));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DetectionPipeline.configureEnvironment(env, cfg);
-        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
-        JobClient job = env.executeAsync("foreign-client-it");
+        JobClient job = PipelineTestSupport.startKafkaJob(cfg, "foreign-client-it");
         try {
             String servers = KAFKA.broker().bootstrapServers();
             List<String> publish = List.of(EXAMPLES.resolve("publish_frames.py").toString(),

@@ -1,5 +1,6 @@
 package io.defectdetector.job.testing;
 
+import io.defectdetector.job.DetectionPipeline;
 import io.defectdetector.job.LocalFlink;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.kafka.LocalKafkaBroker;
@@ -14,7 +15,9 @@ import java.util.Properties;
 import java.util.function.Predicate;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -86,6 +89,14 @@ public final class PipelineTestSupport {
         options.put("model-path", model.toString());
         options.putAll(overrides);
         return JobConfig.from(Configuration.fromMap(options));
+    }
+
+    /** The job as main assembles it (Kafka frames in, Kafka sinks out), started on the injected MiniCluster. */
+    public static JobClient startKafkaJob(JobConfig cfg, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DetectionPipeline.configureEnvironment(env, cfg);
+        DetectionPipeline.sinkToKafka(DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg), cfg);
+        return env.executeAsync(name);
     }
 
     public static KafkaProducer<byte[], byte[]> producer(LocalKafkaBroker broker) {
