@@ -127,13 +127,13 @@ public final class KafkaClientSettings {
     }
 
     /**
-     * Whether the value of this key must never be shown: every setting Kafka's producer, consumer or admin
-     * client declares as a password (as Kafka itself hides them), and any key that looks like a secret
-     * (passwords, passphrases, JAAS config, private keys, tokens, credentials), for settings of plugins and
-     * newer clients.
+     * Whether the value of this key must never be shown. Only the values of settings Kafka's producer, consumer
+     * or admin client know and do not declare as a password are shown, unless the key looks like a secret
+     * (passwords, passphrases, JAAS config, private keys, tokens, credentials). Everything else is hidden too:
+     * a misspelt key ({@code sasl.jaas.confg}) or a plugin's setting may hold a secret that no rule names.
      */
     public static boolean isSensitive(String key) {
-        if (KafkaPasswordKeys.ALL.contains(key)) {
+        if (!KafkaConfigKeys.SHOWN.contains(key)) {
             return true;
         }
         String lower = key.toLowerCase(Locale.ROOT);
@@ -157,24 +157,27 @@ public final class KafkaClientSettings {
         return sb.append('}').toString();
     }
 
-    /** The keys Kafka's clients type as PASSWORD, read once; empty where kafka-clients is not on the classpath. */
-    private static final class KafkaPasswordKeys {
-        static final Set<String> ALL = load();
+    /**
+     * The settings Kafka's clients know and do not type as PASSWORD, read once; empty (every value hidden) where
+     * kafka-clients is not on the classpath.
+     */
+    private static final class KafkaConfigKeys {
+        static final Set<String> SHOWN = load();
 
         private static Set<String> load() {
             try {
                 Set<String> keys = new HashSet<>();
+                Set<String> passwords = new HashSet<>();
                 for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
                         AdminClientConfig.configDef())) {
                     def.configKeys().forEach((name, key) -> {
-                        if (key.type == ConfigDef.Type.PASSWORD) {
-                            keys.add(name);
-                        }
+                        (key.type == ConfigDef.Type.PASSWORD ? passwords : keys).add(name);
                     });
                 }
+                keys.removeAll(passwords);
                 return Set.copyOf(keys);
             } catch (LinkageError e) {
-                return Set.of(); // the markers still apply
+                return Set.of();
             }
         }
     }

@@ -67,6 +67,18 @@ class KafkaClientSettingsTest {
     }
 
     @Test
+    void hidesTheValuesOfKeysKafkaDoesNotKnowSuchAsAMisspeltJaasConfig() {
+        KafkaClientSettings settings = KafkaClientSettings.of(Map.of(
+                "sasl.jaas.confg", "PlainLoginModule required username=\"u\" password=\"hunter2\";",
+                "my.plugin.setting", "hunter2-plugin",
+                "security.protocol", "SASL_SSL", "client.rack", "eu-1a"));
+
+        assertThat(settings.redacted()).doesNotContain("hunter2")
+                .contains("sasl.jaas.confg=******", "my.plugin.setting=******")
+                .contains("security.protocol=SASL_SSL", "client.rack=eu-1a");
+    }
+
+    @Test
     void hidesEverySettingKafkasClientsDeclareAsAPassword() {
         List<String> passwords = new ArrayList<>();
         for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
