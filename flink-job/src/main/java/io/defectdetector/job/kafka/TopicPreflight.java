@@ -151,6 +151,14 @@ public final class TopicPreflight {
         try {
             return Admin.create(adminProperties(cfg, cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT)));
         } catch (KafkaException e) {
+            if (quotesJaasConfig(e)) {
+                // Kafka's parser quotes the offending part of sasl.jaas.config, which may be the password: no
+                // message of it, and no cause, since the job prints the stack trace.
+                throw new IllegalArgumentException("Cannot check the Kafka topics: Kafka cannot parse "
+                        + "sasl.jaas.config (its text is not shown, as it holds credentials). Its form is "
+                        + "'<LoginModule class> required key=\"value\" ...;': every value in double quotes (a "
+                        + "password with spaces or special characters otherwise breaks it) and a ';' at the end.");
+            }
             throw new IllegalArgumentException("Cannot check the Kafka topics: no Kafka client can be created "
                     + "from kafka-bootstrap-servers '" + cfg.bootstrapServers() + "' and the settings of "
                     + "kafka-config / kafka.*: " + explain(e), e);
@@ -234,6 +242,16 @@ public final class TopicPreflight {
                 + ". Check that the brokers are up and reachable from where the job is started, and the security "
                 + "settings in kafka-config / kafka.* (a TLS or SASL mismatch can look like no answer); "
                 + JobOptions.KAFKA_TOPIC_CHECK_ENABLED.key() + "=false skips the check.", cause);
+    }
+
+    /** Whether Kafka's message is about the text of sasl.jaas.config, which it quotes. */
+    private static boolean quotesJaasConfig(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("JAAS config")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String explain(Throwable e) {

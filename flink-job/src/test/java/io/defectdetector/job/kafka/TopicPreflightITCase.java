@@ -3,6 +3,7 @@ package io.defectdetector.job.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.defectdetector.job.DefectDetectionJob;
 import io.defectdetector.job.config.JobConfig;
@@ -121,6 +122,23 @@ class TopicPreflightITCase {
                 .hasMessageContaining("lower dead-letter-max-bytes to at most 100000 bytes");
         assertThatCode(() -> TopicPreflight.check(cfg.with(JobOptions.DEAD_LETTER_MAX_BYTES,
                 MemorySize.parse("90kb")))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aSaslJaasConfigKafkaCannotParseIsReportedWithoutItsText() {
+        // An unquoted password with a space: Kafka's parser quotes the word after it in its message.
+        JobConfig cfg = config("bad-jaas", false, false, Map.of("kafka.security.protocol", "SASL_PLAINTEXT",
+                "kafka.sasl.mechanism", "PLAIN", "kafka.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
+                        + "password=alpha Sec3-LEAK-5522 omega;"));
+
+        Throwable thrown = catchThrowable(() -> TopicPreflight.check(cfg));
+        assertThat(thrown).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Kafka cannot parse sasl.jaas.config")
+                .hasMessageContaining("every value in double quotes");
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            assertThat(String.valueOf(t.getMessage())).doesNotContain("LEAK", "alpha");
+        }
     }
 
     @Test
