@@ -1,11 +1,14 @@
 package io.defectdetector.job.kafka;
 
+import io.defectdetector.job.config.DeliveryMode;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -18,11 +21,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -38,9 +43,11 @@ import org.slf4j.LoggerFactory;
  * enumerator; a missing output topic fails its sink at its first record, and a missing audit topic at the first
  * control command, long after the start.
  *
- * <p>It also reads the dead-letter topic's max.message.bytes: a dead letter the broker refuses fails the sink,
- * and the job would fail again on the same rejected frame at every restart. That needs DescribeConfigs on the
- * topic; without it the size is not checked (a warning says so).
+ * <p>It also reads two settings that would otherwise make the job restart forever: the dead-letter topic's
+ * max.message.bytes (a dead letter the broker refuses fails the sink, again at every restart on the same
+ * rejected frame), and, with EXACTLY_ONCE, the brokers' transaction.max.timeout.ms (a sink whose
+ * transaction.timeout.ms is above it cannot start a transaction). That needs DescribeConfigs on the topic and
+ * the cluster; without it those settings are not checked (a warning says so).
  *
  * <p>The control topic itself may be absent (the job then runs on its current thresholds and picks the topic up
  * when it is created, see {@code ControlKafka}); but when it exists, the audit topic must too.
@@ -55,6 +62,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicPreflight {
     private static final Logger LOG = LoggerFactory.getLogger(TopicPreflight.class);
+    /** The broker setting that caps a producer's transaction.timeout.ms. */
+    private static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     /** Added to the admin's own timeout as a last bound on waiting for its futures. */
     private static final Duration GRACE = Duration.ofSeconds(5);
 
@@ -78,11 +87,16 @@ public final class TopicPreflight {
         }
         Map<ConfigOption<String>, Found> found;
         OptionalLong deadLetterTopicMax = OptionalLong.empty();
+        OptionalLong brokerTransactionMax = OptionalLong.empty();
         Admin admin = openAdmin(cfg);
         try {
             found = describe(cfg, admin, topics);
             if (found.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC) == Found.EXISTS) {
-                deadLetterTopicMax = maxMessageBytes(cfg, admin, cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC));
+                deadLetterTopicMax = longConfig(cfg, admin, new ConfigResource(ConfigResource.Type.TOPIC,
+                        cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC)), TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            }
+            if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
+                brokerTransactionMax = longConfig(cfg, admin, anyBroker(cfg, admin), TRANSACTION_MAX_TIMEOUT_MS);
             }
         } finally {
             // Nothing is pending once every future is done; after a timeout, abandon the calls at once.
@@ -107,6 +121,16 @@ public final class TopicPreflight {
                     + " to at most " + deadLetterTopicMax.getAsLong() + " bytes or raise the topic's "
                     + "max.message.bytes");
         }
+        Duration transactionTimeout = cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
+        if (brokerTransactionMax.isPresent() && transactionTimeout.toMillis() > brokerTransactionMax.getAsLong()) {
+            String brokerMax = TimeUtils.formatWithHighestUnit(Duration.ofMillis(brokerTransactionMax.getAsLong()));
+            problems.add(JobOptions.KAFKA_TRANSACTION_TIMEOUT.key() + " ("
+                    + TimeUtils.formatWithHighestUnit(transactionTimeout) + ") is above the brokers' "
+                    + TRANSACTION_MAX_TIMEOUT_MS + " (" + brokerMax + "): every exactly-once sink would fail to "
+                    + "start its transactions and the job would restart forever; set "
+                    + JobOptions.KAFKA_TRANSACTION_TIMEOUT.key() + " and " + JobOptions.KAFKA_TRANSACTION_MAX_TIMEOUT.key()
+                    + " to at most " + brokerMax + ", or raise the brokers' setting");
+        }
         String control = cfg.get(JobOptions.KAFKA_CONTROL_TOPIC);
         switch (found.get(JobOptions.KAFKA_CONTROL_TOPIC)) {
             case EXISTS -> require(cfg, found, JobOptions.KAFKA_AUDIT_TOPIC, "Write", " (the control topic '"
@@ -121,7 +145,7 @@ public final class TopicPreflight {
                     JobOptions.KAFKA_CONTROL_TOPIC.key());
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("Kafka topics missing or not accessible on "
+            throw new IllegalArgumentException("Kafka topics or brokers not ready for this job on "
                     + cfg.bootstrapServers() + " (checked before starting; "
                     + JobOptions.KAFKA_TOPIC_CHECK_ENABLED.key() + "=false skips the check):\n  - "
                     + String.join("\n  - ", problems));
@@ -180,27 +204,48 @@ public final class TopicPreflight {
     }
 
     /**
-     * The topic's max.message.bytes (its own or the brokers' default), or empty when the job's principal may not
-     * read topic configurations (DescribeConfigs, which the job needs nowhere else): then the size is not checked.
+     * A numeric setting of a topic or broker as the brokers apply it (its own value or their default), or empty
+     * when the job's principal may not read configurations (DescribeConfigs, which the job needs nowhere else) or
+     * there is no broker to ask: then that setting is not checked, and a warning says so.
      */
-    private static OptionalLong maxMessageBytes(JobConfig cfg, Admin admin, String topic) {
+    private static OptionalLong longConfig(JobConfig cfg, Admin admin, ConfigResource resource, String name) {
+        if (resource == null) {
+            return OptionalLong.empty();
+        }
         Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
             Config config = admin.describeConfigs(List.of(resource),
                     new DescribeConfigsOptions().timeoutMs((int) timeout.toMillis())).values().get(resource)
                     .get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
-            ConfigEntry entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            ConfigEntry entry = config.get(name);
             return entry == null || entry.value() == null ? OptionalLong.empty()
                     : OptionalLong.of(Long.parseLong(entry.value().trim()));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthorizationException) {
-                LOG.warn("The job's Kafka principal may not describe the configuration of topic '{}' ({}): "
-                        + "whether it takes dead letters of up to {} bytes ({}) is not checked", topic,
-                        JobOptions.KAFKA_DEAD_LETTER_TOPIC.key(), cfg.deadLetterMaxBytes(),
-                        JobOptions.DEAD_LETTER_MAX_BYTES.key());
+                LOG.warn("The job's Kafka principal may not describe the configuration of {} '{}': its {} is not "
+                        + "checked against the job's settings", resource.type().name().toLowerCase(Locale.ROOT),
+                        resource.name(), name);
                 return OptionalLong.empty();
             }
+            throw unanswered(cfg, e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unanswered(cfg, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the Kafka topics", e);
+        }
+    }
+
+    /** One broker of the cluster (they share transaction.max.timeout.ms in any sane setup), or null. */
+    private static ConfigResource anyBroker(JobConfig cfg, Admin admin) {
+        Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
+        try {
+            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions()
+                    .timeoutMs((int) timeout.toMillis())).nodes()
+                    .get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+            return nodes.isEmpty() ? null
+                    : new ConfigResource(ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+        } catch (ExecutionException e) {
             throw unanswered(cfg, e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             throw unanswered(cfg, e);

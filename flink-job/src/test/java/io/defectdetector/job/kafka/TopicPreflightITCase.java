@@ -6,15 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.defectdetector.job.DefectDetectionJob;
+import io.defectdetector.job.config.DeliveryMode;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.PipelineTestSupport.Topics;
+import io.defectdetector.kafka.LocalKafkaBroker;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +75,7 @@ class TopicPreflightITCase {
         } finally {
             System.setErr(err);
         }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("defect-detector: Kafka topics missing or not accessible on ")
+        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("defect-detector: Kafka topics or brokers not ready for this job on ")
                 .contains("kafka-audit-topic");
     }
 
@@ -138,6 +141,28 @@ class TopicPreflightITCase {
                 .hasMessageContaining("every value in double quotes");
         for (Throwable t = thrown; t != null; t = t.getCause()) {
             assertThat(String.valueOf(t.getMessage())).doesNotContain("LEAK", "alpha");
+        }
+    }
+
+    @Test
+    void refusesATransactionTimeoutAboveTheBrokersMaximum() {
+        try (LocalKafkaBroker strict = LocalKafkaBroker.start(Map.of("transaction.max.timeout.ms", "300000"))) {
+            Topics topics = Topics.withPrefix("tx");
+            topics.create(strict, 1);
+            JobConfig cfg = PipelineTestSupport.config(strict, "tx", topics, PipelineTestSupport.DEFAULT_MODEL,
+                    Map.of("kafka-control-topic", "tx-control", "kafka-audit-topic", "tx-audit"));
+
+            assertThatThrownBy(() -> TopicPreflight.check(cfg))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("kafka-transaction-timeout (10 min) is above the brokers' "
+                            + "transaction.max.timeout.ms (5 min)")
+                    .hasMessageContaining("set kafka-transaction-timeout and kafka-transaction-max-timeout to at "
+                            + "most 5 min");
+            assertThatCode(() -> TopicPreflight.check(cfg.with(JobOptions.KAFKA_TRANSACTION_TIMEOUT,
+                    Duration.ofMinutes(4)).with(JobOptions.KAFKA_TRANSACTION_MAX_TIMEOUT, Duration.ofMinutes(5))))
+                    .doesNotThrowAnyException();
+            assertThatCode(() -> TopicPreflight.check(cfg.with(JobOptions.DELIVERY_GUARANTEE,
+                    DeliveryMode.AT_LEAST_ONCE))).as("no transactions, nothing to check").doesNotThrowAnyException();
         }
     }
 
