@@ -111,10 +111,25 @@ public final class ModelCard implements Serializable {
         this.onnxSha256 = sha != null && sha.matches("[0-9a-fA-F]{64}") ? sha.toLowerCase(Locale.ROOT) : null;
 
         JsonNode thresholds = requiredObject(root, "thresholds");
+        double imageScore = requiredDouble(thresholds, "thresholds.image_score");
+        double pixel = requiredDouble(thresholds, "thresholds.pixel");
+        int minRegionArea = requiredInt(thresholds, "thresholds.min_region_area");
+        // The card schema's ranges: a threshold of 0 or less would alert on every frame (and the control topic
+        // refuses such values too); the regions are 8-connected here, so a card made for 4 is refused.
+        if (!(imageScore > 0) || !(pixel > 0)) {
+            throw invalid("thresholds.image_score and thresholds.pixel must be numbers > 0, got " + imageScore
+                    + " and " + pixel + "; export the card again or fix these values");
+        }
+        if (minRegionArea < 1) {
+            throw invalid("thresholds.min_region_area must be >= 1, got " + minRegionArea);
+        }
+        JsonNode connectivity = thresholds.get("region_connectivity");
+        if (connectivity != null && !connectivity.isNull() && connectivity.asInt(-1) != 8) {
+            throw invalid("thresholds.region_connectivity " + connectivity + " is not supported: the job finds "
+                    + "8-connected regions (diagonal neighbours join), as model-export computes them; set it to 8");
+        }
         try {
-            this.defaultThresholds = new ThresholdSettings(requiredDouble(thresholds, "thresholds.image_score"),
-                    requiredDouble(thresholds, "thresholds.pixel"),
-                    requiredInt(thresholds, "thresholds.min_region_area"));
+            this.defaultThresholds = new ThresholdSettings(imageScore, pixel, minRegionArea);
         } catch (IllegalArgumentException e) {
             throw invalid("thresholds: " + e.getMessage());
         }

@@ -116,6 +116,23 @@ class ModelBundleTest {
     }
 
     @Test
+    void thresholdsOutsideTheCardSchemasRangesAreRefused() throws IOException {
+        Path negative = withCard(c -> ((ObjectNode) c.get("thresholds")).put("image_score", -1.0));
+        assertThatThrownBy(() -> ModelBundle.locate(negative.toString()))
+                .hasMessageContaining("thresholds.image_score and thresholds.pixel must be numbers > 0, got -1.0");
+        Path zeroPixel = withCard(c -> ((ObjectNode) c.get("thresholds")).put("pixel", 0));
+        assertThatThrownBy(() -> ModelBundle.locate(zeroPixel.toString())).hasMessageContaining("> 0");
+        Path noArea = withCard(c -> ((ObjectNode) c.get("thresholds")).put("min_region_area", 0));
+        assertThatThrownBy(() -> ModelBundle.locate(noArea.toString()))
+                .hasMessageContaining("thresholds.min_region_area must be >= 1, got 0");
+        Path fourConnected = withCard(c -> ((ObjectNode) c.get("thresholds")).put("region_connectivity", 4));
+        assertThatThrownBy(() -> ModelBundle.locate(fourConnected.toString()))
+                .hasMessageContaining("thresholds.region_connectivity 4 is not supported");
+        Path eightConnected = withCard(c -> ((ObjectNode) c.get("thresholds")).put("region_connectivity", 8));
+        assertThat(ModelBundle.locate(eightConnected.toString()).card().defaultThresholds().pixel()).isPositive();
+    }
+
+    @Test
     void missingRequiredFieldsAreNamed() throws IOException {
         Path noThresholds = withCard(c -> ((ObjectNode) c.get("thresholds")).remove("pixel"));
         assertThatThrownBy(() -> ModelBundle.locate(noThresholds.toString()))
