@@ -610,7 +610,15 @@ public final class JobOptions {
     /** Reads one option, turning Flink's parse error into a problem that names the option and the allowed form. */
     private static <T> T read(Configuration conf, ConfigOption<T> option, List<String> problems) {
         try {
-            return conf.get(option);
+            T value = conf.get(option);
+            String raw = conf.toMap().get(option.key());
+            // Flink reads a bare number as milliseconds: "--checkpoint-timeout 60" would mean 60 ms.
+            if (option.defaultValue() instanceof Duration && raw != null && raw.trim().matches("-?\\d+")) {
+                problems.add(option.key() + ": '" + raw.trim() + "' has no unit; write e.g. '" + raw.trim()
+                        + " s' or '" + raw.trim() + " ms'");
+                return null;
+            }
+            return value;
         } catch (RuntimeException e) {
             String raw = conf.toMap().get(option.key());
             problems.add(option.key() + ": cannot parse '" + raw + "' as " + expectedForm(option));
@@ -627,6 +635,9 @@ public final class JobOptions {
         }
         if (option == PARALLELISM || option == MAX_PARALLELISM) {
             return "an integer";
+        }
+        if (option == INFERENCE_GPU_MEMORY_LIMIT) {
+            return "a size such as '512mb' or '2gb'";
         }
         Object sample = option.defaultValue();
         if (sample instanceof Duration) {

@@ -124,6 +124,16 @@ class JobOptionsTest {
     }
 
     @Test
+    void refusesADurationWithoutAUnitInsteadOfReadingMilliseconds() {
+        assertThatThrownBy(() -> JobOptions.validate(conf("checkpoint-timeout", "60")))
+                .hasMessageContaining("checkpoint-timeout: '60' has no unit; write e.g. '60 s' or '60 ms'");
+        assertThatCode(() -> JobOptions.validate(conf("checkpoint-timeout", "60 s", "batch-max-wait", "0 ms")))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> JobOptions.validate(conf("inference-gpu-memory-limit", "2 gigs")))
+                .hasMessageContaining("inference-gpu-memory-limit: cannot parse '2 gigs' as a size such as '512mb'");
+    }
+
+    @Test
     void refusesAParallelismAboveTheMaxParallelism() {
         assertThatThrownBy(() -> JobOptions.validate(conf("parallelism", "200")))
                 .hasMessageContaining("parallelism 200 is above max-parallelism 128");
