@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
 class JobArgumentsTest {
@@ -69,5 +71,18 @@ class JobArgumentsTest {
         for (var option : JobOptions.all()) {
             assertThat(usage).contains("--" + option.key() + " (default " + JobOptions.describeDefault(option));
         }
+    }
+
+    @Test
+    void aMisspeltJobOptionInTheFlinkConfigurationIsRefusedNotIgnored() {
+        Configuration cluster = Configuration.fromMap(Map.of("batch-max-sise", "4", "my-own-key", "x",
+                "taskmanager.numberOfTaskSlots", "2"));
+        assertThatThrownBy(() -> JobArguments.parse(new String[] {"--kafka-bootstrap-servers", "k:9092"}, cluster))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Flink configuration key 'batch-max-sise' is not a job option; did you mean "
+                        + "batch-max-size?");
+        Configuration fine = Configuration.fromMap(Map.of("batch-max-size", "4", "my-own-key", "x"));
+        assertThat(JobArguments.parse(new String[] {"--kafka-bootstrap-servers", "k:9092"}, fine)
+                .get(JobOptions.BATCH_MAX_SIZE)).isEqualTo(4);
     }
 }
