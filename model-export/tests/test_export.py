@@ -1,3 +1,4 @@
+import hashlib
 import inspect
 import json
 from pathlib import Path
@@ -9,8 +10,9 @@ import torch
 
 from defect_cae import export as export_mod
 from defect_cae import onnx_reference
-from defect_cae.export import (FLOAT32_MARGIN, GOLDEN_TOLERANCES, build_card, export_kwargs, export_onnx,
-                               golden_images_from, golden_tolerances, verify_onnx, write_card, write_golden)
+from defect_cae.export import (FLOAT32_MARGIN, GOLDEN_TOLERANCES, build_card, export_kwargs, export_model,
+                               export_onnx, golden_images_from, golden_tolerances, verify_onnx, write_card,
+                               write_golden)
 from defect_cae.preprocess import preprocess
 from mini_schema import validate
 
@@ -54,6 +56,27 @@ def test_a_failed_export_leaves_the_previous_model_whole(exported, tmp_path, mon
         export_onnx(det, target)
     assert target.read_bytes() == b"the deployed model's bytes"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cae.onnx"]  # no temporary file left
+
+
+def test_model_and_card_replace_the_previous_pair_together_or_not_at_all(exported, tmp_path):
+    det, cal, _ = exported
+    (tmp_path / "cae.onnx").write_bytes(b"the deployed model's bytes")
+    (tmp_path / "cae.card.json").write_text('{"the": "deployed card"}')
+
+    def broken_card(onnx):
+        raise ValueError("metrics are not JSON")
+    with pytest.raises(ValueError, match="metrics"):
+        export_model(det, tmp_path, broken_card)
+    assert (tmp_path / "cae.onnx").read_bytes() == b"the deployed model's bytes"
+    assert (tmp_path / "cae.card.json").read_text() == '{"the": "deployed card"}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cae.card.json", "cae.onnx"]
+
+    onnx_path, card_path = export_model(det, tmp_path, lambda onnx: build_card(
+        det, onnx, "cae-test", "2026-01-01.1", cal.card_thresholds(), {"test": None}, {}))
+    card = json.loads(card_path.read_text())
+    assert card["onnx"]["file"] == "cae.onnx"
+    assert card["onnx"]["sha256"] == hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cae.card.json", "cae.onnx"]
 
 
 @pytest.mark.parametrize("batch", [1, 7])

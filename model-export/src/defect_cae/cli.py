@@ -369,12 +369,11 @@ def _card_beside(model: Path) -> dict:
 def cmd_export(args) -> int:
     import datetime as _dt
     from .calibrate import Calibration
-    from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
+    from .export import build_card, export_model, golden_images_from, write_golden
     from .pipeline import load_detector
     det, ckpt = load_detector(args.detector)
     cal = Calibration(**ckpt["calibration"])
     out = Path(args.out)
-    onnx_path = export_onnx(det, out / "cae.onnx")
     metrics_path = _metrics_beside(args.detector)
     test = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     if test is not None and test.pop("detector_sha256", None) != _sha256(args.detector):
@@ -388,15 +387,15 @@ def cmd_export(args) -> int:
     training = {"data": ckpt["extra"].get("data", {}), "config": {"train": ckpt["extra"].get("train_config"),
                                                                   "cae": det.cae.config.to_dict(),
                                                                   "scoring": det.head.config.to_dict()}}
-    card = build_card(det, onnx_path, args.name, version, cal.card_thresholds(), metrics, training)
-    write_card(card, out / "cae.card.json")
+    onnx_path, card_path = export_model(det, out, lambda onnx: build_card(
+        det, onnx, args.name, version, cal.card_thresholds(), metrics, training))
     if args.golden:
         write_golden(det, out / "golden", golden_images_from([(f"image{i}", Path(p)) for i, p in
                                                               enumerate(args.golden)], det.cae.config.channels))
     elif (out / "golden" / "golden.json").is_file():  # an earlier export's vectors: the job would check this
         shutil.rmtree(out / "golden")                   # model against them and refuse it
         print(f"removed {out / 'golden'}: its vectors were an earlier model's (pass --golden IMAGES for new ones)")
-    print(f"wrote {onnx_path} and {out / 'cae.card.json'}")
+    print(f"wrote {onnx_path} and {card_path}")
     return 0
 
 

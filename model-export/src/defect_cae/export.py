@@ -11,6 +11,7 @@ import platform
 import shutil
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import onnx
@@ -56,6 +57,27 @@ def export_onnx(detector: Detector, path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def export_model(detector: Detector, out_dir: Path, card_for: Callable[[Path], dict]) -> tuple[Path, Path]:
+    """Exports ``cae.onnx`` and writes its card ``cae.card.json`` (``card_for(onnx file)``, e.g. build_card) beside
+    it. Both are staged first and replace a previous pair only once both are complete: a failure on the way
+    (export, verification, building the card) leaves the deployed model and card as they were."""
+    out_dir = Path(out_dir)
+    onnx_path, card_path = out_dir / "cae.onnx", out_dir / "cae.card.json"
+    staged_onnx = onnx_path.with_name(onnx_path.name + ".new")
+    staged_card = card_path.with_name(card_path.name + ".new")
+    try:
+        export_onnx(detector, staged_onnx)
+        card = card_for(staged_onnx)
+        card["onnx"]["file"] = onnx_path.name  # the name it is published under, not the staging one
+        write_card(card, staged_card)
+        os.replace(staged_onnx, onnx_path)
+        os.replace(staged_card, card_path)
+    finally:
+        staged_onnx.unlink(missing_ok=True)
+        staged_card.unlink(missing_ok=True)
+    return onnx_path, card_path
 
 
 def _dims(value_info) -> list:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from .data import (GoodSplit, TestSet, content_hash, good_images, guess_channels
                    split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
-from .export import build_card, export_onnx, golden_images_from, write_card, write_golden
+from .export import build_card, export_model, golden_images_from, write_golden
 from .model import CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
 from .train import TrainConfig, TrainResult, read_checkpoint, train
 
@@ -261,7 +262,6 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                 f"  AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
 
     save_detector(work_dir / "detector.pt", det, cal, {"data": ds.summary})
-    onnx_path = export_onnx(det, out / "cae.onnx")
     version = version or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d") + ".1"
     metrics = {"test": test_metrics, "synthetic_validation": {
         "overall": val_m["overall"], "per_type": val_m["per_type"],
@@ -281,8 +281,9 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                 "wall_seconds": round(res.wall_seconds, 1), "best_epoch": res.best_epoch,
                 "epochs_run": len(res.history), "stopped": res.stopped,
                 "best_val_loss": res.best_val_loss, "mean_image_val_loss": res.mean_image_val_loss}
-    card = build_card(det, onnx_path, name, version, cal.card_thresholds(), metrics, training)
-    write_card(card, out / "cae.card.json")
+    onnx_path, card_path = export_model(det, out, lambda onnx: build_card(
+        det, onnx, name, version, cal.card_thresholds(), metrics, training))
+    card = json.loads(card_path.read_text())
 
     golden_src = []
     if ds.test is not None:

@@ -154,7 +154,8 @@ final class JobRun implements AutoCloseable {
         if (settings.transactionNaming() == null) {
             DetectionPipeline.buildKafkaJob(env, cfg, model);
         } else {
-            // Experiment: the job's pipeline with sinks that differ from KafkaOutputSinks in one setting only.
+            // Experiment: the job's pipeline with sinks that differ from KafkaOutputSinks in the transaction naming
+            // (and the dead-letter producer's size settings, which these runs never need: no frame is rejected).
             DetectionPipeline.configureEnvironment(env, cfg);
             DetectionOutputs outputs = DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg, model,
                     OnnxInferenceEngine.factory());

@@ -53,7 +53,8 @@ public final class JobOptions {
     public static final ConfigOption<String> KAFKA_DEAD_LETTER_TOPIC = key("kafka-dead-letter-topic")
             .stringType()
             .defaultValue("dead-letter")
-            .withDescription("Topic rejected frame records are copied to, unchanged, with dlq-* headers saying why.");
+            .withDescription("Topic rejected frame records are copied to, unchanged (up to dead-letter-max-bytes), with "
+                    + "dlq-* headers saying why.");
 
     public static final ConfigOption<String> KAFKA_SCORES_TOPIC = key("kafka-scores-topic")
             .stringType()
@@ -200,8 +201,8 @@ public final class JobOptions {
     public static final ConfigOption<Integer> PARALLELISM = key("parallelism")
             .intType()
             .noDefaultValue()
-            .withDescription("Parallelism of every operator (1 to 32768, Flink's limit). Default: the cluster's parallelism.default. "
-                    + "Each parallel subtask holds one ONNX Runtime session, so memory and CPU threads scale with "
+            .withDescription("Parallelism of every operator (1 to 32768, Flink's limit). Default: the cluster's "
+                    + "parallelism.default. Each parallel subtask holds one ONNX Runtime session, so memory and CPU threads scale with "
                     + "it; more subtasks than frames-topic partitions leave the extra ones idle.");
 
     public static final ConfigOption<Integer> MAX_PARALLELISM = key("max-parallelism")
@@ -212,7 +213,8 @@ public final class JobOptions {
                     + "parallelism the job can later be rescaled to from a savepoint. Fixed for the life of the "
                     + "job's state: a savepoint restores only into the same value. Flink would otherwise derive it "
                     + "from the first parallelism (128 up to 85 subtasks), so the default keeps savepoints taken "
-                    + "without this option restorable.");
+                    + "without this option at up to 85 subtasks restorable; a job that ran at more must set the "
+                    + "value Flink derived then (the next power of two of 1.5 x its parallelism, e.g. 256).");
 
     // ---- Model and inference ----
 
@@ -313,12 +315,13 @@ public final class JobOptions {
     public static final ConfigOption<MemorySize> DEAD_LETTER_MAX_BYTES = key("dead-letter-max-bytes")
             .memoryType()
             .defaultValue(MemorySize.parse("960kb"))
-            .withDescription("Largest dead letter (key, value and headers, 16 kb - 2 gb). A rejected record that "
+            .withDescription("Largest dead letter (key, value and headers, 16 kb - 1 gb). A rejected record that "
                     + "would be larger is written without its value (then without its original headers, then its "
                     + "key), and its dlq-omitted header says what was left out and how many bytes. The default fits "
                     + "a stock dead-letter topic (max.message.bytes 1 MiB); to keep large frames whole, raise it "
                     + "together with that topic's max.message.bytes (the job raises its own producer's "
-                    + "max.request.size to match, and the topic check refuses a topic that would not take it).");
+                    + "max.request.size and buffer.memory to match, and the topic check refuses a topic or brokers "
+                    + "that would not take it: max.message.bytes, socket.request.max.bytes).");
 
     public static final ConfigOption<Boolean> ALERTS_THUMBNAILS_ENABLED = key("alerts-thumbnails-enabled")
             .booleanType()
@@ -328,6 +331,8 @@ public final class JobOptions {
 
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;
+    /** A producer holds a whole record in its buffer: beyond this, Kafka is the wrong place for it. */
+    private static final long MAX_DEAD_LETTER_BYTES = 1L << 30;
     /** The longest start-time topic check: beyond it a broken start is not a fast failure any more. */
     private static final Duration MAX_TOPIC_CHECK_TIMEOUT = Duration.ofHours(1);
 
@@ -540,9 +545,9 @@ public final class JobOptions {
         }
         MemorySize deadLetterMax = read(conf, DEAD_LETTER_MAX_BYTES, problems);
         if (deadLetterMax != null && (deadLetterMax.getBytes() < DeadLetterSerializer.MIN_MAX_BYTES
-                || deadLetterMax.getBytes() > MAX_FRAME_BYTES)) {
+                || deadLetterMax.getBytes() > MAX_DEAD_LETTER_BYTES)) {
             problems.add("dead-letter-max-bytes must be between " + DeadLetterSerializer.MIN_MAX_BYTES + " and "
-                    + MAX_FRAME_BYTES + " bytes, got " + deadLetterMax.getBytes() + " bytes");
+                    + MAX_DEAD_LETTER_BYTES + " bytes, got " + deadLetterMax.getBytes() + " bytes");
         }
         read(conf, SCORES_ENABLED, problems);
         read(conf, ALERTS_THUMBNAILS_ENABLED, problems);
@@ -612,8 +617,9 @@ public final class JobOptions {
         try {
             T value = conf.get(option);
             String raw = conf.toMap().get(option.key());
-            // Flink reads a bare number as milliseconds: "--checkpoint-timeout 60" would mean 60 ms.
-            if (option.defaultValue() instanceof Duration && raw != null && raw.trim().matches("-?\\d+")) {
+            // Flink reads a bare number as milliseconds: "--checkpoint-timeout 60" would mean 60 ms. 0 needs no unit.
+            if (option.defaultValue() instanceof Duration && raw != null && raw.trim().matches("-?\\d+")
+                    && !raw.trim().matches("0+")) {
                 problems.add(option.key() + ": '" + raw.trim() + "' has no unit; write e.g. '" + raw.trim()
                         + " s' or '" + raw.trim() + " ms'");
                 return null;

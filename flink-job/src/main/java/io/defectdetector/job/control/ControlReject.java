@@ -3,7 +3,7 @@ package io.defectdetector.job.control;
 import io.defectdetector.job.frames.RawFrameRecord;
 import java.util.Objects;
 
-/** A refused control record, copied unchanged to the dead-letter topic with why. A Flink POJO. */
+/** A refused control record, copied to the dead-letter topic with why (DeadLetterSerializer). A Flink POJO. */
 public class ControlReject {
     private ControlRejectReason reason;
     private String detail;

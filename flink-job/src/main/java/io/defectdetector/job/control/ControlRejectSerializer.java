@@ -7,7 +7,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes a refused control record to the dead-letter topic the way refused frames are written
- * (docs/wire-format.md): key, value and headers unchanged, then the dlq-* headers, with
+ * (docs/wire-format.md): key, value and headers unchanged (up to the size limit), then the dlq-* headers, with
  * {@code dlq-reason = CONTROL_<REASON>} and {@code dlq-source-topic} naming the control topic, within the same
  * size limit.
  */

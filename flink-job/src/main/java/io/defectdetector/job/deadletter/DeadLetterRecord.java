@@ -4,7 +4,7 @@ import io.defectdetector.frame.RejectReason;
 import io.defectdetector.job.frames.RawFrameRecord;
 import java.util.Objects;
 
-/** A frame record the job rejected, with why and when; written unchanged to the dead-letter topic. A Flink POJO. */
+/** A frame record the job rejected, with why and when; copied to the dead-letter topic. A Flink POJO. */
 public class DeadLetterRecord {
     private RejectReason reason;
     private String detail;

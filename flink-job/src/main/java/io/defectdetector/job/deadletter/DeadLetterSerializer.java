@@ -72,12 +72,12 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
         // Room for dlq-omitted itself (a few dozen bytes) and the record's own framing in its batch.
         long budget = maxBytes - size(dlq) - RECORD_OVERHEAD;
         List<String> omitted = new ArrayList<>();
-        if (length(key) + length(value) + size(originalHeaders) > budget && value != null) {
+        if (length(key) + length(value) + size(originalHeaders) > budget && length(value) > 0) {
             omitted.add("value=" + value.length);
             value = null;
         }
         if (length(key) + size(originalHeaders) > budget && originalHeaders.toArray().length > 0) {
-            omitted.add("headers=" + size(originalHeaders));
+            omitted.add("headers=" + bytes(originalHeaders));
             originalHeaders = new RecordHeaders();
         }
         if (length(key) > budget) {
@@ -102,12 +102,26 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
         return maxBytes;
     }
 
+    /** What the headers take in a record, their framing included. */
     private static long size(Iterable<Header> headers) {
+        long size = 0;
+        for (Header h : headers) {
+            size += HEADER_OVERHEAD + bytes(h);
+        }
+        return size;
+    }
+
+    /** The headers' keys and values in bytes, as dlq-omitted reports them. */
+    private static long bytes(Iterable<Header> headers) {
         long bytes = 0;
         for (Header h : headers) {
-            bytes += HEADER_OVERHEAD + h.key().getBytes(StandardCharsets.UTF_8).length + length(h.value());
+            bytes += bytes(h);
         }
         return bytes;
+    }
+
+    private static long bytes(Header h) {
+        return h.key().getBytes(StandardCharsets.UTF_8).length + length(h.value());
     }
 
     private static long length(byte[] bytes) {

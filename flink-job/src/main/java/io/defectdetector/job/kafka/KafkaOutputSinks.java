@@ -47,23 +47,38 @@ public final class KafkaOutputSinks {
     }
 
     /**
-     * A sink to the dead-letter topic, whose producer takes records up to dead-letter-max-bytes: the client's
-     * default max.request.size (1 MiB) would refuse larger dead letters and fail the job on each one.
+     * A sink to the dead-letter topic whose producer takes records up to dead-letter-max-bytes: the client's
+     * defaults (max.request.size 1 MiB, buffer.memory 32 MiB) would refuse larger dead letters and fail the job on
+     * each one. Uncompressed, so that the size DeadLetterSerializer bounds is the size the broker checks (image
+     * bytes do not compress, and a compressed batch of them can come out a little larger).
      */
     public static <T> AdminClosingKafkaSink<T> deadLetterSink(JobConfig cfg, String name,
             TopicNamedSerializer<T> serializer) {
-        Properties props = cfg.kafkaSettings().toProperties();
-        long configured = Long.parseLong(props.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                Integer.toString(DEFAULT_MAX_REQUEST_SIZE)).trim());
-        long needed = cfg.deadLetterMaxBytes() + REQUEST_HEADROOM;
-        return sink(cfg, name, serializer, Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                Long.toString(Math.min(Integer.MAX_VALUE, Math.max(configured, needed)))));
+        long needed = (long) cfg.deadLetterMaxBytes() + REQUEST_HEADROOM;
+        return sink(cfg, name, serializer, Map.of(
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, atLeast(cfg, ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        1024 * 1024, needed),
+                ProducerConfig.BUFFER_MEMORY_CONFIG, atLeast(cfg, ProducerConfig.BUFFER_MEMORY_CONFIG,
+                        32L * 1024 * 1024, needed),
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"));
     }
 
-    /** Kafka's default max.request.size. */
-    private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
     /** The producer's size estimate is an upper bound over the record: leave it room. */
-    private static final int REQUEST_HEADROOM = 64 * 1024;
+    static final int REQUEST_HEADROOM = 64 * 1024;
+
+    /** The configured value of a size setting (or Kafka's default), raised to {@code needed} if below it. */
+    private static String atLeast(JobConfig cfg, String key, long kafkaDefault, long needed) {
+        long configured = kafkaDefault;
+        String given = cfg.kafkaSettings().get(key).orElse(null);
+        if (given != null) {
+            try {
+                configured = Long.parseLong(given.trim());
+            } catch (NumberFormatException e) {
+                configured = kafkaDefault; // Kafka itself refuses it in the other clients, with its own message
+            }
+        }
+        return Long.toString(Math.min(Integer.MAX_VALUE, Math.max(configured, needed)));
+    }
 
     public static AdminClosingKafkaSink<ScoreRecord> scores(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_SCORES_TOPIC);

@@ -1,16 +1,12 @@
 package io.defectdetector.job.kafka;
 
-import io.defectdetector.job.config.DeliveryMode;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,18 +15,11 @@ import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -43,11 +32,8 @@ import org.slf4j.LoggerFactory;
  * enumerator; a missing output topic fails its sink at its first record, and a missing audit topic at the first
  * control command, long after the start.
  *
- * <p>It also reads two settings that would otherwise make the job restart forever: the dead-letter topic's
- * max.message.bytes (a dead letter the broker refuses fails the sink, again at every restart on the same
- * rejected frame), and, with EXACTLY_ONCE, the brokers' transaction.max.timeout.ms (a sink whose
- * transaction.timeout.ms is above it cannot start a transaction). That needs DescribeConfigs on the topic and
- * the cluster; without it those settings are not checked (a warning says so).
+ * <p>With the same admin client, {@link KafkaLimitsCheck} compares the cluster's size and transaction limits
+ * with the job's settings.
  *
  * <p>The control topic itself may be absent (the job then runs on its current thresholds and picks the topic up
  * when it is created, see {@code ControlKafka}); but when it exists, the audit topic must too.
@@ -62,8 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicPreflight {
     private static final Logger LOG = LoggerFactory.getLogger(TopicPreflight.class);
-    /** The broker setting that caps a producer's transaction.timeout.ms. */
-    private static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     /** Added to the admin's own timeout as a last bound on waiting for its futures. */
     private static final Duration GRACE = Duration.ofSeconds(5);
 
@@ -86,18 +70,14 @@ public final class TopicPreflight {
             }
         }
         Map<ConfigOption<String>, Found> found;
-        OptionalLong deadLetterTopicMax = OptionalLong.empty();
-        OptionalLong brokerTransactionMax = OptionalLong.empty();
+        List<String> limits;
+        // One deadline for every request, so that the whole check ends within kafka-topic-check-timeout.
+        long deadline = System.nanoTime() + cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT).plus(GRACE).toNanos();
         Admin admin = openAdmin(cfg);
         try {
-            found = describe(cfg, admin, topics);
-            if (found.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC) == Found.EXISTS) {
-                deadLetterTopicMax = longConfig(cfg, admin, new ConfigResource(ConfigResource.Type.TOPIC,
-                        cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC)), TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-            }
-            if (cfg.delivery() == DeliveryMode.EXACTLY_ONCE) {
-                brokerTransactionMax = longConfig(cfg, admin, anyBroker(cfg, admin), TRANSACTION_MAX_TIMEOUT_MS);
-            }
+            found = describe(cfg, admin, topics, deadline);
+            limits = KafkaLimitsCheck.problems(cfg, admin, deadline,
+                    found.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC) == Found.EXISTS);
         } finally {
             // Nothing is pending once every future is done; after a timeout, abandon the calls at once.
             admin.close(Duration.ZERO);
@@ -111,26 +91,7 @@ public final class TopicPreflight {
         if (cfg.get(JobOptions.SCORES_ENABLED)) {
             require(cfg, found, JobOptions.KAFKA_SCORES_TOPIC, "Write", " (scores-enabled is true)", problems);
         }
-        long deadLetterMax = cfg.deadLetterMaxBytes();
-        if (deadLetterTopicMax.isPresent() && deadLetterTopicMax.getAsLong() < deadLetterMax) {
-            problems.add(JobOptions.KAFKA_DEAD_LETTER_TOPIC.key() + ": topic '"
-                    + cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC) + "' takes records up to "
-                    + deadLetterTopicMax.getAsLong() + " bytes (max.message.bytes), but dead letters may be "
-                    + deadLetterMax + " bytes (" + JobOptions.DEAD_LETTER_MAX_BYTES.key() + "): the first one that "
-                    + "large would fail the job at every restart; lower " + JobOptions.DEAD_LETTER_MAX_BYTES.key()
-                    + " to at most " + deadLetterTopicMax.getAsLong() + " bytes or raise the topic's "
-                    + "max.message.bytes");
-        }
-        Duration transactionTimeout = cfg.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
-        if (brokerTransactionMax.isPresent() && transactionTimeout.toMillis() > brokerTransactionMax.getAsLong()) {
-            String brokerMax = TimeUtils.formatWithHighestUnit(Duration.ofMillis(brokerTransactionMax.getAsLong()));
-            problems.add(JobOptions.KAFKA_TRANSACTION_TIMEOUT.key() + " ("
-                    + TimeUtils.formatWithHighestUnit(transactionTimeout) + ") is above the brokers' "
-                    + TRANSACTION_MAX_TIMEOUT_MS + " (" + brokerMax + "): every exactly-once sink would fail to "
-                    + "start its transactions and the job would restart forever; set "
-                    + JobOptions.KAFKA_TRANSACTION_TIMEOUT.key() + " and " + JobOptions.KAFKA_TRANSACTION_MAX_TIMEOUT.key()
-                    + " to at most " + brokerMax + ", or raise the brokers' setting");
-        }
+        problems.addAll(limits);
         String control = cfg.get(JobOptions.KAFKA_CONTROL_TOPIC);
         switch (found.get(JobOptions.KAFKA_CONTROL_TOPIC)) {
             case EXISTS -> require(cfg, found, JobOptions.KAFKA_AUDIT_TOPIC, "Write", " (the control topic '"
@@ -175,7 +136,7 @@ public final class TopicPreflight {
         try {
             return Admin.create(adminProperties(cfg, cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT)));
         } catch (KafkaException e) {
-            if (quotesJaasConfig(e)) {
+            if (cfg.kafkaSettings().get(SaslConfigs.SASL_JAAS_CONFIG).isPresent() && quotesJaasConfig(e)) {
                 // Kafka's parser quotes the offending part of sasl.jaas.config, which may be the password: no
                 // message of it, and no cause, since the job prints the stack trace.
                 throw new IllegalArgumentException("Cannot check the Kafka topics: Kafka cannot parse "
@@ -191,68 +152,15 @@ public final class TopicPreflight {
 
     /** One describeTopics round trip for all topics; throws if the brokers do not answer it. */
     private static Map<ConfigOption<String>, Found> describe(JobConfig cfg, Admin admin,
-            Map<String, ConfigOption<String>> topics) {
+            Map<String, ConfigOption<String>> topics, long deadline) {
         Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
         Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics.keySet(),
                 new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis())).topicNameValues();
-        long deadline = System.nanoTime() + timeout.plus(GRACE).toNanos();
         Map<ConfigOption<String>, Found> found = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigOption<String>> topic : topics.entrySet()) {
             found.put(topic.getValue(), outcome(cfg, futures.get(topic.getKey()), deadline));
         }
         return found;
-    }
-
-    /**
-     * A numeric setting of a topic or broker as the brokers apply it (its own value or their default), or empty
-     * when the job's principal may not read configurations (DescribeConfigs, which the job needs nowhere else) or
-     * there is no broker to ask: then that setting is not checked, and a warning says so.
-     */
-    private static OptionalLong longConfig(JobConfig cfg, Admin admin, ConfigResource resource, String name) {
-        if (resource == null) {
-            return OptionalLong.empty();
-        }
-        Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
-        try {
-            Config config = admin.describeConfigs(List.of(resource),
-                    new DescribeConfigsOptions().timeoutMs((int) timeout.toMillis())).values().get(resource)
-                    .get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
-            ConfigEntry entry = config.get(name);
-            return entry == null || entry.value() == null ? OptionalLong.empty()
-                    : OptionalLong.of(Long.parseLong(entry.value().trim()));
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AuthorizationException) {
-                LOG.warn("The job's Kafka principal may not describe the configuration of {} '{}': its {} is not "
-                        + "checked against the job's settings", resource.type().name().toLowerCase(Locale.ROOT),
-                        resource.name(), name);
-                return OptionalLong.empty();
-            }
-            throw unanswered(cfg, e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw unanswered(cfg, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking the Kafka topics", e);
-        }
-    }
-
-    /** One broker of the cluster (they share transaction.max.timeout.ms in any sane setup), or null. */
-    private static ConfigResource anyBroker(JobConfig cfg, Admin admin) {
-        Duration timeout = cfg.get(JobOptions.KAFKA_TOPIC_CHECK_TIMEOUT);
-        try {
-            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions()
-                    .timeoutMs((int) timeout.toMillis())).nodes()
-                    .get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
-            return nodes.isEmpty() ? null
-                    : new ConfigResource(ConfigResource.Type.BROKER, nodes.iterator().next().idString());
-        } catch (ExecutionException e) {
-            throw unanswered(cfg, e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw unanswered(cfg, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking the Kafka topics", e);
-        }
     }
 
     private static Found outcome(JobConfig cfg, KafkaFuture<TopicDescription> future, long deadline) {
@@ -276,7 +184,7 @@ public final class TopicPreflight {
         }
     }
 
-    private static IllegalArgumentException unanswered(JobConfig cfg, Throwable cause) {
+    static IllegalArgumentException unanswered(JobConfig cfg, Throwable cause) {
         String servers = "kafka-bootstrap-servers '" + cfg.bootstrapServers() + "'";
         String what = cause instanceof org.apache.kafka.common.errors.TimeoutException
                 || cause instanceof java.util.concurrent.TimeoutException
@@ -289,10 +197,16 @@ public final class TopicPreflight {
                 + JobOptions.KAFKA_TOPIC_CHECK_ENABLED.key() + "=false skips the check.", cause);
     }
 
-    /** Whether Kafka's message is about the text of sasl.jaas.config, which it quotes. */
+    /**
+     * Whether Kafka's message comes from its parser of sasl.jaas.config ("Value not specified for key '...' in
+     * JAAS config", "JAAS config property contains ..."), which quotes the text; not its "no 'KafkaClient' entry
+     * in the JAAS configuration", which says the setting is missing.
+     */
     private static boolean quotesJaasConfig(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("JAAS config")) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("in JAAS config") || message.contains("JAAS config property"))
+                    && !message.contains("JAAS configuration")) {
                 return true;
             }
         }

@@ -129,6 +129,8 @@ class JobOptionsTest {
                 .hasMessageContaining("checkpoint-timeout: '60' has no unit; write e.g. '60 s' or '60 ms'");
         assertThatCode(() -> JobOptions.validate(conf("checkpoint-timeout", "60 s", "batch-max-wait", "0 ms")))
                 .doesNotThrowAnyException();
+        assertThatCode(() -> JobOptions.validate(conf("batch-max-wait", "0"))).as("0 is 0 in any unit")
+                .doesNotThrowAnyException();
         assertThatThrownBy(() -> JobOptions.validate(conf("inference-gpu-memory-limit", "2 gigs")))
                 .hasMessageContaining("inference-gpu-memory-limit: cannot parse '2 gigs' as a size such as '512mb'");
     }

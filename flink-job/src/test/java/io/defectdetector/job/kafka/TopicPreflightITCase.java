@@ -125,6 +125,11 @@ class TopicPreflightITCase {
                 .hasMessageContaining("lower dead-letter-max-bytes to at most 100000 bytes");
         assertThatCode(() -> TopicPreflight.check(cfg.with(JobOptions.DEAD_LETTER_MAX_BYTES,
                 MemorySize.parse("90kb")))).doesNotThrowAnyException();
+        // Above the brokers' largest request (socket.request.max.bytes, 100 MiB by default) no topic setting helps.
+        assertThatThrownBy(() -> TopicPreflight.check(cfg.with(JobOptions.DEAD_LETTER_MAX_BYTES,
+                MemorySize.parse("200mb"))))
+                .hasMessageContaining("dead-letter-max-bytes (209715200 bytes) needs produce requests of up to "
+                        + "209780736 bytes, above the brokers' socket.request.max.bytes (104857600)");
     }
 
     @Test
