@@ -42,12 +42,18 @@ final class CompatibilityJob {
      *                  it would in production without {@code --allowNonRestoredState}
      */
     static JobClient start(LocalKafkaBroker broker, ControlTopics topics, String savepoint) throws Exception {
+        return start(broker, topics, savepoint, Map.of());
+    }
+
+    /** As {@link #start(LocalKafkaBroker, ControlTopics, String)} with job options of its own (e.g. parallelism). */
+    static JobClient start(LocalKafkaBroker broker, ControlTopics topics, String savepoint,
+            Map<String, String> options) throws Exception {
         Configuration conf = new Configuration();
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
             conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
         }
-        var cfg = topics.config(broker, TestModels.tinyGraph(), Map.of());
+        var cfg = topics.config(broker, TestModels.tinyGraph(), options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
         return env.executeAsync("compat-it");

@@ -137,6 +137,39 @@ class StateCompatibilityITCase {
         }
     }
 
+    /**
+     * Rescaling: a savepoint taken at parallelism 2 restored at 3 (up to max-parallelism). The keyed debounce
+     * history moves with its key group to whichever subtask now owns the camera, and the broadcast threshold
+     * overrides reach every subtask, new ones included.
+     */
+    @Test
+    void overridesAndHistorySurviveARescaleFromASavepoint(@InjectMiniCluster MiniCluster cluster,
+            @TempDir Path temp) throws Exception {
+        ControlTopics t = CompatibilityJob.createTopics(KAFKA.broker(), CompatibilityJob.PREFIX + "-rescaled");
+        CompatibilitySavepointWriter.Stopped stopped =
+                CompatibilitySavepointWriter.runAndStop(KAFKA.broker(), t, temp);
+
+        JobClient job = CompatibilityJob.start(KAFKA.broker(), t, stopped.savepoint(), Map.of("parallelism", "3"));
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            awaitRunning(cluster, job.getJobID());
+            assertThat(cluster.getExecutionGraph(job.getJobID()).get().getAllVertices().values())
+                    .anyMatch(v -> v.getParallelism() == 3);
+            producer.send(t.frame("cam-1", "line-1", "after-rescale", ControlTopics.BRIGHT)).get();
+            List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> s.size() >= 2, TIMEOUT);
+            assertThat(scores).extracting(ScoreRecord::getFrameId)
+                    .containsExactly("before-savepoint", "after-rescale");
+            assertThat(scores.get(1)).satisfies(s -> {
+                assertThat(s.getThreshold()).as("the camera's override").isEqualTo(2.0);
+                assertThat(s.isAlert()).as("2 of the last 3 over: the history came along").isTrue();
+            });
+            JsonNode shown = t.awaitAudit(KAFKA.broker(), t.sendControl(producer,
+                    "{\"action\":\"show\",\"target\":\"all\",\"by\":\"rescale-test\"}"), TIMEOUT);
+            assertThat(shown.get("overrides").get("camera:cam-1").get("image_score").asDouble()).isEqualTo(2.0);
+        } finally {
+            cancelIfRunning(job);
+        }
+    }
+
     private static void cancelIfRunning(JobClient job) throws Exception {
         if (!job.getJobStatus().get().isGloballyTerminalState()) {
             job.cancel().get();
