@@ -59,6 +59,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private static final int START_ATTEMPTS = 5;
     private static final String SASL_LISTENER = "SASL_PLAINTEXT";
     private static final String ADMIN_USER = "local-kafka-admin";
+    /** The Kafka principal of {@link #clientProperties()} on a SASL/PLAIN broker, e.g. for super.users. */
+    public static final String ADMIN_PRINCIPAL = "User:" + ADMIN_USER;
 
     private final KafkaRaftServer server;
     private final Path dataDir;
