@@ -100,7 +100,10 @@ final class KafkaLimitsCheck {
     private static ConfigResource anyBroker(JobConfig cfg, Admin admin, long deadlineNanos) {
         Collection<Node> nodes = await(cfg, admin.describeCluster(new DescribeClusterOptions()
                 .timeoutMs(remainingMs(deadlineNanos))).nodes(), deadlineNanos, "the cluster's brokers");
-        if (nodes == null || nodes.isEmpty()) {
+        if (nodes == null) {
+            return null; // await said why
+        }
+        if (nodes.isEmpty()) {
             LOG.warn("No broker listed by {}: {} and {} are not checked", cfg.bootstrapServers(),
                     TRANSACTION_MAX_TIMEOUT_MS, SOCKET_REQUEST_MAX_BYTES);
             return null;
