@@ -159,12 +159,14 @@ final class JobRun implements AutoCloseable {
             DetectionPipeline.configureEnvironment(env, cfg);
             DetectionOutputs outputs = DetectionPipeline.build(DetectionPipeline.kafkaFrames(env, cfg), cfg, model,
                     OnnxInferenceEngine.factory());
-            outputs.alerts().sinkTo(experimentalSink(cfg, "alerts", TopicNamedSerializer.of(new AlertSerializer(alertsTopic), alertsTopic)))
+            outputs.alerts().sinkTo(experimentalSink(cfg, "alerts",
+                            TopicNamedSerializer.of(new AlertSerializer(alertsTopic), alertsTopic)))
                     .uid(DetectionPipeline.ALERTS_SINK_UID).name(DetectionPipeline.ALERTS_SINK_UID);
-            outputs.deadLetters().sinkTo(experimentalSink(cfg, "dead-letter",
-                    TopicNamedSerializer.of(new DeadLetterSerializer(deadLetterTopic, cfg.deadLetterMaxBytes()), deadLetterTopic))).uid(DetectionPipeline.DEAD_LETTER_SINK_UID)
-                    .name(DetectionPipeline.DEAD_LETTER_SINK_UID);
-            outputs.scores().sinkTo(experimentalSink(cfg, "scores", TopicNamedSerializer.of(new ScoreSerializer(scoresTopic), scoresTopic)))
+            outputs.deadLetters().sinkTo(experimentalSink(cfg, "dead-letter", TopicNamedSerializer.of(
+                            new DeadLetterSerializer(deadLetterTopic, cfg.deadLetterMaxBytes()), deadLetterTopic)))
+                    .uid(DetectionPipeline.DEAD_LETTER_SINK_UID).name(DetectionPipeline.DEAD_LETTER_SINK_UID);
+            outputs.scores().sinkTo(experimentalSink(cfg, "scores",
+                            TopicNamedSerializer.of(new ScoreSerializer(scoresTopic), scoresTopic)))
                     .uid(DetectionPipeline.SCORES_SINK_UID).name(DetectionPipeline.SCORES_SINK_UID);
         }
         job = env.executeAsync("bench-" + settings.name());

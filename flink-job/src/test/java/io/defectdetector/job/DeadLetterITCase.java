@@ -7,6 +7,7 @@ import io.defectdetector.frame.RejectReason;
 import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.kafka.TopicPreflight;
 import io.defectdetector.job.testing.MalformedFrames;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.PipelineTestSupport.Topics;
@@ -24,9 +25,14 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -148,6 +154,49 @@ class DeadLetterITCase {
                     topics.scores(), r -> !r.isEmpty(), Duration.ofSeconds(90), Duration.ofSeconds(1));
             assertThat(scores).extracting(r -> AlertJson.scoreFromBytes(r.value()).getFrameId())
                     .containsExactly("after");
+            assertThat(cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo())
+                    .as("the job never failed or restarted").isNull();
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /**
+     * The default settings against a dead-letter topic of a stock broker's size (max.message.bytes 1 MiB + 12):
+     * a rejected frame just under dead-letter-max-bytes (960 KiB) is accepted whole by the broker, a 3 MiB one
+     * arrives without its value.
+     */
+    @Test
+    void withTheDefaultsAStockSizedDeadLetterTopicTakesEveryDeadLetter(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        Topics topics = Topics.withPrefix("stock-dlq");
+        topics.create(KAFKA.broker(), 1);
+        try (Admin admin = Admin.create(KAFKA.broker().clientProperties())) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topics.deadLetter()),
+                    List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1048588"),
+                            AlterConfigOp.OpType.SET)))).all().get();
+        }
+        JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), "stock-dlq", topics,
+                PipelineTestSupport.defaultModel(), Map.of());
+        TopicPreflight.check(cfg);
+        JobClient job = PipelineTestSupport.startKafkaJob(cfg, "stock-dead-letters-it");
+        try {
+            // 4:1 frames (WRONG_SHAPE): 960,000 bytes, whole; 3 MiB, without its value.
+            ProducerRecord<byte[], byte[]> nearLimit = MalformedFrames.good(topics.frames(), "cam-1", "near", 1960,
+                    490);
+            ProducerRecord<byte[], byte[]> large = MalformedFrames.good(topics.frames(), "cam-1", "large", 3072, 1024);
+            try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+                producer.send(nearLimit).get();
+                producer.send(large).get();
+            }
+            List<ConsumerRecord<byte[], byte[]>> dead = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                    topics.deadLetter(), r -> r.size() >= 2, Duration.ofSeconds(90), Duration.ofSeconds(2));
+            Map<String, ConsumerRecord<byte[], byte[]>> byFrame = new HashMap<>();
+            dead.forEach(letter -> byFrame.put(header(letter, FrameHeaders.FRAME_ID), letter));
+            assertThat(byFrame).containsOnlyKeys("near", "large");
+            assertThat(byFrame.get("near").value()).isEqualTo(nearLimit.value());
+            assertThat(byFrame.get("large").value()).isNull();
+            assertThat(header(byFrame.get("large"), FrameHeaders.DLQ_OMITTED)).isEqualTo("value=" + 3072 * 1024);
             assertThat(cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo())
                     .as("the job never failed or restarted").isNull();
         } finally {

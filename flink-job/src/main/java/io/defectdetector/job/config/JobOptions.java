@@ -202,8 +202,8 @@ public final class JobOptions {
             .intType()
             .noDefaultValue()
             .withDescription("Parallelism of every operator (1 to 32768, Flink's limit). Default: the cluster's "
-                    + "parallelism.default. Each parallel subtask holds one ONNX Runtime session, so memory and CPU threads scale with "
-                    + "it; more subtasks than frames-topic partitions leave the extra ones idle.");
+                    + "parallelism.default. Each parallel subtask holds one ONNX Runtime session, so memory and CPU "
+                    + "threads scale with it; more subtasks than frames-topic partitions leave the extra ones idle.");
 
     public static final ConfigOption<Integer> MAX_PARALLELISM = key("max-parallelism")
             .intType()
