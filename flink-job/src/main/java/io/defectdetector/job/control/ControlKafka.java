@@ -5,13 +5,11 @@ import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.frames.RawFrameRecord;
 import io.defectdetector.job.kafka.AdminClosingKafkaSink;
 import io.defectdetector.job.kafka.KafkaOutputSinks;
-import io.defectdetector.job.kafka.RawFrameDeserializer;
+import io.defectdetector.job.kafka.KafkaFrameSource;
 import io.defectdetector.job.kafka.TopicNamedSerializer;
-import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * The control topic source and the audit / control dead-letter sinks, with the same client settings, delivery
@@ -34,18 +32,10 @@ public final class ControlKafka {
      * within {@link #DISCOVERY_INTERVAL} of its creation.
      */
     public static KafkaSource<RawFrameRecord> source(JobConfig cfg, OffsetsInitializer startingOffsets) {
-        Properties props = cfg.kafkaSettings().toProperties();
-        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        String groupId = cfg.get(JobOptions.KAFKA_GROUP_ID).trim();
-        return KafkaSource.<RawFrameRecord>builder()
-                .setProperties(props)
-                .setBootstrapServers(cfg.bootstrapServers())
-                .setGroupId(groupId)
-                .setClientIdPrefix(groupId + "-control")
+        return KafkaFrameSource.builder(cfg, "control")
                 .setTopicPattern(Pattern.compile(Pattern.quote(cfg.get(JobOptions.KAFKA_CONTROL_TOPIC))))
                 .setProperty("partition.discovery.interval.ms", Long.toString(DISCOVERY_INTERVAL.toMillis()))
                 .setStartingOffsets(startingOffsets)
-                .setDeserializer(new RawFrameDeserializer())
                 .build();
     }
 
