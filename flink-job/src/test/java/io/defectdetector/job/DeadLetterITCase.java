@@ -136,12 +136,7 @@ class DeadLetterITCase {
                 producer.send(MalformedFrames.good(topics.frames(), "cam-1", "after", 256, 256)).get();
             }
 
-            List<ConsumerRecord<byte[], byte[]>> dead = PipelineTestSupport.readCommitted(KAFKA.broker(),
-                    topics.deadLetter(), r -> r.size() >= 2, Duration.ofSeconds(90), Duration.ofSeconds(2));
-            assertThat(dead).hasSize(2);
-            Map<String, ConsumerRecord<byte[], byte[]>> byFrame = new HashMap<>();
-            dead.forEach(letter -> byFrame.put(header(letter, FrameHeaders.FRAME_ID), letter));
-            assertThat(byFrame).containsOnlyKeys("wide", "wider");
+            Map<String, ConsumerRecord<byte[], byte[]>> byFrame = deadLettersByFrameId(topics, "wide", "wider");
             ConsumerRecord<byte[], byte[]> first = byFrame.get("wide");
             assertThat(first.value()).isEqualTo(whole.value());
             assertThat(header(first, FrameHeaders.DLQ_OMITTED)).isNull();
@@ -189,11 +184,7 @@ class DeadLetterITCase {
                 producer.send(nearLimit).get();
                 producer.send(large).get();
             }
-            List<ConsumerRecord<byte[], byte[]>> dead = PipelineTestSupport.readCommitted(KAFKA.broker(),
-                    topics.deadLetter(), r -> r.size() >= 2, Duration.ofSeconds(90), Duration.ofSeconds(2));
-            Map<String, ConsumerRecord<byte[], byte[]>> byFrame = new HashMap<>();
-            dead.forEach(letter -> byFrame.put(header(letter, FrameHeaders.FRAME_ID), letter));
-            assertThat(byFrame).containsOnlyKeys("near", "large");
+            Map<String, ConsumerRecord<byte[], byte[]>> byFrame = deadLettersByFrameId(topics, "near", "large");
             assertThat(byFrame.get("near").value()).isEqualTo(nearLimit.value());
             assertThat(byFrame.get("large").value()).isNull();
             assertThat(header(byFrame.get("large"), FrameHeaders.DLQ_OMITTED)).isEqualTo("value=" + 3072 * 1024);
@@ -202,6 +193,18 @@ class DeadLetterITCase {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** The dead letters, once exactly those of these frame ids are there (each once), by frame id. */
+    private static Map<String, ConsumerRecord<byte[], byte[]>> deadLettersByFrameId(Topics topics,
+            String... frameIds) {
+        List<ConsumerRecord<byte[], byte[]>> dead = PipelineTestSupport.readCommitted(KAFKA.broker(),
+                topics.deadLetter(), r -> r.size() >= frameIds.length, Duration.ofSeconds(90), Duration.ofSeconds(2));
+        assertThat(dead).hasSize(frameIds.length);
+        Map<String, ConsumerRecord<byte[], byte[]>> byFrame = new HashMap<>();
+        dead.forEach(letter -> byFrame.put(header(letter, FrameHeaders.FRAME_ID), letter));
+        assertThat(byFrame).containsOnlyKeys(frameIds);
+        return byFrame;
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
