@@ -71,7 +71,7 @@ def test_model_and_card_replace_the_previous_pair_together_or_not_at_all(exporte
     assert (tmp_path / "cae.card.json").read_text() == '{"the": "deployed card"}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cae.card.json", "cae.onnx"]
 
-    onnx_path, card_path = export_model(det, tmp_path, lambda onnx: build_card(
+    onnx_path, card_path, _ = export_model(det, tmp_path, lambda onnx: build_card(
         det, onnx, "cae-test", "2026-01-01.1", cal.card_thresholds(), {"test": None}, {}))
     card = json.loads(card_path.read_text())
     assert card["onnx"]["file"] == "cae.onnx"

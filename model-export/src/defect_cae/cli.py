@@ -387,7 +387,7 @@ def cmd_export(args) -> int:
     training = {"data": ckpt["extra"].get("data", {}), "config": {"train": ckpt["extra"].get("train_config"),
                                                                   "cae": det.cae.config.to_dict(),
                                                                   "scoring": det.head.config.to_dict()}}
-    onnx_path, card_path = export_model(det, out, lambda onnx: build_card(
+    onnx_path, card_path, _ = export_model(det, out, lambda onnx: build_card(
         det, onnx, args.name, version, cal.card_thresholds(), metrics, training))
     if args.golden:
         write_golden(det, out / "golden", golden_images_from([(f"image{i}", Path(p)) for i, p in

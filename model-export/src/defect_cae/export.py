@@ -59,10 +59,12 @@ def export_onnx(detector: Detector, path: Path) -> Path:
     return path
 
 
-def export_model(detector: Detector, out_dir: Path, card_for: Callable[[Path], dict]) -> tuple[Path, Path]:
+def export_model(detector: Detector, out_dir: Path,
+                 card_for: Callable[[Path], dict]) -> tuple[Path, Path, dict]:
     """Exports ``cae.onnx`` and writes its card ``cae.card.json`` (``card_for(onnx file)``, e.g. build_card) beside
     it. Both are staged first and replace a previous pair only once both are complete: a failure on the way
-    (export, verification, building the card) leaves the deployed model and card as they were."""
+    (export, verification, building the card) leaves the deployed model and card as they were. Returns the two
+    paths and the card."""
     out_dir = Path(out_dir)
     onnx_path, card_path = out_dir / "cae.onnx", out_dir / "cae.card.json"
     staged_onnx = onnx_path.with_name(onnx_path.name + ".new")
@@ -77,7 +79,7 @@ def export_model(detector: Detector, out_dir: Path, card_for: Callable[[Path], d
     finally:
         staged_onnx.unlink(missing_ok=True)
         staged_card.unlink(missing_ok=True)
-    return onnx_path, card_path
+    return onnx_path, card_path, card
 
 
 def _dims(value_info) -> list:

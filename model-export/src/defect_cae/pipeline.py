@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -281,9 +280,8 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                 "wall_seconds": round(res.wall_seconds, 1), "best_epoch": res.best_epoch,
                 "epochs_run": len(res.history), "stopped": res.stopped,
                 "best_val_loss": res.best_val_loss, "mean_image_val_loss": res.mean_image_val_loss}
-    onnx_path, card_path = export_model(det, out, lambda onnx: build_card(
+    onnx_path, _, card = export_model(det, out, lambda onnx: build_card(
         det, onnx, name, version, cal.card_thresholds(), metrics, training))
-    card = json.loads(card_path.read_text())
 
     golden_src = []
     if ds.test is not None:

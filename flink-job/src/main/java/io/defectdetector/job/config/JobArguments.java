@@ -48,11 +48,14 @@ public final class JobArguments {
             clusterConfig.toMap().forEach((key, value) -> {
                 if (key.startsWith(JobOptions.KAFKA_PROPERTY_PREFIX) || JobOptions.byKey(key) != null) {
                     merged.put(key, value);
-                } else if (!key.contains(".") && !suggestion(key).isEmpty()) {
-                    // Flink's own keys all have a dot; a dot-less near miss of a job option is a typo that
-                    // would otherwise leave the option at its default without a word.
+                    return;
+                }
+                // Flink's own keys all have a dot; a dot-less near miss of a job option is a typo that would
+                // otherwise leave the option at its default without a word.
+                String suggestion = key.contains(".") ? "" : suggestion(key);
+                if (!suggestion.isEmpty()) {
                     throw new IllegalArgumentException("Flink configuration key '" + key + "' is not a job option"
-                            + suggestion(key).replace("--", "") + " (job options: docs/configuration.md)");
+                            + suggestion.replace("--", "") + " (job options: docs/configuration.md)");
                 }
             });
         }

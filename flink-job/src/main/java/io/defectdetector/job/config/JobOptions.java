@@ -616,10 +616,9 @@ public final class JobOptions {
     private static <T> T read(Configuration conf, ConfigOption<T> option, List<String> problems) {
         try {
             T value = conf.get(option);
-            String raw = conf.toMap().get(option.key());
             // Flink reads a bare number as milliseconds: "--checkpoint-timeout 60" would mean 60 ms. 0 needs no unit.
-            if (option.defaultValue() instanceof Duration && raw != null && raw.trim().matches("-?\\d+")
-                    && !raw.trim().matches("0+")) {
+            String raw = option.defaultValue() instanceof Duration ? conf.toMap().get(option.key()) : null;
+            if (raw != null && raw.trim().matches("-?\\d+") && !raw.trim().matches("0+")) {
                 problems.add(option.key() + ": '" + raw.trim() + "' has no unit; write e.g. '" + raw.trim()
                         + " s' or '" + raw.trim() + " ms'");
                 return null;
