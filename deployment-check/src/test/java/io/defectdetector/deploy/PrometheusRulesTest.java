@@ -72,12 +72,14 @@ class PrometheusRulesTest {
                     .isEqualTo("${datasource}");
             for (JsonNode target : panel.path("targets")) {
                 String expr = target.path("expr").asText();
-                assertThat(expr).as(panel.path("title").asText()).contains("job_name=\"defect_detector\"");
+                assertThat(expr).as(panel.path("title").asText())
+                        .contains("job_name=\"defect_detector\",namespace=~\"$namespace\"");
                 records.add(Map.of("record", "defect_detector:panel_" + panel.path("id").asInt() + "_"
                         + target.path("refId").asText(), "expr", expr.replace("$__rate_interval", "5m")));
             }
         }
         assertThat(records).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(dashboard.path("templating").path("list").findValuesAsText("name")).contains("namespace");
         Files.writeString(dir.resolve("panels.rules.yaml"), Yaml.YAML.writeValueAsString(
                 Map.of("groups", List.of(Map.of("name", "panels", "rules", records)))));
 
