@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.defectdetector.job.config.JobArguments;
 import io.defectdetector.job.config.JobOptions;
+import io.defectdetector.job.inference.DirectMemoryBudget;
+import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.model.ModelCard;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
@@ -148,6 +152,22 @@ class DeploymentConsistencyTest {
                     .containsEntry("high-availability.storageDir", "s3://" + bucket + "/defect-detector/ha");
             // The S3 filesystem the s3:// scheme needs is enabled as a plugin in the image.
             assertThat(Repo.read("docker/Dockerfile")).contains("cp opt/flink-s3-fs-hadoop-*.jar plugins/s3-fs-hadoop/");
+        }
+    }
+
+    /** What the job checks at start (DirectMemoryBudget) must not even warn for the shipped overlays. */
+    @Test
+    void reservesTaskOffHeapMemoryForEachOverlaysBatchBuffers() {
+        ModelCard card = ModelBundle.locate(Repo.path("models/default").toString()).card();
+        for (String overlay : OVERLAYS) {
+            ObjectNode fd = Manifests.flinkDeployment(overlay);
+            Configuration cluster = Configuration.fromMap(flinkConfiguration(fd));
+            // The operator sets a TaskManager's process size from its resource.
+            cluster.setString("taskmanager.memory.process.size",
+                    fd.path("spec").path("taskManager").path("resource").path("memory").asText());
+            int batch = JobArguments.toConfiguration(Manifests.args(fd).toArray(String[]::new))
+                    .get(JobOptions.BATCH_MAX_SIZE);
+            assertThat(DirectMemoryBudget.check(card, batch, cluster)).as(overlay + ", batch " + batch).isEmpty();
         }
     }
 

@@ -4,6 +4,7 @@ import io.defectdetector.job.config.JobArguments;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.inference.DeviceSpec;
+import io.defectdetector.job.inference.DirectMemoryBudget;
 import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.TopicPreflight;
 import io.defectdetector.job.model.ModelBundle;
@@ -54,13 +55,18 @@ public final class DefectDetectionJob {
         return prepare(args, null);
     }
 
-    /** As {@link #prepare(String[])}, with job options from the cluster configuration under the arguments. */
+    /**
+     * As {@link #prepare(String[])}, with job options from the cluster configuration under the arguments, and the
+     * batch buffers checked against its TaskManagers' direct memory ({@link DirectMemoryBudget}).
+     */
     public static Prepared prepare(String[] args, ReadableConfig clusterConfig) {
         JobConfig cfg = JobArguments.parse(args, clusterConfig);
         LOG.info("Configuration: {}", cfg); // Kafka secrets are masked by JobConfig.toString
         ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE),
                 cfg.get(JobOptions.MODEL_VERIFY_GOLDEN));
         LOG.info("Model: {}", model);
+        DirectMemoryBudget.check(model.card(), cfg.get(JobOptions.BATCH_MAX_SIZE), clusterConfig)
+                .ifPresent(LOG::warn);
         return new Prepared(cfg, model);
     }
 

@@ -275,9 +275,11 @@ public final class JobOptions {
             .withDescription("Most frames per inference call (1-4096); 1 disables batching. Larger batches pay off "
                     + "on a GPU; on a CPU the per-frame cost barely changes. Each subtask keeps one batch of model "
                     + "inputs and outputs in direct memory (4 bytes x batch x (C x H x W + the error map's H x W): "
-                    + "1 MiB for the default model at 8), which Flink counts as off-heap memory: for large models "
-                    + "or batches raise taskmanager.memory.task.off-heap.size by slots x that. The job does not start "
-                    + "when one batch buffer would pass 2 GiB.");
+                    + "1 MiB for the default model at 8), which Flink counts as task off-heap memory: set "
+                    + "taskmanager.memory.task.off-heap.size to at least slots x that. On a cluster (the TaskManager "
+                    + "memory settings the job's client sees) the job warns when the buffers borrow Flink's framework "
+                    + "off-heap reserve and does not start when they exceed it too; nor when one batch buffer "
+                    + "would pass 2 GiB.");
 
     public static final ConfigOption<Duration> BATCH_MAX_WAIT = key("batch-max-wait")
             .durationType()
