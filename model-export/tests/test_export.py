@@ -7,12 +7,13 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from PIL import Image
 
 from defect_cae import export as export_mod
 from defect_cae import onnx_reference
-from defect_cae.export import (FLOAT32_MARGIN, GOLDEN_TOLERANCES, build_card, export_kwargs, export_model,
-                               export_onnx, golden_images_from, golden_tolerances, verify_onnx, write_card,
-                               write_golden)
+from defect_cae.export import (FLOAT32_MARGIN, GOLDEN_MAX_BYTES, GOLDEN_MAX_SIDE, GOLDEN_TOLERANCES, build_card,
+                               export_kwargs, export_model, export_onnx, golden_images_from, golden_tolerances,
+                               verify_onnx, write_card, write_golden)
 from defect_cae.preprocess import preprocess
 from mini_schema import validate
 
@@ -191,6 +192,19 @@ def test_a_cae_with_skip_connections_exports_and_computes_the_same(tmp_path):
     det = build_detector(CAEConfig(height=64, width=64, skips=2), ScoringConfig(top_k=4)).eval()
     path = export_onnx(det, tmp_path / "skips.onnx")
     assert_onnx_computes_the_module(det, path, np.random.default_rng(0).random((3, 1, 64, 64), dtype=np.float32))
+
+
+def test_golden_images_from_a_large_noisy_sample_fit_the_jobs_frame_limits(tmp_path):
+    """An MVTec AD 2-sized sample (2448x2048) of incompressible noise: its PNG variants stay under 16 MiB."""
+    big = tmp_path / "big.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (2048, 2448, 3), dtype=np.uint8), "RGB").save(big)
+    images = golden_images_from([("defect", big), ("good", big)], 3)
+    for name, image, _ in images:
+        image.save(tmp_path / name)
+        assert (tmp_path / name).stat().st_size <= GOLDEN_MAX_BYTES, name
+    sides = {name: image.size for name, image, _ in images}
+    assert max(sides["rgb_defect.png"]) == GOLDEN_MAX_SIDE and sides["rgb_defect.png"][0] > sides["rgb_defect.png"][1]
+    assert max(sides["large_nonsquare_defect.png"]) > GOLDEN_MAX_SIDE  # still larger than the others
 
 
 def test_golden_images_of_two_samples_with_one_label_get_distinct_names(mvtec_root):

@@ -228,6 +228,14 @@ def golden_tolerances(float32_rounding: dict) -> dict:
     return tol
 
 
+# The job reads golden images as frames: they must pass its default frame limits (frame-max-bytes 16 MiB,
+# 16384 pixels a side: frame-format's FrameLimits). Sources are scaled down to GOLDEN_MAX_SIDE first, which keeps
+# every variant a few MB (an MVTec AD 2 image, 2448x2048, gave a 24 MB PNG otherwise).
+GOLDEN_MAX_BYTES = 16 * 1024 * 1024
+GOLDEN_MAX_PIXELS_PER_SIDE = 16384
+GOLDEN_MAX_SIDE = 1024
+
+
 @torch.no_grad()
 def write_golden(detector: Detector, out_dir: Path, images: list[tuple[str, Image.Image, str]]) -> dict:
     """Save each (file name, PIL image, description) as an image file, then record what PyTorch computes FROM
@@ -246,6 +254,10 @@ def write_golden(detector: Detector, out_dir: Path, images: list[tuple[str, Imag
         image.save(path)
         with Image.open(path) as im:
             mode, size = im.mode, im.size
+        if path.stat().st_size > GOLDEN_MAX_BYTES or max(size) > GOLDEN_MAX_PIXELS_PER_SIDE:
+            raise ValueError(f"golden image {file_name} is {size[0]}x{size[1]}, {path.stat().st_size} bytes: the "
+                             f"job would reject it as a frame (default frame-max-bytes {GOLDEN_MAX_BYTES}, at most "
+                             f"{GOLDEN_MAX_PIXELS_PER_SIDE} pixels a side); build golden images from smaller ones")
         x = preprocess(path, cfg.channels, cfg.height, cfg.width)
         e, s, r = model(torch.from_numpy(x[None]))
         e64, s64, _ = exact(torch.from_numpy(x[None]).double())
@@ -272,10 +284,13 @@ def write_golden(detector: Detector, out_dir: Path, images: list[tuple[str, Imag
     return golden
 
 
-def golden_images_from(samples: list[tuple[str, Path]], channels: int) -> list[tuple[str, Image.Image, str]]:
+def golden_images_from(samples: list[tuple[str, Path]], channels: int,
+                       max_side: int = GOLDEN_MAX_SIDE) -> list[tuple[str, Image.Image, str]]:
     """Builds golden test images that exercise every decoding path of the contract from a few real images.
 
     samples: (label, path) pairs, e.g. [("defect", test/crack/000.png), ("good", test/good/000.png)].
+    max_side: a larger sample is first scaled down to this longer side (keeping its aspect), so that its variants
+    (the largest 1.37x wider and 1.21x taller) stay within the job's default frame limits.
     """
     out = []
     rng = np.random.default_rng(7)
@@ -283,7 +298,7 @@ def golden_images_from(samples: list[tuple[str, Path]], channels: int) -> list[t
     for i, (label, path) in enumerate(samples):
         label = label if label not in used else f"{label}{i + 1}"  # two good images: good, good2
         used.add(label)
-        a = decode_8bit(path)
+        a = fit_within(decode_8bit(path), max_side)
         gray = a if a.ndim == 2 else to_gray(a)
         rgb = a if a.ndim == 3 else tint(gray)
         if i == 0:
@@ -305,6 +320,16 @@ def golden_images_from(samples: list[tuple[str, Path]], channels: int) -> list[t
             pal = Image.fromarray(rgb, "RGB").quantize(colors=256, method=Image.MEDIANCUT)
             out.append((f"palette_{label}.png", pal, f"palette {label} image: palette expanded to RGB"))
     return out
+
+
+def fit_within(a: np.ndarray, max_side: int) -> np.ndarray:
+    """uint8 samples scaled down (area average) so that the longer side is at most max_side."""
+    h, w = a.shape[:2]
+    if max(h, w) <= max_side:
+        return a
+    k = max_side / max(h, w)
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    return np.asarray(Image.fromarray(a).resize(size, Image.BOX))
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
