@@ -348,3 +348,66 @@ def test_jpeg_masks_beside_png_images_are_found_and_read_at_mid_grey(mvtec_root,
     inter = (jpeg.masks[bad] & plain.masks[bad]).sum()
     union = (jpeg.masks[bad] | plain.masks[bad]).sum()
     assert inter / union > 0.9, (inter, union)  # any non-zero sample would take in the compression noise
+
+
+def test_masks_saved_beside_their_images_are_left_out_of_the_test_set_with_a_warning(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    for m in (root / "ground_truth" / "spot").iterdir():
+        (root / "test" / "spot" / m.name).write_bytes(m.read_bytes())
+    said = []
+    test = load_test_set(root, 1, 32, 32, warn=said.append)
+    _assert_same_test_sets(_by_name(test), _by_name(load_test_set(mvtec_root, 1, 32, 32)))
+    assert len(said) == 1 and said[0].startswith("4 files named <stem>_mask.* in test/<defect type>/ (e.g. "
+                                                 f"{root / 'test' / 'spot' / '000_mask.png'}) are left out")
+
+
+def test_inverted_masks_are_warned_about(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    m = root / "ground_truth" / "line" / "001_mask.png"
+    with Image.open(m) as im:
+        Image.fromarray(255 - np.asarray(im.convert("L"))).save(m)
+    said = []
+    load_test_set(root, 1, 32, 32, warn=said.append)
+    assert said == [f"1 defective test images (e.g. {root / 'test' / 'line' / '001.png'}) have a mask marking more "
+                    "than half of the image: masks are non-zero where the defect is, so an inverted mask (white "
+                    "background) marks everything but the defect"]
+
+
+def test_exif_orientation_is_ignored_and_said_so(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    image = root / "test" / "line" / "001.png"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # viewers rotate it by 90 degrees
+    with Image.open(image) as im:
+        im.load()
+    im.save(image, exif=exif)
+    said = []
+    test = load_test_set(root, 1, 32, 32, warn=said.append)
+    _assert_same_test_sets(_by_name(test), _by_name(load_test_set(mvtec_root, 1, 32, 32)))  # pixels as stored
+    assert len(said) == 1 and said[0].startswith(f"1 test images (e.g. {image}) carry an EXIF orientation")
+    mask = root / "ground_truth" / "line" / "001_mask.png"
+    with Image.open(mask) as m:
+        m.resize((64, 48)).save(mask)  # drawn on a turned view of another shape
+    with pytest.raises(DatasetError, match=r"is 64x48 but its image is 64x64 \(as stored; viewers show it turned"):
+        load_test_set(root, 1, 32, 32)
+
+
+def test_channels_are_guessed_from_every_good_image_not_the_first_few(tmp_path):
+    from defect_cae.data import guess_channels
+    root = _small_category(tmp_path / "c", n=40)
+    assert guess_channels(root) == 1
+    rgb = np.zeros((16, 16, 3), np.uint8)
+    rgb[..., 0] = 200
+    Image.fromarray(rgb, "RGB").save(root / "train" / "good" / "039.png")  # the last one in sorted order
+    assert guess_channels(root) == 3
+
+
+def test_cmyk_images_are_refused_as_the_job_refuses_them(tmp_path):
+    from defect_cae.preprocess import decode_8bit
+    path = tmp_path / "cmyk.jpg"
+    Image.new("CMYK", (16, 16), (0, 50, 100, 0)).save(path)
+    with pytest.raises(ValueError, match="CMYK image: the job rejects CMYK frames"):
+        decode_8bit(path)

@@ -95,7 +95,8 @@ def mask_entries(folder: Path) -> dict[str, Path]:
     return entries
 
 
-def read_mask(files: list[Path], height: int, width: int, image_size: tuple[int, int] | None = None) -> np.ndarray:
+def read_mask(files: list[Path], height: int, width: int, image_size: tuple[int, int] | None = None,
+              image_orientation: int = 1) -> np.ndarray:
     """Union of the mask files (non-zero = defect), at model resolution. With the image's (width, height), a mask
     of another shape is refused: resizing it to the model would move its defect. A scaled copy of the image's shape
     is accepted; LOCO parts of different sizes are each brought to the image's size first (as the job's replay
@@ -107,7 +108,9 @@ def read_mask(files: list[Path], height: int, width: int, image_size: tuple[int,
         for f, m in parts:
             mh, mw = m.shape
             if abs(mw * ih - mh * iw) > max(iw, ih):  # another width/height ratio, beyond one pixel of rounding
-                raise DatasetError(f"{f} is {mw}x{mh} but its image is {iw}x{ih}: a mask must have its "
+                turned = (" (as stored; viewers show it turned by its EXIF orientation, which this tool and the "
+                          "job ignore: draw masks on the stored pixels)") if image_orientation != 1 else ""
+                raise DatasetError(f"{f} is {mw}x{mh} but its image is {iw}x{ih}{turned}: a mask must have its "
                                    "image's shape (the same size, or a scaled copy)")
         if len({m.shape for _, m in parts}) > 1:
             parts = [(f, scale_marked(m, ih, iw)) for f, m in parts]
@@ -163,9 +166,17 @@ JOB_ASPECT_TOLERANCE = 0.25  # the job's frame-aspect-tolerance default (docs/co
 
 def header_size(p: Path) -> tuple[int, int]:
     """(width, height) from the file's header, without decoding the pixels."""
+    return header_info(p)[0]
+
+
+EXIF_ORIENTATION = 0x0112
+
+
+def header_info(p: Path) -> tuple[tuple[int, int], int]:
+    """(width, height) and the EXIF orientation (1 = as stored, also when absent), without decoding the pixels."""
     from PIL import Image
     with Image.open(p) as im:
-        return im.size
+        return im.size, int(im.getexif().get(EXIF_ORIENTATION, 1) or 1)
 
 
 def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
@@ -296,15 +307,17 @@ def load_images(paths: list[Path], channels: int, height: int, width: int) -> np
     return np.stack(in_parallel(lambda p: read_image(p, channels, height, width), paths))
 
 
-def guess_channels(root: Path) -> int:
-    """1 if every sampled training image is gray (or R == G == B), else 3."""
+def guess_channels(root: Path, chunk: int = 32) -> int:
+    """1 if every good image is gray (or R == G == B), else 3. All of them: a few colour images at the end of a
+    folder must not be trained as gray. Decoded a chunk at a time, so a colour dataset stops at its first chunk."""
     from .preprocess import decode_8bit
     check_layout(root)
-    for p in good_images(root)[:16]:
+
+    def colour(p: Path) -> bool:
         a = _readable(p, lambda: decode_8bit(p))
-        if a.ndim == 3 and not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2])):
-            return 3
-    return 1
+        return a.ndim == 3 and not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2]))
+    paths = good_images(root)
+    return 3 if any(any(in_parallel(colour, paths[i:i + chunk])) for i in range(0, len(paths), chunk)) else 1
 
 
 def content_hash(paths: list[Path], root: Path) -> str:
@@ -377,6 +390,10 @@ class TestSet:
         if empty := int((blank := bad & self.has_mask & ~self.masks.any(axis=(1, 2))).sum()):
             out.append(f"{empty} defective test images{first(blank)} have an empty mask (no non-zero pixel): the "
                        "pixel metrics count them as defects nowhere")
+        if most := int((inverted := bad & self.has_mask & (self.masks.mean(axis=(1, 2)) > 0.5)).sum()):
+            out.append(f"{most} defective test images{first(inverted)} have a mask marking more than half of the "
+                       "image: masks are non-zero where the defect is, so an inverted mask (white background) "
+                       "marks everything but the defect")
         return out
 
 
@@ -394,22 +411,32 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
             raise DatasetError(f"{d}: name the defect-free test folder good, in lower case as MVTec does (the job's "
                                "replay reads it so too); any other name is read as a defect type")
     files = [(sub.name, p) for sub in subs for p in list_images(sub)]
+    # Masks saved beside their images are not test images (their defect type's images would count twice).
+    beside = [p for kind, p in files if kind != "good" and p.stem.lower().endswith("_mask")]
+    files = [(kind, p) for kind, p in files if p not in beside]
     if not files:
         raise DatasetError(f"no test images under {test_dir}: expected good/ and <defect type>/ folders of images")
     entries = {kind: mask_entries(gt / kind) for kind in {kind for kind, _ in files} - {"good"}}
 
     def load(item):
         kind, p = item
-        size = _readable(p, lambda: header_size(p))
+        size, orientation = _readable(p, lambda: header_info(p))
         m = [] if kind == "good" else find_mask(entries[kind], p)
-        mask = read_mask(m, height, width, size) if m else np.zeros((height, width), bool)
-        return read_image(p, channels, height, width), mask, kind == "good" or bool(m), m, size
+        mask = read_mask(m, height, width, size, orientation) if m else np.zeros((height, width), bool)
+        return read_image(p, channels, height, width), mask, kind == "good" or bool(m), m, size, orientation
 
-    images, masks, has_mask, mask_files, sizes = zip(*in_parallel(load, files))
+    images, masks, has_mask, mask_files, sizes, orientations = zip(*in_parallel(load, files))
     test = TestSet(np.stack(images), np.stack(masks), np.array(has_mask),
                    np.array([0 if kind == "good" else 1 for kind, _ in files]), [kind for kind, _ in files],
                    [str(p) for _, p in files])
     messages = test.warnings(gt)
+    if beside:
+        messages.append(f"{len(beside)} files named <stem>_mask.* in test/<defect type>/ (e.g. {beside[0]}) are "
+                        f"left out: they look like masks; put masks in {gt}/<defect type>/")
+    if turned := [p for (_, p), o in zip(files, orientations) if o != 1]:
+        messages.append(f"{len(turned)} test images (e.g. {turned[0]}) carry an EXIF orientation that image "
+                        "viewers apply: this tool and the job read the pixels as stored, so masks must be drawn "
+                        "on the stored pixels, not on the rotated view")
     if lossy := sum(any(f.suffix.lower() in (".jpg", ".jpeg") for f in m) for m in mask_files):
         messages.append(f"{lossy} masks are JPEG files: read as defect where at least mid-grey (128), since their "
                         "compression noise is not zero; save masks as PNG for exact ground truth")

@@ -84,7 +84,10 @@ def decode_8bit(source: ImageSource) -> np.ndarray:
         return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
     if mode in ("RGB", "RGBA", "RGBX"):
         return np.asarray(im, dtype=np.uint8)[..., :3].copy()
-    if mode in ("CMYK", "YCbCr"):
+    if mode == "CMYK":
+        # The job rejects CMYK JPEG frames (docs/wire-format.md): PIL's conversion is not part of the contract.
+        raise ValueError("CMYK image: the job rejects CMYK frames; convert it to RGB (or gray)")
+    if mode == "YCbCr":
         return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
     raise ValueError(f"unsupported image mode {mode!r}")
 

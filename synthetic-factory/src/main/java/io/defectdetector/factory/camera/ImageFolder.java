@@ -109,7 +109,10 @@ public final class ImageFolder {
         List<Path> defectiveFiles = new ArrayList<>();
         Map<Path, Map<String, Path>> masks = new HashMap<>();
         for (Path typeDir : typeDirs) {
-            defectiveFiles.addAll(images(typeDir));
+            // Masks saved beside their images are not test images (model-export leaves them out too, and warns).
+            images(typeDir).stream().filter(p -> !p.getFileName().toString().toLowerCase(Locale.ROOT)
+                            .replaceFirst("\\.[^.]*$", "").endsWith("_mask"))
+                    .forEach(defectiveFiles::add);
             masks.put(typeDir, entries(groundTruth.resolve(typeDir.getFileName().toString())));
         }
         // Good images first, as in the simulator's pools: the pool index is the position in good + defective.

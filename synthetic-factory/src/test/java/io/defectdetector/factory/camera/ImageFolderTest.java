@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,15 @@ public class ImageFolderTest {
             p[i] = (byte) (base + i % 7);
         }
         return new Image(w, h, 1, p);
+    }
+
+    @Test
+    void aMaskSavedBesideItsImageIsNotReplayedAsAFrame(@TempDir Path dir) throws Exception {
+        Path c = category(dir);
+        Files.copy(c.resolve("ground_truth/scratch/000_mask.png"), c.resolve("test/scratch/000_MASK.png"));
+        ImageFolder folder = ImageFolder.load(c, FrameEncoding.PNG, 0.95f);
+        assertThat(folder.defective()).extracting(PoolImage::source).map(Object::toString)
+                .noneMatch(s -> s.toLowerCase(Locale.ROOT).contains("_mask")).hasSize(2);
     }
 
     @Test
