@@ -107,31 +107,60 @@ def test_more_skips_than_stages_are_refused():
         CAEConfig(skips=-1)
 
 
+def _allow_tf32(allow: bool) -> list:
+    """Sets TF32 on or off through this PyTorch's own API; returns the previous values."""
+    from defect_cae.model import precision_settings
+    before = []
+    for owner, name, full, tf32 in precision_settings():
+        before.append(getattr(owner, name))
+        setattr(owner, name, tf32 if allow else full)
+    return before
+
+
+def _restore(before: list) -> None:
+    from defect_cae.model import precision_settings
+    for (owner, name, _, _), value in zip(precision_settings(), before):
+        setattr(owner, name, value)
+
+
 def test_exact_float32_turns_tf32_off_inside_and_restores_the_setting():
-    from defect_cae.model import exact_float32
-    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+    from defect_cae.model import exact_float32, tf32_allowed
+    before = _allow_tf32(True)
     try:
+        assert tf32_allowed()
         with exact_float32():
-            assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
-        assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32
+            assert not tf32_allowed()
+        assert tf32_allowed()
     finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
+        _restore(before)
+
+
+def test_exact_float32_uses_the_fp32_precision_api_where_pytorch_has_it(monkeypatch):
+    """PyTorch >= 2.9: torch.backends.cudnn.conv / cuda.matmul.fp32_precision, and the old flags left alone."""
+    from types import SimpleNamespace
+    from defect_cae.model import exact_float32
+    conv, matmul = SimpleNamespace(fp32_precision="tf32"), SimpleNamespace(fp32_precision="tf32")
+    monkeypatch.setattr(torch.backends.cudnn, "conv", conv, raising=False)
+    monkeypatch.setattr(torch.backends.cuda, "matmul", matmul)
+    with exact_float32():
+        assert conv.fp32_precision == matmul.fp32_precision == "ieee"
+        assert not hasattr(matmul, "allow_tf32")
+    assert conv.fp32_precision == matmul.fp32_precision == "tf32"
 
 
 def test_calibration_and_evaluation_passes_run_without_tf32():
     import numpy as np
     from defect_cae.calibrate import run_stages
     from defect_cae.evaluate import predict
+    from defect_cae.model import tf32_allowed
     det = build_detector(CAEConfig(height=64, width=64, widths=(8, 8, 8, 8), latent_channels=2)).eval()
     seen, forward = [], det.cae.forward
-    det.cae.forward = lambda x: (seen.append(torch.backends.cudnn.allow_tf32), forward(x))[1]
-    before = torch.backends.cudnn.allow_tf32
-    torch.backends.cudnn.allow_tf32 = True  # PyTorch's default
+    det.cae.forward = lambda x: (seen.append(tf32_allowed()), forward(x))[1]
+    before = _allow_tf32(True)  # PyTorch's default for convolutions
     try:
         images = np.random.default_rng(0).random((2, 1, 64, 64), dtype=np.float32)
         run_stages(det, images)
         predict(det, images)
     finally:
-        torch.backends.cudnn.allow_tf32 = before
+        _restore(before)
     assert seen == [False, False]

@@ -20,12 +20,30 @@ def exact_float32():
     on Ampere and later by default, fine for training but not for the normalisation statistics, thresholds and
     metrics, which must be those of the float32 model the job runs (the SSIM map already loses about three
     digits to cancellation in float32). Usable as a decorator."""
-    cudnn, matmul = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    settings = precision_settings()
+    saved = [getattr(owner, name) for owner, name, _, _ in settings]
+    for owner, name, full, _ in settings:
+        setattr(owner, name, full)
     try:
         yield
     finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = cudnn, matmul
+        for (owner, name, _, _), value in zip(settings, saved):
+            setattr(owner, name, value)
+
+
+def precision_settings() -> list[tuple[object, str, object, object]]:
+    """(owner, attribute, full-float32 value, TF32 value) of cuDNN's convolutions and CUDA's matrix products.
+    PyTorch 2.9 replaced the allow_tf32 flags by fp32_precision ("ieee" = full float32) and warns on the old ones,
+    or raises once a process has used the new API; older versions have only the flags."""
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):
+        return [(conv, "fp32_precision", "ieee", "tf32"),
+                (torch.backends.cuda.matmul, "fp32_precision", "ieee", "tf32")]
+    return [(torch.backends.cudnn, "allow_tf32", False, True), (torch.backends.cuda.matmul, "allow_tf32", False, True)]
+
+
+def tf32_allowed() -> bool:
+    return any(getattr(owner, name) != full for owner, name, full, _ in precision_settings())
 
 
 @dataclass

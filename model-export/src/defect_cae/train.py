@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -158,10 +159,17 @@ def save_checkpoint(path: Path, model: CAE, cfg: TrainConfig, epoch: int, val_lo
     partial.replace(path)  # a run killed while saving keeps its previous checkpoint
 
 
+# Checkpoints hold tensors, numbers, strings and containers only, so they load with weights_only=True, which
+# torch 2.6 made the default and 2.4-2.5 warn about when it is not given. torch 1.13's weights-only unpickler
+# refuses plain floats, so older versions load as before.
+LOAD_KWARGS = {"weights_only": True} if tuple(int(v) for v in re.findall(r"\d+", torch.__version__)[:2]) >= (2, 4) \
+    else {}
+
+
 def read_checkpoint(path: Path, needs: tuple[str, ...], hint: str, map_location="cpu") -> dict:
     """torch.load of a file model-export wrote; anything else is a ModelError naming the file and the fix."""
     try:
-        ckpt = torch.load(path, map_location=map_location)
+        ckpt = torch.load(path, map_location=map_location, **LOAD_KWARGS)
     except FileNotFoundError:
         raise
     except Exception as e:  # pickle/zip errors of a file that is not a checkpoint at all
