@@ -6,8 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-echo "Building (mvn -pl demo -am install -DskipTests) ..."
-mvn -q -B ${MAVEN_ARGS:-} -pl demo -am install -DskipTests
+# --help needs no fresh build once there is one.
+help=false
+for arg in "$@"; do
+  case "$arg" in -h|--help) help=true ;; esac
+done
+if ! $help || [ ! -f demo/target/classpath.txt ]; then
+  echo "Building (mvn -pl demo -am install -DskipTests) ..."
+  mvn -q -B ${MAVEN_ARGS:-} -pl demo -am install -DskipTests
+fi
 
 # Flink on Java 17 needs these opens; ONNX Runtime loads its native library from the classpath.
 exec java -Xmx"${DEMO_HEAP:-3g}" \

@@ -143,6 +143,15 @@ def test_held_out_fractions_and_sizes_that_cannot_train_are_refused(mvtec_root, 
     assert r.returncode != 0 and "at least 32 for 4 stages" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_blank_model_name_or_version_is_refused(mvtec_root, tmp_path):
+    for option in ("--name", "--version"):
+        r = _run(["run", "--data", str(mvtec_root), "--out", str(tmp_path / "o"), option, " "], tmp_path)
+        assert r.returncode == 2 and f"argument {option}: give a non-blank value" in r.stderr, r.stderr
+    r = _run(["export", "--detector", str(tmp_path / "none.pt"), "--out", str(tmp_path / "o"), "--name", ""],
+             tmp_path)
+    assert r.returncode == 2 and "argument --name: give a non-blank value" in r.stderr, r.stderr
+
+
 def _not_weights_only_loadable(x, path="") -> list[str]:
     import torch
     if isinstance(x, dict):

@@ -66,3 +66,7 @@ def test_precision_recall_f1_hand_checked():
     assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (2, 1, 1, 1)
     assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == pytest.approx(2 / 3)
     assert r["f1"] == pytest.approx(2 / 3) and r["false_alarm_rate"] == 0.5
+    missed = precision_recall_f1([1, 1, 0], [0, 0, 1])
+    assert missed["recall"] == 0.0 and missed["f1"] == 0.0
+    good_only = precision_recall_f1([0, 0, 0], [0, 1, 0])  # a test set of good images only
+    assert np.isnan(good_only["recall"]) and np.isnan(good_only["f1"]) and good_only["false_alarm_rate"] == 1 / 3

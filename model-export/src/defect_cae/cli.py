@@ -75,6 +75,13 @@ def int_list(text: str) -> str:
     return text
 
 
+def label(text: str) -> str:
+    """--name, --version: recorded in the card and every alert, which need a non-blank value."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a non-blank value (it is recorded in the model card and every alert)")
+    return text.strip()
+
+
 # --val-fraction, --calib-fraction (a share of the good images), --target-far: strictly between 0 and 1.
 fraction = bounded(float, 0, 1, low_open=True, high_open=True)
 
@@ -435,8 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(r)
     r.add_argument("--out", required=True, type=Path, help="folder for cae.onnx, cae.card.json, golden/, report/")
     r.add_argument("--work-dir", type=Path, help="checkpoints and logs (default runs/<name>)")
-    r.add_argument("--name", help="model name (default cae-<data folder name>)")
-    r.add_argument("--version", help="model version (default <UTC date>.1)")
+    r.add_argument("--name", type=label, help="model name (default cae-<data folder name>)")
+    r.add_argument("--version", type=label, help="model version (default <UTC date>.1)")
     r.add_argument("--sweep", type=int_list,
                    help="bottleneck sweep, e.g. 2,4,8,16: trains each, keeps the best on synthetic "
                                    "validation")
@@ -480,8 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="ONNX + model card (+ golden vectors from --golden images)")
     x.add_argument("--detector", type=Path, required=True, help="detector.pt from `calibrate`")
     x.add_argument("--out", type=Path, required=True, help="folder for cae.onnx, cae.card.json, golden/")
-    x.add_argument("--name", required=True, help="model name, recorded in the card and every alert")
-    x.add_argument("--version", help="model version (default <UTC date>.1)")
+    x.add_argument("--name", required=True, type=label, help="model name, recorded in the card and every alert")
+    x.add_argument("--version", type=label, help="model version (default <UTC date>.1)")
     x.add_argument("--golden", nargs="*", help="image files to turn into golden vectors")
     x.set_defaults(func=cmd_export)
 

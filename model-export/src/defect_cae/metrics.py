@@ -132,6 +132,7 @@ def precision_recall_f1(labels, predicted) -> dict:
     tn = int((~labels & ~predicted).sum())
     precision = tp / (tp + fp) if tp + fp else float("nan")
     recall = tp / (tp + fn) if tp + fn else float("nan")
-    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    # Without any defective sample recall, and so F1, is undefined (not 0: nothing was missed).
+    f1 = float("nan") if not tp + fn else 2 * precision * recall / (precision + recall) if tp else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
             "false_alarm_rate": fp / (fp + tn) if fp + tn else float("nan")}
