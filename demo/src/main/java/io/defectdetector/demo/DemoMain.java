@@ -248,8 +248,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             }
             simulator = checked("--images", () -> CameraSimulator.replaying(simulatorConfig, folder));
             List<PoolImage> unmasked = folder.defective().stream().filter(p -> p.bbox() == null).toList();
-            scene = String.format(Locale.ROOT, "images %s (%d good, %d defective: %s%s)", folder.name(),
-                    folder.good().size(), folder.defective().size(), String.join(", ", folder.defectTypes()),
+            scene = String.format(Locale.ROOT, "images %s (%d good, %d defective%s%s)", folder.name(),
+                    folder.good().size(), folder.defective().size(),
+                    folder.defectTypes().isEmpty() ? "" : ": " + String.join(", ", folder.defectTypes()),
                     unmasked.isEmpty() ? "" : "; " + unmasked.size() + " without a mask or with an empty one (e.g. "
                             + unmasked.get(0).source() + "), so without a true box: masks are <stem>_mask.png in "
                             + folder.groundTruth() + "/<defect type>/");
