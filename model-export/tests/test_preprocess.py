@@ -149,3 +149,13 @@ def test_a_sixteen_bit_mask_counts_every_non_zero_sample_not_only_its_high_byte(
     eight = np.where(expected, 1, 0).astype(np.uint8)  # 8-bit masks of value 1 too
     Image.fromarray(eight, "L").save(tmp_path / "m8.png")
     assert np.array_equal(mask_pixels(tmp_path / "m8.png"), expected)
+
+
+
+def test_a_16_bit_colour_mask_is_read_by_its_high_byte_or_refused_when_that_loses_it():
+    m = np.zeros((8, 8, 3), np.uint16)
+    m[2:4, 2:4] = 65535
+    assert mask_pixels(_png_rgb16(8, 8, m.reshape(8, 24))).sum() == 4
+    m[2:4, 2:4] = 1  # the job's replay marks these 4 pixels; PIL sees only the high byte, 0
+    with pytest.raises(ValueError, match="16-bit colour PNG mask whose samples are all below 256"):
+        mask_pixels(_png_rgb16(8, 8, m.reshape(8, 24)))

@@ -99,7 +99,7 @@ def mask_pixels(source: ImageSource) -> np.ndarray:
     """Mask -> bool (H, W): any non-zero sample is defect, at the file's own depth, so a 16-bit mask of value 1
     (whose high byte is 0) is a defect too. A JPEG file's compression noise is not zero around every edge: there
     a sample of at least 128 is defect."""
-    lossy = False
+    lossy = wide_colour = False
     if isinstance(source, np.ndarray):
         samples = source if source.dtype == np.uint16 else decode_8bit(source)
     elif isinstance(source, Image.Image):
@@ -110,9 +110,25 @@ def mask_pixels(source: ImageSource) -> np.ndarray:
             im.load()
             samples = np.asarray(im) if im.mode in SIXTEEN_BIT_MODES else decode_8bit(im)
             lossy = im.format in LOSSY_FORMATS
+            wide_colour = im.format == "PNG" and _png_is_16_bit_colour(source)
     if samples.ndim == 3:
         samples = samples.max(axis=2)
+    if wide_colour and not samples.any():
+        # PIL reads 16-bit colour PNGs by their high byte, so a mask of value 1 reads as empty where the job's
+        # replay (which reads all 16 bits) marks it: refused rather than disagreeing.
+        raise ValueError("a 16-bit colour PNG mask whose samples are all below 256 cannot be read exactly here; "
+                         "save masks as 8-bit or 16-bit gray PNG")
     return samples >= 128 if lossy else samples != 0
+
+
+def _png_is_16_bit_colour(source) -> bool:
+    """IHDR's bit depth 16 with colour type 2 (RGB) or 6 (RGBA): bytes 24 and 25 of a PNG file."""
+    if isinstance(source, (bytes, bytearray)):
+        head = bytes(source[:26])
+    else:
+        with open(source, "rb") as f:
+            head = f.read(26)
+    return len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
 
 
 def to_channels(samples: np.ndarray, channels: int) -> np.ndarray:
