@@ -411,3 +411,13 @@ def test_cmyk_images_are_refused_as_the_job_refuses_them(tmp_path):
     Image.new("CMYK", (16, 16), (0, 50, 100, 0)).save(path)
     with pytest.raises(ValueError, match="CMYK image: the job rejects CMYK frames"):
         decode_8bit(path)
+
+
+def test_the_frame_aspect_tolerance_a_squashed_training_set_needs(tmp_path):
+    from defect_cae.data import aspect_tolerance_needed
+    root = _small_category(tmp_path / "square")
+    assert aspect_tolerance_needed(root, 16, 16) == 0.0
+    Image.fromarray(np.zeros((16, 40), np.uint8)).save(root / "train" / "good" / "wide.png")  # 40x16: 2.5x
+    Image.fromarray(np.zeros((20, 16), np.uint8)).save(root / "train" / "good" / "tall.png")  # 16x20: 1.25x
+    assert aspect_tolerance_needed(root, 16, 16) == 1.5
+    assert aspect_tolerance_needed(root, 16, 24) == 0.875  # a 24x16 model (1.5): the tall one is 1.875x off

@@ -122,6 +122,8 @@ def test_model_card_validates_against_its_schema(exported, dataset, tmp_path):
     assert validate(written, SCHEMA) == []
     assert written["thresholds"]["image_score"] == 1.0 and written["thresholds"]["pixel"] == 1.0
     assert written["metrics"]["synthetic_validation"]["overall"]["image_auroc"] is None  # NaN -> null
+    # The dataset's images have the model's shape: frames like them need no extra tolerance.
+    assert written["input"]["min_frame_aspect_tolerance"] == 0.0
     broken = dict(written, input=dict(written["input"], channels=2))
     assert validate(broken, SCHEMA)
 

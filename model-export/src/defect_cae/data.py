@@ -217,6 +217,15 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
                        f"{off(worst) - 1:.2f} or more)")
 
 
+def aspect_tolerance_needed(root: Path, height: int, width: int) -> float:
+    """The smallest frame-aspect-tolerance at which the job accepts frames shaped like every good image (0 when
+    all have the model's aspect ratio), rounded up to a thousandth: more than the default only with --squash."""
+    model = width / height
+    off = max((max(w / h / model, model * h / w) for w, h in
+               {_readable(p, lambda p=p: header_size(p)) for p in good_images(root)}), default=1.0)
+    return math.ceil(round((off - 1) * 1000, 6)) / 1000
+
+
 def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[int, int] | None:
     """A model input (width, height), both multiples of `multiple`, that every image size in `sizes` is within the
     aspect tolerance of: its shorter side `side` if one fits, else the nearest shorter side that lets a step of

@@ -158,7 +158,10 @@ def build_card(detector: Detector, onnx_path: Path, name: str, version: str, thr
         "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "onnx": {"file": Path(onnx_path).name, "sha256": sha256_file(onnx_path), "opset": OPSET,
                  "exporter": "torch.onnx.export (TorchScript)"},
-        "input": {"name": INPUT_NAME, "channels": c, "height": h, "width": w, "dtype": "float32", "layout": "NCHW"},
+        "input": {"name": INPUT_NAME, "channels": c, "height": h, "width": w, "dtype": "float32", "layout": "NCHW",
+                  # Trained on squashed images (--squash): the job must accept frames of their shape.
+                  **({"min_frame_aspect_tolerance": training["data"]["min_frame_aspect_tolerance"]}
+                     if "min_frame_aspect_tolerance" in training.get("data", {}) else {})},
         "preprocessing": card_preprocessing(c),
         "outputs": {"error_map": {"name": "error_map", "shape": [-1, 1, h, w]},
                     "score": {"name": "score", "shape": [-1]},

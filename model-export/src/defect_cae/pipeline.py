@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from .calibrate import Calibration, calibrate, default_min_region_area
-from .data import (GoodSplit, TestSet, content_hash, good_images, guess_channels, load_images, load_test_set,
-                   split_good, synthetic_validation_set, test_folder)
+from .data import (GoodSplit, TestSet, aspect_tolerance_needed, content_hash, good_images, guess_channels,
+                   load_images, load_test_set, split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
 from .export import build_card, export_model, golden_images_from, write_golden
@@ -63,7 +63,8 @@ def load_dataset(root: Path, channels: int | None, height: int, width: int, seed
                   "split": {"train": len(split.train), "validation": len(split.val),
                             "calibration": len(split.calib), "seed": seed},
                   "test_images": int(len(ds.test.labels)) if ds.test is not None else 0,
-                  "test_defect_types": sorted(set(ds.test.types) - {"good"}) if ds.test is not None else []}
+                  "test_defect_types": sorted(set(ds.test.types) - {"good"}) if ds.test is not None else [],
+                  "min_frame_aspect_tolerance": aspect_tolerance_needed(root, height, width)}
     pooled = " (train/good and validation/good pooled)" if (root / "validation" / "good").is_dir() else ""
     log(f"loaded {root}: {len(split.train)} train / {len(split.val)} val / {len(split.calib)} calib good images"
         f"{pooled}"

@@ -21,6 +21,7 @@ import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.frames.FrameShapeCheck;
 import io.defectdetector.job.inference.GoldenCheck;
 import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.model.ModelCompatibility;
 import io.defectdetector.kafka.LocalKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -230,8 +231,11 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         SimulatorConfig simulatorConfig = checked("", () -> SimulatorConfig.defaults(FRAMES, lineProduct)
                 .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
                 .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration));
-        FrameShapeCheck shapes = checked("--frame-aspect-tolerance", () -> new FrameShapeCheck(
-                bundle.card().channels(), bundle.card().width(), bundle.card().height(), frameAspectTolerance));
+        FrameShapeCheck shapes = checked("--frame-aspect-tolerance", () -> {
+            ModelCompatibility.requireFrameAspectTolerance(bundle.card(), frameAspectTolerance);
+            return new FrameShapeCheck(bundle.card().channels(), bundle.card().width(), bundle.card().height(),
+                    frameAspectTolerance);
+        });
         CameraSimulator simulator;
         if (images != null) {
             ImageFolder folder = checked("--images",

@@ -8,6 +8,7 @@ import io.defectdetector.job.inference.DirectMemoryBudget;
 import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.TopicPreflight;
 import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.model.ModelCompatibility;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -65,6 +66,7 @@ public final class DefectDetectionJob {
         ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE),
                 cfg.get(JobOptions.MODEL_VERIFY_GOLDEN));
         LOG.info("Model: {}", model);
+        ModelCompatibility.requireFrameAspectTolerance(model.card(), cfg.get(JobOptions.FRAME_ASPECT_TOLERANCE));
         DirectMemoryBudget.check(model.card(), cfg.get(JobOptions.BATCH_MAX_SIZE), clusterConfig)
                 .ifPresent(LOG::warn);
         return new Prepared(cfg, model);

@@ -13,6 +13,7 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,23 @@ class DefectDetectionJobTest {
             "--kafka-bootstrap-servers", "b:1", "--model-path", onnx.toString()}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("pixels");
+    }
+
+    @Test
+    void refusesAFrameAspectToleranceBelowWhatASquashTrainedModelNeeds(@TempDir Path dir) throws Exception {
+        Path onnx = Files.copy(PipelineTestSupport.DEFAULT_MODEL, dir.resolve("cae.onnx"));
+        String card = Files.readString(PipelineTestSupport.DEFAULT_MODEL.resolveSibling("cae.card.json"));
+        Files.writeString(dir.resolve("cae.card.json"), card.replaceFirst("\"layout\": \"NCHW\"",
+                "\"layout\": \"NCHW\", \"min_frame_aspect_tolerance\": 0.5"));
+        String[] args = {"--kafka-bootstrap-servers", "b:1", "--model-path", onnx.toString(),
+            "--model-verify-golden", "false"};
+        assertThatThrownBy(() -> DefectDetectionJob.prepare(args))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("set frame-aspect-tolerance to at least 0.5");
+        String[] tolerant = Arrays.copyOf(args, args.length + 2);
+        tolerant[args.length] = "--frame-aspect-tolerance";
+        tolerant[args.length + 1] = "0.5";
+        assertThat(DefectDetectionJob.prepare(tolerant).model().card().minFrameAspectTolerance()).isEqualTo(0.5);
     }
 
     @Test

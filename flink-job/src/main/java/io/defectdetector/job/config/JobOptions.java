@@ -304,7 +304,9 @@ public final class JobOptions {
                     + "model's by more than this factor (max(r, 1/r) > 1 + tolerance, r = frame ratio / model "
                     + "ratio) is rejected as WRONG_SHAPE instead of being squashed. 0 demands the exact ratio; must "
                     + "be >= 0. model-export trains a model of the frames' shape (run --size WxH) and refuses "
-                    + "images further than 0.25 from it unless told --squash.");
+                    + "images further than 0.25 from it unless told --squash; its card then names the tolerance "
+                    + "frames like its images need (input.min_frame_aspect_tolerance), and the job does not "
+                    + "start below it.");
 
     // ---- Outputs ----
 

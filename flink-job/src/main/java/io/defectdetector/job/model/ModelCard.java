@@ -45,6 +45,7 @@ public final class ModelCard implements Serializable {
     private final TensorSpec reconstruction;
     private final String onnxSha256;
     private final ThresholdSettings defaultThresholds;
+    private final double minFrameAspectTolerance;
 
     private ModelCard(String origin, JsonNode root) {
         this.origin = origin;
@@ -69,6 +70,11 @@ public final class ModelCard implements Serializable {
         }
         expectIfPresent(input, "dtype", "input.dtype", "float32");
         expectIfPresent(input, "layout", "input.layout", "NCHW");
+        JsonNode aspect = input.get("min_frame_aspect_tolerance");
+        this.minFrameAspectTolerance = aspect == null || aspect.isNull() ? 0 : aspect.asDouble(Double.NaN);
+        if (!(minFrameAspectTolerance >= 0) || Double.isInfinite(minFrameAspectTolerance)) {
+            throw invalid("input.min_frame_aspect_tolerance must be a number >= 0, got " + aspect);
+        }
 
         JsonNode pre = requiredObject(root, "preprocessing");
         this.color = requiredText(pre, "preprocessing.color");
@@ -166,6 +172,14 @@ public final class ModelCard implements Serializable {
 
     public String version() {
         return version;
+    }
+
+    /**
+     * The smallest frame-aspect-tolerance at which the job accepts frames shaped like every image the model was
+     * trained on: above 0 for a model trained on squashed images (model-export --squash); 0 when absent.
+     */
+    public double minFrameAspectTolerance() {
+        return minFrameAspectTolerance;
     }
 
     public String inputName() {

@@ -89,6 +89,23 @@ public final class ModelCompatibility {
         }
     }
 
+    /**
+     * A model trained on squashed images (model-export --squash) expects frames of their shape, which the job
+     * rejects as WRONG_SHAPE below the tolerance its card names: every frame would go to the dead letters.
+     *
+     * @throws IllegalArgumentException naming the tolerance to set
+     */
+    public static void requireFrameAspectTolerance(ModelCard card, double tolerance) {
+        double needed = card.minFrameAspectTolerance();
+        if (tolerance + 1e-9 < needed) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "model %s was trained on images up to "
+                    + "%.3f off the aspect ratio of its %dx%d input (model-export --squash): with "
+                    + "frame-aspect-tolerance %s the job would reject frames shaped like them as WRONG_SHAPE; set "
+                    + "frame-aspect-tolerance to at least %s", card.origin(), needed, card.width(), card.height(),
+                    tolerance, needed));
+        }
+    }
+
     private static long[] requiredOutput(String where, Map<String, NodeInfo> outputs, ModelCard.TensorSpec spec,
             String role) {
         NodeInfo node = outputs.get(spec.name());

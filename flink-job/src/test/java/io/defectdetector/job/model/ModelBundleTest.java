@@ -133,6 +133,24 @@ class ModelBundleTest {
     }
 
     @Test
+    void aModelTrainedOnSquashedImagesNeedsTheFrameAspectToleranceItsCardNames() throws IOException {
+        Path squashed = withCard(c -> ((ObjectNode) c.get("input")).put("min_frame_aspect_tolerance", 0.6));
+        ModelCard card = ModelBundle.locate(squashed.toString()).card();
+        assertThat(card.minFrameAspectTolerance()).isEqualTo(0.6);
+        assertThatThrownBy(() -> ModelCompatibility.requireFrameAspectTolerance(card, 0.25))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("was trained on images up to 0.600 off the aspect ratio of its 16x16 input "
+                        + "(model-export --squash): with frame-aspect-tolerance 0.25 the job would reject frames "
+                        + "shaped like them as WRONG_SHAPE; set frame-aspect-tolerance to at least 0.6");
+        ModelCompatibility.requireFrameAspectTolerance(card, 0.6);
+        // Cards without the field (exported before it, or by hand) need nothing.
+        ModelCompatibility.requireFrameAspectTolerance(ModelBundle.locate(withCard(c -> { }).toString()).card(), 0);
+        Path negative = withCard(c -> ((ObjectNode) c.get("input")).put("min_frame_aspect_tolerance", -1));
+        assertThatThrownBy(() -> ModelBundle.locate(negative.toString()))
+                .hasMessageContaining("input.min_frame_aspect_tolerance must be a number >= 0, got -1");
+    }
+
+    @Test
     void missingRequiredFieldsAreNamed() throws IOException {
         Path noThresholds = withCard(c -> ((ObjectNode) c.get("thresholds")).remove("pixel"));
         assertThatThrownBy(() -> ModelBundle.locate(noThresholds.toString()))
