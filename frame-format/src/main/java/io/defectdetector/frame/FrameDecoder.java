@@ -287,12 +287,22 @@ public final class FrameDecoder {
         return out.toByteArray();
     }
 
+    /**
+     * Most scans a JPEG may have. Each scan of a progressive JPEG is another pass over the whole image, and
+     * decoders accept any number: a few hundred KB of repeated scans kept one decode busy for minutes, past the
+     * checkpoint timeout, so the job restarted on that record forever. Encoders write 1 (baseline) to about 10.
+     */
+    public static final int MAX_JPEG_SCANS = 64;
+
     private Frame decodeImageOnce(ContentType type, byte[] value) throws FrameRejectedException {
         String format = type == ContentType.PNG ? "PNG" : "JPEG";
         if (type == ContentType.PNG) {
             checkPngStructure(value);
         } else if (value.length < 2 || (value[0] & 0xFF) != 0xFF || (value[1] & 0xFF) != 0xD8) {
             throw reject(RejectReason.UNDECODABLE_IMAGE, "not a JPEG file: it does not start with the SOI marker FF D8");
+        } else if (jpegScans(value, MAX_JPEG_SCANS + 1) > MAX_JPEG_SCANS) {
+            throw reject(RejectReason.OVERSIZED, "JPEG has more than " + MAX_JPEG_SCANS + " scans (start-of-scan "
+                    + "markers); each is a pass over the whole image");
         }
         ImageReader reader = reader(type);
         readWarning = null;
@@ -323,7 +333,14 @@ public final class FrameDecoder {
         } catch (FrameRejectedException e) {
             clean = true;
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            if (outOfMemory(e)) {
+                // The image's raster did not fit the heap left (the PNG reader wraps the error in an IIOException).
+                // Not corrupt, and a restart would replay it into the same wall: a dead letter that says so.
+                throw new FrameRejectedException(RejectReason.OVERSIZED, format + " image ran out of Java heap "
+                        + "while decoding (16-bit samples and alpha take up to 4 bytes a sample): give the "
+                        + "TaskManagers more heap or send smaller frames", e);
+            }
             // ImageIO signals corrupt data with IIOException and, depending on the damage, with assorted
             // runtime exceptions (index out of bounds, negative sizes, ...): all of them mean "cannot decode".
             throw new FrameRejectedException(RejectReason.UNDECODABLE_IMAGE,
@@ -341,6 +358,56 @@ public final class FrameDecoder {
                 }
             }
         }
+    }
+
+    private static boolean outOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The JPEG's start-of-scan markers, counted up to {@code stop}: marker segments are skipped by their length
+     * (an EXIF thumbnail's own markers are not counted) and each scan's entropy-coded data up to the next marker.
+     * A malformed stream ends the count; the decoder then says what is wrong with it.
+     */
+    static int jpegScans(byte[] jpeg, int stop) {
+        int scans = 0;
+        int pos = 2;
+        while (pos + 1 < jpeg.length && scans < stop && (jpeg[pos] & 0xFF) == 0xFF) {
+            int marker = jpeg[pos + 1] & 0xFF;
+            if (marker == 0xFF) { // fill byte before a marker
+                pos++;
+                continue;
+            }
+            if (marker == 0xD9) { // end of image
+                break;
+            }
+            if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { // markers without a length
+                pos += 2;
+                continue;
+            }
+            if (pos + 4 > jpeg.length) {
+                break;
+            }
+            pos += 2 + ((jpeg[pos + 2] & 0xFF) << 8 | (jpeg[pos + 3] & 0xFF));
+            if (marker == 0xDA) {
+                scans++;
+                // Entropy-coded data: FF 00 is a data byte, FF D0-D7 a restart marker, FF FF fill; any other FF
+                // starts the next marker.
+                while (pos + 1 < jpeg.length) {
+                    int next = jpeg[pos + 1] & 0xFF;
+                    if ((jpeg[pos] & 0xFF) == 0xFF && next != 0x00 && next != 0xFF && (next < 0xD0 || next > 0xD7)) {
+                        break;
+                    }
+                    pos++;
+                }
+            }
+        }
+        return scans;
     }
 
     private ImageReader reader(ContentType type) {

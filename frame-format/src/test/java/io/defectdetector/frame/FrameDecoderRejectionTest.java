@@ -8,6 +8,7 @@ import static io.defectdetector.frame.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -335,6 +336,40 @@ class FrameDecoderRejectionTest {
             assertThat(decoder.decode(KEY, jpeg, headers("f", "1", "image/jpeg")).getWidth()).isEqualTo(16);
             assertThat(decoder.decode(KEY, png, headers("f", "1", "image/png")).getPixels()).isEqualTo(pixels);
         }
+    }
+
+    /** Each scan is another pass over the image: thousands of them kept one decode busy for minutes. */
+    @Test
+    void rejectsAJpegWithMoreScansThanAnyEncoderWritesBeforeDecodingIt() {
+        BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+        image.getRaster().setDataElements(0, 0, 64, 64, FrameDecoderTest.smooth(64, 64, 1));
+        byte[] progressive = TestImages.progressiveJpeg(image);
+        int scans = FrameDecoder.jpegScans(progressive, Integer.MAX_VALUE);
+        assertThat(scans).isBetween(2, 12);
+        byte[] many = TestImages.withLastScanRepeated(progressive, FrameDecoder.MAX_JPEG_SCANS + 1 - scans);
+        assertThat(FrameDecoder.jpegScans(many, Integer.MAX_VALUE)).isEqualTo(FrameDecoder.MAX_JPEG_SCANS + 1);
+        assertRejected(KEY, many, headers("f", "1", "image/jpeg"), RejectReason.OVERSIZED)
+                .contains("JPEG has more than 64 scans");
+        // At the limit it goes to the decoder, which warns about a refinement scan seen twice.
+        byte[] limit = TestImages.withLastScanRepeated(progressive, FrameDecoder.MAX_JPEG_SCANS - scans);
+        assertThat(FrameDecoder.jpegScans(limit, Integer.MAX_VALUE)).isEqualTo(FrameDecoder.MAX_JPEG_SCANS);
+        assertRejected(KEY, limit, headers("f", "1", "image/jpeg"), RejectReason.UNDECODABLE_IMAGE)
+                .contains("decoder warning");
+        assertThat(catchThrowableOfType(FrameRejectedException.class,
+                () -> decoder.decode(KEY, progressive, headers("f", "1", "image/jpeg")))).isNull();
+    }
+
+    @Test
+    void countsOnlyRealScansNotMarkersInsideSegmentsOrEntropyData() {
+        byte[] baseline = FrameEncoder.toJpeg(32, 32, 3, pattern(32, 32, 3, 4), 0.9f);
+        assertThat(FrameDecoder.jpegScans(baseline, Integer.MAX_VALUE)).isEqualTo(1);
+        // An APP1 segment holding a whole JPEG (an EXIF thumbnail) after SOI: its SOS is not the image's.
+        byte[] app1 = concat(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) ((baseline.length + 2) >> 8),
+            (byte) (baseline.length + 2)}, baseline);
+        byte[] withThumbnail = concat(Arrays.copyOf(baseline, 2), app1, Arrays.copyOfRange(baseline, 2,
+                baseline.length));
+        assertThat(FrameDecoder.jpegScans(withThumbnail, Integer.MAX_VALUE)).isEqualTo(1);
+        assertThat(FrameDecoder.jpegScans(new byte[] {(byte) 0xFF, (byte) 0xD8}, 10)).isZero();
     }
 
     private AbstractStringAssert<?> assertRejected(byte[] key, byte[] value, Headers headers, RejectReason reason) {

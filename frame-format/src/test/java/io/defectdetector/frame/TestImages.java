@@ -8,7 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.zip.CRC32;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /** Builders for test images and frame-record headers. */
@@ -36,6 +40,41 @@ final class TestImages {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
+    }
+
+    /** A progressive JPEG of the JDK's default scan script (several scans). */
+    static byte[] progressiveJpeg(BufferedImage image) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    /** The JPEG with its last scan (its SOS segment and entropy-coded data) repeated {@code extra} more times. */
+    static byte[] withLastScanRepeated(byte[] jpeg, int extra) {
+        int sos = -1;
+        for (int i = 0; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xDA) {
+                sos = i;
+            }
+        }
+        int eoi = jpeg.length - 2;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, eoi);
+        for (int i = 0; i < extra; i++) {
+            out.write(jpeg, sos, eoi - sos);
+        }
+        out.write(jpeg, eoi, 2);
         return out.toByteArray();
     }
 
