@@ -421,3 +421,20 @@ def test_the_frame_aspect_tolerance_a_squashed_training_set_needs(tmp_path):
     Image.fromarray(np.zeros((20, 16), np.uint8)).save(root / "train" / "good" / "tall.png")  # 16x20: 1.25x
     assert aspect_tolerance_needed(root, 16, 16) == 1.5
     assert aspect_tolerance_needed(root, 16, 24) == 0.875  # a 24x16 model (1.5): the tall one is 1.875x off
+
+
+def test_ground_truth_folders_in_another_letter_case_and_test_copies_of_good_images_are_warned_about(
+        mvtec_root, tmp_path):
+    import shutil
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    (root / "ground_truth" / "spot").rename(root / "ground_truth" / "Spot")
+    train = sorted((root / "train" / "good").iterdir())[0]
+    shutil.copy(train, root / "test" / "good" / "copy.png")
+    said = []
+    load_test_set(root, 1, 32, 32, warn=said.append)
+    assert any(m.startswith(f"the masks of defect type spot are looked for in {root / 'ground_truth' / 'spot'}, "
+                            f"which does not exist; {root / 'ground_truth' / 'Spot'} differs only in letter case")
+               for m in said), said
+    assert any(m.startswith(f"1 test images are byte-for-byte copies of good images the model trains or calibrates "
+                            f"on (e.g. {root / 'test' / 'good' / 'copy.png'} = {train})") for m in said), said

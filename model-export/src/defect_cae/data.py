@@ -425,7 +425,8 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
     files = [(kind, p) for kind, p in files if p not in beside]
     if not files:
         raise DatasetError(f"no test images under {test_dir}: expected good/ and <defect type>/ folders of images")
-    entries = {kind: mask_entries(gt / kind) for kind in {kind for kind, _ in files} - {"good"}}
+    kinds = {kind for kind, _ in files} - {"good"}
+    entries = {kind: mask_entries(gt / kind) for kind in kinds}
 
     def load(item):
         kind, p = item
@@ -439,6 +440,16 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
                    np.array([0 if kind == "good" else 1 for kind, _ in files]), [kind for kind, _ in files],
                    [str(p) for _, p in files])
     messages = test.warnings(gt)
+    for kind in sorted(kinds):
+        if not (gt / kind).is_dir() and (other := next((d for d in (sorted(gt.iterdir()) if gt.is_dir() else ())
+                                                        if d.is_dir() and d.name.lower() == kind.lower()), None)):
+            messages.append(f"the masks of defect type {kind} are looked for in {gt / kind}, which does not exist; "
+                            f"{other} differs only in letter case: rename it to {kind}")
+    good = {hashlib.sha256(p.read_bytes()).digest(): p for p in good_images(root)}
+    if copies := [(p, good[h]) for _, p in files if (h := hashlib.sha256(p.read_bytes()).digest()) in good]:
+        messages.append(f"{len(copies)} test images are byte-for-byte copies of good images the model trains or "
+                        f"calibrates on (e.g. {copies[0][0]} = {copies[0][1]}): figures on them overstate how well "
+                        "it does on images it has not seen")
     if beside:
         messages.append(f"{len(beside)} files named <stem>_mask.* in test/<defect type>/ (e.g. {beside[0]}) are "
                         f"left out: they look like masks; put masks in {gt}/<defect type>/")
