@@ -35,7 +35,7 @@ def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
         (e, s, n) for e in ("ssim", "sq") for s in (1.0, 2.0, 4.0) for n in (True, False)}
     assert validate(card, json.loads((ROOT / "model-card.schema.json").read_text())) == []
     assert card["input"] == {"name": "image", "channels": 1, "height": 64, "width": 64, "dtype": "float32",
-                             "layout": "NCHW"}
+                             "layout": "NCHW", "min_frame_aspect_tolerance": 0.0}
     assert set(card["metrics"]["test"]["per_type"]) == {"line", "spot"}
     assert (out / "cae.onnx").exists() and (out / "golden" / "golden.json").exists()
     for plot in ("roc.png", "score_histogram.png", "examples.png", "report.md"):
