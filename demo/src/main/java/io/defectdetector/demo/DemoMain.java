@@ -232,9 +232,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 .withCameras(cameras).withRate(rate).withDefectRate(defectRate).withSeed(seed)
                 .withEncoding(FrameEncoding.fromId(encoding)).withLimits(0, duration));
         FrameShapeCheck shapes = checked("--frame-aspect-tolerance", () -> {
+            FrameShapeCheck check = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(),
+                    bundle.card().height(), frameAspectTolerance);
             ModelCompatibility.requireFrameAspectTolerance(bundle.card(), frameAspectTolerance);
-            return new FrameShapeCheck(bundle.card().channels(), bundle.card().width(), bundle.card().height(),
-                    frameAspectTolerance);
+            return check;
         });
         CameraSimulator simulator;
         if (images != null) {
