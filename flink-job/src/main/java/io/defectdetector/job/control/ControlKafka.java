@@ -3,7 +3,7 @@ package io.defectdetector.job.control;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.frames.RawFrameRecord;
-import io.defectdetector.job.kafka.AdminClosingKafkaSink;
+import io.defectdetector.job.kafka.PatchedKafkaSink;
 import io.defectdetector.job.kafka.KafkaOutputSinks;
 import io.defectdetector.job.kafka.KafkaFrameSource;
 import io.defectdetector.job.kafka.TopicNamedSerializer;
@@ -46,13 +46,13 @@ public final class ControlKafka {
      * {@link TopicNamedSerializer}. A savepoint taken with the earlier per-checkpoint ids restores into this sink:
      * the connector supports that switch (not the reverse).
      */
-    public static AdminClosingKafkaSink<AuditRecord> auditSink(JobConfig cfg) {
+    public static PatchedKafkaSink<AuditRecord> auditSink(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_AUDIT_TOPIC);
         return KafkaOutputSinks.sink(cfg, "audit", TopicNamedSerializer.of(new AuditSerializer(topic), topic));
     }
 
     /** Rejected control records, to the job's dead-letter topic, under their own transactional-id prefix. */
-    public static AdminClosingKafkaSink<ControlReject> rejectSink(JobConfig cfg) {
+    public static PatchedKafkaSink<ControlReject> rejectSink(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
         return KafkaOutputSinks.deadLetterSink(cfg, "control-dead-letter",
                 TopicNamedSerializer.of(new ControlRejectSerializer(topic, cfg.deadLetterMaxBytes()), topic));

@@ -25,7 +25,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * docs/performance.md). Pooling needs Kafka 3.0+; at start the sink lists the open transactions on its topic, so
  * each serializer names its topic ({@link TopicNamedSerializer}), and the job's principal needs DESCRIBE on its
  * transactional ids. The admin client each writer opens for that listing is closed once the writer has started
- * ({@link AdminClosingKafkaSink}). The control stage's audit and control dead-letter sinks ({@code ControlKafka})
+ * ({@link PatchedKafkaSink}). The control stage's audit and control dead-letter sinks ({@code ControlKafka})
  * are built here too.
  */
 public final class KafkaOutputSinks {
@@ -35,12 +35,12 @@ public final class KafkaOutputSinks {
     /** How the exactly-once sinks name their transactions. */
     public static final TransactionNamingStrategy TRANSACTION_NAMING = TransactionNamingStrategy.POOLING;
 
-    public static AdminClosingKafkaSink<DefectAlert> alerts(JobConfig cfg) {
+    public static PatchedKafkaSink<DefectAlert> alerts(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_ALERTS_TOPIC);
         return sink(cfg, "alerts", TopicNamedSerializer.of(new AlertSerializer(topic), topic));
     }
 
-    public static AdminClosingKafkaSink<DeadLetterRecord> deadLetters(JobConfig cfg) {
+    public static PatchedKafkaSink<DeadLetterRecord> deadLetters(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
         return deadLetterSink(cfg, "dead-letter",
                 TopicNamedSerializer.of(new DeadLetterSerializer(topic, cfg.deadLetterMaxBytes()), topic));
@@ -52,7 +52,7 @@ public final class KafkaOutputSinks {
      * each one. Uncompressed, so that the size DeadLetterSerializer bounds is the size the broker checks (image
      * bytes do not compress, and a compressed batch of them can come out a little larger).
      */
-    public static <T> AdminClosingKafkaSink<T> deadLetterSink(JobConfig cfg, String name,
+    public static <T> PatchedKafkaSink<T> deadLetterSink(JobConfig cfg, String name,
             TopicNamedSerializer<T> serializer) {
         long needed = (long) cfg.deadLetterMaxBytes() + REQUEST_HEADROOM;
         return sink(cfg, name, serializer, Map.of(
@@ -80,7 +80,7 @@ public final class KafkaOutputSinks {
         return Long.toString(Math.min(Integer.MAX_VALUE, Math.max(configured, needed)));
     }
 
-    public static AdminClosingKafkaSink<ScoreRecord> scores(JobConfig cfg) {
+    public static PatchedKafkaSink<ScoreRecord> scores(JobConfig cfg) {
         String topic = cfg.get(JobOptions.KAFKA_SCORES_TOPIC);
         return sink(cfg, "scores", TopicNamedSerializer.of(new ScoreSerializer(topic), topic));
     }
@@ -91,11 +91,11 @@ public final class KafkaOutputSinks {
     }
 
     /** A sink with the job's Kafka settings and delivery guarantee, under its own transactional-id prefix. */
-    public static <T> AdminClosingKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
+    public static <T> PatchedKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer) {
         return sink(cfg, name, serializer, Map.of());
     }
 
-    private static <T> AdminClosingKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer,
+    private static <T> PatchedKafkaSink<T> sink(JobConfig cfg, String name, TopicNamedSerializer<T> serializer,
             Map<String, String> overrides) {
         Properties props = cfg.kafkaSettings().toProperties();
         props.putAll(overrides);
@@ -111,6 +111,6 @@ public final class KafkaOutputSinks {
             builder.setTransactionalIdPrefix(transactionalIdPrefix(cfg, name))
                     .setTransactionNamingStrategy(TRANSACTION_NAMING);
         }
-        return new AdminClosingKafkaSink<>(builder.build());
+        return new PatchedKafkaSink<>(builder.build());
     }
 }

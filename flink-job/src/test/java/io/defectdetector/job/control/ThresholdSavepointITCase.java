@@ -9,6 +9,7 @@ import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.TestModels;
 import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
+import io.defectdetector.kafka.LocalKafkaBroker;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -120,6 +121,49 @@ class ThresholdSavepointITCase {
             assertThat(scores.get(1).getThreshold()).isEqualTo(7.0);
         } finally {
             restored.cancel().get();
+        }
+    }
+
+    /**
+     * The demo's way (docs/operations.md, "Locally"): a savepoint taken against one broker, restored against a new
+     * one. The exactly-once sinks' transactions saved in it are unknown there (as they are on the same brokers once
+     * older than transactional.id.expiration.ms): the job must go on, not fail over on them forever.
+     */
+    @Test
+    void anExactlyOnceSavepointRestoresAgainstOtherBrokers() throws Exception {
+        String savepoint;
+        try (LocalKafkaBroker first = LocalKafkaBroker.start()) {
+            ControlTopics t = ControlTopics.create(first, "moved");
+            // No checkpoint before the savepoint: its transactions hold the command's audit and the scores.
+            JobConfig cfg = t.config(first, TestModels.tinyGraph(), Map.of("delivery-guarantee", "EXACTLY_ONCE",
+                    "checkpoint-interval", "5 min"));
+            JobClient job = start(cfg, null);
+            try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(first)) {
+                t.sendControl(producer, """
+                        {"action":"set","target":"camera:cam-1","by":"alice","image_score":5.0}""");
+                PipelineTestSupport.read(first, t.audit(), "read_uncommitted", r -> !r.isEmpty(), TIMEOUT,
+                        Duration.ZERO);
+                for (String id : List.of("a", "b", "c")) { // the saved offset of cam-1's partition passes 1
+                    producer.send(t.frame("cam-1", "line-1", id, ControlTopics.BRIGHT)).get();
+                }
+                PipelineTestSupport.read(first, t.main().scores(), "read_uncommitted", r -> r.size() >= 3, TIMEOUT,
+                        Duration.ZERO);
+            }
+            savepoint = job.stopWithSavepoint(false, temp.resolve("moved").toUri().toString(),
+                    SavepointFormatType.CANONICAL).get();
+        }
+        try (LocalKafkaBroker second = LocalKafkaBroker.start()) {
+            ControlTopics t = ControlTopics.create(second, "moved");
+            JobClient restored = start(t.config(second, TestModels.tinyGraph(),
+                    Map.of("delivery-guarantee", "EXACTLY_ONCE")), savepoint);
+            try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(second)) {
+                producer.send(t.frame("cam-1", "line-1", "d", ControlTopics.BRIGHT)).get();
+                List<ScoreRecord> scores = t.awaitScores(second, s -> !s.isEmpty(), TIMEOUT);
+                assertThat(scores).extracting(ScoreRecord::getFrameId).containsExactly("d");
+                assertThat(scores.get(0).getThreshold()).as("the override came along").isEqualTo(5.0);
+            } finally {
+                restored.cancel().get();
+            }
         }
     }
 

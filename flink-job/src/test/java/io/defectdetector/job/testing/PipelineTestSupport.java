@@ -116,10 +116,16 @@ public final class PipelineTestSupport {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(LocalKafkaBroker broker, String topic,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout, Duration settle) {
+        return read(broker, topic, "read_committed", done, timeout, settle);
+    }
+
+    /** As {@link #readCommitted}, with the given isolation level (read_uncommitted sees open transactions). */
+    public static List<ConsumerRecord<byte[], byte[]>> read(LocalKafkaBroker broker, String topic, String isolation,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout, Duration settle) {
         Properties props = broker.clientProperties();
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {

@@ -22,23 +22,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link KafkaSink} whose exactly-once writers do not keep an idle Kafka admin client. With pooled transactional
- * ids the connector's writer (flink-connector-kafka 5.0.0-2.2, {@code ExactlyOnceKafkaWriter}) opens an admin client
- * at start to list the open transactions it must abort, and never closes it: every writer left one thread and one
- * broker connection behind in the TaskManager, so each failover added as many as the job has sink subtasks (30
- * after 4 restarts at parallelism 2). The client is used only while the writer starts, so it is closed as soon as
- * the writer is ready. Everything else is the wrapped sink's: writer, committer, state serializers and post-commit
- * topology, so savepoints are unchanged.
+ * A {@link KafkaSink} with two faults of flink-connector-kafka 5.0.0-2.2 worked around; everything else is the
+ * wrapped sink's (writer, committer, state serializers and post-commit topology), so savepoints are unchanged.
+ * <ul>
+ * <li>Its exactly-once writers do not keep an idle Kafka admin client. With pooled transactional ids the
+ * connector's writer ({@code ExactlyOnceKafkaWriter}) opens one at start to list the open transactions it must
+ * abort, and never closes it: every writer left one thread and one broker connection behind in the TaskManager,
+ * so each failover added as many as the job has sink subtasks (30 after 4 restarts at parallelism 2). The client
+ * is used only while the writer starts, so it is closed as soon as the writer is ready.</li>
+ * <li>A checkpoint's transaction whose producer id the brokers no longer know does not fail the job over and over
+ * ({@link ExpiredTransactionCommitter}).</li>
+ * </ul>
  */
-public final class AdminClosingKafkaSink<IN> implements TwoPhaseCommittingStatefulSink<IN, KafkaWriterState,
+public final class PatchedKafkaSink<IN> implements TwoPhaseCommittingStatefulSink<IN, KafkaWriterState,
         KafkaCommittable>, SupportsPostCommitTopology<KafkaCommittable>, LineageVertexProvider {
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(AdminClosingKafkaSink.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PatchedKafkaSink.class);
     static final String ADMIN_FIELD = "adminClient";
 
     private final KafkaSink<IN> sink;
 
-    public AdminClosingKafkaSink(KafkaSink<IN> sink) {
+    public PatchedKafkaSink(KafkaSink<IN> sink) {
         this.sink = sink;
     }
 
@@ -61,7 +65,7 @@ public final class AdminClosingKafkaSink<IN> implements TwoPhaseCommittingStatef
 
     @Override
     public Committer<KafkaCommittable> createCommitter(CommitterInitContext context) throws IOException {
-        return sink.createCommitter(context);
+        return new ExpiredTransactionCommitter(sink.createCommitter(context));
     }
 
     @Override
