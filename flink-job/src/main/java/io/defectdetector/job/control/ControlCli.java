@@ -73,15 +73,22 @@ public final class ControlCli implements Callable<Integer> {
             return ThresholdsSavepointCli.REFUSED;
         }
         Properties base = kafka.properties();
-        try (KafkaConsumer<byte[], byte[]> audit = noWait ? null : auditConsumer(base)) {
-            if (audit != null && audit.assignment().isEmpty()) { // checked before the command goes out
+        try (KafkaConsumer<byte[], byte[]> audit = consumer(base)) {
+            // Both topics are checked before the command goes out: a producer would wait a minute for a misspelt
+            // one, or create it where the brokers allow that, and the job would never see the command.
+            if (audit.partitionsFor(topic).isEmpty()) {
+                spec.commandLine().getErr().println("error: the control topic '" + topic + "' does not exist on "
+                        + "this cluster: give the job's kafka-control-topic with --topic (nothing was sent)");
+                return ThresholdsSavepointCli.REFUSED;
+            }
+            if (!noWait && !atAuditEnd(audit)) {
                 spec.commandLine().getErr().println("error: the audit topic '" + auditTopic + "' does not exist on "
                         + "this cluster: give the job's kafka-audit-topic with --audit-topic (nothing was sent)");
                 return ThresholdsSavepointCli.REFUSED;
             }
             String auditId = send(base);
             spec.commandLine().getOut().println("sent " + auditId);
-            if (audit == null) {
+            if (noWait) {
                 return 0;
             }
             JsonNode applied = awaitAudit(audit, auditId, timeout);
@@ -110,8 +117,7 @@ public final class ControlCli implements Callable<Integer> {
         }
     }
 
-    /** Positioned at the audit topic's current end, before the command is sent, so its record cannot be missed. */
-    private KafkaConsumer<byte[], byte[]> auditConsumer(Properties base) {
+    private static KafkaConsumer<byte[], byte[]> consumer(Properties base) {
         Properties props = new Properties();
         props.putAll(base);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -119,13 +125,20 @@ public final class ControlCli implements Callable<Integer> {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a misspelt name must not become a topic
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
+        return new KafkaConsumer<>(props);
+    }
+
+    /**
+     * Positions the consumer at the audit topic's current end, before the command is sent, so its record cannot
+     * be missed. @return false when there is no such topic
+     */
+    private boolean atAuditEnd(KafkaConsumer<byte[], byte[]> consumer) {
         List<TopicPartition> partitions = consumer.partitionsFor(auditTopic).stream()
                 .map(p -> new TopicPartition(auditTopic, p.partition())).toList();
         consumer.assign(partitions);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
         end.forEach(consumer::seek);
-        return consumer;
+        return !partitions.isEmpty();
     }
 
     private static JsonNode awaitAudit(KafkaConsumer<byte[], byte[]> consumer, String auditId, Duration wait) {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,6 +15,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ControlCommandParserTest {
+
+    /** docs/operations.md's example commands, one record per line as kafka-console-producer sends them. */
+    @Test
+    void everyExampleCommandOfTheOperationsGuideIsAccepted() throws Exception {
+        String guide = Files.readString(Path.of("..", "docs", "operations.md"));
+        String block = guide.substring(guide.indexOf("```json", guide.indexOf("### Commands")) + "```json".length());
+        List<String> lines = block.substring(0, block.indexOf("```")).strip().lines().toList();
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(6);
+        for (String line : lines) {
+            assertThat(ControlCommandParser.parse(line).getBy()).as(line).isEqualTo("alice");
+        }
+    }
 
     @Test
     void readsSetWithEverySetting() throws Exception {

@@ -116,6 +116,14 @@ class ThresholdControlITCase {
             assertThat(misspelt.err()).contains("the audit topic '" + t.audit() + "-typo' does not exist")
                     .doesNotContain("Exception");
             assertThat(KAFKA.broker().admin().listTopics().names().get()).doesNotContain(t.audit() + "-typo");
+            // So is a misspelt control topic, at once (a producer would wait a minute, or create it).
+            long before = System.nanoTime();
+            CliRun noControl = controlCli(t.control() + "-typo", t.audit(), "60s", SHOW);
+            assertThat(noControl.code()).as(noControl.out()).isEqualTo(ThresholdsSavepointCli.REFUSED);
+            assertThat(noControl.err()).contains("the control topic '" + t.control() + "-typo' does not exist")
+                    .contains("nothing was sent").doesNotContain("Exception");
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(30));
+            assertThat(KAFKA.broker().admin().listTopics().names().get()).doesNotContain(t.control() + "-typo");
             assertThat(controlCli(t, t.audit(), "5", SHOW).err()).contains("'5' has no unit");
             CliRun show = controlCli(t, SHOW);
             assertThat(show.code()).as(show.err()).isZero();
@@ -222,12 +230,16 @@ class ThresholdControlITCase {
     }
 
     private static CliRun controlCli(ControlTopics t, String auditTopic, String timeout, String command) {
+        return controlCli(t.control(), auditTopic, timeout, command);
+    }
+
+    private static CliRun controlCli(String controlTopic, String auditTopic, String timeout, String command) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new ControlCli());
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", t.control(),
+        int code = cli.execute("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", controlTopic,
                 "--audit-topic", auditTopic, "--timeout", timeout, command);
         return new CliRun(code, out.toString(), err.toString());
     }
