@@ -17,7 +17,8 @@ public final class OverrideEdits {
     /**
      * @param old       the target's current override, or null
      * @param scale     {@link ScoreScale} of the model the values are meant for
-     * @param modelName "name version" of that model
+     * @param modelName "name version" of that model, recorded as tuned_on when the command sets a score setting
+     *                  (or the override holds none)
      * @return the new override (never null: a set always leaves something set)
      */
     public static ThresholdOverride set(ThresholdOverride old, ControlCommand c, String scale, String modelName) {
@@ -43,7 +44,10 @@ public final class OverrideEdits {
             next.setDebounceN(c.getDebounceN());
         }
         next.setScoreScale(next.hasScoreSettings() ? (setsScore ? scale : next.getScoreScale()) : null);
-        next.setTunedOn(modelName);
+        // tuned_on names the model the score settings were tuned on: a debounce-only edit keeps it.
+        if (setsScore || !next.hasScoreSettings()) {
+            next.setTunedOn(modelName);
+        }
         next.setUpdatedAtMs(c.getRequestedAtMs());
         next.setUpdatedBy(c.getBy());
         return next;
@@ -51,7 +55,8 @@ public final class OverrideEdits {
 
     /**
      * @param fields    the JSON names of the settings to remove, or null for all
-     * @param modelName "name version" of the running model, or null to keep the recorded one
+     * @param modelName "name version" of the running model, recorded when no score setting is left; null keeps the
+     *                  recorded one
      * @return the remaining override, or null when nothing is left (the entry is then removed); {@code old}
      *         itself when it holds none of the named settings, so an audit shows that nothing changed
      */
@@ -88,7 +93,7 @@ public final class OverrideEdits {
         if (!next.hasScoreSettings()) {
             next.setScoreScale(null);
         }
-        if (modelName != null) {
+        if (modelName != null && !next.hasScoreSettings()) { // remaining score settings keep their model
             next.setTunedOn(modelName);
         }
         next.setUpdatedAtMs(c.getRequestedAtMs());

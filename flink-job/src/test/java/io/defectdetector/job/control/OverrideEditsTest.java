@@ -50,6 +50,26 @@ class OverrideEditsTest {
         assertThat(next.getTunedOn()).isEqualTo(MODEL);
     }
 
+    /** tuned_on says which model the score settings were tuned on; editing only the debounce keeps it. */
+    @Test
+    void aDebounceEditKeepsTheModelTheScoreSettingsWereTunedOn() throws Exception {
+        ThresholdOverride old = OverrideEdits.set(null, command(
+                "{\"action\":\"set\",\"target\":\"default\",\"by\":\"a\",\"image_score\":1.3}", 1),
+                "raw:old@1:64x64", "old 1");
+        ThresholdOverride debounced = OverrideEdits.set(old, command(
+                "{\"action\":\"set\",\"target\":\"default\",\"by\":\"b\",\"debounce\":{\"k\":2,\"n\":3}}", 2),
+                SCALE, MODEL);
+        assertThat(debounced.getScoreScale()).isEqualTo("raw:old@1:64x64");
+        assertThat(debounced.getTunedOn()).isEqualTo("old 1");
+        assertThat(debounced.getUpdatedBy()).isEqualTo("b");
+        ThresholdOverride undebounced = OverrideEdits.reset(debounced, new String[] {"debounce"}, command(
+                "{\"action\":\"reset\",\"target\":\"default\",\"by\":\"c\",\"fields\":[\"debounce\"]}", 3), MODEL);
+        assertThat(undebounced.getTunedOn()).isEqualTo("old 1");
+        ThresholdOverride retuned = OverrideEdits.set(undebounced, command(
+                "{\"action\":\"set\",\"target\":\"default\",\"by\":\"d\",\"image_score\":1.1}", 4), SCALE, MODEL);
+        assertThat(retuned.getTunedOn()).isEqualTo(MODEL);
+    }
+
     @Test
     void resetRemovesNamedSettingsAndTheEntryWhenNothingIsLeft() throws Exception {
         ThresholdOverride o = OverrideEdits.set(null, command(
