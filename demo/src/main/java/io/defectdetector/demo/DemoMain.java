@@ -505,6 +505,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         new Backlog(sent, watcher.decided.size(), watcher.rejected.get(), sendingMs / 1000.0, elapsedMs / 1000.0)
                 .summaryLine()
                 .ifPresent(System.out::println);
+        if (watcher.commandsRefused.get() > 0) {
+            System.out.printf(Locale.ROOT, "  control  %d threshold commands refused (on the dead-letter topic with a "
+                    + "CONTROL_ reason)%n", watcher.commandsRefused.get());
+        }
         System.out.printf(Locale.ROOT, "  alerts   %d (%d duplicates seen)%n", watcher.alerts.get(),
                 watcher.duplicateAlerts.get());
         System.out.printf(Locale.ROOT, "  accuracy precision %s, recall %s over %d decided frames "

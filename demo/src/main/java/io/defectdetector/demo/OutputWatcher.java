@@ -65,6 +65,8 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     final AtomicLong alerts = new AtomicLong();
     final AtomicLong duplicateAlerts = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
+    /** Threshold commands the job refused: dead letters too, but not frames. */
+    final AtomicLong commandsRefused = new AtomicLong();
     final AtomicLong overlaysWritten = new AtomicLong();
     final AtomicLong warmUpDecided = new AtomicLong();
     /** Why the job sent a warm-up frame to the dead letters ("REASON: detail"), or null. */
@@ -151,6 +153,11 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         return header(deadLetter, FrameHeaders.DLQ_REASON) + ": " + header(deadLetter, FrameHeaders.DLQ_DETAIL);
     }
 
+    /** A dead letter of the control topic (reasons CONTROL_*, docs/operations.md) rather than of a frame. */
+    static boolean isCommandRefusal(ConsumerRecord<byte[], byte[]> deadLetter) {
+        return header(deadLetter, FrameHeaders.DLQ_REASON).startsWith("CONTROL_");
+    }
+
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null || h.value() == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
@@ -183,7 +190,7 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
                 warmUpRejection = why;
                 return;
             }
-            rejected.incrementAndGet();
+            (isCommandRefusal(record) ? commandsRefused : rejected).incrementAndGet();
         } else if (record.topic().equals(alertsTopic)) {
             DefectAlert alert = AlertJson.fromBytes(record.value());
             if (alert.getCameraId().startsWith(WARM_UP_CAMERA_PREFIX)) {

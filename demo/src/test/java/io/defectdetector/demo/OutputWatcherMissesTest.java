@@ -62,4 +62,15 @@ class OutputWatcherMissesTest {
         assertThat(OutputWatcher.warmUpRejection(new ConsumerRecord<>("dead-letter", 0, 5L, null, new byte[] {1})))
                 .isNull();
     }
+
+    @Test
+    void aRefusedThresholdCommandIsNotARejectedFrame() {
+        ConsumerRecord<byte[], byte[]> command = new ConsumerRecord<>("dead-letter", 0, 6L, null, new byte[] {'x'});
+        command.headers().add(FrameHeaders.DLQ_REASON, "CONTROL_NOT_JSON".getBytes(StandardCharsets.UTF_8));
+        assertThat(OutputWatcher.isCommandRefusal(command)).isTrue();
+        ConsumerRecord<byte[], byte[]> frame = new ConsumerRecord<>("dead-letter", 0, 7L,
+                "cam-01".getBytes(StandardCharsets.UTF_8), new byte[] {1});
+        frame.headers().add(FrameHeaders.DLQ_REASON, "UNDECODABLE_IMAGE".getBytes(StandardCharsets.UTF_8));
+        assertThat(OutputWatcher.isCommandRefusal(frame)).isFalse();
+    }
 }
