@@ -438,3 +438,12 @@ def test_ground_truth_folders_in_another_letter_case_and_test_copies_of_good_ima
                for m in said), said
     assert any(m.startswith(f"1 test images are byte-for-byte copies of good images the model trains or calibrates "
                             f"on (e.g. {root / 'test' / 'good' / 'copy.png'} = {train})") for m in said), said
+
+
+def test_a_model_input_larger_than_every_good_image_is_warned_about(tmp_path):
+    from defect_cae.data import upsampling_warning
+    root = _small_category(tmp_path / "c")  # 16x16 images
+    assert upsampling_warning(root, 16, 16) is None
+    assert upsampling_warning(root, 32, 16) is None  # not larger on both axes
+    assert upsampling_warning(root, 64, 64).startswith("the good images are at most 16x16, smaller than the "
+                                                       "model's 64x64 input on both axes")

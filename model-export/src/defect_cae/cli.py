@@ -211,11 +211,12 @@ def _configs(args, device):
     if min(height, width, args.train_crop or height) < 2 * factor:
         raise OptionError(f"--size {width}x{height}{f' --train-crop {args.train_crop}' if args.train_crop else ''}: "
                           f"each side must be at least {2 * factor} for {len(args.widths.split(','))} stages")
-    from .data import check_aspect, shallow_depth_warning
+    from .data import check_aspect, shallow_depth_warning, upsampling_warning
     if not args.squash:
         check_aspect(args.data, height, width, factor)
-    if warning := shallow_depth_warning(args.data):
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in (shallow_depth_warning(args.data), upsampling_warning(args.data, height, width)):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     cae_kwargs = {"height": height, "width": width, "widths": tuple(int(w) for w in args.widths.split(",")),
                   "latent_channels": args.latent, "padding_mode": args.padding,
                   "skips": args.skips}

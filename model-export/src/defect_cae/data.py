@@ -265,6 +265,18 @@ def _exact_size(w: int, h: int, side: int, multiple: int) -> tuple[int, int] | N
     return a * unit * j, b * unit * j
 
 
+def upsampling_warning(root: Path, height: int, width: int) -> str | None:
+    """A warning when every good image is smaller than the model input on both axes: the preprocessing then
+    enlarges each pixel into a block, which costs compute and adds no detail. Reads only the image headers."""
+    sizes = {_readable(p, lambda p=p: header_size(p)) for p in good_images(root)}
+    if not sizes or any(w >= width or h >= height for w, h in sizes):
+        return None
+    w, h = max(sizes)
+    return (f"the good images are at most {w}x{h}, smaller than the model's {width}x{height} input on both axes: "
+            f"the preprocessing enlarges them, which costs compute and adds no detail; a --size of the images' own "
+            f"size or smaller does as well")
+
+
 def shallow_depth_warning(root: Path, sample: int = 8) -> str | None:
     """A warning when train/good's 16-bit files hold 12 bits or fewer (a 12-bit camera's PNG): the model card's
     preprocessing, here and in the job, keeps the high byte, so such images reach the model as 16 grey levels
