@@ -152,10 +152,28 @@ def test_a_sixteen_bit_mask_counts_every_non_zero_sample_not_only_its_high_byte(
 
 
 
-def test_a_16_bit_colour_mask_is_read_by_its_high_byte_or_refused_when_that_loses_it():
+def test_a_16_bit_mask_with_colour_or_alpha_is_refused_as_pil_reads_only_its_high_byte():
     m = np.zeros((8, 8, 3), np.uint16)
     m[2:4, 2:4] = 65535
-    assert mask_pixels(_png_rgb16(8, 8, m.reshape(8, 24))).sum() == 4
-    m[2:4, 2:4] = 1  # the job's replay marks these 4 pixels; PIL sees only the high byte, 0
-    with pytest.raises(ValueError, match="16-bit colour PNG mask whose samples are all below 256"):
+    with pytest.raises(ValueError, match="16-bit PNG mask with colour or alpha cannot be read at its full depth"):
         mask_pixels(_png_rgb16(8, 8, m.reshape(8, 24)))
+    with pytest.raises(ValueError, match="16-bit PNG mask with colour or alpha"):
+        mask_pixels(_png_gray_alpha16(8, 8))
+    g16 = np.zeros((8, 8), np.uint16)
+    g16[2:4, 2:4] = 1  # 16-bit gray masks are read at their depth
+    b = io.BytesIO()
+    Image.fromarray(g16.astype(np.int32), "I").save(b, "PNG")
+    assert mask_pixels(b.getvalue()).sum() == 4
+
+
+def _png_gray_alpha16(width, height) -> bytes:
+    """A 16-bit gray + alpha PNG: value 1, alpha 65535 (PIL opens it as 8-bit and keeps the high byte, 0)."""
+    ga = np.zeros((height, width * 2), np.uint16)
+    ga[:, 0::2] = 1
+    ga[:, 1::2] = 65535
+    raw = b"".join(b"\0" + ga[y].astype(">u2").tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 4, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")

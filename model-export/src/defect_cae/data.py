@@ -184,7 +184,7 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     """Stops before training a model whose input shape the camera's frames do not have: the preprocessing would
     squash them here, and the job, by default, refuses to (WRONG_SHAPE), so the model would reject every frame.
     Reads only the image headers of train/good; says which --size keeps the shape, or that none can."""
-    shapes = {p: _readable(p, lambda: header_size(p)) for p in good_images(root)}
+    shapes = good_image_sizes(root)
     counts = Counter(shapes.values())
     example = {}
     for p, size in shapes.items():
@@ -217,12 +217,16 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
                        f"{off(worst) - 1:.2f} or more)")
 
 
+def good_image_sizes(root: Path) -> dict[Path, tuple[int, int]]:
+    """(width, height) of every good image, from the file headers only."""
+    return {p: _readable(p, lambda p=p: header_size(p)) for p in good_images(root)}
+
+
 def aspect_tolerance_needed(root: Path, height: int, width: int) -> float:
     """The smallest frame-aspect-tolerance at which the job accepts frames shaped like every good image (0 when
     all have the model's aspect ratio), rounded up to a thousandth: more than the default only with --squash."""
     model = width / height
-    off = max((max(w / h / model, model * h / w) for w, h in
-               {_readable(p, lambda p=p: header_size(p)) for p in good_images(root)}), default=1.0)
+    off = max((max(w / h / model, model * h / w) for w, h in set(good_image_sizes(root).values())), default=1.0)
     return math.ceil(round((off - 1) * 1000, 6)) / 1000
 
 
@@ -268,10 +272,10 @@ def _exact_size(w: int, h: int, side: int, multiple: int) -> tuple[int, int] | N
 def upsampling_warning(root: Path, height: int, width: int) -> str | None:
     """A warning when every good image is smaller than the model input on both axes: the preprocessing then
     enlarges each pixel into a block, which costs compute and adds no detail. Reads only the image headers."""
-    sizes = {_readable(p, lambda p=p: header_size(p)) for p in good_images(root)}
+    sizes = set(good_image_sizes(root).values())
     if not sizes or any(w >= width or h >= height for w, h in sizes):
         return None
-    w, h = max(sizes)
+    w, h = max(w for w, _ in sizes), max(h for _, h in sizes)
     return (f"the good images are at most {w}x{h}, smaller than the model's {width}x{height} input on both axes: "
             f"the preprocessing enlarges them, which costs compute and adds no detail; a --size of the images' own "
             f"size or smaller does as well")

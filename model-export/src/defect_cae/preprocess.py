@@ -110,25 +110,25 @@ def mask_pixels(source: ImageSource) -> np.ndarray:
             im.load()
             samples = np.asarray(im) if im.mode in SIXTEEN_BIT_MODES else decode_8bit(im)
             lossy = im.format in LOSSY_FORMATS
-            wide_colour = im.format == "PNG" and _png_is_16_bit_colour(source)
+            wide_colour = im.format == "PNG" and _png_is_16_bit_with_colour_or_alpha(source)
+    if wide_colour:
+        # PIL reads these by their high byte only, so samples below 256 read as 0 where the job's replay, which
+        # reads all 16 bits, marks them: refused rather than disagreeing.
+        raise ValueError("a 16-bit PNG mask with colour or alpha cannot be read at its full depth here; save masks "
+                         "as 8-bit or 16-bit gray PNG")
     if samples.ndim == 3:
         samples = samples.max(axis=2)
-    if wide_colour and not samples.any():
-        # PIL reads 16-bit colour PNGs by their high byte, so a mask of value 1 reads as empty where the job's
-        # replay (which reads all 16 bits) marks it: refused rather than disagreeing.
-        raise ValueError("a 16-bit colour PNG mask whose samples are all below 256 cannot be read exactly here; "
-                         "save masks as 8-bit or 16-bit gray PNG")
     return samples >= 128 if lossy else samples != 0
 
 
-def _png_is_16_bit_colour(source) -> bool:
-    """IHDR's bit depth 16 with colour type 2 (RGB) or 6 (RGBA): bytes 24 and 25 of a PNG file."""
+def _png_is_16_bit_with_colour_or_alpha(source) -> bool:
+    """IHDR's bit depth 16 with colour type 2 (RGB), 4 (gray + alpha) or 6 (RGBA): bytes 24 and 25 of the file."""
     if isinstance(source, (bytes, bytearray)):
         head = bytes(source[:26])
     else:
         with open(source, "rb") as f:
             head = f.read(26)
-    return len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
+    return len(head) == 26 and head[24] == 16 and head[25] in (2, 4, 6)
 
 
 def to_channels(samples: np.ndarray, channels: int) -> np.ndarray:

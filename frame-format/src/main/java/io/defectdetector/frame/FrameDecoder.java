@@ -307,6 +307,7 @@ public final class FrameDecoder {
         ImageReader reader = reader(type);
         readWarning = null;
         boolean clean = false;
+        long pixels = 0;
         try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(value)) {
             reader.setInput(in, true, true);
             // Header only: the dimensions are checked before any pixel is decoded.
@@ -321,6 +322,7 @@ public final class FrameDecoder {
             }
             int channels = expectedChannels(reader);
             checkSamples(width, height, channels, (long) width * height * channels);
+            pixels = (long) width * height;
 
             // The JDK's PNG reader leaves iCCP profiles unapplied; a JPEG's were removed (decodeImage).
             BufferedImage image = reader.read(0);
@@ -335,10 +337,16 @@ public final class FrameDecoder {
             throw e;
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             if (outOfMemory(e)) {
+                if (!rasterTakesHeap(pixels)) { // a small frame in a heap full for another reason: not its fault
+                    if (e instanceof OutOfMemoryError oom) {
+                        throw oom;
+                    }
+                    throw (OutOfMemoryError) new OutOfMemoryError(e.getMessage()).initCause(e);
+                }
                 // The image's raster did not fit the heap left (the PNG reader wraps the error in an IIOException).
                 // Not corrupt, and a restart would replay it into the same wall: a dead letter that says so.
                 throw new FrameRejectedException(RejectReason.OVERSIZED, format + " image ran out of Java heap "
-                        + "while decoding (16-bit samples and alpha take up to 4 bytes a sample): give the "
+                        + "while decoding (16-bit samples and alpha take up to 8 bytes a pixel): give the "
                         + "TaskManagers more heap or send smaller frames", e);
             }
             // ImageIO signals corrupt data with IIOException and, depending on the damage, with assorted
@@ -360,6 +368,14 @@ public final class FrameDecoder {
         }
     }
 
+    /**
+     * Whether a decoded raster of {@code pixels} (up to 8 bytes each: 16-bit RGBA) takes a large share, an eighth
+     * or more, of the maximum heap: then an out-of-memory error while decoding it is the frame's doing.
+     */
+    static boolean rasterTakesHeap(long pixels) {
+        return pixels * 8 >= Runtime.getRuntime().maxMemory() / 8;
+    }
+
     private static boolean outOfMemory(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof OutOfMemoryError) {
@@ -372,15 +388,24 @@ public final class FrameDecoder {
     /**
      * The JPEG's start-of-scan markers, counted up to {@code stop}: marker segments are skipped by their length
      * (an EXIF thumbnail's own markers are not counted) and each scan's entropy-coded data up to the next marker.
-     * A malformed stream ends the count; the decoder then says what is wrong with it.
+     * Stray bytes where a marker should start are skipped up to the next FF, as libjpeg does (with a warning, but
+     * only after decoding every scan), so they cannot hide scans; a truncated stream ends the count.
      */
     static int jpegScans(byte[] jpeg, int stop) {
         int scans = 0;
         int pos = 2;
-        while (pos + 1 < jpeg.length && scans < stop && (jpeg[pos] & 0xFF) == 0xFF) {
+        while (pos + 1 < jpeg.length && scans < stop) {
+            if ((jpeg[pos] & 0xFF) != 0xFF) { // extraneous data before a marker
+                pos++;
+                continue;
+            }
             int marker = jpeg[pos + 1] & 0xFF;
             if (marker == 0xFF) { // fill byte before a marker
                 pos++;
+                continue;
+            }
+            if (marker == 0x00) { // FF 00 is no marker: more extraneous data
+                pos += 2;
                 continue;
             }
             if (marker == 0xD9) { // end of image

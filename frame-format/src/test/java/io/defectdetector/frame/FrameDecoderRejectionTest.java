@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.assertj.core.api.AbstractStringAssert;
@@ -360,9 +361,17 @@ class FrameDecoderRejectionTest {
     }
 
     @Test
-    void countsOnlyRealScansNotMarkersInsideSegmentsOrEntropyData() {
+    void countsScansPastThumbnailsFillBytesAndStrayBytes() {
         byte[] baseline = FrameEncoder.toJpeg(32, 32, 3, pattern(32, 32, 3, 4), 0.9f);
         assertThat(FrameDecoder.jpegScans(baseline, Integer.MAX_VALUE)).isEqualTo(1);
+        // Stray bytes or fill bytes before the scan: libjpeg skips them (and decodes every scan before it warns).
+        int sos = sosOffset(baseline);
+        for (byte[] extra : List.of(new byte[] {0}, new byte[] {(byte) 0xFF, 0}, new byte[] {(byte) 0xFF, (byte) 0xFF},
+            new byte[] {1, 2, 3})) {
+            byte[] odd = concat(Arrays.copyOf(baseline, sos), extra, Arrays.copyOfRange(baseline, sos,
+                    baseline.length));
+            assertThat(FrameDecoder.jpegScans(odd, Integer.MAX_VALUE)).as(Arrays.toString(extra)).isEqualTo(1);
+        }
         // An APP1 segment holding a whole JPEG (an EXIF thumbnail) after SOI: its SOS is not the image's.
         byte[] app1 = concat(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) ((baseline.length + 2) >> 8),
             (byte) (baseline.length + 2)}, baseline);
@@ -370,6 +379,27 @@ class FrameDecoderRejectionTest {
                 baseline.length));
         assertThat(FrameDecoder.jpegScans(withThumbnail, Integer.MAX_VALUE)).isEqualTo(1);
         assertThat(FrameDecoder.jpegScans(new byte[] {(byte) 0xFF, (byte) 0xD8}, 10)).isZero();
+    }
+
+    @Test
+    void aStrayByteDoesNotHideTheScansOfAJpeg() {
+        BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] progressive = TestImages.progressiveJpeg(image);
+        byte[] many = TestImages.withLastScanRepeated(progressive, 100);
+        int sos = sosOffset(many);
+        byte[] hidden = concat(Arrays.copyOf(many, sos), new byte[] {0}, Arrays.copyOfRange(many, sos, many.length));
+        assertRejected(KEY, hidden, headers("f", "1", "image/jpeg"), RejectReason.OVERSIZED)
+                .contains("more than 64 scans");
+    }
+
+    /** The offset of the first start-of-scan marker (FF DA) after the header segments. */
+    private static int sosOffset(byte[] jpeg) {
+        for (int i = 2; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xDA) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no scan");
     }
 
     private AbstractStringAssert<?> assertRejected(byte[] key, byte[] value, Headers headers, RejectReason reason) {
