@@ -234,7 +234,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         FrameShapeCheck shapes = checked("--frame-aspect-tolerance", () -> {
             FrameShapeCheck check = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(),
                     bundle.card().height(), frameAspectTolerance);
-            ModelCompatibility.requireFrameAspectTolerance(bundle.card(), frameAspectTolerance);
+            // A warning only: the demo checks each replayed image's shape below.
+            ModelCompatibility.checkFrameAspectTolerance(bundle.card(), frameAspectTolerance);
             return check;
         });
         CameraSimulator simulator;

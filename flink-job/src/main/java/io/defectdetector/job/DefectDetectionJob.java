@@ -66,7 +66,8 @@ public final class DefectDetectionJob {
         ModelBundle model = ModelPreflight.check(cfg.modelPath(), cfg.get(JobOptions.BATCH_MAX_SIZE),
                 cfg.get(JobOptions.MODEL_VERIFY_GOLDEN));
         LOG.info("Model: {}", model);
-        ModelCompatibility.requireFrameAspectTolerance(model.card(), cfg.get(JobOptions.FRAME_ASPECT_TOLERANCE));
+        ModelCompatibility.checkFrameAspectTolerance(model.card(), cfg.get(JobOptions.FRAME_ASPECT_TOLERANCE))
+                .ifPresent(LOG::warn);
         DirectMemoryBudget.check(model.card(), cfg.get(JobOptions.BATCH_MAX_SIZE), clusterConfig)
                 .ifPresent(LOG::warn);
         return new Prepared(cfg, model);

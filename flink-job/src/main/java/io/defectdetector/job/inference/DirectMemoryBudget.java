@@ -11,7 +11,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
  * TaskManager caps its JVM's direct memory at framework off-heap + task off-heap + network memory, and the network
  * buffers take the last part: batches larger than task + framework off-heap cannot be allocated, and every
  * subtask would fail when it opens, restarting forever. Checked at start against the cluster configuration the
- * client sees; a local MiniCluster (no TaskManager process size configured) has no such cap and is not checked.
+ * client sees; a local MiniCluster (no TaskManager memory configured) has no such cap and is not checked.
  */
 public final class DirectMemoryBudget {
     private static final long MIB = 1L << 20;
@@ -31,8 +31,11 @@ public final class DirectMemoryBudget {
      * @throws IllegalArgumentException when a TaskManager's slots cannot hold them, naming the setting to raise
      */
     public static Optional<String> check(ModelCard card, int maxBatchSize, ReadableConfig cluster) {
+        // A TaskManager's memory is configured by one of these (Flink refuses to start one without); a local
+        // MiniCluster has none of them.
         if (cluster == null || (cluster.getOptional(TaskManagerOptions.TOTAL_PROCESS_MEMORY).isEmpty()
-                && cluster.getOptional(TaskManagerOptions.TOTAL_FLINK_MEMORY).isEmpty())) {
+                && cluster.getOptional(TaskManagerOptions.TOTAL_FLINK_MEMORY).isEmpty()
+                && cluster.getOptional(TaskManagerOptions.TASK_HEAP_MEMORY).isEmpty())) {
             return Optional.empty();
         }
         int slots = cluster.get(TaskManagerOptions.NUM_TASK_SLOTS);
@@ -46,7 +49,7 @@ public final class DirectMemoryBudget {
         String fix = String.format(Locale.ROOT, "set %s to at least %dm", TaskManagerOptions.TASK_OFF_HEAP_MEMORY.key(),
                 (needed + MIB - 1) / MIB);
         if (needed > taskOffHeap + frameworkOffHeap) {
-            long fitting = (taskOffHeap + frameworkOffHeap) / slots / (perSubtask / maxBatchSize);
+            long fitting = taskOffHeap / slots / (perSubtask / maxBatchSize); // without borrowing Flink's reserve
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s, more than %s (%s) and %s (%s) "
                     + "allow: the subtasks would fail when they open. %s%s", need,
                     TaskManagerOptions.TASK_OFF_HEAP_MEMORY.key(), mib(taskOffHeap),

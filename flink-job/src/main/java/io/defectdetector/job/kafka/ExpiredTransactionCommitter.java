@@ -5,18 +5,23 @@ import java.util.Collection;
 import java.util.List;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.connector.kafka.sink.KafkaCommittable;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka sink's committer, with a transaction whose producer id the brokers no longer know treated as lost
- * rather than as a job failure. That happens when a job resumes from a checkpoint or savepoint older than the
- * brokers' transactional.id.expiration.ms (7 days by default), or against other brokers than the ones it wrote to
- * (the demo's fresh local broker). The connector (flink-connector-kafka 5.0.0-2.2) reports it as an unknown
- * failure, so the job failed over, replayed the same commit and failed again, forever (fixed upstream as
- * FLINK-39072 by the same rule). The transaction cannot be committed any more: it was aborted when it timed out,
- * or never existed on these brokers. It is logged as an error naming it, as the connector does for a fenced one.
+ * The Kafka sink's committer, with a transaction whose producer id the brokers no longer know treated as a known
+ * failure rather than one that fails the job. That happens when a job resumes from a checkpoint or savepoint older
+ * than the brokers' transactional.id.expiration.ms (7 days by default), or against other brokers than the ones it
+ * wrote to (the demo's fresh local broker). The connector (flink-connector-kafka 5.0.0-2.2) reports it as an
+ * unknown failure, so the job failed over, replayed the same commit and failed again, forever. Upstream fixed this
+ * in FLINK-39072; this approximates that fix from outside: the connector has already logged its own error and
+ * closed the committing producer, and it does not tell the writer's producer pool that the transaction finished,
+ * which matters only for a transaction of the running job (one idle producer left), not for restored ones.
+ * Whether the records are lost the brokers cannot say: a savepoint's or a completed checkpoint's transactions were
+ * committed before the job stopped (the usual case), while a transaction left uncommitted was aborted once
+ * kafka-transaction-timeout passed.
  */
 final class ExpiredTransactionCommitter implements Committer<KafkaCommittable> {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiredTransactionCommitter.class);
@@ -40,12 +45,7 @@ final class ExpiredTransactionCommitter implements Committer<KafkaCommittable> {
     }
 
     static boolean expiredProducerId(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof InvalidPidMappingException) {
-                return true;
-            }
-        }
-        return false;
+        return ExceptionUtils.findThrowable(failure, InvalidPidMappingException.class).isPresent();
     }
 
     private record Request(CommitRequest<KafkaCommittable> request) implements CommitRequest<KafkaCommittable> {
@@ -55,10 +55,11 @@ final class ExpiredTransactionCommitter implements Committer<KafkaCommittable> {
                 request.signalFailedWithUnknownReason(failure);
                 return;
             }
-            LOG.error("Kafka transaction {} of a checkpoint cannot be committed: the brokers no longer know its "
-                    + "producer id (it is older than their transactional.id.expiration.ms, or was written to "
-                    + "other brokers), so it was aborted and its records are lost. The job goes on without it: "
-                    + "{}", request.getCommittable(), failure.toString());
+            LOG.warn("Kafka transaction {} of a restored checkpoint cannot be confirmed: the brokers no longer know "
+                    + "its producer id (older than their transactional.id.expiration.ms, or written to other "
+                    + "brokers). It was committed before the job stopped, as a savepoint's and a completed "
+                    + "checkpoint's are, or aborted when kafka-transaction-timeout passed; the job goes on: {}",
+                    request.getCommittable(), failure.toString());
             request.signalFailedWithKnownReason(failure);
         }
 

@@ -71,7 +71,8 @@ public final class ModelCard implements Serializable {
         expectIfPresent(input, "dtype", "input.dtype", "float32");
         expectIfPresent(input, "layout", "input.layout", "NCHW");
         JsonNode aspect = input.get("min_frame_aspect_tolerance");
-        this.minFrameAspectTolerance = aspect == null || aspect.isNull() ? 0 : aspect.asDouble(Double.NaN);
+        this.minFrameAspectTolerance = aspect == null || aspect.isNull() ? 0
+                : aspect.isNumber() ? aspect.asDouble() : Double.NaN;
         if (!(minFrameAspectTolerance >= 0) || Double.isInfinite(minFrameAspectTolerance)) {
             throw invalid("input.min_frame_aspect_tolerance must be a number >= 0, got " + aspect);
         }

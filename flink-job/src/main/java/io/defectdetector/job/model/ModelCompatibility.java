@@ -8,6 +8,7 @@ import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -89,21 +90,31 @@ public final class ModelCompatibility {
         }
     }
 
+    /** How far from the input's aspect ratio model-export takes training images without --squash. */
+    public static final double UNSQUASHED_ASPECT_TOLERANCE = 0.25;
+
     /**
      * A model trained on squashed images (model-export --squash) expects frames of their shape, which the job
-     * rejects as WRONG_SHAPE below the tolerance its card names: every frame would go to the dead letters.
+     * rejects as WRONG_SHAPE below the tolerance its card names: every frame would go to the dead letters. Within
+     * model-export's own 0.25 the cameras' frames may well have the input's exact shape, so a tighter tolerance
+     * only warns.
      *
-     * @throws IllegalArgumentException naming the tolerance to set
+     * @return a warning when the tolerance is below the card's but within 0.25, else empty
+     * @throws IllegalArgumentException naming the tolerance to set, for a model trained on squashed images
      */
-    public static void requireFrameAspectTolerance(ModelCard card, double tolerance) {
+    public static Optional<String> checkFrameAspectTolerance(ModelCard card, double tolerance) {
         double needed = card.minFrameAspectTolerance();
-        if (tolerance + 1e-9 < needed) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "model %s was trained on images up to "
-                    + "%.3f off the aspect ratio of its %dx%d input (model-export --squash): with "
-                    + "frame-aspect-tolerance %s the job would reject frames shaped like them as WRONG_SHAPE; set "
-                    + "frame-aspect-tolerance to at least %s", card.origin(), needed, card.width(), card.height(),
-                    tolerance, needed));
+        if (tolerance + 1e-9 >= needed) {
+            return Optional.empty();
         }
+        String message = String.format(Locale.ROOT, "model %s was trained on images up to %.3f off the aspect "
+                + "ratio of its %dx%d input%s: with frame-aspect-tolerance %s the job rejects frames shaped like "
+                + "them as WRONG_SHAPE", card.origin(), needed, card.width(), card.height(),
+                needed > UNSQUASHED_ASPECT_TOLERANCE + 1e-9 ? " (model-export --squash)" : "", tolerance);
+        if (needed > UNSQUASHED_ASPECT_TOLERANCE + 1e-9) {
+            throw new IllegalArgumentException(message + "; set frame-aspect-tolerance to at least " + needed);
+        }
+        return Optional.of(message + " (frames of the input's own shape pass)");
     }
 
     private static long[] requiredOutput(String where, Map<String, NodeInfo> outputs, ModelCard.TensorSpec spec,

@@ -75,7 +75,13 @@ class DirectMemoryBudgetTest {
                 .hasMessageContaining("batch-max-size 4096 with model")
                 .hasMessageContaining("1024.0 MiB for the 2 slots of a TaskManager")
                 .hasMessageContaining("set taskmanager.memory.task.off-heap.size to at least 1025m")
-                .hasMessageContaining("or lower batch-max-size to 511 or less");
+                .hasMessageNotContaining("lower batch-max-size"); // no task off-heap: no batch size fits it
+        // With some task off-heap, the largest batch size that fits it without borrowing Flink's reserve.
+        assertThatThrownBy(() -> DirectMemoryBudget.check(DEFAULT, 4096, cluster(Map.of(
+                "taskmanager.numberOfTaskSlots", "2", "taskmanager.memory.task.off-heap.size", "64m"))))
+                .hasMessageContaining("or lower batch-max-size to 255 or less");
+        assertThat(DirectMemoryBudget.check(DEFAULT, 255, cluster(Map.of(
+                "taskmanager.numberOfTaskSlots", "2", "taskmanager.memory.task.off-heap.size", "64m")))).isEmpty();
         // Raised as the message says, it starts.
         assertThat(DirectMemoryBudget.check(DEFAULT, 4096, cluster(Map.of(
                 "taskmanager.numberOfTaskSlots", "2", "taskmanager.memory.task.off-heap.size", "1025m")))).isEmpty();

@@ -137,17 +137,26 @@ class ModelBundleTest {
         Path squashed = withCard(c -> ((ObjectNode) c.get("input")).put("min_frame_aspect_tolerance", 0.6));
         ModelCard card = ModelBundle.locate(squashed.toString()).card();
         assertThat(card.minFrameAspectTolerance()).isEqualTo(0.6);
-        assertThatThrownBy(() -> ModelCompatibility.requireFrameAspectTolerance(card, 0.25))
+        assertThatThrownBy(() -> ModelCompatibility.checkFrameAspectTolerance(card, 0.25))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("was trained on images up to 0.600 off the aspect ratio of its 16x16 input "
-                        + "(model-export --squash): with frame-aspect-tolerance 0.25 the job would reject frames "
+                        + "(model-export --squash): with frame-aspect-tolerance 0.25 the job rejects frames "
                         + "shaped like them as WRONG_SHAPE; set frame-aspect-tolerance to at least 0.6");
-        ModelCompatibility.requireFrameAspectTolerance(card, 0.6);
+        assertThat(ModelCompatibility.checkFrameAspectTolerance(card, 0.6)).isEmpty();
+        // Within model-export's own 0.25 the cameras may send frames of the input's exact shape: a warning.
+        ModelCard slightly = ModelBundle.locate(withCard(c -> ((ObjectNode) c.get("input"))
+                .put("min_frame_aspect_tolerance", 0.2)).toString()).card();
+        assertThat(ModelCompatibility.checkFrameAspectTolerance(slightly, 0)).hasValueSatisfying(w -> assertThat(w)
+                .contains("up to 0.200 off").contains("frames of the input's own shape pass"));
         // Cards without the field (exported before it, or by hand) need nothing.
-        ModelCompatibility.requireFrameAspectTolerance(ModelBundle.locate(withCard(c -> { }).toString()).card(), 0);
+        assertThat(ModelCompatibility.checkFrameAspectTolerance(
+                ModelBundle.locate(withCard(c -> { }).toString()).card(), 0)).isEmpty();
         Path negative = withCard(c -> ((ObjectNode) c.get("input")).put("min_frame_aspect_tolerance", -1));
         assertThatThrownBy(() -> ModelBundle.locate(negative.toString()))
                 .hasMessageContaining("input.min_frame_aspect_tolerance must be a number >= 0, got -1");
+        Path text = withCard(c -> ((ObjectNode) c.get("input")).put("min_frame_aspect_tolerance", "0.5"));
+        assertThatThrownBy(() -> ModelBundle.locate(text.toString()))
+                .hasMessageContaining("input.min_frame_aspect_tolerance must be a number >= 0, got \"0.5\"");
     }
 
     @Test
