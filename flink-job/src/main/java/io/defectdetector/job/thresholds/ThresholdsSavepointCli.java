@@ -193,6 +193,12 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             ObjectNode c = command("set");
+            // JSON has no NaN or infinity (Jackson would write them as strings): said here in the option's terms.
+            for (var option : new Object[][] {{"--image-score", imageScore}, {"--pixel", pixel}}) {
+                if (option[1] instanceof Double d && !Double.isFinite(d)) {
+                    throw new IllegalArgumentException(option[0] + " must be a finite number > 0, got " + d);
+                }
+            }
             if (imageScore != null) {
                 c.put(ControlCommandParser.IMAGE_SCORE, imageScore);
             }

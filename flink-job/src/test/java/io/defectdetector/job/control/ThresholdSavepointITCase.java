@@ -178,5 +178,14 @@ class ThresholdSavepointITCase {
         assertThat(code).isEqualTo(ThresholdsSavepointCli.REFUSED);
         assertThat(err.toString()).contains("CONTROL_BAD_VALUE").contains("image_score");
         assertThat(temp.resolve("out")).doesNotExist();
+
+        StringWriter nanErr = new StringWriter();
+        CommandLine nan = ThresholdsSavepointCli.commandLine();
+        nan.setErr(new PrintWriter(nanErr, true));
+        assertThat(nan.execute("set", "--savepoint", temp.resolve("none").toString(), "--output",
+                temp.resolve("out").toString(), "--model-path", TestModels.tinyGraph().toString(), "--target",
+                "camera:cam-1", "--pixel", "NaN", "--by", "bob")).isEqualTo(ThresholdsSavepointCli.REFUSED);
+        assertThat(nanErr.toString()).contains("--pixel must be a finite number > 0, got NaN");
+        assertThat(temp.resolve("out")).doesNotExist();
     }
 }
