@@ -234,7 +234,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         FrameShapeCheck shapes = checked("--frame-aspect-tolerance", () -> {
             FrameShapeCheck check = new FrameShapeCheck(bundle.card().channels(), bundle.card().width(),
                     bundle.card().height(), frameAspectTolerance);
-            // A warning only: the demo checks each replayed image's shape below.
+            // Refuses a squash-trained model's tolerance; the milder warning is left out, since the demo checks
+            // each replayed image's shape below.
             ModelCompatibility.checkFrameAspectTolerance(bundle.card(), frameAspectTolerance);
             return check;
         });
