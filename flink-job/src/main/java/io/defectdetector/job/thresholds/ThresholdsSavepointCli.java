@@ -190,15 +190,18 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
                 description = "Alert only when K of the camera's last N frames are over the threshold.")
         String debounce;
 
+        /** JSON has no NaN or infinity (Jackson would write them as strings): refused here in the option's terms. */
+        private static void requireFinite(String option, Double value) {
+            if (value != null && !Double.isFinite(value)) {
+                throw new IllegalArgumentException(option + " must be a finite number > 0, got " + value);
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
             ObjectNode c = command("set");
-            // JSON has no NaN or infinity (Jackson would write them as strings): said here in the option's terms.
-            for (var option : new Object[][] {{"--image-score", imageScore}, {"--pixel", pixel}}) {
-                if (option[1] instanceof Double d && !Double.isFinite(d)) {
-                    throw new IllegalArgumentException(option[0] + " must be a finite number > 0, got " + d);
-                }
-            }
+            requireFinite("--image-score", imageScore);
+            requireFinite("--pixel", pixel);
             if (imageScore != null) {
                 c.put(ControlCommandParser.IMAGE_SCORE, imageScore);
             }
