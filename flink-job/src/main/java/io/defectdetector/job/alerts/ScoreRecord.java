@@ -11,8 +11,8 @@ import java.util.Objects;
  * One small record per scored frame for the optional scores topic (trend dashboards, threshold tuning). A Flink
  * POJO; JSON through {@link AlertJson}, times as in alerts.
  */
-@JsonPropertyOrder({"cameraId", "line", "frameId", "captureTime", "detectionTime", "score", "threshold", "alert",
-        "modelName", "modelVersion"})
+@JsonPropertyOrder({"cameraId", "line", "frameId", "captureTime", "detectionTime", "score", "threshold",
+        "thresholdSource", "alert", "modelName", "modelVersion"})
 public class ScoreRecord {
     private String cameraId;
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -28,6 +28,10 @@ public class ScoreRecord {
     private long detectionTimeMs;
     private float score;
     private double threshold;
+    /** Which override set the image threshold ({@code camera:ID}, {@code line:ID}, {@code default}) or
+     * {@code model}; null in records of job versions before the field. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String thresholdSource;
     private boolean alert;
     private String modelName;
     private String modelVersion;
@@ -91,6 +95,14 @@ public class ScoreRecord {
         this.threshold = threshold;
     }
 
+    public String getThresholdSource() {
+        return thresholdSource;
+    }
+
+    public void setThresholdSource(String thresholdSource) {
+        this.thresholdSource = thresholdSource;
+    }
+
     /** Whether this frame raised an alert. */
     public boolean isAlert() {
         return alert;
@@ -128,6 +140,7 @@ public class ScoreRecord {
                 && Float.compare(score, other.score) == 0 && Double.compare(threshold, other.threshold) == 0
                 && alert == other.alert && Objects.equals(cameraId, other.cameraId)
                 && Objects.equals(line, other.line) && Objects.equals(frameId, other.frameId)
+                && Objects.equals(thresholdSource, other.thresholdSource)
                 && Objects.equals(modelName, other.modelName) && Objects.equals(modelVersion, other.modelVersion);
     }
 

@@ -3,6 +3,7 @@ package io.defectdetector.job.control;
 import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.thresholds.ThresholdSuggestion;
+import io.defectdetector.job.thresholds.ThresholdTarget;
 import io.defectdetector.job.thresholds.ThresholdsSavepointCli;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -99,8 +100,15 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return ThresholdsSavepointCli.REFUSED;
         }
-        String targetName = target == null ? "default" : target.camera != null ? "camera:" + target.camera
-                : "line:" + target.line;
+        ThresholdTarget targetKey;
+        try {
+            targetKey = target == null ? ThresholdTarget.DEFAULT : target.camera != null
+                    ? ThresholdTarget.camera(target.camera) : ThresholdTarget.line(target.line);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return ThresholdsSavepointCli.REFUSED;
+        }
+        String targetName = targetKey.key();
 
         List<ScoreRecord> read;
         try {
@@ -111,18 +119,27 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         }
         Map<String, List<ScoreRecord>> byModel = new LinkedHashMap<>();
         Map<String, Long> newest = new HashMap<>();
+        long overridden = 0;
         for (ScoreRecord r : read) {
-            if (r.getCaptureTimeMs() < from || !matches(r)) {
+            if (r.getCaptureTimeMs() < from || !targetKey.covers(r.getCameraId(), r.getLine())) {
+                continue;
+            }
+            // A frame whose image threshold a more specific override sets would not follow this target's.
+            if (!targetKey.outranks(r.getThresholdSource())) {
+                overridden++;
                 continue;
             }
             String model = r.getModelName() + " " + r.getModelVersion();
             byModel.computeIfAbsent(model, k -> new ArrayList<>()).add(r);
             newest.merge(model, r.getDetectionTimeMs(), Math::max);
         }
+        String overriddenNote = overridden == 0 ? "" : String.format(Locale.ROOT, "; %d frames whose image threshold "
+                + "a more specific override sets left out", overridden);
         if (byModel.isEmpty()) {
             err.println("no score records of " + targetName + " captured in the last "
-                    + DurationConverter.format(last) + " on " + scoresTopic
-                    + ": is the job running with scores-enabled, and are the camera or line right?");
+                    + DurationConverter.format(last) + " on " + scoresTopic + (overridden == 0
+                    ? ": is the job running with scores-enabled, and are the camera or line right?"
+                    : overriddenNote + ": every such camera has its own image_score"));
             return ThresholdsSavepointCli.REFUSED;
         }
         String model = newest.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
@@ -135,9 +152,10 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         }
         ThresholdSuggestion s = ThresholdSuggestion.of(scores, targetFalseAlarmRate);
 
-        err.printf(Locale.ROOT, "%s: %d frames captured since %s, model %s%s%n", targetName, s.frames(),
+        err.printf(Locale.ROOT, "%s: %d frames captured since %s, model %s%s%s%n", targetName, s.frames(),
                 Instant.ofEpochMilli(from), model, byModel.size() > 1
-                        ? " (" + (byModel.size() - 1) + " older model version(s) in the period left out)" : "");
+                        ? " (" + (byModel.size() - 1) + " older model version(s) in the period left out)" : "",
+                overriddenNote);
         err.printf(Locale.ROOT, "scores: median %.4f, 99th percentile %.4f, largest %.4f; %d of them alerted at the "
                 + "thresholds in force (%.2f %%)%n", s.median(), s.p99(), s.max(), alerted,
                 100.0 * alerted / s.frames());
@@ -162,13 +180,6 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         out.println(json);
         out.flush();
         return 0;
-    }
-
-    private boolean matches(ScoreRecord r) {
-        if (target == null) {
-            return true;
-        }
-        return target.camera != null ? target.camera.equals(r.getCameraId()) : target.line.equals(r.getLine());
     }
 
     /** The committed score records from the first one written at or after {@code from} to the topic's end now. */

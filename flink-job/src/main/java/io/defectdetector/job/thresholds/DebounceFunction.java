@@ -110,6 +110,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         r.setDetectionTimeMs(now);
         r.setScore(v.getScore());
         r.setThreshold(v.getThreshold());
+        r.setThresholdSource(v.getThresholdSource());
         r.setAlert(alert);
         r.setModelName(v.getModelName());
         r.setModelVersion(v.getModelVersion());

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  */
 public record ThresholdTarget(Kind kind, String id) {
 
+    /** In ascending precedence: a camera's override wins over its line's, which wins over the default. */
     public enum Kind { DEFAULT, LINE, CAMERA }
 
     public static final String DEFAULT_KEY = "default";
@@ -68,6 +69,26 @@ public record ThresholdTarget(Kind kind, String id) {
             case LINE -> LINE_PREFIX + id;
             case CAMERA -> CAMERA_PREFIX + id;
         };
+    }
+
+    /** Whether this target's overrides apply to frames of {@code cameraId} on {@code line} (null: none). */
+    public boolean covers(String cameraId, String line) {
+        return switch (kind) {
+            case DEFAULT -> true;
+            case LINE -> id.equals(line);
+            case CAMERA -> id.equals(cameraId);
+        };
+    }
+
+    /**
+     * Whether setting this target's image threshold would change it for a frame it {@link #covers}, whose image
+     * threshold now comes from {@code source} (a key as in {@link EffectiveThresholds}, {@code model}, or null when
+     * unknown): only when no more specific target sets it.
+     */
+    public boolean outranks(String source) {
+        Kind from = source == null || !(source.startsWith(CAMERA_PREFIX) || source.startsWith(LINE_PREFIX))
+                ? Kind.DEFAULT : source.startsWith(CAMERA_PREFIX) ? Kind.CAMERA : Kind.LINE;
+        return from.ordinal() <= kind.ordinal();
     }
 
     public static String cameraKey(String cameraId) {

@@ -123,6 +123,7 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         v.setCaptureTimeMs(frame.getCaptureTimeMs());
         v.setScore(score);
         v.setThreshold(t.imageScore());
+        v.setThresholdSource(t.imageScoreSource());
         v.setDebounceK(t.debounceK());
         v.setDebounceN(t.debounceN());
         v.setModelName(frame.getModelName());

@@ -15,6 +15,9 @@ public class Verdict {
     private long captureTimeMs;
     private float score;
     private double threshold;
+    /** Where the image threshold came from: a state key ({@code camera:ID}, {@code line:ID}, {@code default}) or
+     * {@code model}. */
+    private String thresholdSource;
     private boolean over;
     private int debounceK;
     private int debounceN;
@@ -74,6 +77,14 @@ public class Verdict {
         this.threshold = threshold;
     }
 
+    public String getThresholdSource() {
+        return thresholdSource;
+    }
+
+    public void setThresholdSource(String thresholdSource) {
+        this.thresholdSource = thresholdSource;
+    }
+
     public boolean isOver() {
         return over;
     }
@@ -127,7 +138,8 @@ public class Verdict {
         return o instanceof Verdict v && captureTimeMs == v.captureTimeMs && Float.compare(score, v.score) == 0
                 && Double.compare(threshold, v.threshold) == 0 && over == v.over && debounceK == v.debounceK
                 && debounceN == v.debounceN && Objects.equals(cameraId, v.cameraId) && Objects.equals(line, v.line)
-                && Objects.equals(frameId, v.frameId) && Objects.equals(modelName, v.modelName)
+                && Objects.equals(frameId, v.frameId) && Objects.equals(thresholdSource, v.thresholdSource)
+                && Objects.equals(modelName, v.modelName)
                 && Objects.equals(modelVersion, v.modelVersion) && Objects.equals(candidate, v.candidate);
     }
 

@@ -113,6 +113,11 @@ class AlertJsonTest {
         assertThat(json.get("captureTime").asText()).isEqualTo("2025-11-25T07:20:00.123Z");
         assertThat(json.get("alert").asBoolean()).isFalse();
         assertThat(json.has("line")).isFalse();
+        assertThat(json.has("thresholdSource")).as("unknown, as in records of older job versions").isFalse();
+        assertThat(AlertJson.scoreFromBytes(bytes)).isEqualTo(r);
+        r.setThresholdSource("camera:cam-1");
+        bytes = AlertJson.toBytes(r);
+        assertThat(JSON.readTree(bytes).get("thresholdSource").asText()).isEqualTo("camera:cam-1");
         assertThat(AlertJson.scoreFromBytes(bytes)).isEqualTo(r);
     }
 

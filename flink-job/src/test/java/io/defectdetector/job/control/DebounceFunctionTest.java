@@ -124,6 +124,7 @@ class DebounceFunctionTest {
             ScoreRecord r = scores.get(0);
             assertThat(r.getScore()).isEqualTo(0.2f);
             assertThat(r.getThreshold()).isEqualTo(1.0);
+            assertThat(r.getThresholdSource()).isEqualTo("line:line-2");
             assertThat(r.getCameraId()).isEqualTo("cam-7");
             assertThat(r.getLine()).isEqualTo("line-2");
             assertThat(r.getCaptureTimeMs()).isEqualTo(CAPTURE);
@@ -165,6 +166,7 @@ class DebounceFunctionTest {
         v.setScore(score);
         v.setModelName("cae");
         v.setModelVersion("v3");
+        v.setThresholdSource("line:line-2");
         return v;
     }
 }

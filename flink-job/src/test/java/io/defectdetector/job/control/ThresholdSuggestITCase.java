@@ -11,7 +11,9 @@ import io.defectdetector.job.thresholds.ThresholdSuggestion;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,65 @@ class ThresholdSuggestITCase {
         ControlCommandParser.parse(out.toString().strip());
         assertThat(err.toString()).contains("camera:cam-a: 300 frames").contains("model cae-test 2")
                 .contains("1 older model version(s) in the period left out").contains("rank 295 of the 300 scores");
+    }
+
+    /**
+     * A line's threshold reaches only its cameras without an image threshold of their own, so the frames of a
+     * camera with its own override (here scoring far higher) must not raise the line's suggestion; for the
+     * default, neither do frames under a line's override.
+     */
+    @Test
+    void leavesOutFramesWhoseImageThresholdAMoreSpecificOverrideSets() throws Exception {
+        String topic = TOPIC + "-lines";
+        KAFKA.broker().createTopic(topic, 2);
+        long now = System.currentTimeMillis();
+        float[] governed = new float[200];
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            for (int i = 0; i < governed.length; i++) {
+                governed[i] = 0.1f + 0.001f * i;
+                ScoreRecord own = score("cam-a", "a-" + i, now - 60_000 + i, governed[i], "2");
+                own.setLine("line-1");
+                own.setThresholdSource(i % 2 == 0 ? "default" : "line:line-1");
+                producer.send(new ProducerRecord<>(topic, own.getCameraId().getBytes(), AlertJson.toBytes(own)));
+                ScoreRecord tuned = score("cam-hot", "hot-" + i, now - 60_000 + i, 3f + i, "2");
+                tuned.setLine("line-1");
+                tuned.setThresholdSource("camera:cam-hot");
+                producer.send(new ProducerRecord<>(topic, tuned.getCameraId().getBytes(), AlertJson.toBytes(tuned)));
+            }
+        }
+
+        StringWriter err = new StringWriter();
+        JsonNode line = suggest(topic, err, "--line", "line-1");
+        assertThat(line.path("target").asText()).isEqualTo("line:line-1");
+        assertThat(line.path("image_score").asDouble())
+                .isCloseTo(ThresholdSuggestion.of(governed, 0.01).imageScore(), within(1e-9));
+        assertThat(err.toString()).contains("line:line-1: 200 frames")
+                .contains("200 frames whose image threshold a more specific override sets left out");
+
+        float[] underDefault = new float[100];
+        for (int i = 0; i < underDefault.length; i++) {
+            underDefault[i] = governed[2 * i];
+        }
+        err = new StringWriter();
+        assertThat(suggest(topic, err).path("image_score").asDouble())
+                .isCloseTo(ThresholdSuggestion.of(underDefault, 0.01).imageScore(), within(1e-9));
+        assertThat(err.toString()).contains("default: 100 frames").contains("300 frames whose image threshold");
+
+        err = new StringWriter();
+        assertThat(suggest(topic, err, "--camera", "cam-hot").path("image_score").asDouble()).isGreaterThan(3.0);
+        assertThat(err.toString()).contains("camera:cam-hot: 200 frames").doesNotContain("left out");
+    }
+
+    private static JsonNode suggest(String topic, StringWriter err, String... target) throws Exception {
+        StringWriter out = new StringWriter();
+        String[] args = {"--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--scores-topic", topic,
+                "--by", "alice"};
+        String[] all = Stream.concat(Arrays.stream(args), Arrays.stream(target))
+                .toArray(String[]::new);
+        int code = new CommandLine(new ThresholdSuggestCli()).setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err)).execute(all);
+        assertThat(code).as(err.toString()).isZero();
+        return ControlJson.MAPPER.readTree(out.toString());
     }
 
     @Test

@@ -54,9 +54,10 @@ class ThresholdsFunctionTest {
             h.processElement(ControlTesting.frame("cam-02", "line-1", "f3", 1.2f, 2f), 4);
 
             List<Verdict> verdicts = h.extractOutputValues();
-            assertThat(verdicts).extracting(Verdict::getFrameId, Verdict::isOver, Verdict::getThreshold)
-                    .containsExactly(
-                            tuple("f1", true, 1.0), tuple("f2", false, 1.5), tuple("f3", true, 1.0));
+            assertThat(verdicts).extracting(Verdict::getFrameId, Verdict::isOver, Verdict::getThreshold,
+                            Verdict::getThresholdSource)
+                    .containsExactly(tuple("f1", true, 1.0, "model"), tuple("f2", false, 1.5, "camera:cam-01"),
+                            tuple("f3", true, 1.0, "model"));
             assertThat(verdicts.get(1).getCandidate()).as("no alert is built under the threshold").isNull();
         }
     }
@@ -168,7 +169,8 @@ class ThresholdsFunctionTest {
             h.initializeState(snapshot);
             h.open();
             h.processElement(ControlTesting.frame("cam-01", null, "f1", 1.2f, 0f), 2);
-            assertThat(h.extractOutputValues().get(0).getThreshold()).as("the new model's card").isEqualTo(1.0);
+            assertThat(h.extractOutputValues().get(0)).as("the new model's card")
+                    .extracting(Verdict::getThreshold, Verdict::getThresholdSource).containsExactly(1.0, "model");
             h.processBroadcastElement(ControlTesting.command(
                     "{\"action\":\"show\",\"target\":\"camera:cam-01\",\"by\":\"a\"}", 2), 3);
             JsonNode shown = audit(h).get(0);
