@@ -86,8 +86,9 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     # torch >= 2.6 loads with weights_only=True by default: it accepts tensors and plain Python containers and
     # scalars, but not numpy scalars or other classes, so every checkpoint must hold only those.
     import torch
+    from defect_cae.train import LOAD_KWARGS
     for pt in ("best.pt", "last.pt", "detector.pt"):
-        assert _not_weights_only_loadable(torch.load(work / pt, map_location="cpu")) == [], pt
+        assert _not_weights_only_loadable(torch.load(work / pt, map_location="cpu", **LOAD_KWARGS)) == [], pt
     # Recalibrated after its evaluation: the metrics on file are no longer this detector's.
     r = _run(["calibrate", "--data", str(mvtec_root), "--checkpoint", str(work / "best.pt"), "--top-k", "8"],
              tmp_path)

@@ -324,8 +324,8 @@ def test_sixteen_bit_training_images_holding_few_bits_are_warned_about(tmp_path,
     root = _small_category(tmp_path / "c", n=3)  # 8-bit files; peak None keeps only them
     if peak is not None:
         for i in range(3):
-            a = np.linspace(0, peak, 16 * 16).reshape(16, 16).astype(np.int32) // (i + 1)
-            Image.fromarray(a, "I").save(root / "train" / "good" / f"deep{i}.png")
+            a = np.linspace(0, peak, 16 * 16).reshape(16, 16).astype(np.uint16) // (i + 1)
+            Image.fromarray(a).save(root / "train" / "good" / f"deep{i}.png")
     warning = shallow_depth_warning(root)
     if warned is None:
         assert warning is None

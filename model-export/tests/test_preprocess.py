@@ -76,7 +76,7 @@ def test_sixteen_bit_png_keeps_the_high_byte(tmp_path):
     rng = np.random.default_rng(0)
     hi = rng.integers(0, 256, (6, 5), dtype=np.uint16)
     g16 = hi * 256 + rng.integers(0, 256, (6, 5), dtype=np.uint16)
-    Image.fromarray(g16.astype(np.int32), "I").save(tmp_path / "g16.png")
+    Image.fromarray(g16.astype(np.uint16)).save(tmp_path / "g16.png")
     assert np.array_equal(decode_8bit(tmp_path / "g16.png"), hi.astype(np.uint8))
     rgb_hi = rng.integers(0, 256, (4, 3, 3), dtype=np.uint16)
     rgb16 = rgb_hi * 256 + rng.integers(0, 256, (4, 3, 3), dtype=np.uint16)
@@ -138,10 +138,10 @@ def test_thin_and_thick_defects_in_one_mask_each_follow_their_rule():
 
 def test_a_sixteen_bit_mask_counts_every_non_zero_sample_not_only_its_high_byte(tmp_path):
     # Label tools write 16-bit masks of value 1 (or a class index); their high byte is 0 everywhere.
-    m = np.zeros((8, 8), np.int32)
+    m = np.zeros((8, 8), np.uint16)
     m[:4, :4] = 1
     m[4:, 4:] = 300
-    Image.fromarray(m, "I").save(tmp_path / "m16.png")
+    Image.fromarray(m).save(tmp_path / "m16.png")
     expected = m != 0
     assert np.array_equal(mask_pixels(tmp_path / "m16.png"), expected)
     assert np.array_equal(mask_pixels(m.astype(np.uint16)), expected)
@@ -162,7 +162,7 @@ def test_a_16_bit_mask_with_colour_or_alpha_is_refused_as_pil_reads_only_its_hig
     g16 = np.zeros((8, 8), np.uint16)
     g16[2:4, 2:4] = 1  # 16-bit gray masks are read at their depth
     b = io.BytesIO()
-    Image.fromarray(g16.astype(np.int32), "I").save(b, "PNG")
+    Image.fromarray(g16.astype(np.uint16)).save(b, "PNG")
     assert mask_pixels(b.getvalue()).sum() == 4
 
 

@@ -4,7 +4,7 @@ import torch
 
 from defect_cae.errors import ModelError
 from defect_cae.model import CAEConfig
-from defect_cae.train import TrainConfig, load_checkpoint, train
+from defect_cae.train import LOAD_KWARGS, TrainConfig, load_checkpoint, train
 
 
 def test_tiny_training_run_lowers_the_loss(trained):
@@ -48,7 +48,7 @@ def test_an_interrupted_run_resumes_to_exactly_the_uninterrupted_result(dataset,
     straight = _train(dataset, tmp_path / "straight", tcfg)
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C while epoch 3 is being reported: last.pt holds epoch 2
         _train(dataset, tmp_path / "cut", tcfg, log=_interrupt_at("epoch    3/4"))
-    assert torch.load(tmp_path / "cut" / "last.pt")["epoch"] == 2
+    assert torch.load(tmp_path / "cut" / "last.pt", **LOAD_KWARGS)["epoch"] == 2
 
     lines = []  # resumed with two DataLoader worker processes making the batches: the same batches
     resumed = _train(dataset, tmp_path / "cut", dataclasses.replace(tcfg, workers=2), log=lines.append, resume=True)

@@ -305,22 +305,23 @@ def golden_images_from(samples: list[tuple[str, Path]], channels: int,
         gray = a if a.ndim == 2 else to_gray(a)
         rgb = a if a.ndim == 3 else tint(gray)
         if i == 0:
-            out.append((f"gray_{label}.png", Image.fromarray(gray, "L"), f"8-bit gray {label} image"))
-            out.append((f"rgb_{label}.png", Image.fromarray(rgb, "RGB"),
+            out.append((f"gray_{label}.png", Image.fromarray(gray), f"8-bit gray {label} image"))
+            out.append((f"rgb_{label}.png", Image.fromarray(rgb),
                         f"8-bit RGB {label} image (R, G, B differ: exercises the colour rule)"))
-            big = Image.fromarray(rgb, "RGB").resize((int(rgb.shape[1] * 1.37) + 3, int(rgb.shape[0] * 1.21) + 1),
+            big = Image.fromarray(rgb).resize((int(rgb.shape[1] * 1.37) + 3, int(rgb.shape[0] * 1.21) + 1),
                                                     Image.BICUBIC)
             out.append((f"large_nonsquare_{label}.png", big,
                         f"RGB {label} image, larger and non-square: non-integer area-resize windows"))
         else:
-            out.append((f"gray_{label}.png", Image.fromarray(gray, "L"), f"8-bit gray {label} image"))
+            out.append((f"gray_{label}.png", Image.fromarray(gray), f"8-bit gray {label} image"))
+            # uint16 gives PIL's "I;16", saved as 16-bit PNG (Pillow 13 no longer writes mode "I" as PNG).
             g16 = gray.astype(np.uint16) * 256 + rng.integers(0, 256, gray.shape).astype(np.uint16)
-            out.append((f"gray16_{label}.png", Image.fromarray(g16.astype(np.int32), "I"),
+            out.append((f"gray16_{label}.png", Image.fromarray(g16),
                         f"16-bit gray {label} image with random low bytes: only the high byte counts"))
             rgba = np.dstack([rgb, rng.integers(0, 256, gray.shape, dtype=np.uint8)])
-            out.append((f"rgba_{label}.png", Image.fromarray(rgba, "RGBA"),
+            out.append((f"rgba_{label}.png", Image.fromarray(rgba),
                         f"RGBA {label} image with random alpha: alpha is dropped, not composited"))
-            pal = Image.fromarray(rgb, "RGB").quantize(colors=256, method=Image.MEDIANCUT)
+            pal = Image.fromarray(rgb).quantize(colors=256, method=Image.MEDIANCUT)
             out.append((f"palette_{label}.png", pal, f"palette {label} image: palette expanded to RGB"))
     return out
 
