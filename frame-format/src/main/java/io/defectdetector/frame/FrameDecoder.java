@@ -206,7 +206,14 @@ public final class FrameDecoder {
     }
 
     private int side(Headers headers, String name) throws FrameRejectedException {
-        long value = decimal(name, requiredText(headers, name));
+        String text = requiredText(headers, name);
+        String significant = text.replaceFirst("^0+(?=.)", "");
+        if (significant.length() > MAX_DIGITS && significant.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // A number, only too large to hold: over the pixel limit like any other large one.
+            throw reject(RejectReason.OVERSIZED, "header '" + name + "' is " + printable(significant)
+                    + " pixels, limit is " + limits.maxSide());
+        }
+        long value = decimal(name, significant);
         if (value < 1) {
             throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' must be at least 1, got " + value);
         }

@@ -181,11 +181,17 @@ class FrameDecoderRejectionTest {
     }
 
     @Test
-    void rejectsWidthAboveThePixelLimitAsOversized() {
+    void rejectsWidthAboveThePixelLimitAsOversized() throws Exception {
         RecordHeaders headers = rawHeaders(ContentType.RAW_GRAY8, 2, 2);
         put(headers, FrameHeaders.WIDTH, "16385");
         assertRejected(KEY, new byte[4], headers, RejectReason.OVERSIZED)
                 .contains(FrameHeaders.WIDTH).contains("16385").contains("16384");
+        put(headers, FrameHeaders.WIDTH, "99999999999999999999");  // more digits than a long holds: still a number
+        assertRejected(KEY, new byte[4], headers, RejectReason.OVERSIZED)
+                .contains("99999999999999999999").contains("16384");
+        put(headers, FrameHeaders.HEIGHT, "0000000000000000000000002");  // leading zeros do not make it large
+        put(headers, FrameHeaders.WIDTH, "2");
+        assertThat(decoder.decode(KEY, new byte[4], headers).getHeight()).isEqualTo(2);
     }
 
     @Test
