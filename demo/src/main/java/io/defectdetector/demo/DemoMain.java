@@ -523,6 +523,13 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                         + "distinct good images alerted (false-alarm rate %s)%n", images.defectiveFound(),
                 images.defectiveImages(), ratio(images.recall(), "none shown"), images.goodAlerted(),
                 images.goodImages(), ratio(images.falseAlarmRate(), "none shown"));
+        Localisation where = watcher.localisation.get();
+        if (where.alerts() > 0) {
+            System.out.printf(Locale.ROOT, "  regions  %d of %d alerts on defective frames have a region on the defect "
+                            + "(%s; the top region: %s); %d of their %d regions are on it%n", where.localised(),
+                    where.alerts(), ratio(where.localisedShare(), "-"), ratio(where.topOnDefectShare(), "-"),
+                    where.regionsOnDefect(), where.regions());
+        }
         LatencyRecorder decision = watcher.decisionLatency;
         if (decision.count() > 0) {
             System.out.printf(Locale.ROOT, "  latency  capture -> decided in the job:    p50 %d ms, p95 %d ms, "

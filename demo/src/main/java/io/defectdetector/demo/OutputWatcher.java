@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,6 +69,8 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     /** Threshold commands the job refused: dead letters too, but not frames. */
     final AtomicLong commandsRefused = new AtomicLong();
     final AtomicLong overlaysWritten = new AtomicLong();
+    /** Whether the alerts on defective frames point at the defect. */
+    final AtomicReference<Localisation> localisation = new AtomicReference<>(Localisation.NONE);
     final AtomicLong warmUpDecided = new AtomicLong();
     /** Why the job sent a warm-up frame to the dead letters ("REASON: detail"), or null. */
     volatile String warmUpRejection;
@@ -203,6 +206,8 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             }
             alerts.incrementAndGet();
             latency.record(now, now - alert.getCaptureTimeMs());
+            truth.get(alert.getCameraId(), alert.getFrameId()).ifPresent(
+                    t -> localisation.accumulateAndGet(Localisation.of(alert, t), Localisation::plus));
             // One per distinct image: PNG encoding shares the CPU with the job, and on megapixel frames one overlay
             // per alert slowed the job down as soon as alerts were frequent.
             if (overlaysQueued.get() < maxOverlays && truth.get(alert.getCameraId(), alert.getFrameId())

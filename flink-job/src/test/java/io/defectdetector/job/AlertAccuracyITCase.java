@@ -10,6 +10,7 @@ import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.scoring.DefectRegion;
 import io.defectdetector.job.testing.ModelUnderTest;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.PipelineTestSupport.Topics;
@@ -47,6 +48,8 @@ class AlertAccuracyITCase {
      * The simulator's pools hold 48 distinct defective images, the card's test set 240, so the two differ by chance.
      */
     private static final double RECALL_MARGIN = 0.10;
+    /** Share of alerts on defective frames that must point at the defect with at least one region. */
+    private static final double MIN_LOCALISED = 0.90;
 
     @Test
     void alertsMatchGroundTruthWithHighPrecisionAndRecallAtTheDefaultThreshold() throws Exception {
@@ -106,6 +109,22 @@ class AlertAccuracyITCase {
                 fn++;
             }
         }
+        // Localisation: an alert on a defective frame should also point at the defect (a region holding one of its
+        // pixels), or it sends the person who checks the part to the wrong place.
+        long onDefective = 0;
+        long localised = 0;
+        long topOnDefect = 0;
+        for (DefectAlert a : alerts) {
+            FrameTruth t = truth.get(a.getCameraId(), a.getFrameId()).orElseThrow();
+            if (!t.defective()) {
+                continue;
+            }
+            onDefective++;
+            List<DefectRegion> regions = a.getRegions();
+            localised += regions.stream().anyMatch(r -> t.defectWithin(r.x(), r.y(), r.width(), r.height())) ? 1 : 0;
+            topOnDefect += !regions.isEmpty() && t.defectWithin(regions.get(0).x(), regions.get(0).y(),
+                    regions.get(0).width(), regions.get(0).height()) ? 1 : 0;
+        }
         double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
         double recall = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
         System.out.printf("Alert accuracy (%s, model %s, %d frames, %d defective): precision %.3f, recall %.3f "
@@ -116,11 +135,15 @@ class AlertAccuracyITCase {
                 count(goodImages), goodImages.size());
         System.out.println("Recall by defect kind: " + byKind.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1]).toList());
+        System.out.printf("Localisation: %d of %d alerts on defective frames have a region on the defect, the top "
+                + "region in %d%n", localised, onDefective, topOnDefect);
         double offlineRecall = offlineRecall();
         System.out.printf("Recall: streaming %.3f, model card (offline test set) %.3f, product target %.2f%n",
                 recall, offlineRecall, MIN_RECALL);
         assertThat(precision).as("precision").isGreaterThanOrEqualTo(MIN_PRECISION);
         assertThat(recall).as("recall").isGreaterThanOrEqualTo(MIN_RECALL);
+        assertThat((double) localised / onDefective).as("alerts on defective frames with a region on the defect")
+                .isGreaterThanOrEqualTo(MIN_LOCALISED);
         assertThat(recall).as("streaming recall vs the model's offline recall %.3f", offlineRecall)
                 .isBetween(offlineRecall - RECALL_MARGIN, offlineRecall + RECALL_MARGIN);
     }
