@@ -16,7 +16,7 @@ import java.util.Objects;
  * ISO-8601 UTC strings in JSON.
  */
 @JsonPropertyOrder({"schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime", "detectionTime",
-        "modelName", "modelVersion", "score", "threshold", "pixelThreshold", "imageWidth", "imageHeight",
+        "modelName", "modelVersion", "score", "threshold", "thresholdSource", "pixelThreshold", "imageWidth", "imageHeight",
         "mapWidth", "mapHeight", "regionCount", "regions", "heatmapPng"})
 public class DefectAlert {
     public static final int SCHEMA_VERSION = 1;
@@ -39,6 +39,10 @@ public class DefectAlert {
     private String modelVersion;
     private float score;
     private double threshold;
+    /** Which override set the image threshold ({@code camera:ID}, {@code line:ID}, {@code default}) or
+     * {@code model}; null in alerts of job versions before the field. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String thresholdSource;
     private double pixelThreshold;
     private int imageWidth;
     private int imageHeight;
@@ -141,6 +145,14 @@ public class DefectAlert {
         this.threshold = threshold;
     }
 
+    public String getThresholdSource() {
+        return thresholdSource;
+    }
+
+    public void setThresholdSource(String thresholdSource) {
+        this.thresholdSource = thresholdSource;
+    }
+
     public double getPixelThreshold() {
         return pixelThreshold;
     }
@@ -222,7 +234,8 @@ public class DefectAlert {
                 && imageHeight == other.imageHeight && mapWidth == other.mapWidth && mapHeight == other.mapHeight
                 && regionCount == other.regionCount && Objects.equals(alertId, other.alertId)
                 && Objects.equals(cameraId, other.cameraId) && Objects.equals(line, other.line)
-                && Objects.equals(frameId, other.frameId) && Objects.equals(modelName, other.modelName)
+                && Objects.equals(frameId, other.frameId) && Objects.equals(thresholdSource, other.thresholdSource)
+                && Objects.equals(modelName, other.modelName)
                 && Objects.equals(modelVersion, other.modelVersion) && Objects.equals(regions, other.regions)
                 && Objects.equals(heatmapPng, other.heatmapPng);
     }

@@ -2,6 +2,7 @@ package io.defectdetector.job.thresholds;
 
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.IsoMillis;
 import io.defectdetector.job.control.AuditAggregator;
 import io.defectdetector.job.control.AuditRecord;
@@ -130,8 +131,10 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         v.setModelVersion(frame.getModelVersion());
         if (score >= t.imageScore()) {
             v.setOver(true);
-            v.setCandidate(Alerts.build(frame, score, t.settings(), includeHeatmap,
-                    ctx.currentProcessingTime()));
+            DefectAlert candidate = Alerts.build(frame, score, t.settings(), includeHeatmap,
+                    ctx.currentProcessingTime());
+            candidate.setThresholdSource(t.imageScoreSource());
+            v.setCandidate(candidate);
         }
         out.collect(v);
     }

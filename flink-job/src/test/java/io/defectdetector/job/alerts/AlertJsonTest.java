@@ -48,8 +48,8 @@ class AlertJsonTest {
         List<String> names = new ArrayList<>();
         json.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactly("schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime",
-                "detectionTime", "modelName", "modelVersion", "score", "threshold", "pixelThreshold", "imageWidth",
-                "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions");
+                "detectionTime", "modelName", "modelVersion", "score", "threshold", "thresholdSource", "pixelThreshold",
+                "imageWidth", "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions");
     }
 
     @Test
@@ -65,6 +65,7 @@ class AlertJsonTest {
         full.setHeatmapPng(Base64.getEncoder().encodeToString(HeatmapPng.encode(new float[256], 16, 16, 1.0)));
         DefectAlert bare = alert();
         bare.setLine(null);
+        bare.setThresholdSource(null);  // as in alerts of job versions before the field
         bare.setRegions(List.of());
         bare.setRegionCount(0);
         for (DefectAlert a : List.of(full, bare)) {
@@ -78,6 +79,7 @@ class AlertJsonTest {
         assertThat(errors(json.deepCopy().put("captureTime", "2025-11-25 07:20:00").toString())).isNotEmpty();
         assertThat(errors(json.deepCopy().put("alertId", "not-a-uuid").toString())).isNotEmpty();
         assertThat(errors(json.deepCopy().put("extra", 1).toString())).isNotEmpty();
+        assertThat(errors(json.deepCopy().put("thresholdSource", "cam-1").toString())).isNotEmpty();
         ObjectNode noScore = json.deepCopy();
         noScore.remove("score");
         assertThat(errors(noScore.toString())).isNotEmpty();
@@ -135,6 +137,7 @@ class AlertJsonTest {
         a.setCameraId("cam-1");
         a.setLine("line-2");
         a.setFrameId("f1");
+        a.setThresholdSource("camera:cam-1");
         a.setCaptureTimeMs(1_764_055_200_123L);
         a.setDetectionTimeMs(1_764_055_200_400L);
         a.setModelName("cae");

@@ -59,6 +59,7 @@ class ThresholdsFunctionTest {
                     .containsExactly(tuple("f1", true, 1.0, "model"), tuple("f2", false, 1.5, "camera:cam-01"),
                             tuple("f3", true, 1.0, "model"));
             assertThat(verdicts.get(1).getCandidate()).as("no alert is built under the threshold").isNull();
+            assertThat(verdicts.get(0).getCandidate().getThresholdSource()).isEqualTo("model");
         }
     }
 
