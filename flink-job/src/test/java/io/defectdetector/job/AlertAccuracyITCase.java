@@ -109,8 +109,8 @@ class AlertAccuracyITCase {
                 fn++;
             }
         }
-        // Localisation: an alert on a defective frame should also point at the defect (a region holding one of its
-        // pixels), or it sends the person who checks the part to the wrong place.
+        // Localisation: an alert on a defective frame should also point at the defect (the bounding box of one of
+        // its regions holds a pixel of the defect), or it sends whoever checks the part to the wrong place.
         long onDefective = 0;
         long localised = 0;
         long topOnDefect = 0;

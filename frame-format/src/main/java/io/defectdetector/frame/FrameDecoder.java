@@ -188,13 +188,18 @@ public final class FrameDecoder {
     }
 
     private static long decimal(String name, String text) throws FrameRejectedException {
-        int n = text.length();
-        if (n == 0 || n > MAX_DIGITS) {
+        return decimal(name, text, 0);
+    }
+
+    /** The digits of {@code text} from {@code start}, at most MAX_DIGITS of them; rejections quote all of it. */
+    private static long decimal(String name, String text, int start) throws FrameRejectedException {
+        int n = text.length() - start;
+        if (n <= 0 || n > MAX_DIGITS) {
             throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' must be 1-" + MAX_DIGITS
                     + " ASCII decimal digits, got '" + printable(text) + "'");
         }
         long value = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = start; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c < '0' || c > '9') {
                 throw reject(RejectReason.GARBLED_HEADER, "header '" + name
@@ -205,20 +210,29 @@ public final class FrameDecoder {
         return value;
     }
 
+    /**
+     * A count in a raw frame's header (width, height, channels): ASCII decimal digits, leading zeros allowed.
+     * A number too long for a long is {@link Long#MAX_VALUE}: it is still a number, only over every limit.
+     */
+    private static long count(String name, String text) throws FrameRejectedException {
+        int start = 0;
+        while (start < text.length() - 1 && text.charAt(start) == '0') {
+            start++;
+        }
+        if (text.length() - start > MAX_DIGITS && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Long.MAX_VALUE;
+        }
+        return decimal(name, text, start);
+    }
+
     private int side(Headers headers, String name) throws FrameRejectedException {
         String text = requiredText(headers, name);
-        String significant = text.replaceFirst("^0+(?=.)", "");
-        if (significant.length() > MAX_DIGITS && significant.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            // A number, only too large to hold: over the pixel limit like any other large one.
-            throw reject(RejectReason.OVERSIZED, "header '" + name + "' is " + printable(significant)
-                    + " pixels, limit is " + limits.maxSide());
-        }
-        long value = decimal(name, significant);
+        long value = count(name, text);
         if (value < 1) {
             throw reject(RejectReason.GARBLED_HEADER, "header '" + name + "' must be at least 1, got " + value);
         }
         if (value > limits.maxSide()) {
-            throw reject(RejectReason.OVERSIZED, "header '" + name + "' is " + value + " pixels, limit is "
+            throw reject(RejectReason.OVERSIZED, "header '" + name + "' is " + printable(text) + " pixels, limit is "
                     + limits.maxSide());
         }
         return (int) value;
@@ -227,10 +241,11 @@ public final class FrameDecoder {
     private Frame decodeRaw(ContentType type, byte[] value, Headers headers) throws FrameRejectedException {
         int width = side(headers, FrameHeaders.WIDTH);
         int height = side(headers, FrameHeaders.HEIGHT);
-        long channels = decimal(FrameHeaders.CHANNELS, requiredText(headers, FrameHeaders.CHANNELS));
+        String channelsText = requiredText(headers, FrameHeaders.CHANNELS);
+        long channels = count(FrameHeaders.CHANNELS, channelsText);
         if (channels != type.rawChannels()) {
-            throw reject(RejectReason.GARBLED_HEADER, "header '" + FrameHeaders.CHANNELS + "' is " + channels
-                    + " but " + type.mimeType() + " has " + type.rawChannels());
+            throw reject(RejectReason.GARBLED_HEADER, "header '" + FrameHeaders.CHANNELS + "' is "
+                    + printable(channelsText) + " but " + type.mimeType() + " has " + type.rawChannels());
         }
         long samples = (long) width * height * channels;
         checkSamples(width, height, (int) channels, samples);

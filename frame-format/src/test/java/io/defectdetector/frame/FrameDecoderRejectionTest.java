@@ -191,7 +191,10 @@ class FrameDecoderRejectionTest {
                 .contains("99999999999999999999").contains("16384");
         put(headers, FrameHeaders.HEIGHT, "0000000000000000000000002");  // leading zeros do not make it large
         put(headers, FrameHeaders.WIDTH, "2");
+        put(headers, FrameHeaders.CHANNELS, "00000000000000000000001");
         assertThat(decoder.decode(KEY, new byte[4], headers).getHeight()).isEqualTo(2);
+        put(headers, FrameHeaders.WIDTH, "00x2");
+        assertRejected(KEY, new byte[4], headers, RejectReason.GARBLED_HEADER).contains("'00x2'");
     }
 
     @Test

@@ -41,7 +41,9 @@ public class AlertBenchmark {
     public void setUp() {
         frame = BenchFrames.scored(BenchFrames.errorMap(128, 128, 2, 5), 128, 128, 2.5f);
         withHeatmap = Alerts.build(frame, 2.5f, THRESHOLDS, true, 1_764_000_000_050L);
+        withHeatmap.setThresholdSource("model");  // as ThresholdsFunction sets it
         withoutHeatmap = Alerts.build(frame, 2.5f, THRESHOLDS, false, 1_764_000_000_050L);
+        withoutHeatmap.setThresholdSource("model");
         score = new ScoreRecord(); // filled as DebounceFunction fills it for every frame
         score.setCameraId(frame.getCameraId());
         score.setLine(frame.getLine());
@@ -50,6 +52,7 @@ public class AlertBenchmark {
         score.setDetectionTimeMs(1_764_000_000_050L);
         score.setScore(2.5f);
         score.setThreshold(THRESHOLDS.imageScore());
+        score.setThresholdSource("model");
         score.setAlert(true);
         score.setModelName(frame.getModelName());
         score.setModelVersion(frame.getModelVersion());

@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
  * goes to stdout and the figures behind it to stderr, so a plain run lets a person review it, and
  * {@code thresholds send ... "$(thresholds suggest ...)"} applies it.
  *
- * <p>Scores of different model versions are not comparable: only the newest version in the period is used.
+ * <p>Scores of different model versions are not comparable: only the newest version in the period is used. Of
+ * its frames, those whose image threshold a more specific override set when they were scored (the score record's
+ * {@code thresholdSource}) are left out: the command would not reach them.
  * Exit codes: 0 a suggestion, 1 Kafka failure, 2 nothing to suggest from (no frames) or bad options.
  */
 @Command(name = "suggest", mixinStandardHelpOptions = true,
@@ -55,7 +57,7 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
             description = "The job's kafka-scores-topic (the job must run with scores-enabled). Default: ${DEFAULT-VALUE}.")
     String scoresTopic;
 
-    /** Neither option: every camera's frames, for the target default. */
+    /** Neither option: the target default, from the frames that no line or camera override governs. */
     @ArgGroup(exclusive = true)
     Target target;
 
@@ -63,8 +65,9 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         @Option(names = "--camera", paramLabel = "ID", description = "Frames of this camera (target camera:ID).")
         String camera;
 
-        @Option(names = "--line", paramLabel = "ID", description = "Frames of this line (target line:ID). Without "
-                + "--camera or --line: every camera's frames, for the target default.")
+        @Option(names = "--line", paramLabel = "ID", description = "Frames of this line (target line:ID), but not "
+                + "those of cameras with their own image_score. Without --camera or --line: the frames of every "
+                + "camera without a line's or its own image_score, for the target default.")
         String line;
     }
 
@@ -119,31 +122,34 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         }
         Map<String, List<ScoreRecord>> byModel = new LinkedHashMap<>();
         Map<String, Long> newest = new HashMap<>();
-        long overridden = 0;
         for (ScoreRecord r : read) {
             if (r.getCaptureTimeMs() < from || !targetKey.covers(r.getCameraId(), r.getLine())) {
-                continue;
-            }
-            // A frame whose image threshold a more specific override sets would not follow this target's.
-            if (!targetKey.outranks(r.getThresholdSource())) {
-                overridden++;
                 continue;
             }
             String model = r.getModelName() + " " + r.getModelVersion();
             byModel.computeIfAbsent(model, k -> new ArrayList<>()).add(r);
             newest.merge(model, r.getDetectionTimeMs(), Math::max);
         }
-        String overriddenNote = overridden == 0 ? "" : String.format(Locale.ROOT, "; %d frames whose image threshold "
-                + "a more specific override sets left out", overridden);
         if (byModel.isEmpty()) {
             err.println("no score records of " + targetName + " captured in the last "
-                    + DurationConverter.format(last) + " on " + scoresTopic + (overridden == 0
-                    ? ": is the job running with scores-enabled, and are the camera or line right?"
-                    : overriddenNote + ": every such camera has its own image_score"));
+                    + DurationConverter.format(last) + " on " + scoresTopic
+                    + ": is the job running with scores-enabled, and are the camera or line right?");
             return ThresholdsSavepointCli.REFUSED;
         }
         String model = newest.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-        List<ScoreRecord> records = byModel.get(model);
+        List<ScoreRecord> covered = byModel.get(model);
+        // A frame whose image threshold a more specific override set (as recorded when it was scored) would not
+        // follow this target's; records of job versions before thresholdSource cannot tell, and count.
+        List<ScoreRecord> records = covered.stream().filter(r -> targetKey.outranks(r.getThresholdSource())).toList();
+        long overridden = covered.size() - records.size();
+        if (records.isEmpty()) {
+            err.println("all " + overridden + " frames of " + targetName + " captured in the last "
+                    + DurationConverter.format(last) + " (model " + model + ") took their image threshold from a "
+                    + "more specific override: a command for " + targetName + " would change none of them");
+            return ThresholdsSavepointCli.REFUSED;
+        }
+        String overriddenNote = overridden == 0 ? "" : String.format(Locale.ROOT, "; %d frames whose image threshold "
+                + "a more specific override set left out", overridden);
         float[] scores = new float[records.size()];
         long alerted = 0;
         for (int i = 0; i < scores.length; i++) {

@@ -99,7 +99,7 @@ class ThresholdSuggestITCase {
         assertThat(line.path("image_score").asDouble())
                 .isCloseTo(ThresholdSuggestion.of(governed, 0.01).imageScore(), within(1e-9));
         assertThat(err.toString()).contains("line:line-1: 200 frames")
-                .contains("200 frames whose image threshold a more specific override sets left out");
+                .contains("200 frames whose image threshold a more specific override set left out");
 
         float[] underDefault = new float[100];
         for (int i = 0; i < underDefault.length; i++) {
@@ -113,6 +113,24 @@ class ThresholdSuggestITCase {
         err = new StringWriter();
         assertThat(suggest(topic, err, "--camera", "cam-hot").path("image_score").asDouble()).isGreaterThan(3.0);
         assertThat(err.toString()).contains("camera:cam-hot: 200 frames").doesNotContain("left out");
+
+        // A newer model whose frames of line-1 all follow a camera's own override: nothing to suggest from, and
+        // not the older model's scores either (another scale).
+        Thread.sleep(5);
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            for (int i = 0; i < 20; i++) {
+                ScoreRecord tuned = score("cam-hot", "new-" + i, now - 30_000 + i, 0.5f, "3");
+                tuned.setLine("line-1");
+                tuned.setThresholdSource("camera:cam-hot");
+                producer.send(new ProducerRecord<>(topic, tuned.getCameraId().getBytes(), AlertJson.toBytes(tuned)));
+            }
+        }
+        StringWriter refused = new StringWriter();
+        assertThat(new CommandLine(new ThresholdSuggestCli()).setErr(new PrintWriter(refused)).execute(
+                "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--scores-topic", topic, "--line", "line-1",
+                "--by", "alice")).isEqualTo(2);
+        assertThat(refused.toString()).contains("all 20 frames of line:line-1").contains("model cae-test 3")
+                .contains("would change none of them");
     }
 
     private static JsonNode suggest(String topic, StringWriter err, String... target) throws Exception {
