@@ -374,7 +374,7 @@ public final class FrameDecoder {
             // ImageIO signals corrupt data with IIOException and, depending on the damage, with assorted
             // runtime exceptions (index out of bounds, negative sizes, ...): all of them mean "cannot decode".
             throw new FrameRejectedException(RejectReason.UNDECODABLE_IMAGE,
-                    format + " cannot be decoded: " + e, e);
+                    format + " cannot be decoded: " + why(e), e);
         } finally {
             if (clean) {
                 reader.setInput(null);
@@ -388,6 +388,15 @@ public final class FrameDecoder {
                 }
             }
         }
+    }
+
+    /** The decoder's own words for a reader of the dead letter; the exception's class only where it says more. */
+    private static String why(Throwable e) {
+        String message = e.getMessage();
+        if (e instanceof IOException && message != null && !message.isBlank()) {
+            return message;
+        }
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     /**
