@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Whether alerts point at the defect, for alerts on defective frames whose defect location is known: an alert is
  * localised when the bounding box of one of its regions overlaps the true defect (holds one of its mask pixels),
- * and its top region (the largest error) is on the defect when that one's box does. An alert can be right about the frame and still send a person to the wrong
- * place; the frame-level figures cannot tell.
+ * and its top region (the largest error) is on the defect when that one's box does. An alert can be right about
+ * the frame and still send a person to the wrong place; the frame-level figures cannot tell.
  *
  * @param alerts          alerts on defective frames with a known location
  * @param localised       of them, those with a region on the defect

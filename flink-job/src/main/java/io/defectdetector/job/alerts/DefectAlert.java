@@ -16,8 +16,8 @@ import java.util.Objects;
  * ISO-8601 UTC strings in JSON.
  */
 @JsonPropertyOrder({"schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime", "detectionTime",
-        "modelName", "modelVersion", "score", "threshold", "thresholdSource", "pixelThreshold", "imageWidth", "imageHeight",
-        "mapWidth", "mapHeight", "regionCount", "regions", "heatmapPng"})
+        "modelName", "modelVersion", "score", "threshold", "thresholdSource", "pixelThreshold", "imageWidth",
+        "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions", "heatmapPng"})
 public class DefectAlert {
     public static final int SCHEMA_VERSION = 1;
 
