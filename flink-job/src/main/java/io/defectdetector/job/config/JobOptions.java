@@ -265,9 +265,9 @@ public final class JobOptions {
             .memoryType()
             .noDefaultValue()
             .withDescription("CUDA only: the most GPU memory each session's arena may take (e.g. 2gb), with arena "
-                    + "growth by what is requested rather than by powers of two. Default: ONNX Runtime's (no limit, "
-                    + "the arena keeps what it has grown to). Set it when several slots or jobs share a GPU. "
-                    + "Ignored on CPU.");
+                    + "growth by what is requested rather than by powers of two; the CUDA context and cuDNN's "
+                    + "workspace come on top. Default: ONNX Runtime's (no limit, the arena keeps what it has grown "
+                    + "to). Set it when several slots or jobs share a GPU. Ignored on CPU.");
 
     public static final ConfigOption<Integer> BATCH_MAX_SIZE = key("batch-max-size")
             .intType()

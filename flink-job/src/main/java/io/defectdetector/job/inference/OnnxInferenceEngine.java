@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * which leaves the subtask inside a ScoredFrame.
  *
  * <p><b>Devices.</b> {@code cpu}, {@code cuda[:id]} (fails at open when the CUDA provider is missing or does not
- * start) or {@code auto} (CUDA when possible, otherwise CPU with one log line per JVM). ORT itself would fall back
- * silently, so the provider actually registered is tracked and exposed by {@link #activeExecutionProvider()}.
+ * start, its first run included) or {@code auto} (CUDA when possible, otherwise CPU with one log line per job
+ * classloader). Which provider was registered is tracked and exposed by {@link #activeExecutionProvider()}; nodes
+ * that ORT itself places on CPU inside a CUDA session show only as a warning in ORT's native log.
  */
 public final class OnnxInferenceEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceEngine.class);
@@ -109,54 +110,61 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         DeviceSpec device = settings.deviceSpec();
         byte[] onnx = model.readVerifiedModel();
         OrtEnvironment env = environment();
+        if (!device.wantsCuda()) {
+            return openOn(env, onnx, model, settings, -1);
+        }
+        String cudaProblem = missingCudaProvider();
+        boolean cudaBuild = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+        if (cudaProblem == null) {
+            try {
+                return openOn(env, onnx, model, settings, device.deviceId());
+            } catch (OrtException e) {
+                cudaProblem = "the CUDA execution provider did not start on device " + device.deviceId() + " ("
+                        + e.getMessage() + "); check the driver, CUDA 12 and cuDNN 9 libraries and free GPU memory";
+            }
+        }
+        if (device.kind() == DeviceSpec.Kind.CUDA) {
+            throw new IllegalStateException("device '" + device + "' requested but " + cudaProblem
+                    + ". Use device=auto to fall back to CPU, or device=cpu.");
+        }
+        // One line per job classloader, not per subtask. INFO when this is simply the CPU build (the expected case
+        // for device=auto on CPU hosts); WARN when a CUDA build cannot reach or start CUDA.
+        if (CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
+            if (cudaBuild) {
+                LOG.warn("device=auto: running inference on CPU because {}", cudaProblem);
+            } else {
+                LOG.info("device=auto: running inference on CPU because {}", cudaProblem);
+            }
+        }
+        return openOn(env, onnx, model, settings, -1);
+    }
 
+    /**
+     * One session on CPU ({@code cudaDevice} < 0) or on that CUDA device, checked against the card and warmed up;
+     * whatever it opened is closed again when any of that fails.
+     */
+    private static OnnxInferenceEngine openOn(OrtEnvironment env, byte[] onnx, ModelBundle model,
+            InferenceSettings settings, int cudaDevice) throws OrtException {
         OrtSession.SessionOptions options = baseOptions(settings);
-        String provider = CPU;
-        String cudaProblem = null;
         OrtSession session = null;
         try {
-            if (device.wantsCuda()) {
-                cudaProblem = missingCudaProvider();
-                boolean cudaBuild = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
-                if (cudaProblem == null) {
-                    try {
-                        try (OrtCUDAProviderOptions cuda = cudaOptions(device.deviceId(),
-                                settings.gpuMemoryLimitBytes())) {
-                            options.addCUDA(cuda); // copied into the session options
-                        }
-                        session = env.createSession(onnx, options);
-                        provider = "CUDA:" + device.deviceId();
-                    } catch (OrtException e) {
-                        cudaProblem = "the CUDA execution provider did not start on device " + device.deviceId()
-                                + " (" + e.getMessage() + "); check the driver, CUDA 12 and cuDNN 9 libraries";
-                        options.close();
-                        options = baseOptions(settings);
-                    }
+            String provider = CPU;
+            if (cudaDevice >= 0) {
+                try (OrtCUDAProviderOptions cuda = cudaOptions(cudaDevice, settings.gpuMemoryLimitBytes())) {
+                    options.addCUDA(cuda); // copied into the session options
                 }
-                if (cudaProblem != null) {
-                    if (device.kind() == DeviceSpec.Kind.CUDA) {
-                        throw new IllegalStateException("device '" + device + "' requested but " + cudaProblem
-                                + ". Use device=auto to fall back to CPU, or device=cpu.");
-                    }
-                    // One line per JVM, not per subtask. INFO when this is simply the CPU build (the expected
-                    // case for device=auto on CPU hosts); WARN when a CUDA build cannot reach or start CUDA.
-                    if (CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
-                        if (cudaBuild) {
-                            LOG.warn("device=auto: running inference on CPU because {}", cudaProblem);
-                        } else {
-                            LOG.info("device=auto: running inference on CPU because {}", cudaProblem);
-                        }
-                    }
-                }
+                provider = "CUDA:" + cudaDevice;
             }
-            if (session == null) {
-                session = env.createSession(onnx, options);
-            }
+            session = env.createSession(onnx, options);
             ModelCompatibility.check(model.card(), session, settings.maxBatchSize());
             OnnxInferenceEngine engine = new OnnxInferenceEngine(env, session, options, model.card(), provider,
                     settings.maxBatchSize());
             if (settings.warmUp()) {
                 engine.warmUp();
+            } else if (cudaDevice >= 0) {
+                // CUDA loads cuDNN and cuBLAS and takes its memory at the first run, not when the session opens:
+                // fail here, where device=auto can still fall back to CPU, rather than at the first batch.
+                engine.run(1);
             }
             LOG.info("Opened {} {} on {} (intra-op threads {}, inter-op threads {}, batches <= {})",
                     model.card().name(), model.card().version(), provider, settings.intraOpThreads(),
@@ -210,16 +218,24 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     }
 
     /**
-     * CUDA provider options: the device, and the arena limit when one is set (growing the arena by what is
-     * requested, so the limit is not overshot by a power-of-two step).
+     * CUDA provider options: the device, full float32 arithmetic, and the arena limit when one is set (growing the
+     * arena by what is requested, so the limit is not overshot by a power-of-two step). ORT lets convolutions use
+     * TF32 (a 10-bit mantissa) on Ampere and later by default; the thresholds were calibrated in float32, as the
+     * golden vectors are checked.
      */
     private static OrtCUDAProviderOptions cudaOptions(int deviceId, long memoryLimitBytes) throws OrtException {
         OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId);
-        if (memoryLimitBytes > 0) {
-            cuda.add("gpu_mem_limit", Long.toString(memoryLimitBytes));
-            cuda.add("arena_extend_strategy", "kSameAsRequested");
+        try {
+            cuda.add("use_tf32", "0");
+            if (memoryLimitBytes > 0) {
+                cuda.add("gpu_mem_limit", Long.toString(memoryLimitBytes));
+                cuda.add("arena_extend_strategy", "kSameAsRequested");
+            }
+            return cuda;
+        } catch (OrtException | RuntimeException e) {
+            cuda.close();
+            throw e;
         }
-        return cuda;
     }
 
     private static OrtSession.SessionOptions baseOptions(InferenceSettings settings) throws OrtException {
