@@ -206,12 +206,11 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             }
             alerts.incrementAndGet();
             latency.record(now, now - alert.getCaptureTimeMs());
-            truth.get(alert.getCameraId(), alert.getFrameId()).ifPresent(
-                    t -> localisation.accumulateAndGet(Localisation.of(alert, t), Localisation::plus));
+            Optional<FrameTruth> frame = truth.get(alert.getCameraId(), alert.getFrameId());
+            frame.ifPresent(t -> localisation.accumulateAndGet(Localisation.of(alert, t), Localisation::plus));
             // One per distinct image: PNG encoding shares the CPU with the job, and on megapixel frames one overlay
             // per alert slowed the job down as soon as alerts were frequent.
-            if (overlaysQueued.get() < maxOverlays && truth.get(alert.getCameraId(), alert.getFrameId())
-                    .map(t -> overlaidImages.add(imageKey(t))).orElse(false)) {
+            if (overlaysQueued.get() < maxOverlays && frame.map(t -> overlaidImages.add(imageKey(t))).orElse(false)) {
                 overlaysQueued.incrementAndGet();
                 overlayThread.execute(() -> writeOverlay(alert));
             }
