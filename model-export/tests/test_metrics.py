@@ -70,3 +70,31 @@ def test_precision_recall_f1_hand_checked():
     assert missed["recall"] == 0.0 and missed["f1"] == 0.0
     good_only = precision_recall_f1([0, 0, 0], [0, 1, 0])  # a test set of good images only
     assert np.isnan(good_only["recall"]) and np.isnan(good_only["f1"]) and good_only["false_alarm_rate"] == 1 / 3
+
+
+def test_aupro_is_undefined_without_a_defect_free_pixel():
+    masks = np.ones((1, 4, 4), bool)  # no false-positive rate can be measured
+    assert np.isnan(aupro(masks, np.random.default_rng(0).random((1, 4, 4))))
+
+
+def test_metrics_and_report_say_how_many_defective_images_the_pixel_figures_count():
+    from defect_cae.data import TestSet
+    from defect_cae.evaluate import Predictions, compute_metrics
+    from defect_cae.report import metrics_table
+    rng = np.random.default_rng(1)
+    masks = np.zeros((4, 8, 8), bool)
+    masks[1, 2:4, 2:4] = masks[2, 5:7, 1:3] = True  # image 3 is defective but has no mask
+    test = TestSet(images=np.zeros((4, 1, 8, 8), np.float32), masks=masks,
+                   has_mask=np.array([True, True, True, False]), labels=np.array([0, 1, 1, 1]),
+                   types=["good", "crack", "crack", "hole"])
+    pred = Predictions(error_maps=rng.random((4, 8, 8)) + 2 * masks, scores=np.array([0.5, 2.0, 3.0, 1.5]),
+                       reconstructions=np.zeros((4, 1, 8, 8)))
+    m = compute_metrics(test, pred)
+    assert m["overall"]["defective_images"] == 3 and m["overall"]["defective_images_with_mask"] == 2
+    assert m["per_type"]["crack"]["defective_images_with_mask"] == 2
+    assert "pixel_auroc" not in m["per_type"]["hole"]  # no mask at all: no pixel figures rather than wrong ones
+    table = metrics_table(m)
+    assert "count 2 of the 3 defective images" in table and "input resolution" in table
+    test.has_mask[:] = True
+    test.masks[3, 0, 0] = True
+    assert "count" not in metrics_table(compute_metrics(test, pred))

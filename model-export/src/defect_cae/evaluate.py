@@ -92,7 +92,8 @@ def compute_metrics(test: TestSet, pred: Predictions, image_threshold: float = 1
         if not (sel & labels).any():
             return {}
         m, e = test.masks[sel], pred.error_maps[sel]
-        out = {"pixel_auroc": _r(auroc(m, e))}
+        # Defective images without a mask count in the image metrics but not here: say over how many.
+        out = {"defective_images_with_mask": int((sel & labels).sum()), "pixel_auroc": _r(auroc(m, e))}
         out["aupro"] = _r(aupro(m, e, fpr_limit)) if m.any() else float("nan")
         prf = precision_recall_f1(m, e >= pixel_threshold)
         out["pixel_at_threshold"] = {k: _r(v) if isinstance(v, float) else v for k, v in prf.items()}

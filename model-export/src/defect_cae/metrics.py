@@ -118,7 +118,10 @@ def area_under(x: np.ndarray, y: np.ndarray, x_max: float) -> float:
 
 
 def aupro(masks: np.ndarray, maps: np.ndarray, fpr_limit: float = 0.3) -> float:
-    """Area under the PRO curve up to `fpr_limit`, normalised by `fpr_limit` (1.0 is perfect)."""
+    """Area under the PRO curve up to `fpr_limit`, normalised by `fpr_limit` (1.0 is perfect); NaN when no pixel
+    is defect-free, since the false-positive rate is then undefined."""
+    if np.asarray(masks, dtype=bool).all():
+        return float("nan")
     fpr, pro = pro_curve(masks, maps)
     return area_under(fpr, pro, fpr_limit) / fpr_limit
 

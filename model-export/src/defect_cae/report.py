@@ -141,6 +141,14 @@ def metrics_table(metrics: dict) -> str:
     if pix:
         lines += (f" Pixels at the calibrated pixel threshold (error map >= 1.0): precision "
                   f"{_fmt(pix['precision'])}, recall {_fmt(pix['recall'])}, F1 {_fmt(pix['f1'])}.")
+    masked = o.get("defective_images_with_mask", o["defective_images"])
+    if masked < o["defective_images"]:
+        lines += (f"\n\nThe pixel columns count {masked} of the {o['defective_images']} defective images: the others "
+                  "have no ground-truth mask (the image columns count them all).")
+    if "pixel_auroc" in o:
+        lines += ("\n\nPixel figures are computed at the model's input resolution, masks brought to it by area "
+                  "coverage; MVTec's own evaluation scores at the masks' original resolution, so they are not "
+                  "directly comparable with figures published that way.")
     return lines
 
 
