@@ -98,3 +98,10 @@ def test_metrics_and_report_say_how_many_defective_images_the_pixel_figures_coun
     test.has_mask[:] = True
     test.masks[3, 0, 0] = True
     assert "count" not in metrics_table(compute_metrics(test, pred))
+
+
+def test_an_unfit_model_is_named_from_its_synthetic_validation():
+    from defect_cae.pipeline import unfit_warning
+    assert "0.397, where 0.5 is chance" in unfit_warning({"overall": {"image_auroc": 0.397}})
+    assert unfit_warning({"overall": {"image_auroc": 0.984}}) is None
+    assert unfit_warning({"overall": {"image_auroc": float("nan")}}) is None

@@ -83,11 +83,16 @@ def test_resuming_an_empty_work_dir_trains_from_the_start(dataset, tmp_path):
     assert lines[0].startswith("nothing to resume") and len(res.history) == 1
 
 
-def test_a_run_stopped_by_its_time_limit_resumes(dataset, tmp_path):
-    _train(dataset, tmp_path, TrainConfig(epochs=3, batch_size=16, max_minutes=1e-6))  # stops after epoch 1
+def test_a_run_stopped_by_its_time_limit_says_so_and_resumes(dataset, tmp_path):
+    lines = []
+    _train(dataset, tmp_path, TrainConfig(epochs=3, batch_size=16, max_minutes=1e-6),  # stops after epoch 1
+           log=lines.append)
+    warned = [line for line in lines if line.startswith("WARNING: --max-minutes")]
+    assert len(warned) == 1 and "after epoch 1 of 3" in warned[0] and "--resume" in warned[0]
     lines = []
     res = _train(dataset, tmp_path, TrainConfig(epochs=3, batch_size=16), log=lines.append, resume=True)
     assert any("after epoch 1 of 3" in line for line in lines)
+    assert not any(line.startswith("WARNING: --max-minutes") for line in lines)  # it ran to the end this time
     assert [h["epoch"] for h in res.history] == [1, 2, 3] and res.stopped == "max epochs"
 
 

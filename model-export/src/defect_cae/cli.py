@@ -268,7 +268,7 @@ def cmd_train(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from .calibrate import default_min_region_area
-    from .pipeline import calibrate_and_score, load_dataset, save_detector
+    from .pipeline import calibrate_and_score, load_dataset, save_detector, unfit_warning
     from .train import load_checkpoint
     if args.out and (Path(args.out).is_dir() or not Path(args.out).parent.is_dir()):
         raise OptionError(f"--out {args.out}: give the detector file to write, in a folder that exists")
@@ -300,6 +300,8 @@ def cmd_calibrate(args) -> int:
     print(cal.summary())
     print(f"synthetic validation: image AUROC {val_m['overall']['image_auroc']:.4f}, "
           f"pixel AUROC {val_m['overall']['pixel_auroc']:.4f}; wrote {out}")
+    if warning := unfit_warning(val_m):
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -136,6 +136,21 @@ def _row(name: str, denoise: bool, sc: ScoringConfig, val: dict, test: dict | No
 HEAD_GRID = {"error": ("ssim", "sq"), "smoothing_sigma": (1.0, 2.0, 4.0), "per_image_norm": (True, False)}
 
 
+# Below this synthetic-validation image AUROC (0.5 is chance) the model does not separate even the injected
+# defects: a run cut short on a loss plateau, or a surface the CAE reconstructs no better than its defects.
+UNFIT_VAL_AUROC = 0.7
+
+
+def unfit_warning(val_metrics: dict) -> str | None:
+    a = val_metrics["overall"]["image_auroc"]
+    if not a < UNFIT_VAL_AUROC:  # NaN too: nothing to judge by
+        return None
+    return (f"WARNING: on synthetic validation (held-out good images with injected defects) the image AUROC is "
+            f"{a:.3f}, where 0.5 is chance: the model does not separate even these defects from good images and "
+            "will miss real ones. Look at report/examples.png; train longer (--epochs; after --max-minutes, "
+            "--resume), or try another bottleneck (--sweep) or scoring head (--head-grid)")
+
+
 def head_grid(base: ScoringConfig) -> list[ScoringConfig]:
     """`base` with each combination of HEAD_GRID's error kind, smoothing and per-image normalisation."""
     out = []
@@ -251,6 +266,8 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                                                       if isinstance(v, float)))
 
     log(cal.summary())
+    if warning := unfit_warning(val_m):
+        log(warning)
     test_metrics, pred = (None, None)
     if ds.test is not None:
         test_metrics, pred = evaluate(det, ds.test)

@@ -121,7 +121,7 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def metrics_table(metrics: dict) -> str:
+def metrics_table(metrics: dict, good: str = "good test images") -> str:
     o = metrics["overall"]
     rows = ["| defect type | images | image AUROC | pixel AUROC | AUPRO@30% | detected at threshold |",
             "|---|---|---|---|---|---|"]
@@ -136,7 +136,7 @@ def metrics_table(metrics: dict) -> str:
     lines = "\n".join(rows)
     pix = o.get("pixel_at_threshold", {})
     lines += (f"\n\nAt the calibrated image threshold (score >= 1.0): precision {_fmt(at['precision'])}, "
-              f"recall {_fmt(at['recall'])}, F1 {_fmt(at['f1'])}, false alarms on good test images "
+              f"recall {_fmt(at['recall'])}, F1 {_fmt(at['f1'])}, false alarms on {good} "
               f"{at['fp']}/{at['fp'] + at['tn']} ({_fmt(at['false_alarm_rate'])}).")
     if pix:
         lines += (f" Pixels at the calibrated pixel threshold (error map >= 1.0): precision "
@@ -185,7 +185,8 @@ def write_report(out_dir: Path, title: str, test: TestSet | None, pred: Predicti
                "Examples (input, reconstruction, error map, ground truth):", "", "![examples](examples.png)", ""]
     if val_metrics is not None:
         md += ["## Synthetic validation (held-out good images + validation-injector defects)", "",
-               metrics_table(val_metrics), ""]
+               metrics_table(val_metrics, "the good calibration images that set the threshold (one that sets "
+                                          "it scores 1.0 and counts)"), ""]
     if ablation:
         md += ["## Measures on/off", "",
                "Each row is a full train (where training changes) + calibrate + evaluate. "

@@ -204,6 +204,16 @@ class _RandomStreams:
         torch.set_rng_state(state["torch"])
 
 
+def time_limit_warning(last_epoch: int, cfg: TrainConfig, lr_now: float, best_epoch: int) -> str:
+    """Says what a run cut short by --max-minutes hands on: the cosine schedule spans --epochs, so it stopped with
+    the learning rate still high, and a loss on a plateau may not have dropped yet (a model that finds nothing)."""
+    still = "; the validation loss was still falling (the best epoch is the last)" if best_epoch == last_epoch else ""
+    return (f"WARNING: --max-minutes stopped training after epoch {last_epoch} of {cfg.epochs}, the learning rate "
+            f"still at {lr_now:.2e} of {cfg.lr:.2e} (its schedule spans --epochs){still}: the model may be "
+            "undertrained. Go on with the same command and --resume (with a new --max-minutes), or set --epochs to "
+            "what fits the time")
+
+
 def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarray, cfg: TrainConfig,
           out_dir: Path | None = None, device: torch.device | None = None,
           log: Callable[[str], None] = print, resume: bool = False) -> TrainResult:
@@ -310,6 +320,8 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
         model.load_state_dict(best_state)
     model.eval()
     log(f"{stopped}; best epoch {best_epoch} val {best:.5f} (mean-image {mean_loss:.5f}); {wall:.0f}s")
+    if stopped.startswith("time limit") and history and history[-1]["epoch"] < cfg.epochs:
+        log(time_limit_warning(history[-1]["epoch"], cfg, opt.param_groups[0]["lr"], best_epoch))
     if best >= mean_loss:
         log("WARNING: the validation loss is not below that of the mean training image: the reconstructions may "
             "not follow their input (look at report/examples.png). Images that barely differ (a fixed camera, "
