@@ -40,6 +40,9 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py --context-pad 8 heads runs/exp-pad8/best.pt --only baseline
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py --context-pad 8 border runs/exp-pad8/best.pt
 
+    # the frame guard against faults of the whole frame (~3 min); --foreign: another product's images
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py guard runs/exp-s0/best.pt --foreign ../data/multi/wood/train/good
+
     # recall by how much each defect changes the image (the test and development sets with their clean views)
     for s in 42 7; do java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/vis$s \
         --products tiles --seed $s --train-good 1 --test-good 1 --per-defect 40 --clean-views; done
@@ -796,6 +799,48 @@ def grid(args):
               f"{t['overall'].get('pixel_auroc', float('nan')):7.4f} {at['recall']:6.3f} {at['fp']:3d}")
 
 
+def whole_frame_faults(good: np.ndarray) -> dict[str, np.ndarray]:
+    """Faults of the whole frame, each made from every given good image."""
+    blurred = gaussian_blur(torch.from_numpy(good), gaussian_kernel1d(3.0), ReflectPad(9)).numpy()
+    return {"black": np.zeros_like(good), "white": np.ones_like(good), "flat grey": np.full_like(good, 0.5),
+            "noise": np.random.default_rng(0).random(good.shape, dtype=np.float32), "half as bright": good * 0.5,
+            "1.5x as bright": np.clip(good * 1.5, 0, 1), "inverted": 1 - good, "blurred (sigma 3)": blurred}
+
+
+def guard(args):
+    """The frame guard: `run`'s default head (per-image normalisation, so with the guard) with and without it,
+    beside the default model's head (no per-image normalisation), on the development set and on faults of the
+    whole frame made from its good images; `--foreign` adds a folder of another product's images."""
+    from defect_cae.calibrate import default_min_region_area
+    from defect_cae.data import list_images, load_images
+    from defect_cae.evaluate import compute_metrics, predict
+    from defect_cae.model import GUARD_OFF
+    from defect_cae.pipeline import calibrate_and_score
+    cae, _ = load_checkpoint(args.checkpoints[0])
+    cfg = cae.config
+    ds = load_dataset(args.data, cfg.channels, cfg.height, cfg.width, 0)
+    dev = load_test_set(args.dev, cfg.channels, cfg.height, cfg.width)
+    good = dev.images[dev.labels == 0][:20]
+    faults = whole_frame_faults(good)
+    if args.foreign:
+        faults["another product"] = load_images(list_images(args.foreign)[:20], cfg.channels, cfg.height, cfg.width)
+    area = default_min_region_area(cfg.height, cfg.width)
+    heads = [("per-image norm + guard", ScoringConfig(top_k=area), False),
+             ("per-image norm, no guard", ScoringConfig(top_k=area), True),
+             ("no per-image norm (default model)", ScoringConfig(smoothing_sigma=1, per_image_norm=False, top_k=8),
+              False)]
+    print(f"{'head':>34} | {'dev recall':>10} {'FA/' + str(int((dev.labels == 0).sum())):>6} | "
+          + " ".join(f"{n:>15}" for n in faults))
+    for name, sc, off in heads:
+        det, _, _, _ = calibrate_and_score(cae, ds, sc, 0.01, area, torch.device("cpu"), with_test=False)
+        if off:
+            det.head.level_band.fill_(GUARD_OFF)
+            det.head.spread_band.fill_(GUARD_OFF)
+        at = compute_metrics(dev, predict(det, dev.images))["overall"]["image_at_threshold"]
+        flagged = [f"{int((predict(det, x).scores >= 1).sum()):>2} of {len(x):<2} alert" for x in faults.values()]
+        print(f"{name:>34} | {at['recall']:10.3f} {at['fp']:6d} | " + " ".join(f"{f:>15}" for f in flagged))
+
+
 def gradient_similarity(x: torch.Tensor, r: torch.Tensor, c: float, scales: int) -> torch.Tensor:
     """1 - gradient magnitude similarity (Prewitt), averaged over `scales` dyadic scales (MSGMS, as in RIAD)."""
     kx = torch.tensor([[1.0, 0.0, -1.0]] * 3).reshape(1, 1, 3, 3) / 3
@@ -885,6 +930,9 @@ def main():
     g.add_argument("--seed", type=int, default=0, help="the training's --seed (its good split)")
     q = sub.add_parser("gms", help="gradient magnitude similarity (MSGMS) instead of SSIM")
     q.add_argument("checkpoints", type=Path, nargs=1)
+    f = sub.add_parser("guard", help="the frame guard: development set and whole-frame faults, with and without")
+    f.add_argument("checkpoints", type=Path, nargs=1)
+    f.add_argument("--foreign", type=Path, help="a folder of another product's images")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.context_pad:
@@ -894,7 +942,7 @@ def main():
             return plain(self, F.pad(x, (pad,) * 4, mode="reflect"))[:, :, pad:-pad, pad:-pad]
         model.CAE.forward = padded
     {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
-     "border": border, "visibility": visibility, "grid": grid, "gms": gms}[args.command](args)
+     "border": border, "visibility": visibility, "grid": grid, "gms": gms, "guard": guard}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
+import torch
 
-from defect_cae.calibrate import Calibration, calibrate, tail_threshold
+from defect_cae.calibrate import GUARD_MARGIN, Calibration, calibrate, run_stages, tail_threshold
 from defect_cae.evaluate import predict
-from defect_cae.model import ScoringConfig
+from defect_cae.model import GUARD_DEFAULTS, GUARD_OFF, ScoringConfig
+from defect_cae.train import LOAD_KWARGS
 from defect_cae.pipeline import make_detector
 from synthetic_mvtec import make_mvtec
 from defect_cae.data import list_images, load_images
@@ -71,3 +73,46 @@ def test_normalisation_constants_come_from_good_images(detector):
     assert float(h.pixel_std.min()) > 0 and float(h.mad_floor) > 0
     assert cal.normalisation_images > 0 and cal.calibration_images > 0
     assert cal.raw_pixel > 0 and cal.raw_image_score > 0
+
+
+def _whole_frame_faults(good: np.ndarray) -> dict[str, np.ndarray]:
+    x = good[0]
+    return {"black (covered lens)": np.zeros_like(x), "white (blown out)": np.ones_like(x),
+            "flat grey": np.full_like(x, 0.5), "noise": np.random.default_rng(0).random(x.shape).astype(np.float32),
+            "half as bright": x * 0.5}
+
+
+def test_the_frame_guard_flags_whole_frame_faults_that_per_image_normalisation_hides(trained, dataset, fresh_good):
+    det = make_detector(trained.model, ScoringConfig(top_k=4))  # per-image normalisation on, as `run`'s default
+    cal = calibrate(det, dataset.val, fresh_good[:60], target_false_alarm_rate=0.1, min_region_area=4)
+    guard = cal.card_thresholds()["frame_guard"]
+    assert guard["margin"] == GUARD_MARGIN and guard["level"]["band"] > 0 and guard["spread"]["band"] > 0
+    assert guard["calibration_image_false_alarm_rate"] == 0.0  # twice the good images' own tail
+    faults = _whole_frame_faults(fresh_good[60:])
+    guarded = predict(det, np.stack(list(faults.values()))).scores
+    good_guarded = predict(det, fresh_good[60:]).scores
+    for b in (det.head.level_band, det.head.spread_band):
+        b.fill_(GUARD_OFF)
+    unguarded = predict(det, np.stack(list(faults.values()))).scores
+    assert (unguarded < 1.0).all(), dict(zip(faults, unguarded))  # the normalisation divides them out
+    assert (guarded >= 1.0).all(), dict(zip(faults, guarded))
+    # and the guard adds no false alarm on good images the calibration never saw
+    np.testing.assert_array_equal(good_guarded >= 1.0, predict(det, fresh_good[60:]).scores >= 1.0)
+
+
+def test_a_detector_calibrated_before_the_frame_guard_loads_with_it_off(detector, tmp_path, dataset):
+    from defect_cae.pipeline import load_detector, save_detector
+    det, cal = detector
+    save_detector(tmp_path / "new.pt", det, cal, {})
+    ckpt = torch.load(tmp_path / "new.pt", **LOAD_KWARGS)
+    ckpt["state_dict"] = {k: v for k, v in ckpt["state_dict"].items()
+                          if k.removeprefix("head.") not in GUARD_DEFAULTS}
+    torch.save(ckpt, tmp_path / "old.pt")
+    old, _ = load_detector(tmp_path / "old.pt")
+    assert float(old.head.level_band) == float(old.head.spread_band) == pytest.approx(GUARD_OFF)
+    raw = run_stages(old, dataset.calib, keys=("raw_score",))["raw_score"] / float(old.head.image_threshold)
+    np.testing.assert_allclose(predict(old, dataset.calib).scores, raw, rtol=1e-6)
+    ckpt["state_dict"]["head.unknown"] = torch.tensor(1.0)
+    torch.save(ckpt, tmp_path / "odd.pt")
+    with pytest.raises(RuntimeError, match="head.unknown"):
+        load_detector(tmp_path / "odd.pt")

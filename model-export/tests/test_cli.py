@@ -34,6 +34,9 @@ def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
     assert {(g["error"], g["smoothing_sigma"], g["per_image_norm"]) for g in grid} == {
         (e, s, n) for e in ("ssim", "sq") for s in (1.0, 2.0, 4.0) for n in (True, False)}
     assert validate(card, json.loads((ROOT / "model-card.schema.json").read_text())) == []
+    # the frame guard comes with per-image normalisation, and the card says which the graph computes
+    assert card["score"]["frame_guard"] == card["score"]["per_image_norm"] == ("frame_guard" in card["thresholds"])
+    assert ("guard" in card["score"]["definition"]) == card["score"]["frame_guard"]
     assert card["input"] == {"name": "image", "channels": 1, "height": 64, "width": 64, "dtype": "float32",
                              "layout": "NCHW", "min_frame_aspect_tolerance": 0.0}
     assert set(card["metrics"]["test"]["per_type"]) == {"line", "spot"}
@@ -58,7 +61,8 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     card = json.loads((tmp_path / "m" / "cae.card.json").read_text())
     assert card["metrics"]["test"]["overall"]["image_auroc"] is not None
-    # The exported file itself, scored without PyTorch, gives the detector's metrics.
+    assert card["score"]["frame_guard"] and card["thresholds"]["frame_guard"]["level"]["band"] > 0  # the default
+    # The exported file itself (the guard included: the ONNX graph computes it), scored without PyTorch, gives the detector's metrics.
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(tmp_path / "m" / "cae.onnx"), "--report",
               str(tmp_path / "rep-onnx")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]

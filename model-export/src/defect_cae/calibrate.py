@@ -25,6 +25,13 @@ IMAGE_RULE = ("raw_image_score = max(Q, G) over the raw scores of the n calibrat
               "for training or normalisation): Q = the ceil((n+1)(1-a))-th smallest score (split-conformal "
               "quantile; the largest score when n is too small), G = the (1-a) quantile of a Gumbel distribution "
               "fitted by moments; a = target_false_alarm_rate. The exported score is raw / raw_image_score.")
+# The frame guard's bands are this many times the deviation the image rule allows on good images: wide, since it
+# is there for faults of the whole frame, and a calibration set of 30-60 images pins a tail down only roughly.
+GUARD_MARGIN = 2.0
+GUARD_RULE = ("With per-image normalisation, frame guard: level = median(z), spread = log(1.4826 MAD(z)) of each "
+              "map; centre = their median over the normalisation images; band = GUARD_MARGIN x the image rule "
+              "applied to |value - centre| over the calibration images. The exported score is the larger of "
+              "raw / raw_image_score and max(|level - centre| / band, |spread - centre| / band).")
 PIXEL_RULE = ("raw_pixel = the same rule applied to each calibration image's k-th largest normalised error value, "
               "k = min_region_area: at most a fraction a of good images has min_region_area pixels above it. "
               "The exported error_map is the normalised map / raw_pixel.")
@@ -76,6 +83,7 @@ class Calibration:
     pixel_rule_details: dict
     calibration_image_false_alarm_rate: float
     calibration_region_false_alarm_rate: float
+    frame_guard: dict | None = None  # with per-image normalisation: centres, bands, margin and its rule details
 
     def card_thresholds(self) -> dict:
         return {"image_score": 1.0, "pixel": 1.0, "min_region_area": self.min_region_area,
@@ -87,7 +95,8 @@ class Calibration:
                 "raw_image_score": self.raw_image_score, "raw_pixel": self.raw_pixel,
                 "calibration_image_false_alarm_rate": self.calibration_image_false_alarm_rate,
                 "calibration_region_false_alarm_rate": self.calibration_region_false_alarm_rate,
-                "image_rule_details": self.image_rule_details, "pixel_rule_details": self.pixel_rule_details}
+                "image_rule_details": self.image_rule_details, "pixel_rule_details": self.pixel_rule_details,
+                **({"frame_guard": self.frame_guard} if self.frame_guard else {})}
 
     def summary(self) -> str:
         """One line for the log: the thresholds and how well this many calibration images can pin them down."""
@@ -130,6 +139,9 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
         med = np.sort(z, axis=1)[:, (z.shape[1] - 1) // 2]
         mad = np.sort(np.abs(z - med[:, None]), axis=1)[:, (z.shape[1] - 1) // 2] * 1.4826
         head.mad_floor.fill_(float(np.median(mad)) * MAD_FLOOR_FRACTION)
+        s = run_stages(detector, stats_images, device, keys=("level", "spread"))
+        head.level_center.fill_(float(np.median(s["level"])))
+        head.spread_center.fill_(float(np.median(s["spread"])))
 
 
 def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,
@@ -145,9 +157,28 @@ def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_al
     t_pix, pix_details = tail_threshold(kth, target_false_alarm_rate)
     head.image_threshold.fill_(t_img)
     head.pixel_threshold.fill_(t_pix)
+    guard = fit_frame_guard(detector, calib_images, target_false_alarm_rate, device) \
+        if head.config.per_image_norm else None
     return Calibration(target_false_alarm_rate, min_region_area, normalisation_images, len(calib_images),
                        float(t_img), float(t_pix), img_details, pix_details,
-                       float(np.mean(scores > t_img)), float(np.mean(kth > t_pix)))
+                       float(np.mean(scores > t_img)), float(np.mean(kth > t_pix)), guard)
+
+
+def fit_frame_guard(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,
+                    device="cpu") -> dict:
+    """The guard's bands (ScoringHead): GUARD_MARGIN x the image rule on each calibration image's distance from
+    the centres fit_normalisation set."""
+    head = detector.head
+    s = run_stages(detector, calib_images, device, keys=("level", "spread"))
+    out = {"margin": GUARD_MARGIN, "rule": GUARD_RULE}
+    for name, centre, band in (("level", head.level_center, head.level_band),
+                               ("spread", head.spread_center, head.spread_band)):
+        t, details = tail_threshold(np.abs(s[name] - float(centre)), target_false_alarm_rate)
+        band.fill_(max(GUARD_MARGIN * t, 1e-6))
+        out[name] = {"centre": float(centre), "band": float(band), "rule_details": details}
+    out["calibration_image_false_alarm_rate"] = float(np.mean(
+        run_stages(detector, calib_images, device, keys=("guard",))["guard"] >= 1.0))
+    return out
 
 
 def calibrate(detector: Detector, stats_images: np.ndarray, calib_images: np.ndarray,

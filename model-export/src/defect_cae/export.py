@@ -18,7 +18,7 @@ import onnx
 import torch
 from PIL import Image
 
-from .model import Detector
+from .model import GUARD_OFF, Detector
 from .preprocess import card_preprocessing, decode_8bit, preprocess
 
 OPSET = 17  # Debian's torch 1.13 exports up to 17; ONNX Runtime Java supports it.
@@ -138,12 +138,16 @@ def score_section(detector: Detector) -> dict:
         steps.append("norm = (z - median(z)) / max(1.4826 * MAD(z), mad_floor), per image (lower medians)")
     else:
         steps.append("norm = z")
+    top = f"mean of the {sc.top_k} largest values of norm / thresholds.raw_image_score"
+    guard = sc.per_image_norm and float(detector.head.level_band) < GUARD_OFF
     steps += ["error_map = norm / thresholds.raw_pixel",
-              f"score = mean of the {sc.top_k} largest values of norm / thresholds.raw_image_score"]
+              f"score = max({top}, guard), guard = max(|median(z) - level.centre| / level.band, "
+              "|log(1.4826 * MAD(z)) - spread.centre| / spread.band) with thresholds.frame_guard's values"
+              if guard else f"score = {top}"]
     return {"source": "graph", "definition": "; ".join(steps),
             "units": "multiples of the calibrated threshold (1.0 = threshold) for both score and error_map",
             "error": sc.error, "smoothing_sigma": sc.smoothing_sigma, "per_pixel_norm": sc.per_pixel_norm,
-            "per_image_norm": sc.per_image_norm, "top_k": sc.top_k,
+            "per_image_norm": sc.per_image_norm, "frame_guard": guard, "top_k": sc.top_k,
             "mad_floor": float(detector.head.mad_floor)}
 
 

@@ -235,6 +235,10 @@ def lower_median(flat: torch.Tensor) -> torch.Tensor:
     return torch.topk(flat, k, dim=1, largest=False, sorted=True)[0][:, k - 1:k]
 
 
+# Frame-guard buffers (ScoringHead) and their values before calibration: bands this wide keep it off.
+GUARD_OFF = 1e30
+GUARD_DEFAULTS = {"level_center": 0.0, "level_band": GUARD_OFF, "spread_center": 0.0, "spread_band": GUARD_OFF}
+
 SSIM_SIGMA = 1.5
 SSIM_C1 = 0.01 ** 2
 SSIM_C2 = 0.03 ** 2
@@ -251,6 +255,11 @@ class ScoringHead(nn.Module):
       norm   = (z - median(z)) / max(1.4826 * MAD(z), mad_floor)       if per_image_norm
       raw_score = mean of the top-k values of norm
       error_map = norm / pixel_threshold ; score = raw_score / image_threshold
+    With per_image_norm, the median and spread it divides out would hide a fault of the whole frame (a covered
+    or dark lens, lights off, another product): the frame guard puts them back, score = max(score, guard) with
+      guard  = max(|median(z) - level_center| / level_band, |log(1.4826 * MAD(z)) - spread_center| / spread_band)
+    (bands from good images, wide: a guard against gross faults, not a detector of defects; a band of GUARD_OFF
+    turns it off, as in detectors calibrated before it existed).
     """
 
     def __init__(self, config: ScoringConfig, height: int, width: int, channels: int = 1):
@@ -272,6 +281,8 @@ class ScoringHead(nn.Module):
         self.register_buffer("mad_floor", torch.tensor(1e-6))
         self.register_buffer("pixel_threshold", torch.tensor(1.0))
         self.register_buffer("image_threshold", torch.tensor(1.0))
+        for name, value in GUARD_DEFAULTS.items():
+            self.register_buffer(name, torch.tensor(value))
 
     def ssim_error(self, image: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
         """Mean over channels of 1 - SSIM, same size as the input (reflect padding).
@@ -301,18 +312,27 @@ class ScoringHead(nn.Module):
         smooth = gaussian_blur(err, self.kernel, self.blur_pad)
         z = (smooth - self.pixel_mean) / self.pixel_std if self.config.per_pixel_norm else smooth
         norm = z
+        out = {}
         if self.config.per_image_norm:
             flat = torch.flatten(z, 1)
             med = lower_median(flat)
             mad = lower_median(torch.abs(flat - med))
             scale = torch.maximum(mad * 1.4826, self.mad_floor)
             norm = (z - med.view(-1, 1, 1, 1)) / scale.view(-1, 1, 1, 1)
+            level, spread = med[:, 0], torch.log(mad[:, 0] * 1.4826 + 1e-12)
+            guard = torch.maximum(torch.abs(level - self.level_center) / self.level_band,
+                                  torch.abs(spread - self.spread_center) / self.spread_band)
+            out = {"level": level, "spread": spread, "guard": guard}
         top = torch.topk(torch.flatten(norm, 1), self.config.top_k, dim=1, largest=True, sorted=True)[0]
-        return {"err": err, "smooth": smooth, "z": z, "norm": norm, "topk": top, "raw_score": top.mean(dim=1)}
+        return {"err": err, "smooth": smooth, "z": z, "norm": norm, "topk": top, "raw_score": top.mean(dim=1),
+                **out}
 
     def forward(self, image: torch.Tensor, recon: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s = self.stages(image, recon)
-        return s["norm"] / self.pixel_threshold, s["raw_score"] / self.image_threshold
+        score = s["raw_score"] / self.image_threshold
+        if self.config.per_image_norm:
+            score = torch.maximum(score, s["guard"])
+        return s["norm"] / self.pixel_threshold, score
 
 
 class Detector(nn.Module):

@@ -132,6 +132,8 @@ def run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.nd
             out = [np.abs(ins[0])]
         elif op == "Sqrt":
             out = [np.sqrt(ins[0])]
+        elif op == "Log":
+            out = [np.log(ins[0])]
         elif op == "Gather":
             out = [np.take(ins[0], ins[1].astype(np.int64), axis=a.get("axis", 0))]
         elif op == "Pad":

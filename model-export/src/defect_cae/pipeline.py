@@ -17,7 +17,7 @@ from .data import (GoodSplit, TestSet, aspect_tolerance_needed, content_hash, go
 from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, predict
 from .export import build_card, export_model, golden_images_from, write_golden
-from .model import CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
+from .model import GUARD_DEFAULTS, CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
 from .train import TrainConfig, TrainResult, read_checkpoint, train
 
 # Bottleneck candidates whose synthetic-validation value is within this of the best count as tied; the
@@ -105,7 +105,10 @@ def load_detector(path: Path) -> tuple[Detector, dict]:
     ckpt = read_checkpoint(path, ("cae_config", "scoring_config", "state_dict"),
                            "give detector.pt, written by `calibrate` (best.pt from `train` has no thresholds yet)")
     det = make_detector(CAE(CAEConfig(**ckpt["cae_config"])), ScoringConfig(**ckpt["scoring_config"]))
-    det.load_state_dict(ckpt["state_dict"])
+    # A detector calibrated before the frame guard existed has no guard buffers: they keep their "off" values.
+    loaded = det.load_state_dict(ckpt["state_dict"], strict=False)
+    if loaded.unexpected_keys or set(loaded.missing_keys) - {f"head.{k}" for k in GUARD_DEFAULTS}:
+        det.load_state_dict(ckpt["state_dict"])  # raises, naming them
     return det.eval(), ckpt
 
 
