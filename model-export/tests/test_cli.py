@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
               "--size", "64", "--epochs", "2", "--widths", "8,8,16,16", "--threads", "2", "--head-grid"], tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "epoch    1/2" in r.stdout and "val" in r.stdout
+    assert re.search(r"false alarms \d+ of 6 good images", r.stdout)  # the fixture's test/good
     card = json.loads((out / "cae.card.json").read_text())
     grid = card["metrics"]["scoring_head_selection"]
     assert len(grid) == 12 and "scoring head chosen on synthetic validation" in r.stdout

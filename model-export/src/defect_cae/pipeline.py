@@ -275,8 +275,10 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
     if ds.test is not None:
         test_metrics, pred = evaluate(det, ds.test)
         o = test_metrics["overall"]
+        at = o["image_at_threshold"]
         log(f"test: image AUROC {o['image_auroc']:.4f}, pixel AUROC {o.get('pixel_auroc', float('nan')):.4f}, "
-            f"AUPRO {o.get('aupro', float('nan')):.4f}, F1@thr {o['image_at_threshold']['f1']:.4f}")
+            f"AUPRO {o.get('aupro', float('nan')):.4f}; at the threshold: precision {at['precision']:.4f}, recall "
+            f"{at['recall']:.4f}, F1 {at['f1']:.4f}, false alarms {at['fp']} of {at['fp'] + at['tn']} good images")
         for t, m in test_metrics["per_type"].items():
             log(f"  {t:>14}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}"
                 f"  AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
