@@ -26,8 +26,10 @@ IMAGE_RULE = ("raw_image_score = max(Q, G) over the raw scores of the n calibrat
               "quantile; the largest score when n is too small), G = the (1-a) quantile of a Gumbel distribution "
               "fitted by moments; a = target_false_alarm_rate. The exported score is raw / raw_image_score.")
 # The frame guard's bands are this many times the deviation the image rule allows on good images: wide, since it
-# is there for faults of the whole frame, and a calibration set of 30-60 images pins a tail down only roughly.
-GUARD_MARGIN = 2.0
+# is there for faults of the whole frame (which land far out: `measures.py guard`), and good frames from a part of
+# the surface or a light the calibration images did not show drift further than the images that set it; a set
+# of 30-60 images pins a tail down only roughly.
+GUARD_MARGIN = 4.0
 GUARD_RULE = ("With per-image normalisation, frame guard: level = median(z), spread = log(1.4826 MAD(z)) of each "
               "map; centre = their median over the normalisation images; band = GUARD_MARGIN x the image rule "
               "applied to |value - centre| over the calibration images. The exported score is the larger of "
