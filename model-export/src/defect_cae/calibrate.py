@@ -30,9 +30,9 @@ IMAGE_RULE = ("raw_image_score = max(Q, G) over the raw scores of the n calibrat
 # the surface or a light the calibration images did not show drift further than the images that set it; a set
 # of 30-60 images pins a tail down only roughly.
 GUARD_MARGIN = 4.0
-GUARD_RULE = ("With per-image normalisation, frame guard: level = median(z), spread = log(1.4826 MAD(z)) of each "
-              "map; centre = their median over the normalisation images; band = GUARD_MARGIN x the image rule "
-              "applied to |value - centre| over the calibration images. The exported score is the larger of "
+GUARD_RULE = ("With per-image normalisation, frame guard: level = median(z), spread = log(1.4826 MAD(z) + 1e-12) "
+              "of each map; centre = their median over the calibration images; band = GUARD_MARGIN x the image "
+              "rule applied to |value - centre| over the same images. The exported score is the larger of "
               "raw / raw_image_score and max(|level - centre| / band, |spread - centre| / band).")
 PIXEL_RULE = ("raw_pixel = the same rule applied to each calibration image's k-th largest normalised error value, "
               "k = min_region_area: at most a fraction a of good images has min_region_area pixels above it. "
@@ -104,8 +104,11 @@ class Calibration:
         """One line for the log: the thresholds and how well this many calibration images can pin them down."""
         a, n = self.target_false_alarm_rate, self.calibration_images
         d = self.image_rule_details
+        g = self.frame_guard
         line = (f"thresholds from {n} held-out good images at target false-alarm rate {a:g}: raw image score "
-                f"{self.raw_image_score:.4g}, raw pixel {self.raw_pixel:.4g}; ")
+                f"{self.raw_image_score:.4g}, raw pixel {self.raw_pixel:.4g}"
+                + (f", frame guard: level {g['level']['centre']:.3g} +- {g['level']['band']:.3g}, spread "
+                   f"{g['spread']['centre']:.3g} +- {g['spread']['band']:.3g}" if g else "") + "; ")
         if d.get("conformal_rank"):
             return line + f"image rule at split-conformal rank {d['conformal_rank']} of {n}"
         needed = math.ceil(1 / a) - 1
@@ -141,9 +144,6 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
         med = np.sort(z, axis=1)[:, (z.shape[1] - 1) // 2]
         mad = np.sort(np.abs(z - med[:, None]), axis=1)[:, (z.shape[1] - 1) // 2] * 1.4826
         head.mad_floor.fill_(float(np.median(mad)) * MAD_FLOOR_FRACTION)
-        s = run_stages(detector, stats_images, device, keys=("level", "spread"))
-        head.level_center.fill_(float(np.median(s["level"])))
-        head.spread_center.fill_(float(np.median(s["spread"])))
 
 
 def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,
@@ -168,18 +168,17 @@ def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_al
 
 def fit_frame_guard(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,
                     device="cpu") -> dict:
-    """The guard's bands (ScoringHead): GUARD_MARGIN x the image rule on each calibration image's distance from
-    the centres fit_normalisation set."""
+    """The guard's centres and bands (ScoringHead), from the calibration images: not from the normalisation
+    images, on which the z-map's spread comes out smaller than on any other good image."""
     head = detector.head
     s = run_stages(detector, calib_images, device, keys=("level", "spread"))
     out = {"margin": GUARD_MARGIN, "rule": GUARD_RULE}
     for name, centre, band in (("level", head.level_center, head.level_band),
                                ("spread", head.spread_center, head.spread_band)):
+        centre.fill_(float(np.median(s[name])))
         t, details = tail_threshold(np.abs(s[name] - float(centre)), target_false_alarm_rate)
         band.fill_(max(GUARD_MARGIN * t, 1e-6))
         out[name] = {"centre": float(centre), "band": float(band), "rule_details": details}
-    out["calibration_image_false_alarm_rate"] = float(np.mean(
-        run_stages(detector, calib_images, device, keys=("guard",))["guard"] >= 1.0))
     return out
 
 

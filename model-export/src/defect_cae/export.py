@@ -139,10 +139,10 @@ def score_section(detector: Detector) -> dict:
     else:
         steps.append("norm = z")
     top = f"mean of the {sc.top_k} largest values of norm / thresholds.raw_image_score"
-    guard = sc.per_image_norm and float(detector.head.level_band) < GUARD_OFF
+    guard = sc.per_image_norm and float(detector.head.level_band) < GUARD_OFF / 2
     steps += ["error_map = norm / thresholds.raw_pixel",
               f"score = max({top}, guard), guard = max(|median(z) - level.centre| / level.band, "
-              "|log(1.4826 * MAD(z)) - spread.centre| / spread.band) with thresholds.frame_guard's values"
+              "|log(1.4826 * MAD(z) + 1e-12) - spread.centre| / spread.band) with thresholds.frame_guard's values"
               if guard else f"score = {top}"]
     return {"source": "graph", "definition": "; ".join(steps),
             "units": "multiples of the calibrated threshold (1.0 = threshold) for both score and error_map",

@@ -257,7 +257,8 @@ class ScoringHead(nn.Module):
       error_map = norm / pixel_threshold ; score = raw_score / image_threshold
     With per_image_norm, the median and spread it divides out would hide a fault of the whole frame (a covered
     or dark lens, lights off, another product): the frame guard puts them back, score = max(score, guard) with
-      guard  = max(|median(z) - level_center| / level_band, |log(1.4826 * MAD(z)) - spread_center| / spread_band)
+      guard  = max(|median(z) - level_center| / level_band,
+                   |log(1.4826 * MAD(z) + 1e-12) - spread_center| / spread_band)
     (bands from good images, wide: a guard against gross faults, not a detector of defects; a band of GUARD_OFF
     turns it off, as in detectors calibrated before it existed).
     """
