@@ -64,7 +64,8 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     card = json.loads((tmp_path / "m" / "cae.card.json").read_text())
     assert card["metrics"]["test"]["overall"]["image_auroc"] is not None
     assert card["score"]["frame_guard"] and card["thresholds"]["frame_guard"]["level"]["band"] > 0  # the default
-    # The exported file itself (the guard included: the ONNX graph computes it), scored without PyTorch, gives the detector's metrics.
+    # The exported file itself (with the guard: the graph computes it), scored without PyTorch, gives the
+    # detector's metrics.
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(tmp_path / "m" / "cae.onnx"), "--report",
               str(tmp_path / "rep-onnx")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
