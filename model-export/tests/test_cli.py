@@ -407,3 +407,36 @@ def test_ctrl_c_during_training_says_how_to_resume_and_resume_finishes_the_run(m
     assert r.returncode == 0, r.stderr[-2000:]
     assert "resuming" in r.stdout and "max epochs" in r.stdout
     assert [h["epoch"] for h in json.loads((work / "history.json").read_text())] == list(range(1, 61))
+
+
+def test_a_run_interrupted_while_writing_its_output_says_the_output_is_incomplete(mvtec_root, tmp_path, monkeypatch,
+                                                                                   capsys):
+    from defect_cae import cli, pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pipeline, "write_report_for", interrupted)  # Ctrl-C while the report is written
+    out = tmp_path / "model"
+    rc = cli.main(["run", "--data", str(mvtec_root), "--out", str(out), "--work-dir", str(tmp_path / "work"),
+                   "--size", "64", "--epochs", "1", "--widths", "8,8,8,8"])
+    assert rc == 130 and (out / pipeline.INCOMPLETE).is_file()
+    assert "it is incomplete" in capsys.readouterr().err
+    monkeypatch.undo()
+    rc = cli.main(["run", "--data", str(mvtec_root), "--out", str(out), "--work-dir", str(tmp_path / "work"),
+                   "--size", "64", "--epochs", "1", "--widths", "8,8,8,8", "--resume"])
+    assert rc == 0 and not (out / pipeline.INCOMPLETE).exists() and (out / "report" / "report.md").is_file()
+
+
+def test_calibrate_given_a_detector_and_export_given_a_bad_golden_image_say_what_to_give(mvtec_root, tmp_path):
+    work = tmp_path / "w"
+    r = _run(["train", "--data", str(mvtec_root), "--size", "64", "--work-dir", str(work), "--epochs", "1",
+              "--widths", "8,8,8,8"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert _run(["calibrate", "--data", str(mvtec_root), "--checkpoint", str(work / "best.pt")],
+                tmp_path).returncode == 0
+    r = _run(["calibrate", "--data", str(mvtec_root), "--checkpoint", str(work / "detector.pt")], tmp_path)
+    assert r.returncode == 2 and "is a detector" in r.stderr and "best.pt" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "notes.png").write_text("not an image")
+    r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m"), "--name", "x",
+              "--golden", str(tmp_path / "notes.png")], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: --golden:") and not (tmp_path / "m").exists()

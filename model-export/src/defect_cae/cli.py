@@ -384,6 +384,13 @@ def cmd_export(args) -> int:
     det, ckpt = load_detector(args.detector)
     cal = Calibration(**ckpt["calibration"])
     out = Path(args.out)
+    golden = None
+    if args.golden:  # read them first: a file that is not an image must not leave half an export behind
+        try:
+            golden = golden_images_from([(f"image{i}", Path(p)) for i, p in enumerate(args.golden)],
+                                        det.cae.config.channels)
+        except (OSError, ValueError) as e:
+            raise OptionError(f"--golden: {e}") from None
     metrics_path = _metrics_beside(args.detector)
     test = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     if test is not None and test.pop("detector_sha256", None) != _sha256(args.detector):
@@ -399,12 +406,13 @@ def cmd_export(args) -> int:
                                                                   "scoring": det.head.config.to_dict()}}
     onnx_path, card_path, _ = export_model(det, out, lambda onnx: build_card(
         det, onnx, args.name, version, cal.card_thresholds(), metrics, training))
-    if args.golden:
-        write_golden(det, out / "golden", golden_images_from([(f"image{i}", Path(p)) for i, p in
-                                                              enumerate(args.golden)], det.cae.config.channels))
+    if golden:
+        write_golden(det, out / "golden", golden)
     elif (out / "golden" / "golden.json").is_file():  # an earlier export's vectors: the job would check this
         shutil.rmtree(out / "golden")                   # model against them and refuse it
         print(f"removed {out / 'golden'}: its vectors were an earlier model's (pass --golden IMAGES for new ones)")
+    if (out / "report").is_dir():
+        print(f"note: {out / 'report'} is an earlier model's report (export writes none; `evaluate --report` does)")
     print(f"wrote {onnx_path} and {card_path}")
     return 0
 
@@ -515,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if args.command in ("run", "train"):
+        from .pipeline import INCOMPLETE
+        if args.command == "run" and (Path(args.out) / INCOMPLETE).exists():
+            print(f"\ninterrupted after training, while writing {args.out}: it is incomplete (the {INCOMPLETE} file "
+                  "in it says so); the same command with --resume reuses the training and writes it again",
+                  file=sys.stderr)
+        elif args.command in ("run", "train"):
             print("\ninterrupted: the checkpoints keep every finished epoch; the same command with --resume "
                   "continues from the last one", file=sys.stderr)
         return 130

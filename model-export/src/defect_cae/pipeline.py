@@ -139,6 +139,9 @@ def _row(name: str, denoise: bool, sc: ScoringConfig, val: dict, test: dict | No
 HEAD_GRID = {"error": ("ssim", "sq"), "smoothing_sigma": (1.0, 2.0, 4.0), "per_image_norm": (True, False)}
 
 
+# Lies in run's --out while it writes the model, card, golden vectors and report.
+INCOMPLETE = "INCOMPLETE"
+
 # Below this synthetic-validation image AUROC (0.5 is chance) the model does not separate even the injected
 # defects: a run cut short on a loss plateau, or a surface the CAE reconstructs no better than its defects.
 UNFIT_VAL_AUROC = 0.7
@@ -303,6 +306,8 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                 "wall_seconds": round(res.wall_seconds, 1), "best_epoch": res.best_epoch,
                 "epochs_run": len(res.history), "stopped": res.stopped,
                 "best_val_loss": res.best_val_loss, "mean_image_val_loss": res.mean_image_val_loss}
+    (out / INCOMPLETE).write_text("run is writing this folder; if this file stays, it was interrupted: the same "
+                                  "command with --resume reuses the finished training and writes it again\n")
     onnx_path, _, card = export_model(det, out, lambda onnx: build_card(
         det, onnx, name, version, cal.card_thresholds(), metrics, training))
 
@@ -325,6 +330,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                               "min_region_area": min_region_area, "target_false_alarm_rate": target_far}}
     write_report_for(out / "report", name, ds, pred, test_metrics, summary, ablation_rows, sweep_rows, res.history,
                      val_m)
+    (out / INCOMPLETE).unlink()
     log(f"wrote {onnx_path}, {out / 'cae.card.json'}, {out / 'golden'}, {out / 'report'} "
         f"({time.time() - t_start:.0f}s in all)")
     return {"card": card, "summary": summary}
