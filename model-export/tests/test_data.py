@@ -95,6 +95,11 @@ def test_check_aspect_accepts_what_the_job_accepts_and_names_the_size_that_keeps
         check_aspect(_good_images_of(tmp_path / "e", 1024, 768), 128, 128)  # 4:3 frames
     with pytest.raises(DatasetError, match=r"--size 2048x128 to keep their shape, or"):
         check_aspect(_good_images_of(tmp_path / "f", 4096, 256, n=2), 128, 128)  # a line-scan camera, 16:1
+    # 500:1 keeps its shape only in an input wider than --size allows (4096): no size to suggest, but tiles
+    with pytest.raises(DatasetError, match=r"no model input of at most 4096 pixels a side .*tiles.*--squash"):
+        check_aspect(_good_images_of(tmp_path / "g", 5000, 10, n=1), 64, 64)
+    with pytest.raises(DatasetError, match=r"--size 4096x128 to keep their shape, or"):  # 32:1 still fits
+        check_aspect(_good_images_of(tmp_path / "h", 4096, 128, n=1), 128, 128)
     check_aspect(tmp_path / "no-such-category", 64, 64)  # nothing to check: the layout check speaks later
 
 

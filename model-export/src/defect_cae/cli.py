@@ -213,7 +213,7 @@ def _configs(args, device):
                           f"each side must be at least {2 * factor} for {len(args.widths.split(','))} stages")
     from .data import check_aspect, shallow_depth_warning, upsampling_warning
     if not args.squash:
-        check_aspect(args.data, height, width, factor)
+        check_aspect(args.data, height, width, factor, max_side=MAX_SIDE)
     for warning in (shallow_depth_warning(args.data), upsampling_warning(args.data, height, width)):
         if warning:
             print(f"warning: {warning}", file=sys.stderr)

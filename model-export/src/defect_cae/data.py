@@ -180,7 +180,7 @@ def header_info(p: Path) -> tuple[tuple[int, int], int]:
 
 
 def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
-                 tolerance: float = JOB_ASPECT_TOLERANCE) -> None:
+                 tolerance: float = JOB_ASPECT_TOLERANCE, max_side: int = 4096) -> None:
     """Stops before training a model whose input shape the camera's frames do not have: the preprocessing would
     squash them here, and the job, by default, refuses to (WRONG_SHAPE), so the model would reject every frame.
     Reads only the image headers of train/good; says which --size keeps the shape, or that none can."""
@@ -197,7 +197,14 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
         return max(r, 1 / r)
     if not sizes or off(worst := max(sizes, key=off)) <= 1 + tolerance:
         return
-    fit = _fitting_size(sizes, min(height, width), multiple, tolerance)
+    fit = _fitting_size(sizes, min(height, width), multiple, tolerance, max_side)
+    if fit is None and _fitting_size(sizes, min(height, width), multiple, tolerance) is not None:
+        iw, ih = worst
+        raise DatasetError(f"{root} has {iw}x{ih} defect-free images (width/height {iw / ih:.3g}): no model input "
+                           f"of at most {max_side} pixels a side (multiples of {multiple}) has a shape the job would "
+                           f"accept such frames for. Cut the images into tiles of a moderate shape (and send the "
+                           f"cameras' frames as such tiles), or pass --squash to train on squashed images (then run "
+                           f"the job with frame-aspect-tolerance {off(worst) - 1:.2f} or more)")
     if fit is None:  # no one model shape suits the narrowest and the widest within the tolerance
         narrow, wide = min(sizes, key=lambda s: s[0] / s[1]), max(sizes, key=lambda s: s[0] / s[1])
         shown = ", ".join(f"{counts[s]} of {s[0]}x{s[1]} such as {example[s]}" for s in (narrow, wide))
@@ -209,6 +216,7 @@ def check_aspect(root: Path, height: int, width: int, multiple: int = 16,
     sw, sh = fit
     keep = "keep their shape" if len(sizes) == 1 else "suit all of them"
     exact = _exact_size(iw, ih, min(height, width), multiple) if len(sizes) == 1 and sw * ih != sh * iw else None
+    exact = exact if exact and max(exact) <= max_side else None
     also = f" ({exact[0]}x{exact[1]} has their ratio exactly)" if exact else ""
     raise DatasetError(f"{root} has {iw}x{ih} defect-free images (width/height {iw / ih:.2f}) but the model input "
                        f"is {width}x{height} ({model:.2f}): the job would reject such frames as WRONG_SHAPE (its "
@@ -230,7 +238,8 @@ def aspect_tolerance_needed(root: Path, height: int, width: int) -> float:
     return math.ceil(round((off - 1) * 1000, 6)) / 1000
 
 
-def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[int, int] | None:
+def _fitting_size(sizes, side: int, multiple: int, tolerance: float,
+                  max_side: float = math.inf) -> tuple[int, int] | None:
     """A model input (width, height), both multiples of `multiple`, that every image size in `sizes` is within the
     aspect tolerance of: its shorter side `side` if one fits, else the nearest shorter side that lets a step of
     `multiple` on the longer one land in the (narrow) range of ratios that suit them all; the ratio nearest to the
@@ -250,6 +259,8 @@ def _fitting_size(sizes, side: int, multiple: int, tolerance: float) -> tuple[in
         if first > last:
             continue
         longer = min(max(math.floor(mid_k * shorter / multiple + 0.5), first), last) * multiple
+        if longer > max_side:
+            continue
         return (longer, shorter) if centre >= 1 else (shorter, longer)
     return None
 
