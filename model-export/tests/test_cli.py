@@ -193,6 +193,7 @@ def test_evaluate_model_refuses_a_model_without_card_or_scoring_outputs(mvtec_ro
     alone.write_bytes(b"not a model\n")
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr and f"{alone} is not an ONNX model" in r.stderr
+    onnx.save(helper.make_model(graph), str(alone))  # (the file is checked first: a valid one again)
     alone.with_name("cae.card.json").write_text("{")
     r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(alone)], tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
@@ -287,9 +288,9 @@ def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):
               "--size", "32"], tmp_path)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("error: ") \
         and "Traceback" not in r.stderr, r.stderr[-2000:]
-    # run (which makes its --out first) and calibrate say so before they train or calibrate
+    # run (which checks its --out first) and calibrate say so before they train or calibrate
     r = _run(["run", "--data", str(mvtec_root), "--out", str(tmp_path / "taken"), "--size", "32"], tmp_path)
-    assert r.returncode == 2 and r.stderr.startswith("error: ") and "File exists" in r.stderr \
+    assert r.returncode == 2 and r.stderr.startswith("error: --out ") and "a file is there" in r.stderr \
         and "epoch" not in r.stderr, r.stderr[-2000:]
     r = _run(["calibrate", "--checkpoint", "none.pt", "--data", str(mvtec_root), "--out",
               str(tmp_path / "no" / "such" / "detector.pt")], tmp_path)
@@ -440,3 +441,18 @@ def test_calibrate_given_a_detector_and_export_given_a_bad_golden_image_say_what
     r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m"), "--name", "x",
               "--golden", str(tmp_path / "notes.png")], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error: --golden:") and not (tmp_path / "m").exists()
+
+
+def test_output_folders_that_cannot_be_written_and_models_that_are_not_onnx_are_named(mvtec_root, tmp_path):
+    (tmp_path / "taken").write_text("a file")  # (--out being a file: test_an_out_folder_that_is_a_file_is_one_line)
+    r = _run(["train", "--data", str(mvtec_root), "--work-dir", str(tmp_path / "taken" / "w"), "--size", "64"],
+             tmp_path)
+    assert r.returncode == 2 and "--work-dir" in r.stderr and "is a file, so the folder cannot be made" in r.stderr
+    model = tmp_path / "m" / "cae.onnx"  # a card beside a file that is not ONNX: the file is what is wrong
+    model.parent.mkdir()
+    model.write_bytes(b"\x00not onnx")
+    (tmp_path / "m" / "cae.card.json").write_text(json.dumps({"onnx": {"sha256": "0" * 64}}))
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(model)], tmp_path)
+    assert r.returncode == 2 and "is not an ONNX model" in r.stderr
+    r = _run(["preprocess", "--image", str(tmp_path / "nope.png"), "--channels", "1", "--size", "64"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: --image {tmp_path / 'nope.png'}: ")

@@ -452,3 +452,18 @@ def test_a_model_input_larger_than_every_good_image_is_warned_about(tmp_path):
     assert upsampling_warning(root, 32, 16) is None  # not larger on both axes
     assert upsampling_warning(root, 64, 64).startswith("the good images are at most 16x16, smaller than the "
                                                        "model's 64x64 input on both axes")
+
+
+def test_test_and_ground_truth_folders_the_evaluation_would_leave_out_are_warned_about(mvtec_root, tmp_path):
+    from defect_cae.data import load_test_set
+    root = _copy_of(mvtec_root, tmp_path / "c")
+    Image.new("L", (64, 64), 0).save(root / "ground_truth" / "spot" / "099_mask.png")  # no test/spot/099.png
+    (root / "test" / "dent").mkdir()  # a defect type without images
+    (root / "ground_truth" / "stain").mkdir()  # masks of a type without test images
+    Image.new("L", (64, 64), 255).save(root / "ground_truth" / "stain" / "000_mask.png")
+    said = []
+    load_test_set(root, 1, 32, 32, warn=said.append)
+    assert said == ["test/ folders without images: dent (left out)",
+                    f"{root / 'ground_truth'} has masks of defect types without a test folder: stain (not evaluated)",
+                    f"1 ground-truth files match no test image (e.g. {root / 'ground_truth' / 'spot' / '099_mask.png'}"
+                    "): a test image missing or renamed?"]

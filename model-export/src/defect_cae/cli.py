@@ -238,12 +238,27 @@ def _scoring(args, top_k: int, height: int, width: int):
                          top_k=top_k)
 
 
+def _folder_to_write(path: Path, option: str) -> None:
+    """Before any work: a folder option that cannot become a writable folder, said with the option's name."""
+    existing = Path(path)
+    if existing.exists() and not existing.is_dir():
+        raise OptionError(f"{option} {path}: a file is there; give a folder (it is created when missing)")
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OptionError(f"{option} {path}: {existing} is a file, so the folder cannot be made there")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(f"{option} {path}: no permission to write in {existing}")
+
+
 def cmd_run(args) -> int:
     from .pipeline import run_pipeline
-    device = _setup(args)
-    tcfg, cae_kwargs = _configs(args, device)
     name = args.name or f"cae-{args.data.resolve().name}"
     work = args.work_dir or Path("runs") / name
+    _folder_to_write(work, "--work-dir")
+    _folder_to_write(args.out, "--out")
+    device = _setup(args)
+    tcfg, cae_kwargs = _configs(args, device)
     sweep = [int(v) for v in args.sweep.split(",")] if args.sweep else None
     run_pipeline(args.data, args.out, work, None if args.channels == "auto" else int(args.channels), cae_kwargs,
                  tcfg, _scoring(args, args.top_k, *args.size), args.target_far, args.min_region_area, name,
@@ -256,6 +271,7 @@ def cmd_run(args) -> int:
 def cmd_train(args) -> int:
     from .model import CAEConfig
     from .pipeline import load_dataset, train_one
+    _folder_to_write(args.work_dir, "--work-dir")
     device = _setup(args)
     tcfg, cae_kwargs = _configs(args, device)
     ds = load_dataset(args.data, None if args.channels == "auto" else int(args.channels), *args.size,
@@ -361,6 +377,8 @@ def _card_beside(model: Path) -> dict:
     model = Path(model)
     if not model.is_file():
         raise FileNotFoundError(f"{model} does not exist (give the .onnx file model-export wrote)")
+    from .evaluate import load_onnx
+    load_onnx(model)  # a file that is not ONNX at all says so, before anything about its card
     for card in (model.with_name(model.stem + ".card.json"), model.with_name("model-card.json")):
         if card.is_file():
             try:
@@ -381,6 +399,7 @@ def cmd_export(args) -> int:
     from .calibrate import Calibration
     from .export import build_card, export_model, golden_images_from, write_golden
     from .pipeline import load_detector
+    _folder_to_write(args.out, "--out")
     det, ckpt = load_detector(args.detector)
     cal = Calibration(**ckpt["calibration"])
     out = Path(args.out)
@@ -420,10 +439,16 @@ def cmd_export(args) -> int:
 def cmd_preprocess(args) -> int:
     import numpy as np
     from .preprocess import preprocess
-    x = preprocess(args.image, args.channels, *args.size)
+    try:
+        x = preprocess(args.image, args.channels, *args.size)
+    except OSError as e:  # missing, not an image, truncated
+        raise OptionError(f"--image {args.image}: {e.strerror or e}") from None
     print(f"{args.image}: shape {list(x.shape)} min {x.min():.6f} max {x.max():.6f} mean {x.mean():.6f}")
     if args.out:
-        np.ascontiguousarray(x[None], dtype="<f4").tofile(args.out)
+        try:
+            np.ascontiguousarray(x[None], dtype="<f4").tofile(args.out)
+        except OSError as e:
+            raise OptionError(f"--out {args.out}: {e.strerror or e}") from None
         print(f"wrote raw little-endian float32 NCHW to {args.out}")
     return 0
 

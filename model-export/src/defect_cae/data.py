@@ -433,6 +433,25 @@ class TestSet:
         return out
 
 
+def _unmatched_ground_truth(gt: Path, subs: list[Path], entries: dict[str, dict[str, Path]],
+                            mask_files) -> list[str]:
+    """What in the test and ground-truth folders the evaluation leaves out without a word otherwise: empty defect
+    type folders, ground truth of a type without test images, masks that belong to no test image."""
+    out = []
+    if empty := [d.name for d in subs if d.name != "good" and not list_images(d)]:
+        out.append(f"test/ folders without images: {', '.join(empty)} (left out)")
+    names = {d.name.lower() for d in subs}
+    if lone := [d.name for d in (sorted(gt.iterdir()) if gt.is_dir() else ())
+                if d.is_dir() and visible(d) and d.name.lower() not in names]:
+        out.append(f"{gt} has masks of defect types without a test folder: {', '.join(lone)} (not evaluated)")
+    used = {f for files in mask_files for f in files}
+    used |= {f.parent for f in used}  # LOCO: a folder of masks per image
+    if orphans := [e for kind in sorted(entries) for e in entries[kind].values() if e not in used]:
+        out.append(f"{len(orphans)} ground-truth files match no test image (e.g. {orphans[0]}): a test image missing "
+                   "or renamed?")
+    return out
+
+
 def load_test_set(root: Path, channels: int, height: int, width: int,
                   warn: Callable[[str], None] = lambda m: print(f"warning: {m}", file=sys.stderr)) -> TestSet:
     """ROOT/test's images, labels and masks at model resolution; `warn` gets TestSet.warnings()."""
@@ -477,6 +496,7 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
         messages.append(f"{len(copies)} test images are byte-for-byte copies of good images the model trains or "
                         f"calibrates on (e.g. {copies[0][0]} = {copies[0][1]}): figures on them overstate how well "
                         "it does on images it has not seen")
+    messages += _unmatched_ground_truth(gt, subs, entries, mask_files)
     if beside:
         messages.append(f"{len(beside)} files named <stem>_mask.* in test/<defect type>/ (e.g. {beside[0]}) are "
                         f"left out: they look like masks; put masks in {gt}/<defect type>/")

@@ -53,14 +53,18 @@ def onnx_runner(model: onnx.ModelProto):
     return (lambda x: dict(zip(names, session.run(None, {"image": x})))), f"onnxruntime {ort.__version__}"
 
 
-def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> tuple[Predictions, str]:
-    """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module."""
+def load_onnx(model_path: Path) -> onnx.ModelProto:
     try:
         with warnings.catch_warnings():  # protobuf warns before it fails on a file that is not ONNX
             warnings.simplefilter("ignore", RuntimeWarning)
-            model = onnx.load(str(model_path))
+            return onnx.load(str(model_path))
     except Exception as e:  # protobuf's DecodeError and friends: not an ONNX file at all
         raise ModelError(f"{model_path} is not an ONNX model ({type(e).__name__}: {e})") from None
+
+
+def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> tuple[Predictions, str]:
+    """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module."""
+    model = load_onnx(model_path)
     outputs = [o.name for o in model.graph.output]
     missing = {"error_map", "score"} - set(outputs)
     if missing:
