@@ -185,8 +185,8 @@ def load_checkpoint(path: Path, map_location="cpu") -> tuple[CAE, dict]:
                            map_location)
     if "scoring_config" in ckpt:  # calibrate's output: the CAE inside a detector, without the training's record
         raise ModelError(f"{path} is a detector (written by `calibrate` or `run`), not a training checkpoint: give "
-                         "the best.pt it was calibrated from to calibrate again (runs/<name>/latent<n>/best.pt after `run`, "
-                         "<work-dir>/best.pt after `train`)")
+                         "the best.pt it was calibrated from to calibrate again (runs/<name>/latent<n>/best.pt "
+                         "after `run`, <work-dir>/best.pt after `train`)")
     model = CAE(CAEConfig(**ckpt["cae_config"]))
     model.load_state_dict(ckpt["state_dict"])
     return model.eval(), ckpt
