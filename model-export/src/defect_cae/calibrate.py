@@ -107,8 +107,8 @@ class Calibration:
         g = self.frame_guard
         line = (f"thresholds from {n} held-out good images at target false-alarm rate {a:g}: raw image score "
                 f"{self.raw_image_score:.4g}, raw pixel {self.raw_pixel:.4g}"
-                + (f", frame guard: level {g['level']['centre']:.3g} +- {g['level']['band']:.3g}, spread "
-                   f"{g['spread']['centre']:.3g} +- {g['spread']['band']:.3g}" if g else "") + "; ")
+                + (f", frame guard: level centre {g['level']['centre']:.3g} band {g['level']['band']:.3g}, spread "
+                   f"centre {g['spread']['centre']:.3g} band {g['spread']['band']:.3g}" if g else "") + "; ")
         if d.get("conformal_rank"):
             return line + f"image rule at split-conformal rank {d['conformal_rank']} of {n}"
         needed = math.ceil(1 / a) - 1

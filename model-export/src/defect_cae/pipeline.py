@@ -230,7 +230,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         if test_m:
             row.update(test_image_auroc=test_m["overall"]["image_auroc"],
                        test_pixel_auroc=test_m["overall"].get("pixel_auroc", float("nan")))
-        log(f"latent {latent}: synthetic val image AUROC {row['val_image_auroc']:.4f} pixel AUROC "
+        log(f"latent {latent} (head as given): synthetic val image AUROC {row['val_image_auroc']:.4f} pixel AUROC "
             f"{row['val_pixel_auroc']:.4f}" + (f"; test image AUROC {row['test_image_auroc']:.4f} pixel AUROC "
                                                f"{row['test_pixel_auroc']:.4f}" if test_m else ""))
         sweep_rows.append(row)
