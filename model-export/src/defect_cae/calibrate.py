@@ -151,7 +151,9 @@ def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_al
     head = detector.head
     head.pixel_threshold.fill_(1.0)
     head.image_threshold.fill_(1.0)
-    s = run_stages(detector, calib_images, device, keys=("norm", "raw_score"))
+    guarded = head.config.per_image_norm
+    s = run_stages(detector, calib_images, device,
+                   keys=("norm", "raw_score") + (("level", "spread") if guarded else ()))
     scores = s["raw_score"]
     flat = s["norm"].reshape(len(calib_images), -1)
     kth = -np.partition(-flat, min_region_area - 1, axis=1)[:, min_region_area - 1]
@@ -159,19 +161,16 @@ def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_al
     t_pix, pix_details = tail_threshold(kth, target_false_alarm_rate)
     head.image_threshold.fill_(t_img)
     head.pixel_threshold.fill_(t_pix)
-    guard = fit_frame_guard(detector, calib_images, target_false_alarm_rate, device) \
-        if head.config.per_image_norm else None
+    guard = fit_frame_guard(detector, s, target_false_alarm_rate) if guarded else None
     return Calibration(target_false_alarm_rate, min_region_area, normalisation_images, len(calib_images),
                        float(t_img), float(t_pix), img_details, pix_details,
                        float(np.mean(scores > t_img)), float(np.mean(kth > t_pix)), guard)
 
 
-def fit_frame_guard(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,
-                    device="cpu") -> dict:
-    """The guard's centres and bands (ScoringHead), from the calibration images: not from the normalisation
-    images, on which the z-map's spread comes out smaller than on any other good image."""
+def fit_frame_guard(detector: Detector, s: dict[str, np.ndarray], target_false_alarm_rate: float) -> dict:
+    """The guard's centres and bands (ScoringHead) from the calibration images' stages `s` (level, spread): not
+    from the normalisation images, on which the z-map's spread comes out smaller than on any other good image."""
     head = detector.head
-    s = run_stages(detector, calib_images, device, keys=("level", "spread"))
     out = {"margin": GUARD_MARGIN, "rule": GUARD_RULE}
     for name, centre, band in (("level", head.level_center, head.level_band),
                                ("spread", head.spread_center, head.spread_band)):

@@ -323,15 +323,17 @@ def cmd_calibrate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .data import load_test_set
-    from .evaluate import compute_metrics, predict, predict_onnx
+    from .evaluate import compute_metrics, load_onnx, predict, predict_onnx
     from .export import json_safe
     from .report import write_report
     history = val_metrics = None
     if args.model:
+        # A file that is not ONNX at all says so before anything about its card (a missing one: _card_beside).
+        model = load_onnx(args.model) if Path(args.model).is_file() else None
         card = _card_beside(args.model)
         c = card["input"]
         test = load_test_set(args.data, c["channels"], c["height"], c["width"])
-        pred, engine = predict_onnx(args.model, test.images)
+        pred, engine = predict_onnx(args.model, test.images, model=model)
         source, summary = str(args.model), {"model": str(args.model), "card": card["name"] + " " + card["version"],
                                             "engine": engine, "data": str(args.data)}
         metrics_path = Path(args.report) / "metrics.json" if args.report else None
@@ -377,8 +379,6 @@ def _card_beside(model: Path) -> dict:
     model = Path(model)
     if not model.is_file():
         raise FileNotFoundError(f"{model} does not exist (give the .onnx file model-export wrote)")
-    from .evaluate import load_onnx
-    load_onnx(model)  # a file that is not ONNX at all says so, before anything about its card
     for card in (model.with_name(model.stem + ".card.json"), model.with_name("model-card.json")):
         if card.is_file():
             try:

@@ -433,12 +433,12 @@ class TestSet:
         return out
 
 
-def _unmatched_ground_truth(gt: Path, subs: list[Path], entries: dict[str, dict[str, Path]],
+def _unmatched_ground_truth(gt: Path, subs: list[Path], kinds: set[str], entries: dict[str, dict[str, Path]],
                             mask_files) -> list[str]:
     """What in the test and ground-truth folders the evaluation leaves out without a word otherwise: empty defect
     type folders, ground truth of a type without test images, masks that belong to no test image."""
     out = []
-    if empty := [d.name for d in subs if d.name != "good" and not list_images(d)]:
+    if empty := [d.name for d in subs if d.name != "good" and d.name not in kinds]:
         out.append(f"test/ folders without images: {', '.join(empty)} (left out)")
     names = {d.name.lower() for d in subs}
     if lone := [d.name for d in (sorted(gt.iterdir()) if gt.is_dir() else ())
@@ -496,7 +496,7 @@ def load_test_set(root: Path, channels: int, height: int, width: int,
         messages.append(f"{len(copies)} test images are byte-for-byte copies of good images the model trains or "
                         f"calibrates on (e.g. {copies[0][0]} = {copies[0][1]}): figures on them overstate how well "
                         "it does on images it has not seen")
-    messages += _unmatched_ground_truth(gt, subs, entries, mask_files)
+    messages += _unmatched_ground_truth(gt, subs, kinds, entries, mask_files)
     if beside:
         messages.append(f"{len(beside)} files named <stem>_mask.* in test/<defect type>/ (e.g. {beside[0]}) are "
                         f"left out: they look like masks; put masks in {gt}/<defect type>/")

@@ -62,9 +62,11 @@ def load_onnx(model_path: Path) -> onnx.ModelProto:
         raise ModelError(f"{model_path} is not an ONNX model ({type(e).__name__}: {e})") from None
 
 
-def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16) -> tuple[Predictions, str]:
-    """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module."""
-    model = load_onnx(model_path)
+def predict_onnx(model_path: Path, images: np.ndarray, batch_size: int = 16,
+                 model: onnx.ModelProto | None = None) -> tuple[Predictions, str]:
+    """Scores images with the exported file itself (the artefact the job loads), not the PyTorch module; `model`:
+    that file, when the caller has loaded it already."""
+    model = model or load_onnx(model_path)
     outputs = [o.name for o in model.graph.output]
     missing = {"error_map", "score"} - set(outputs)
     if missing:
