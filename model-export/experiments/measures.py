@@ -41,8 +41,11 @@ synthetic tiles. Not part of the package or its tests; every figure those README
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py --context-pad 8 border runs/exp-pad8/best.pt
 
     # the frame guard against faults of the whole frame (~3 min); --foreign: another product's images
-    PYTHONPATH=src /usr/bin/python3 experiments/measures.py guard runs/exp-s0/best.pt \
-        --foreign ../data/multi/wood/train/good    # made by the "Other products" dataset command
+    #   (runs/tiles: the README's `train --data ../data/synth/tiles --work-dir runs/tiles --epochs 40`)
+    java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/multi --products wood \
+        --seed 42 --train-good 20 --test-good 1 --per-defect 1
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py guard runs/tiles/best.pt \
+        --foreign ../data/multi/wood/train/good
 
     # recall by how much each defect changes the image (the test and development sets with their clean views)
     for s in 42 7; do java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/vis$s \
