@@ -43,9 +43,10 @@ public final class OverlayWriter {
         int w = frame.width();
         int h = frame.height();
         BufferedImage heatmap = heatmap(alert);
-        String caption = String.format(Locale.ROOT, "%s %s  score %.2f (threshold %.2f)  regions %d",
-                alert.getCameraId(), alert.getFrameId(), alert.getScore(), alert.getThreshold(),
-                alert.getRegionCount());
+        String caption = String.format(Locale.ROOT, "%s %s  %sscore %.2f (threshold %.2f)  regions %d",
+                alert.getCameraId(), alert.getFrameId(),
+                DefectAlert.CAUSE_FRAME.equals(alert.getCause()) ? "FRAME FAULT (input out of range)  " : "",
+                alert.getScore(), alert.getThreshold(), alert.getRegionCount());
         return render(folder, alert.getCameraId(), alert.getFrameId(), frame, truthBox, w, (g, picture) -> {
             g.drawImage(picture, w, 0, null);
             if (heatmap != null) {

@@ -143,8 +143,8 @@ public final class DetectionPipeline {
 
         SingleOutputStreamOperator<ScoredFrame> scored = decoded
                 .transform(INFERENCE_UID, TypeInformation.of(ScoredFrame.class),
-                        new BatchInferenceOperator(model, cfg.inferenceSettings(),
-                                engines))
+                        new BatchInferenceOperator(model, cfg.inferenceSettings(), engines,
+                                cfg.get(JobOptions.INPUT_RANGE_CHECK) ? card.inputRange() : null))
                 .uid(INFERENCE_UID)
                 .name(INFERENCE_UID);
 

@@ -16,10 +16,15 @@ import java.util.Objects;
  * ISO-8601 UTC strings in JSON.
  */
 @JsonPropertyOrder({"schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime", "detectionTime",
-        "modelName", "modelVersion", "score", "threshold", "thresholdSource", "pixelThreshold", "imageWidth",
+        "modelName", "modelVersion", "cause", "score", "threshold", "thresholdSource", "inputLevel", "inputSpread",
+        "pixelThreshold", "imageWidth",
         "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions", "heatmapPng"})
 public class DefectAlert {
     public static final int SCHEMA_VERSION = 1;
+    /** The score reached the threshold. */
+    public static final String CAUSE_DEFECT = "defect";
+    /** The frame's input is outside the model card's input range (model.InputRange), whatever its score. */
+    public static final String CAUSE_FRAME = "frame";
 
     private int schemaVersion = SCHEMA_VERSION;
     private String alertId;
@@ -37,12 +42,19 @@ public class DefectAlert {
     private long detectionTimeMs;
     private String modelName;
     private String modelVersion;
+    /** {@link #CAUSE_DEFECT} or {@link #CAUSE_FRAME}; alerts of job versions before the field are all defects. */
+    private String cause = CAUSE_DEFECT;
     private float score;
     private double threshold;
     /** Which override set the image threshold ({@code camera:ID}, {@code line:ID}, {@code default}) or
      * {@code model}; null in alerts of job versions before the field. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private String thresholdSource;
+    /** The input's level and spread (model.InputRange) of a frame alerting with cause "frame", else null. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private Double inputLevel;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private Double inputSpread;
     private double pixelThreshold;
     private int imageWidth;
     private int imageHeight;
@@ -219,6 +231,30 @@ public class DefectAlert {
         this.heatmapPng = heatmapPng;
     }
 
+    public String getCause() {
+        return cause;
+    }
+
+    public void setCause(String cause) {
+        this.cause = cause;
+    }
+
+    public Double getInputLevel() {
+        return inputLevel;
+    }
+
+    public void setInputLevel(Double inputLevel) {
+        this.inputLevel = inputLevel;
+    }
+
+    public Double getInputSpread() {
+        return inputSpread;
+    }
+
+    public void setInputSpread(Double inputSpread) {
+        this.inputSpread = inputSpread;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -237,7 +273,8 @@ public class DefectAlert {
                 && Objects.equals(frameId, other.frameId) && Objects.equals(thresholdSource, other.thresholdSource)
                 && Objects.equals(modelName, other.modelName)
                 && Objects.equals(modelVersion, other.modelVersion) && Objects.equals(regions, other.regions)
-                && Objects.equals(heatmapPng, other.heatmapPng);
+                && Objects.equals(heatmapPng, other.heatmapPng) && Objects.equals(cause, other.cause)
+                && Objects.equals(inputLevel, other.inputLevel) && Objects.equals(inputSpread, other.inputSpread);
     }
 
     @Override
@@ -247,7 +284,8 @@ public class DefectAlert {
 
     @Override
     public String toString() {
-        return "DefectAlert{" + alertId + ", " + cameraId + "/" + frameId + ", score=" + score + " >= " + threshold
+        return "DefectAlert{" + alertId + ", " + cameraId + "/" + frameId + ", " + cause + ", score=" + score
+                + " (threshold " + threshold + ")"
                 + ", " + regionCount + " regions, model " + modelName + " " + modelVersion + "}";
     }
 }

@@ -12,7 +12,7 @@ import java.util.Objects;
  * POJO; JSON through {@link AlertJson}, times as in alerts.
  */
 @JsonPropertyOrder({"cameraId", "line", "frameId", "captureTime", "detectionTime", "score", "threshold",
-        "thresholdSource", "alert", "modelName", "modelVersion"})
+        "thresholdSource", "alert", "cause", "modelName", "modelVersion"})
 public class ScoreRecord {
     private String cameraId;
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,6 +33,9 @@ public class ScoreRecord {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private String thresholdSource;
     private boolean alert;
+    /** For a frame that alerts or would without the debounce: DefectAlert's cause; null (absent) otherwise. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String cause;
     private String modelName;
     private String modelVersion;
 
@@ -112,6 +115,14 @@ public class ScoreRecord {
         this.alert = alert;
     }
 
+    public String getCause() {
+        return cause;
+    }
+
+    public void setCause(String cause) {
+        this.cause = cause;
+    }
+
     public String getModelName() {
         return modelName;
     }
@@ -140,7 +151,7 @@ public class ScoreRecord {
                 && Float.compare(score, other.score) == 0 && Double.compare(threshold, other.threshold) == 0
                 && alert == other.alert && Objects.equals(cameraId, other.cameraId)
                 && Objects.equals(line, other.line) && Objects.equals(frameId, other.frameId)
-                && Objects.equals(thresholdSource, other.thresholdSource)
+                && Objects.equals(thresholdSource, other.thresholdSource) && Objects.equals(cause, other.cause)
                 && Objects.equals(modelName, other.modelName) && Objects.equals(modelVersion, other.modelVersion);
     }
 

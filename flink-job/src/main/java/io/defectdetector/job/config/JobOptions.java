@@ -333,6 +333,15 @@ public final class JobOptions {
             .withDescription("Embed the error heatmap (a PNG of at most 64 pixels on its longer side, base64, a few "
                     + "kB) in each alert.");
 
+    public static final ConfigOption<Boolean> INPUT_RANGE_CHECK = key("input-range-check")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription("Alert, with cause \"frame\", on every frame whose preprocessed input is outside the "
+                    + "model card's input range (its brightness or contrast unlike any good image's: covered or "
+                    + "overexposed camera, lights off, another product in view), whatever its score. Needs a card "
+                    + "with thresholds.input_range (model-export writes one); false ignores the range, e.g. while "
+                    + "the lighting is being changed on purpose.");
+
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;
     /** A producer holds a whole record in its buffer: beyond this, Kafka is the wrong place for it. */
@@ -555,6 +564,7 @@ public final class JobOptions {
         }
         read(conf, SCORES_ENABLED, problems);
         read(conf, ALERTS_THUMBNAILS_ENABLED, problems);
+        read(conf, INPUT_RANGE_CHECK, problems);
 
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid job configuration:\n  - " + String.join("\n  - ", problems));

@@ -1,6 +1,7 @@
 package io.defectdetector.job.control;
 
 import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.thresholds.ThresholdSuggestion;
 import io.defectdetector.job.thresholds.ThresholdTarget;
@@ -148,8 +149,23 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
                     + "more specific override: a command for " + targetName + " would change none of them");
             return ThresholdsSavepointCli.REFUSED;
         }
-        String overriddenNote = overridden == 0 ? "" : String.format(Locale.ROOT, "; %d frames whose image threshold "
-                + "a more specific override set left out", overridden);
+        // Frames outside the model's input range alert whatever the threshold, and their scores come from a scene
+        // the model does not know: they would only drag the suggestion about.
+        List<ScoreRecord> inRange = records.stream().filter(r -> !DefectAlert.CAUSE_FRAME.equals(r.getCause()))
+                .toList();
+        long outOfRange = records.size() - inRange.size();
+        if (inRange.isEmpty()) {
+            err.println("all " + outOfRange + " frames of " + targetName + " captured in the last "
+                    + DurationConverter.format(last) + " (model " + model + ") were outside the model's input range "
+                    + "(alerts with cause \"frame\"): no threshold changes that; check the camera and its lighting, "
+                    + "or train a model with its images (docs/alerts.md)");
+            return ThresholdsSavepointCli.REFUSED;
+        }
+        records = inRange;
+        String overriddenNote = (overridden == 0 ? "" : String.format(Locale.ROOT, "; %d frames whose image "
+                + "threshold a more specific override set left out", overridden))
+                + (outOfRange == 0 ? "" : String.format(Locale.ROOT, "; %d frames outside the model's input range "
+                + "left out", outOfRange));
         float[] scores = new float[records.size()];
         long alerted = 0;
         for (int i = 0; i < scores.length; i++) {

@@ -3,6 +3,7 @@ package io.defectdetector.job.inference;
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.batching.MicroBatcher;
 import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.model.InputRange;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;
 import java.nio.FloatBuffer;
@@ -19,6 +20,8 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Micro-batches frames, preprocesses them into the engine's input buffer and runs one inference per batch.
@@ -37,15 +40,21 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * counter {@code framesScored}; gauges {@code inFlightFrames} (buffered), {@code executionProvider} (string, e.g.
  * "CPU", "CUDA:0", for the web UI and JMX), {@code executionProviderActive} (1, in the group {@code provider=<it>},
  * so Prometheus gets the provider as a label: its reporter exports a string gauge as 0) and {@code usingCuda} (0/1).
+ *
+ * <p>With an input range (the model card's, unless switched off), each frame's preprocessed input is measured
+ * against it (model.InputRange) and a frame outside is marked on its {@link ScoredFrame}; counter
+ * {@code framesOutOfInputRange}.
  */
 public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredFrame>
         implements OneInputStreamOperator<Frame, ScoredFrame>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final int HISTOGRAM_WINDOW = 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceOperator.class);
 
     private final ModelBundle model;
     private final InferenceSettings settings;
     private final InferenceEngineFactory engines;
+    private final InputRange inputRange;
 
     private transient InferenceEngine engine;
     private transient Preprocessor preprocessor;
@@ -59,11 +68,20 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
     private transient Histogram preprocessTimeUs;
     private transient Histogram inferenceTimeUs;
     private transient Counter framesScored;
+    private transient Counter framesOutOfInputRange;
 
+    /** With the model card's input range, if it has one. */
     public BatchInferenceOperator(ModelBundle model, InferenceSettings settings, InferenceEngineFactory engines) {
+        this(model, settings, engines, model.card().inputRange());
+    }
+
+    /** @param inputRange the range frames are checked against; null checks none */
+    public BatchInferenceOperator(ModelBundle model, InferenceSettings settings, InferenceEngineFactory engines,
+            InputRange inputRange) {
         this.model = Objects.requireNonNull(model, "model");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.engines = Objects.requireNonNull(engines, "engines");
+        this.inputRange = inputRange;
     }
 
     /** A buffered frame with what its output record needs. */
@@ -88,6 +106,7 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
                 new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceTimeUs = metrics.histogram("inferenceTimeUs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         framesScored = metrics.counter("framesScored");
+        framesOutOfInputRange = metrics.counter("framesOutOfInputRange");
         metrics.gauge("inFlightFrames", (Gauge<Integer>) () -> buffered);
         String provider = engine.activeExecutionProvider();
         metrics.gauge("executionProvider", (Gauge<String>) () -> provider);
@@ -179,12 +198,32 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
         }
     }
 
+    private void markInputRange(ScoredFrame s, InputRange.Statistics stats) {
+        s.setInputLevel(stats.level());
+        s.setInputSpread(stats.spread());
+        if (!inputRange.contains(stats)) {
+            s.setInputOutOfRange(true);
+            if (framesOutOfInputRange.getCount() == 0) {
+                // Once per subtask: a faulty camera sends every frame out of range; the metric counts them all.
+                LOG.warn("Frame {}/{} is outside the model's input range, so it alerts with cause 'frame' (camera, "
+                        + "lighting or the product in view changed?): {}. Metric framesOutOfInputRange counts them.",
+                        s.getCameraId(), s.getFrameId(), inputRange.describe(stats));
+            }
+            framesOutOfInputRange.inc();
+        }
+    }
+
     private void infer(List<Pending> batch) throws Exception {
         int n = batch.size();
         long start = System.nanoTime();
         FloatBuffer input = engine.inputBuffer();
+        int frameSize = preprocessor.imageSize();
+        InputRange.Statistics[] measured = inputRange == null ? null : new InputRange.Statistics[n];
         for (int i = 0; i < n; i++) {
             preprocessor.write(batch.get(i).frame(), input, i);
+            if (measured != null) {
+                measured[i] = InputRange.measure(input, i * frameSize, frameSize);
+            }
         }
         long preprocessed = System.nanoTime();
         BatchResult result = engine.run(n);
@@ -211,6 +250,9 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
             s.setErrorMap(result.errorMaps()[i]);
             s.setMapWidth(result.mapWidth());
             s.setMapHeight(result.mapHeight());
+            if (measured != null) {
+                markInputRange(s, measured[i]);
+            }
             output.collect(p.hasTimestamp() ? new StreamRecord<>(s, p.timestamp()) : new StreamRecord<>(s));
         }
 

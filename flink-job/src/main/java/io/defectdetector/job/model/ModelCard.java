@@ -46,6 +46,7 @@ public final class ModelCard implements Serializable {
     private final String onnxSha256;
     private final ThresholdSettings defaultThresholds;
     private final double minFrameAspectTolerance;
+    private final InputRange inputRange;
 
     private ModelCard(String origin, JsonNode root) {
         this.origin = origin;
@@ -139,6 +140,28 @@ public final class ModelCard implements Serializable {
             this.defaultThresholds = new ThresholdSettings(imageScore, pixel, minRegionArea);
         } catch (IllegalArgumentException e) {
             throw invalid("thresholds: " + e.getMessage());
+        }
+        this.inputRange = inputRange(thresholds.get("input_range"));
+    }
+
+    /** Optional: cards exported before the input range existed have none, and the job then checks nothing. */
+    private InputRange inputRange(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw invalid("thresholds.input_range must be an object, got " + node);
+        }
+        JsonNode level = requiredObject(node, "thresholds.input_range.level");
+        JsonNode spread = requiredObject(node, "thresholds.input_range.spread");
+        try {
+            return new InputRange(requiredDouble(level, "thresholds.input_range.level.centre"),
+                    requiredDouble(level, "thresholds.input_range.level.band"),
+                    requiredDouble(spread, "thresholds.input_range.spread.centre"),
+                    requiredDouble(spread, "thresholds.input_range.spread.band"));
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("model card ") ? e
+                    : invalid("thresholds." + e.getMessage() + "; run model-export's input-range command again");
         }
     }
 
@@ -244,6 +267,11 @@ public final class ModelCard implements Serializable {
     }
 
     /** Where the card was read from, for messages. */
+    /** The card's input range, or null when it has none. */
+    public InputRange inputRange() {
+        return inputRange;
+    }
+
     public String origin() {
         return origin;
     }
@@ -252,7 +280,7 @@ public final class ModelCard implements Serializable {
     public String toString() {
         return "ModelCard{" + name + " " + version + ", input " + inputName + " " + channels + "x" + height + "x"
                 + width + ", " + (hasScoringHead() ? "graph scoring head" : "reconstruction + Java fallback")
-                + ", thresholds " + defaultThresholds + "}";
+                + ", thresholds " + defaultThresholds + (inputRange == null ? "" : ", " + inputRange) + "}";
     }
 
     private void checkShape(TensorSpec spec, String field, int channelsExpected) {
@@ -301,7 +329,7 @@ public final class ModelCard implements Serializable {
     }
 
     private JsonNode requiredObject(JsonNode parent, String field) {
-        JsonNode node = parent.get(field);
+        JsonNode node = parent.get(leaf(field));
         if (node == null || !node.isObject()) {
             throw invalid("missing object '" + field + "'");
         }

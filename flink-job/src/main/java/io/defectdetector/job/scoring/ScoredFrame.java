@@ -25,6 +25,11 @@ public class ScoredFrame {
     private float[] errorMap;
     private int mapWidth;
     private int mapHeight;
+    /** The frame's input level and spread (model.InputRange), null when the model card has no input range. */
+    private Double inputLevel;
+    private Double inputSpread;
+    /** Outside the card's input range: not the scene the model knows, so the frame alerts with cause "frame". */
+    private boolean inputOutOfRange;
 
     public ScoredFrame() {
     }
@@ -148,7 +153,8 @@ public class ScoredFrame {
                 && mapHeight == other.mapHeight && Objects.equals(cameraId, other.cameraId)
                 && Objects.equals(frameId, other.frameId) && Objects.equals(line, other.line)
                 && Objects.equals(modelName, other.modelName) && Objects.equals(modelVersion, other.modelVersion)
-                && Arrays.equals(errorMap, other.errorMap);
+                && Arrays.equals(errorMap, other.errorMap) && inputOutOfRange == other.inputOutOfRange
+                && Objects.equals(inputLevel, other.inputLevel) && Objects.equals(inputSpread, other.inputSpread);
     }
 
     @Override
@@ -159,6 +165,31 @@ public class ScoredFrame {
     @Override
     public String toString() {
         return "ScoredFrame{" + cameraId + "/" + frameId + ", score=" + score + ", " + imageWidth + "x" + imageHeight
-                + " -> map " + mapWidth + "x" + mapHeight + ", model " + modelName + " " + modelVersion + "}";
+                + " -> map " + mapWidth + "x" + mapHeight + ", model " + modelName + " " + modelVersion
+                + (inputOutOfRange ? ", input out of range" : "") + "}";
+    }
+
+    public Double getInputLevel() {
+        return inputLevel;
+    }
+
+    public void setInputLevel(Double inputLevel) {
+        this.inputLevel = inputLevel;
+    }
+
+    public Double getInputSpread() {
+        return inputSpread;
+    }
+
+    public void setInputSpread(Double inputSpread) {
+        this.inputSpread = inputSpread;
+    }
+
+    public boolean isInputOutOfRange() {
+        return inputOutOfRange;
+    }
+
+    public void setInputOutOfRange(boolean inputOutOfRange) {
+        this.inputOutOfRange = inputOutOfRange;
     }
 }

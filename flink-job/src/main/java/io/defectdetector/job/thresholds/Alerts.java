@@ -22,7 +22,8 @@ public final class Alerts {
     }
 
     /**
-     * The alert of a frame whose score reached {@code thresholds.imageScore()}: regions cut at the pixel threshold
+     * The alert of a frame whose score reached {@code thresholds.imageScore()} (cause "defect") or whose input is
+     * outside the model's range (cause "frame", with the input's level and spread): regions cut at the pixel threshold
      * and minimum area, at most {@link #MAX_REGIONS} listed, optional heatmap; infinite numbers made finite.
      */
     public static DefectAlert build(ScoredFrame frame, float score, ThresholdSettings thresholds,
@@ -38,6 +39,11 @@ public final class Alerts {
         a.setModelName(frame.getModelName());
         a.setModelVersion(frame.getModelVersion());
         a.setScore(finite(score));
+        if (frame.isInputOutOfRange()) {
+            a.setCause(DefectAlert.CAUSE_FRAME);
+            a.setInputLevel(frame.getInputLevel());
+            a.setInputSpread(frame.getInputSpread());
+        }
         a.setThreshold(thresholds.imageScore());
         a.setPixelThreshold(thresholds.pixel());
         a.setImageWidth(frame.getImageWidth());

@@ -112,6 +112,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         r.setThreshold(v.getThreshold());
         r.setThresholdSource(v.getThresholdSource());
         r.setAlert(alert);
+        r.setCause(v.getCause());
         r.setModelName(v.getModelName());
         r.setModelVersion(v.getModelVersion());
         return r;

@@ -129,8 +129,12 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         v.setDebounceN(t.debounceN());
         v.setModelName(frame.getModelName());
         v.setModelVersion(frame.getModelVersion());
-        if (score >= t.imageScore()) {
+        // A frame outside the model's input range alerts whatever its score: the score of a scene the model
+        // does not know (covered lens, lights off) says nothing, and a flat frame can score low.
+        boolean frameFault = frame.isInputOutOfRange();
+        if (frameFault || score >= t.imageScore()) {
             v.setOver(true);
+            v.setCause(frameFault ? DefectAlert.CAUSE_FRAME : DefectAlert.CAUSE_DEFECT);
             DefectAlert candidate = Alerts.build(frame, score, t.settings(), includeHeatmap,
                     ctx.currentProcessingTime());
             candidate.setThresholdSource(t.imageScoreSource());

@@ -19,6 +19,8 @@ public class Verdict {
      * {@code model}. */
     private String thresholdSource;
     private boolean over;
+    /** Why the frame is over: DefectAlert.CAUSE_DEFECT or CAUSE_FRAME; null unless {@code over}. */
+    private String cause;
     private int debounceK;
     private int debounceN;
     private String modelName;
@@ -85,6 +87,14 @@ public class Verdict {
         this.thresholdSource = thresholdSource;
     }
 
+    public String getCause() {
+        return cause;
+    }
+
+    public void setCause(String cause) {
+        this.cause = cause;
+    }
+
     public boolean isOver() {
         return over;
     }
@@ -140,7 +150,8 @@ public class Verdict {
                 && debounceN == v.debounceN && Objects.equals(cameraId, v.cameraId) && Objects.equals(line, v.line)
                 && Objects.equals(frameId, v.frameId) && Objects.equals(thresholdSource, v.thresholdSource)
                 && Objects.equals(modelName, v.modelName)
-                && Objects.equals(modelVersion, v.modelVersion) && Objects.equals(candidate, v.candidate);
+                && Objects.equals(modelVersion, v.modelVersion) && Objects.equals(candidate, v.candidate)
+                && Objects.equals(cause, v.cause);
     }
 
     @Override

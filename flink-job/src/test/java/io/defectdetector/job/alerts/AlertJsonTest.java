@@ -48,8 +48,41 @@ class AlertJsonTest {
         List<String> names = new ArrayList<>();
         json.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactly("schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime",
-                "detectionTime", "modelName", "modelVersion", "score", "threshold", "thresholdSource", "pixelThreshold",
-                "imageWidth", "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions");
+                "detectionTime", "modelName", "modelVersion", "cause", "score", "threshold", "thresholdSource",
+                "pixelThreshold", "imageWidth", "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions");
+        assertThat(json.get("cause").asText()).isEqualTo("defect");
+    }
+
+    @Test
+    void frameFaultAlertsCarryTheInputStatisticsAndSatisfyTheSchema() throws Exception {
+        DefectAlert a = alert();
+        a.setCause(DefectAlert.CAUSE_FRAME);
+        a.setInputLevel(1.0);
+        a.setInputSpread(-13.8);
+        a.setRegions(List.of());
+        a.setRegionCount(0);
+        byte[] bytes = AlertJson.toBytes(a);
+        JsonNode json = JSON.readTree(bytes);
+        assertThat(json.get("cause").asText()).isEqualTo("frame");
+        assertThat(json.get("inputLevel").asDouble()).isEqualTo(1.0);
+        assertThat(errors(bytes)).isEmpty();
+        assertThat(AlertJson.fromBytes(bytes)).isEqualTo(a);
+
+        ObjectNode withoutStatistics = ((ObjectNode) json.deepCopy());
+        withoutStatistics.remove("inputSpread");
+        assertThat(errors(withoutStatistics.toString())).as("a frame alert names its input").isNotEmpty();
+        ObjectNode defectWithStatistics = ((ObjectNode) json.deepCopy()).put("cause", "defect");
+        assertThat(errors(defectWithStatistics.toString())).as("only frame alerts carry them").isNotEmpty();
+        assertThat(errors(((ObjectNode) json.deepCopy()).put("cause", "camera").toString())).isNotEmpty();
+    }
+
+    @Test
+    void alertsOfEarlierVersionsWithoutCauseReadAsDefects() throws Exception {
+        ObjectNode json = (ObjectNode) JSON.readTree(AlertJson.toBytes(alert()));
+        json.remove("cause");
+        assertThat(errors(json.toString())).isEmpty();
+        assertThat(AlertJson.fromBytes(json.toString().getBytes(StandardCharsets.UTF_8)).getCause())
+                .isEqualTo(DefectAlert.CAUSE_DEFECT);
     }
 
     @Test
@@ -120,6 +153,12 @@ class AlertJsonTest {
         r.setThresholdSource("camera:cam-1");
         bytes = AlertJson.toBytes(r);
         assertThat(JSON.readTree(bytes).get("thresholdSource").asText()).isEqualTo("camera:cam-1");
+        assertThat(AlertJson.scoreFromBytes(bytes)).isEqualTo(r);
+        assertThat(JSON.readTree(bytes).has("cause")).as("only frames over the threshold have one").isFalse();
+        r.setAlert(true);
+        r.setCause(DefectAlert.CAUSE_FRAME);
+        bytes = AlertJson.toBytes(r);
+        assertThat(JSON.readTree(bytes).get("cause").asText()).isEqualTo("frame");
         assertThat(AlertJson.scoreFromBytes(bytes)).isEqualTo(r);
     }
 

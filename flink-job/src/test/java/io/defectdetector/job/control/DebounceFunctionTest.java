@@ -32,6 +32,7 @@ class DebounceFunctionTest {
         v.setScore(over ? 2f : 0.5f);
         v.setThreshold(1.0);
         v.setOver(over);
+        v.setCause(over ? DefectAlert.CAUSE_DEFECT : null);
         v.setDebounceK(k);
         v.setDebounceN(n);
         if (over) {
@@ -77,6 +78,8 @@ class DebounceFunctionTest {
                     .toList();
             assertThat(scores).extracting(ScoreRecord::isAlert)
                     .containsExactly(false, false, false, false, false, true, true);
+            assertThat(scores).extracting(ScoreRecord::getCause).as("over the threshold, debounced or not")
+                    .containsExactly("defect", null, null, "defect", null, "defect", "defect");
         }
     }
 

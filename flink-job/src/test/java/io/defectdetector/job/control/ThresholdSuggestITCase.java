@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.thresholds.ThresholdSuggestion;
@@ -131,6 +132,44 @@ class ThresholdSuggestITCase {
                 "--by", "alice")).isEqualTo(2);
         assertThat(refused.toString()).contains("all 20 frames of line:line-1").contains("model cae-test 3")
                 .contains("would change none of them");
+    }
+
+    @Test
+    void leavesOutFramesOutsideTheModelsInputRange() throws Exception {
+        String topic = TOPIC + "-input-range";
+        KAFKA.broker().createTopic(topic, 1);
+        long now = System.currentTimeMillis();
+        float[] seen = new float[100];
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            for (int i = 0; i < seen.length; i++) {
+                seen[i] = 0.2f + 0.002f * i;
+                ScoreRecord r = score("cam-b", "b-" + i, now - 60_000 + i, seen[i], "2");
+                producer.send(new ProducerRecord<>(topic, r.getCameraId().getBytes(), AlertJson.toBytes(r)));
+                if (i % 5 == 0) {  // the lens covered now and then: high scores the threshold cannot help
+                    ScoreRecord blank = score("cam-b", "blank-" + i, now - 60_000 + i, 40f, "2");
+                    blank.setCause(DefectAlert.CAUSE_FRAME);
+                    producer.send(new ProducerRecord<>(topic, blank.getCameraId().getBytes(),
+                            AlertJson.toBytes(blank)));
+                }
+                ScoreRecord dark = score("cam-dark", "d-" + i, now - 60_000 + i, 0.1f, "2");
+                dark.setCause(DefectAlert.CAUSE_FRAME);
+                dark.setAlert(true);
+                producer.send(new ProducerRecord<>(topic, dark.getCameraId().getBytes(), AlertJson.toBytes(dark)));
+            }
+        }
+
+        StringWriter err = new StringWriter();
+        assertThat(suggest(topic, err, "--camera", "cam-b").path("image_score").asDouble())
+                .isCloseTo(ThresholdSuggestion.of(seen, 0.01).imageScore(), within(1e-9));
+        assertThat(err.toString()).contains("camera:cam-b: 100 frames")
+                .contains("20 frames outside the model's input range left out");
+
+        StringWriter refused = new StringWriter();
+        assertThat(new CommandLine(new ThresholdSuggestCli()).setErr(new PrintWriter(refused)).execute(
+                "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--scores-topic", topic, "--camera",
+                "cam-dark", "--by", "alice")).isEqualTo(2);
+        assertThat(refused.toString()).contains("all 100 frames of camera:cam-dark")
+                .contains("outside the model's input range").contains("no threshold changes that");
     }
 
     private static JsonNode suggest(String topic, StringWriter err, String... target) throws Exception {

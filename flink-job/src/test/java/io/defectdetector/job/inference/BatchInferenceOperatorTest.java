@@ -1,8 +1,11 @@
 package io.defectdetector.job.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.defectdetector.frame.Frame;
+import io.defectdetector.job.model.InputRange;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.scoring.ScoredFrame;
 import io.defectdetector.job.testing.TestModels;
@@ -11,6 +14,7 @@ import io.defectdetector.job.testing.TestingInferenceEngine;
 import io.defectdetector.job.testing.TestingMetrics;
 import java.util.List;
 import java.util.UUID;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -186,16 +190,49 @@ class BatchInferenceOperatorTest {
                 .isEqualTo("TESTING");
     }
 
+    @Test
+    void marksFramesOutsideTheInputRangeAndCountsThem() throws Exception {
+        // Flat frames have spread ln(1e-6); this range accepts them at level 0.5 +- 0.1 (128/255 is inside).
+        InputRange range = new InputRange(0.5, 0.1, Math.log(1e-6), 1.0);
+        TestingMetrics metrics = new TestingMetrics();
+        open(3, 1_000, metrics, range);
+        harness.processElement(frame("grey", 128), 1);
+        harness.processElement(frame("white", 255), 2);
+        harness.processElement(TestingFrames.random("noise", 16, 16, 1, 7), 3);
+
+        List<ScoredFrame> out = harness.extractOutputValues();
+        assertThat(out).extracting(ScoredFrame::getFrameId, ScoredFrame::isInputOutOfRange)
+                .containsExactly(tuple("grey", false), tuple("white", true), tuple("noise", true));
+        assertThat(out.get(0).getInputLevel()).isCloseTo(128 / 255.0, within(1e-6));
+        assertThat(out.get(1).getInputLevel()).isCloseTo(1.0, within(1e-6));
+        assertThat(out.get(1).getInputSpread()).isCloseTo(Math.log(1e-6), within(1e-6));
+        assertThat(out.get(2).getInputSpread()).as("noise is far from flat").isGreaterThan(-3);
+        assertThat(metrics.<Counter>get("framesOutOfInputRange").getCount()).isEqualTo(2);
+    }
+
+    @Test
+    void withoutAnInputRangeNothingIsMeasured() throws Exception {
+        open(1, 1_000);
+        harness.processElement(frame("white", 255), 1);
+        ScoredFrame s = harness.extractOutputValues().get(0);
+        assertThat(s.isInputOutOfRange()).isFalse();
+        assertThat(s.getInputLevel()).isNull();
+    }
+
     private void open(int maxBatch, long maxWaitMs) throws Exception {
         open(maxBatch, maxWaitMs, null);
     }
 
     private void open(int maxBatch, long maxWaitMs, TestingMetrics metrics) throws Exception {
+        open(maxBatch, maxWaitMs, metrics, null);
+    }
+
+    private void open(int maxBatch, long maxWaitMs, TestingMetrics metrics, InputRange range) throws Exception {
         ModelBundle model = ModelBundle.locate(TestModels.tinyGraph().toString());
         InferenceSettings settings = new InferenceSettings("cpu", 1, 1, maxBatch,
                 maxWaitMs, false);
         BatchInferenceOperator operator = new BatchInferenceOperator(model, settings,
-                TestingInferenceEngine.factory(key));
+                TestingInferenceEngine.factory(key), range);
         harness = metrics == null ? new OneInputStreamOperatorTestHarness<>(operator)
                 : new OneInputStreamOperatorTestHarness<>(operator, metrics.environment());
         harness.open();

@@ -194,6 +194,33 @@ class ModelBundleTest {
                 .hasMessageContaining("m.card.json is not valid JSON");
     }
 
+    @Test
+    void readsTheOptionalInputRangeAndRefusesOneWithoutPositiveBands() throws IOException {
+        assertThat(ModelBundle.locate(TestModels.tinyGraph().toString()).card().inputRange())
+                .as("cards exported before the range have none").isNull();
+        Path ranged = withCard(c -> ((ObjectNode) c.get("thresholds")).set("input_range", JSON.createObjectNode()
+                .<ObjectNode>set("level", JSON.createObjectNode().put("centre", 0.45).put("band", 0.2))
+                .set("spread", JSON.createObjectNode().put("centre", -2.5).put("band", 1.5))));
+        assertThat(ModelBundle.locate(ranged.toString()).card().inputRange())
+                .isEqualTo(new InputRange(0.45, 0.2, -2.5, 1.5));
+
+        Path zeroBand = withCard(c -> ((ObjectNode) c.get("thresholds")).set("input_range", JSON.createObjectNode()
+                .<ObjectNode>set("level", JSON.createObjectNode().put("centre", 0.45).put("band", 0))
+                .set("spread", JSON.createObjectNode().put("centre", -2.5).put("band", 1.5))));
+        assertThatThrownBy(() -> ModelBundle.locate(zeroBand.toString()))
+                .hasMessageContaining("tiny-graph.card.json")
+                .hasMessageContaining("thresholds.input_range needs finite centres and bands > 0");
+        Path noSpread = withCard(c -> ((ObjectNode) c.get("thresholds")).set("input_range", JSON.createObjectNode()
+                .set("level", JSON.createObjectNode().put("centre", 0.45).put("band", 0.2))));
+        assertThatThrownBy(() -> ModelBundle.locate(noSpread.toString()))
+                .hasMessageContaining("missing object 'thresholds.input_range.spread'");
+        Path textBand = withCard(c -> ((ObjectNode) c.get("thresholds")).set("input_range", JSON.createObjectNode()
+                .<ObjectNode>set("level", JSON.createObjectNode().put("centre", 0.45).put("band", "wide"))
+                .set("spread", JSON.createObjectNode().put("centre", -2.5).put("band", 1.5))));
+        assertThatThrownBy(() -> ModelBundle.locate(textBand.toString()))
+                .hasMessageContaining("missing number field 'thresholds.input_range.level.band', got \"wide\"");
+    }
+
     /** The tiny-graph model with its card edited (sha256 kept valid: the model file is unchanged). */
     private Path withCard(Consumer<ObjectNode> edit) throws IOException {
         Path sub = Files.createTempDirectory(dir, "m");
