@@ -46,6 +46,9 @@ synthetic tiles. Not part of the package or its tests; every figure those README
         --seed 42 --train-good 20 --test-good 1 --per-defect 1
     PYTHONPATH=src /usr/bin/python3 experiments/measures.py guard runs/tiles/best.pt \
         --foreign ../data/multi/wood/train/good
+    # the card's input range (the job's camera-health check) on the test and development sets and on faults of
+    # the whole frame (no model runs; seconds)
+    PYTHONPATH=src /usr/bin/python3 experiments/measures.py input-range [--card ../models/default/cae.card.json]
 
     # recall by how much each defect changes the image (the test and development sets with their clean views)
     for s in 42 7; do java -jar ../synthetic-factory/target/synthetic-factory.jar dataset --out ../data/vis$s \
@@ -845,6 +848,36 @@ def guard(args):
         print(f"{name:>34} | {at['recall']:10.3f} {at['fp']:6d} | " + " ".join(f"{f:>15}" for f in flagged))
 
 
+def input_range(args):
+    """The card's input range (the job's camera-health check): how many test and development images, and how many
+    whole-frame faults made from 20 good development images, lie outside it. No model runs: the range is on the
+    preprocessed input."""
+    import json
+    from defect_cae.calibrate import input_statistics, out_of_input_range
+    card = json.loads(args.card.read_text())
+    r = card["thresholds"]["input_range"]
+    c = card["input"]
+    print(f"{args.card}: from {r['images']} good images, margin {r['margin']:g}: level centre "
+          f"{r['level']['centre']:.4f} band {r['level']['band']:.4f}, spread centre {r['spread']['centre']:.4f} "
+          f"band {r['spread']['band']:.4f}")
+    sets = {"test": load_test_set(args.data, c["channels"], c["height"], c["width"]),
+            "dev": load_test_set(args.dev, c["channels"], c["height"], c["width"])}
+    for name, t in sets.items():
+        out = out_of_input_range(t.images, r)
+        good = t.labels == 0
+        print(f"{name:>5}: out of range {int(out[good].sum())} of {int(good.sum())} good, "
+              f"{int(out[~good].sum())} of {int((~good).sum())} defective")
+        level, spread = input_statistics(t.images)
+        for part, sel in (("good", good), ("defective", ~good)):
+            print(f"       {part:>9}: level {level[sel].min():.4f}..{level[sel].max():.4f}, spread "
+                  f"{spread[sel].min():.4f}..{spread[sel].max():.4f}")
+    dev = sets["dev"]
+    for name, x in whole_frame_faults(dev.images[dev.labels == 0][:20]).items():
+        level, spread = input_statistics(x)
+        print(f"{name:>18}: {int(out_of_input_range(x, r).sum()):>2} of {len(x)} out of range (level "
+              f"{level.min():.3f}..{level.max():.3f}, spread {spread.min():.3f}..{spread.max():.3f})")
+
+
 def gradient_similarity(x: torch.Tensor, r: torch.Tensor, c: float, scales: int) -> torch.Tensor:
     """1 - gradient magnitude similarity (Prewitt), averaged over `scales` dyadic scales (MSGMS, as in RIAD)."""
     kx = torch.tensor([[1.0, 0.0, -1.0]] * 3).reshape(1, 1, 3, 3) / 3
@@ -937,6 +970,8 @@ def main():
     f = sub.add_parser("guard", help="the frame guard: development set and whole-frame faults, with and without")
     f.add_argument("checkpoints", type=Path, nargs=1)
     f.add_argument("--foreign", type=Path, help="a folder of another product's images")
+    r = sub.add_parser("input-range", help="the card's input range: test, development and whole-frame faults")
+    r.add_argument("--card", type=Path, default=Path("../models/default/cae.card.json"))
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.context_pad:
@@ -946,7 +981,8 @@ def main():
             return plain(self, F.pad(x, (pad,) * 4, mode="reflect"))[:, :, pad:-pad, pad:-pad]
         model.CAE.forward = padded
     {"train": train, "heads": heads, "ssim": ssim, "knn": knn, "disc": disc, "cond": cond, "maha": maha,
-     "border": border, "visibility": visibility, "grid": grid, "gms": gms, "guard": guard}[args.command](args)
+     "border": border, "visibility": visibility, "grid": grid, "gms": gms, "guard": guard,
+     "input-range": input_range}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from defect_cae.calibrate import GUARD_MARGIN, Calibration, calibrate, run_stages, tail_threshold
+from defect_cae.calibrate import (GUARD_MARGIN, INPUT_RANGE_MARGIN, Calibration, calibrate, fit_input_range,
+                                  input_statistics, out_of_input_range, run_stages, tail_threshold)
 from defect_cae.evaluate import predict
 from defect_cae.model import GUARD_DEFAULTS, GUARD_OFF, ScoringConfig
 from defect_cae.train import LOAD_KWARGS
@@ -115,3 +116,87 @@ def test_a_detector_calibrated_before_the_frame_guard_loads_with_it_off(detector
     torch.save(ckpt, tmp_path / "odd.pt")
     with pytest.raises(RuntimeError, match="head.unknown"):
         load_detector(tmp_path / "odd.pt")
+
+
+def test_input_statistics_of_hand_made_frames():
+    flat = np.full((2, 3, 4, 4), 0.25, dtype=np.float32)
+    level, spread = input_statistics(flat)
+    np.testing.assert_allclose(level, 0.25)
+    np.testing.assert_allclose(spread, np.log(1e-6))  # a flat frame: no spread at all
+    half = np.zeros((1, 1, 2, 2), dtype=np.float32)
+    half[0, 0, 0] = 1.0  # two pixels of 1, two of 0: mean 0.5, population std 0.5 (not the sample std)
+    level, spread = input_statistics(half)
+    assert level[0] == 0.5 and spread[0] == pytest.approx(np.log(0.5 + 1e-6), abs=1e-12)
+    # all channels count; chunking does not change the values
+    rng = np.random.default_rng(0)
+    x = rng.random((7, 3, 5, 6), dtype=np.float32)
+    for got, want in zip(input_statistics(x, chunk=2), input_statistics(x, chunk=64)):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(input_statistics(x)[0], x.astype(np.float64).reshape(7, -1).mean(axis=1))
+
+
+def test_the_input_range_holds_good_images_and_not_faults_of_the_camera(fresh_good):
+    r = fit_input_range([fresh_good[:50], fresh_good[50:100]], 0.05)  # parts of a dataset, not copied into one
+    assert r["images"] == 100 and r["margin"] == INPUT_RANGE_MARGIN
+    assert r["definition"] == ("level = mean of the preprocessed input (all channels and pixels, values in [0, 1]); "
+                               "spread = ln(population standard deviation of the same values + 1e-6); a frame is "
+                               "out of range when |level - level.centre| > level.band or |spread - spread.centre| > "
+                               "spread.band")
+    level, spread = input_statistics(fresh_good[:100])
+    assert r["level"]["centre"] == pytest.approx(float(np.median(level)))
+    assert r["spread"]["centre"] == pytest.approx(float(np.median(spread)))
+    for name, v in (("level", level), ("spread", spread)):
+        t, _ = tail_threshold(np.abs(v - np.median(v)), 0.05)
+        assert r[name]["band"] == pytest.approx(INPUT_RANGE_MARGIN * t) and r[name]["band"] > 0
+        assert r[name]["rule_details"]["n"] == 100
+    # the images that set it and good images it never saw are in range
+    assert not out_of_input_range(fresh_good, r).any()
+    x = fresh_good[:1]
+    faults = {"black": np.zeros_like(x), "white": np.ones_like(x), "flat grey": np.full_like(x, 0.5),
+              "flat at the good level": np.full_like(x, r["level"]["centre"]), "half as bright": x * 0.5}
+    flagged = {k: bool(out_of_input_range(v, r)[0]) for k, v in faults.items()}
+    assert all(flagged.values()), flagged
+    assert not out_of_input_range(x, None).any()  # no range in the card: no check
+
+
+def test_calibrate_fits_the_input_range_on_every_good_image_given(trained, dataset):
+    det = make_detector(trained.model, ScoringConfig(top_k=4, per_image_norm=False))
+    parts = (dataset.train, dataset.val, dataset.calib)
+    cal = calibrate(det, dataset.val, dataset.calib, 0.05, 4, good_images=parts)
+    assert cal.input_range == fit_input_range(np.concatenate(parts), 0.05)
+    assert cal.input_range["images"] == 48  # the fixture's train/good, all of it
+    assert cal.card_thresholds()["input_range"] == cal.input_range
+    assert "input range from 48 good images" in cal.summary()
+    assert "input_range" not in calibrate(det, dataset.val, dataset.calib, 0.05, 4).card_thresholds()
+
+
+def test_a_detector_calibrated_before_the_input_range_loads_and_exports_without_it(detector, tmp_path):
+    from defect_cae.pipeline import load_detector, save_detector
+    det, cal = detector
+    assert cal.input_range  # the fixture's detector, calibrated by the pipeline, has one
+    save_detector(tmp_path / "new.pt", det, cal, {})
+    ckpt = torch.load(tmp_path / "new.pt", **LOAD_KWARGS)
+    del ckpt["calibration"]["input_range"]
+    torch.save(ckpt, tmp_path / "old.pt")
+    _, loaded = load_detector(tmp_path / "old.pt")
+    old = Calibration(**loaded["calibration"])
+    assert old.input_range is None and "input_range" not in old.card_thresholds()
+    assert "input range" not in old.summary()
+
+
+def test_an_input_out_of_range_alerts_whatever_its_score():
+    from defect_cae.data import TestSet
+    from defect_cae.evaluate import Predictions, compute_metrics
+    n = 4
+    test = TestSet(images=np.zeros((n, 1, 8, 8), np.float32), masks=np.zeros((n, 8, 8), bool),
+                   has_mask=np.zeros(n, bool), labels=np.array([0, 0, 1, 1]), types=["good", "good", "x", "x"])
+    scores = np.array([0.2, 0.3, 0.5, 2.0], np.float32)
+    plain = compute_metrics(test, Predictions(np.zeros((n, 8, 8)), scores, np.zeros(0)))
+    assert plain["overall"]["image_at_threshold"]["fp"] == 0 and "input_out_of_range" not in plain["overall"]
+    ranged = compute_metrics(test, Predictions(np.zeros((n, 8, 8)), scores, np.zeros(0),
+                                               out_of_range=np.array([True, False, True, False])))
+    o = ranged["overall"]
+    assert o["image_at_threshold"]["fp"] == 1 and o["image_at_threshold"]["tp"] == 2
+    assert o["input_out_of_range"] == 2 and o["input_out_of_range_good"] == 1
+    assert ranged["per_type"]["x"]["detected_at_threshold"] == 1.0 and ranged["good_false_alarm_rate"] == 0.5
+    assert ranged["overall"]["image_auroc"] == plain["overall"]["image_auroc"]  # the score's own ranking

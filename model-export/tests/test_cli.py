@@ -36,6 +36,9 @@ def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
     assert {(g["error"], g["smoothing_sigma"], g["per_image_norm"]) for g in grid} == {
         (e, s, n) for e in ("ssim", "sq") for s in (1.0, 2.0, 4.0) for n in (True, False)}
     assert validate(card, json.loads((ROOT / "model-card.schema.json").read_text())) == []
+    # every newly exported card carries the input range, from all 48 good images of the fixture's train/good
+    assert card["thresholds"]["input_range"]["images"] == 48 and "input range from 48 good images" in r.stdout
+    assert re.search(r"input out of range: \d+ test images \(\d+ good\)", r.stdout)
     # the frame guard comes with per-image normalisation, and the card says which the graph computes
     assert card["score"]["frame_guard"] == card["score"]["per_image_norm"] == ("frame_guard" in card["thresholds"])
     assert ("guard" in card["score"]["definition"]) == card["score"]["frame_guard"]
@@ -55,14 +58,17 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     r = _run(["calibrate", "--data", str(mvtec_root), "--checkpoint", str(work / "best.pt")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
+    assert "input range from 48 good images" in r.stdout
     r = _run(["evaluate", "--data", str(mvtec_root), "--detector", str(work / "detector.pt"), "--report",
               str(tmp_path / "rep")], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
+    assert re.search(r"input out of range: \d+ of 14 test images \(\d+ of 6 good\)", r.stdout)
     r = _run(["export", "--detector", str(work / "detector.pt"), "--out", str(tmp_path / "m"), "--name", "x",
               "--golden", str(sorted((mvtec_root / "test" / "good").glob("*.png"))[0])], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     card = json.loads((tmp_path / "m" / "cae.card.json").read_text())
     assert card["metrics"]["test"]["overall"]["image_auroc"] is not None
+    assert card["thresholds"]["input_range"]["images"] == 48
     assert card["score"]["frame_guard"] and card["thresholds"]["frame_guard"]["level"]["band"] > 0  # the default
     # The exported file itself (with the guard: the graph computes it), scored without PyTorch, gives the
     # detector's metrics.
@@ -71,6 +77,9 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     from_onnx = _strict_json(tmp_path / "rep-onnx" / "metrics.json")
     from_torch = _strict_json(work / "detector.metrics.json")
+    # both apply the card's input range as the job does, and say how many test images lie outside it
+    assert "input out of range: " in r.stdout
+    assert from_onnx["overall"]["input_out_of_range"] == from_torch["overall"]["input_out_of_range"]
     for key in ("image_auroc", "pixel_auroc", "aupro"):
         assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
     assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
@@ -83,6 +92,7 @@ def test_split_commands_chain(mvtec_root, tmp_path):
     assert len(rows) == len(list((mvtec_root / "test").rglob("*.png")))
     assert sum(int(r["alert"]) for r in rows) == counts["tp"] + counts["fp"]
     assert sum(int(r["alert"]) * int(r["defective"]) for r in rows) == counts["tp"]
+    assert sum(int(r["input_out_of_range"]) for r in rows) == from_onnx["overall"]["input_out_of_range"]
     assert [float(r["score"]) for r in rows] == sorted((float(r["score"]) for r in rows), reverse=True)
     assert all(Path(r["file"]).is_file() for r in rows)
     # Exported again into the same folder without --golden: the earlier vectors go, or the job would check the
@@ -456,3 +466,52 @@ def test_output_folders_that_cannot_be_written_and_models_that_are_not_onnx_are_
     assert r.returncode == 2 and "is not an ONNX model" in r.stderr
     r = _run(["preprocess", "--image", str(tmp_path / "nope.png"), "--channels", "1", "--size", "64"], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith(f"error: --image {tmp_path / 'nope.png'}: ")
+
+
+def test_input_range_adds_the_section_to_an_earlier_card_and_refuses_other_data(detector, dataset, mvtec_root,
+                                                                                tmp_path):
+    import numpy as np
+    from defect_cae.calibrate import fit_input_range
+    from defect_cae.data import good_images, load_images
+    from defect_cae.export import build_card, export_onnx, write_card
+    det, cal = detector
+    thresholds = {k: v for k, v in cal.card_thresholds().items() if k != "input_range"}  # exported before it
+    onnx = export_onnx(det, tmp_path / "cae.onnx")
+    card = build_card(det, onnx, "cae-test", "2026-01-01.1", thresholds, {"test": None},
+                      {"data": dataset.summary, "config": {}})
+    path = write_card(card, tmp_path / "cae.card.json")
+    before = json.loads(path.read_text())
+    assert "input_range" not in before["thresholds"]
+    r = _run(["input-range", "--card", str(path), "--data", str(mvtec_root)], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "input range from 48 good images" in r.stdout
+    after = json.loads(path.read_text())
+    good = load_images(good_images(mvtec_root), 1, 64, 64)
+    expected = fit_input_range(good, before["thresholds"]["target_false_alarm_rate"])
+    assert after["thresholds"]["input_range"] == json.loads(json.dumps(expected))
+    # nothing else changes, in content, key order or format (export's: indent 2, newline at the end)
+    before["thresholds"]["input_range"] = after["thresholds"]["input_range"]
+    assert path.read_text() == json.dumps(before, indent=2) + "\n"
+    assert validate(after, json.loads((ROOT / "model-card.schema.json").read_text())) == []
+    # run again, it refreshes the section in place
+    assert _run(["input-range", "--card", str(path), "--data", str(mvtec_root)], tmp_path).returncode == 0
+    assert path.read_text() == json.dumps(before, indent=2) + "\n"
+    # other data than the card's training data: refused, the card untouched, unless --force
+    before["training"]["data"]["sha256"] = "0" * 64
+    del before["thresholds"]["input_range"]
+    path.write_text(json.dumps(before, indent=2) + "\n")
+    r = _run(["input-range", "--card", str(path), "--data", str(mvtec_root)], tmp_path)
+    assert r.returncode == 2 and "not those the model was trained on" in r.stderr and "--force" in r.stderr
+    assert "Traceback" not in r.stderr and "input_range" not in json.loads(path.read_text())["thresholds"]
+    r = _run(["input-range", "--card", str(path), "--data", str(mvtec_root), "--force"], tmp_path)
+    assert r.returncode == 0 and "--force" in r.stderr, r.stderr[-2000:]
+    forced = json.loads(path.read_text())["thresholds"]["input_range"]
+    assert "--force" in forced["rule"] and forced["level"] == after["thresholds"]["input_range"]["level"]
+    # a card of another preprocessing (or not a card) is one line
+    before["preprocessing"]["resize"] = "bilinear"
+    path.write_text(json.dumps(before, indent=2) + "\n")
+    r = _run(["input-range", "--card", str(path), "--data", str(mvtec_root), "--force"], tmp_path)
+    assert r.returncode == 2 and "preprocessing differs from this tool's in resize" in r.stderr
+    (tmp_path / "x.json").write_text("[]")
+    r = _run(["input-range", "--card", str(tmp_path / "x.json"), "--data", str(mvtec_root)], tmp_path)
+    assert r.returncode == 2 and "is not a model card" in r.stderr

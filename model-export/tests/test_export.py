@@ -126,6 +126,15 @@ def test_model_card_validates_against_its_schema(exported, dataset, tmp_path):
     assert written["input"]["min_frame_aspect_tolerance"] == 0.0
     broken = dict(written, input=dict(written["input"], channels=2))
     assert validate(broken, SCHEMA)
+    # The input range (the job's camera-health check) is in it; a card from before it, without, still validates.
+    r = written["thresholds"]["input_range"]
+    assert r["images"] == dataset.summary["images"] and r["level"]["band"] > 0 and r["spread"]["band"] > 0
+    older = dict(written, thresholds={k: v for k, v in written["thresholds"].items() if k != "input_range"})
+    assert validate(older, SCHEMA) == []
+    for part, bad in (("level", {"band": 0.0}), ("spread", {"centre": None})):
+        broken = dict(written, thresholds=dict(written["thresholds"], input_range=dict(r, **{part: dict(r[part],
+                                                                                                       **bad)})))
+        assert validate(broken, SCHEMA), (part, bad)
 
 
 def test_golden_vectors_reproduce_from_the_image_files(exported, mvtec_root, tmp_path):

@@ -8,6 +8,7 @@ Two disjoint sets of good images are used:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -34,6 +35,21 @@ GUARD_RULE = ("With per-image normalisation, frame guard: level = median(z), spr
               "of each map; centre = their median over the calibration images; band = GUARD_MARGIN x the image "
               "rule applied to |value - centre| over the same images. The exported score is the larger of "
               "raw / raw_image_score and max(|level - centre| / band, |spread - centre| / band).")
+# The input range's bands are this many times the deviation the image rule allows on good images, as the frame
+# guard's: it is there for faults of the camera (blown out, lens cap, fog), which land far out, and good frames under
+# a light the training images did not show drift further than the images that set it.
+INPUT_RANGE_MARGIN = 4.0
+# Added to the standard deviation before the log: a flat frame has a finite spread, far below any good image's.
+SPREAD_EPSILON = 1e-6
+INPUT_RANGE_DEFINITION = ("level = mean of the preprocessed input (all channels and pixels, values in [0, 1]); "
+                          "spread = ln(population standard deviation of the same values + 1e-6); a frame is out of "
+                          "range when |level - level.centre| > level.band or |spread - spread.centre| > spread.band")
+INPUT_RANGE_RULE = ("centre = the median over the good images; band = max(margin x T, 1e-6), T = the image rule "
+                    "(the larger of the split-conformal quantile and the Gumbel fit) applied to |value - centre| over "
+                    "the same images at target_false_alarm_rate. The images: {images}; the model plays no part, so "
+                    "none is held out.")
+TRAINING_GOOD_IMAGES = ("every good image of the training data (train/good, with validation/good where the dataset "
+                        "has one; training.data.sha256), preprocessed as the model reads them")
 PIXEL_RULE = ("raw_pixel = the same rule applied to each calibration image's k-th largest normalised error value, "
               "k = min_region_area: at most a fraction a of good images has min_region_area pixels above it. "
               "The exported error_map is the normalised map / raw_pixel.")
@@ -86,6 +102,7 @@ class Calibration:
     calibration_image_false_alarm_rate: float
     calibration_region_false_alarm_rate: float
     frame_guard: dict | None = None  # with per-image normalisation: centres, bands, margin and its rule details
+    input_range: dict | None = None  # fit_input_range on the training data's good images; None: no check
 
     def card_thresholds(self) -> dict:
         return {"image_score": 1.0, "pixel": 1.0, "min_region_area": self.min_region_area,
@@ -98,17 +115,19 @@ class Calibration:
                 "calibration_image_false_alarm_rate": self.calibration_image_false_alarm_rate,
                 "calibration_region_false_alarm_rate": self.calibration_region_false_alarm_rate,
                 "image_rule_details": self.image_rule_details, "pixel_rule_details": self.pixel_rule_details,
-                **({"frame_guard": self.frame_guard} if self.frame_guard else {})}
+                **({"frame_guard": self.frame_guard} if self.frame_guard else {}),
+                **({"input_range": self.input_range} if self.input_range else {})}
 
     def summary(self) -> str:
         """One line for the log: the thresholds and how well this many calibration images can pin them down."""
         a, n = self.target_false_alarm_rate, self.calibration_images
         d = self.image_rule_details
-        g = self.frame_guard
+        g, r = self.frame_guard, self.input_range
         line = (f"thresholds from {n} held-out good images at target false-alarm rate {a:g}: raw image score "
                 f"{self.raw_image_score:.4g}, raw pixel {self.raw_pixel:.4g}"
                 + (f", frame guard: level centre {g['level']['centre']:.3g} band {g['level']['band']:.3g}, spread "
-                   f"centre {g['spread']['centre']:.3g} band {g['spread']['band']:.3g}" if g else "") + "; ")
+                   f"centre {g['spread']['centre']:.3g} band {g['spread']['band']:.3g}" if g else "")
+                + (f", {input_range_summary(r)}" if r else "") + "; ")
         if d.get("conformal_rank"):
             return line + f"image rule at split-conformal rank {d['conformal_rank']} of {n}"
         needed = math.ceil(1 / a) - 1
@@ -181,12 +200,59 @@ def fit_frame_guard(detector: Detector, s: dict[str, np.ndarray], target_false_a
     return out
 
 
+def input_statistics(images: np.ndarray, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Each image's level (mean) and spread (ln of the population std + SPREAD_EPSILON), in float64 from the
+    float32 preprocessed arrays (N x C x H x W); a chunk at a time, so float64 copies stay small."""
+    level, spread = [], []
+    for i in range(0, len(images), chunk):
+        x = np.asarray(images[i:i + chunk], dtype=np.float64).reshape(len(images[i:i + chunk]), -1)
+        level.append(x.mean(axis=1))
+        spread.append(np.log(x.std(axis=1) + SPREAD_EPSILON))
+    empty = np.zeros(0, dtype=np.float64)
+    return (np.concatenate(level) if level else empty), (np.concatenate(spread) if spread else empty)
+
+
+def fit_input_range(images: np.ndarray | Sequence[np.ndarray], target_false_alarm_rate: float,
+                    images_used: str = TRAINING_GOOD_IMAGES) -> dict:
+    """The card's thresholds.input_range from good images (one array, or several: a dataset's train, validation
+    and calibration parts, not copied into one); `images_used` says which, in the rule text."""
+    sets = [images] if isinstance(images, np.ndarray) else list(images)
+    stats = [input_statistics(s) for s in sets]
+    values = {"level": np.concatenate([l for l, _ in stats]), "spread": np.concatenate([s for _, s in stats])}
+    out = {"definition": INPUT_RANGE_DEFINITION, "margin": INPUT_RANGE_MARGIN,
+           "rule": INPUT_RANGE_RULE.format(images=images_used), "images": int(values["level"].size)}
+    for name, v in values.items():
+        centre = float(np.median(v))
+        t, details = tail_threshold(np.abs(v - centre), target_false_alarm_rate)
+        out[name] = {"centre": centre, "band": max(INPUT_RANGE_MARGIN * t, 1e-6), "rule_details": details}
+    return out
+
+
+def out_of_input_range(images: np.ndarray, input_range: dict | None) -> np.ndarray:
+    """Which images the job's input-range check flags (all False without a range: older cards carry none)."""
+    if not input_range:
+        return np.zeros(len(images), dtype=bool)
+    level, spread = input_statistics(images)
+    return ((np.abs(level - input_range["level"]["centre"]) > input_range["level"]["band"])
+            | (np.abs(spread - input_range["spread"]["centre"]) > input_range["spread"]["band"]))
+
+
+def input_range_summary(r: dict) -> str:
+    return (f"input range from {r['images']} good images: level centre {r['level']['centre']:.4g} band "
+            f"{r['level']['band']:.3g}, spread centre {r['spread']['centre']:.4g} band {r['spread']['band']:.3g}")
+
+
 def calibrate(detector: Detector, stats_images: np.ndarray, calib_images: np.ndarray,
               target_false_alarm_rate: float = 0.01, min_region_area: int | None = None,
-              device="cpu") -> Calibration:
+              device="cpu", good_images: Sequence[np.ndarray] = ()) -> Calibration:
+    """`good_images`: every good image of the training data (train, validation and calibration parts), for the
+    input range; none given, the calibration has no input range."""
     h, w = stats_images.shape[2:]
     if min_region_area is None:
         min_region_area = default_min_region_area(h, w)
     fit_normalisation(detector, stats_images, device)
-    return fit_thresholds(detector, calib_images, target_false_alarm_rate, min_region_area,
-                          len(stats_images), device)
+    cal = fit_thresholds(detector, calib_images, target_false_alarm_rate, min_region_area,
+                         len(stats_images), device)
+    if len(good_images):
+        cal.input_range = fit_input_range(good_images, target_false_alarm_rate)
+    return cal

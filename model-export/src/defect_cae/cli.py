@@ -1,4 +1,4 @@
-"""Command line: python3 -m defect_cae {run,train,calibrate,evaluate,export,preprocess} ..."""
+"""Command line: python3 -m defect_cae {run,train,calibrate,evaluate,export,input-range,preprocess} ..."""
 from __future__ import annotations
 
 import argparse
@@ -323,7 +323,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .data import load_test_set
-    from .evaluate import compute_metrics, load_onnx, predict, predict_onnx
+    from .evaluate import check_input_range, compute_metrics, load_onnx, predict, predict_onnx
     from .export import json_safe
     from .report import write_report
     history = val_metrics = None
@@ -334,6 +334,7 @@ def cmd_evaluate(args) -> int:
         c = card["input"]
         test = load_test_set(args.data, c["channels"], c["height"], c["width"])
         pred, engine = predict_onnx(args.model, test.images, model=model)
+        input_range = card["thresholds"].get("input_range")
         source, summary = str(args.model), {"model": str(args.model), "card": card["name"] + " " + card["version"],
                                             "engine": engine, "data": str(args.data)}
         metrics_path = Path(args.report) / "metrics.json" if args.report else None
@@ -344,14 +345,21 @@ def cmd_evaluate(args) -> int:
         c = det.cae.config
         test = load_test_set(args.data, c.channels, c.height, c.width)
         pred = predict(det, test.images, device)
+        input_range = ckpt.get("calibration", {}).get("input_range")
         source, summary = str(args.detector), {"detector": str(args.detector), "data": str(args.data)}
         metrics_path = _metrics_beside(args.detector)
         history, val_metrics = ckpt["extra"].get("history"), ckpt["extra"].get("synthetic_validation")
+    pred = check_input_range(pred, test.images, input_range)  # the job alerts on a frame out of range
     metrics = compute_metrics(test, pred)
     print(json.dumps(json_safe(metrics["overall"]), indent=1))
     for t, m in metrics["per_type"].items():
         print(f"{t:>16}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}  "
               f"AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
+    o = metrics["overall"]
+    print(f"input out of range: {o['input_out_of_range']} of {o['images']} test images "
+          f"({o['input_out_of_range_good']} of {o['good_images']} good), alerting whatever their score"
+          if input_range else "input range: none in the card (no check)" if args.model
+          else "input range: none in the detector (calibrated before it; no check)")
     if args.report:
         write_report(args.report, f"Evaluation report: {source}", test, pred, metrics, summary,
                      history=history, val_metrics=val_metrics)
@@ -434,6 +442,61 @@ def cmd_export(args) -> int:
         print(f"note: {out / 'report'} is an earlier model's report (export writes none; `evaluate --report` does)")
     print(f"wrote {onnx_path} and {card_path}")
     return 0
+
+
+def cmd_input_range(args) -> int:
+    """Adds (or refreshes) thresholds.input_range in an exported card, from the good images it was trained on."""
+    from .calibrate import TRAINING_GOOD_IMAGES, fit_input_range, input_range_summary
+    from .data import check_layout, content_hash, good_images, load_images
+    from .export import write_card
+    from .preprocess import card_preprocessing
+    card = _read_card(args.card)
+    try:
+        c, thresholds = card["input"], card["thresholds"]
+        channels, height, width = int(c["channels"]), int(c["height"]), int(c["width"])
+        target = float(thresholds["target_false_alarm_rate"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"{args.card}: no {e} in input or thresholds, which the range needs (the channels, size "
+                         "and target false-alarm rate): give a card model-export wrote") from None
+    # The range is of the preprocessed values: another preprocessing than this tool's would give others.
+    ours, given = card_preprocessing(channels), card.get("preprocessing") or {}
+    differ = sorted(k for k in set(ours) | set(given) if k != "description" and given.get(k) != ours.get(k))
+    if differ:
+        raise ModelError(f"{args.card}: its preprocessing differs from this tool's in {', '.join(differ)}, so the "
+                         "range would be of other values than the job's input: export the model again")
+    check_layout(args.data)
+    paths = good_images(args.data)
+    digest, recorded = content_hash(paths, args.data), card.get("training", {}).get("data", {}).get("sha256")
+    images_used = TRAINING_GOOD_IMAGES
+    if digest != recorded:
+        if not args.force:
+            raise DatasetError(f"{args.data}: its good images (sha256 {digest[:12]}...) are not those the model was "
+                               f"trained on (training.data.sha256 {str(recorded)[:12]}...): give the training data "
+                               "(the same files), or --force to take these images' range anyway")
+        images_used = (f"every good image of {args.data} (train/good, with validation/good where it has one; sha256 "
+                       f"{digest}, not training.data.sha256: --force), preprocessed as the model reads them")
+        print(f"warning: --force: {args.data} is not the training data (sha256 {digest[:12]}..., the card records "
+              f"{str(recorded)[:12]}...); the range is these images'", file=sys.stderr)
+    import torch
+    torch.set_num_threads(args.threads)  # the decoding threads (data.in_parallel) follow torch's count
+    thresholds["input_range"] = fit_input_range(load_images(paths, channels, height, width), target, images_used)
+    write_card(card, args.card)  # the card's own key order; export's format
+    print(f"{input_range_summary(thresholds['input_range'])} at target false-alarm rate {target:g}; wrote "
+          f"thresholds.input_range into {args.card}")
+    return 0
+
+
+def _read_card(path: Path) -> dict:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} does not exist (give the .card.json file model-export wrote)")
+    try:
+        card = json.loads(Path(path).read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{path} is not a model card ({e}): give the .card.json file model-export wrote") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{path} is not a model card (not a JSON object): give the .card.json file model-export "
+                         "wrote")
+    return card
 
 
 def cmd_preprocess(args) -> int:
@@ -527,6 +590,17 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--version", type=label, help="model version (default <UTC date>.1)")
     x.add_argument("--golden", nargs="*", help="image files to turn into golden vectors")
     x.set_defaults(func=cmd_export)
+
+    ir = sub.add_parser("input-range", help="add or refresh the card's input range (the job's camera-health "
+                                            "check) from the good images the model was trained on")
+    ir.add_argument("--card", type=Path, required=True, help="the exported .card.json, rewritten in place")
+    ir.add_argument("--data", type=Path, required=True,
+                    help="the training data: one category whose train/good (and validation/good) the card's "
+                         "training.data.sha256 describes")
+    ir.add_argument("--force", action="store_true",
+                    help="take the range of --data's good images even when they are not the training data's")
+    ir.add_argument("--threads", type=bounded(int, 1), default=2, help="threads decoding and resizing the images")
+    ir.set_defaults(func=cmd_input_range)
 
     pp = sub.add_parser("preprocess", help="apply the model-card preprocessing to one image")
     pp.add_argument("--image", type=Path, required=True, help="an image file (PNG, JPEG, BMP, TIFF)")

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import onnx
 import torch
 
+from .calibrate import out_of_input_range
 from .data import TestSet
 from .errors import ModelError
 from .metrics import aupro, auroc, precision_recall_f1
@@ -20,6 +21,14 @@ class Predictions:
     error_maps: np.ndarray  # (N, H, W), multiples of the pixel threshold
     scores: np.ndarray  # (N,), multiples of the image threshold
     reconstructions: np.ndarray  # (N, C, H, W)
+    # (N,) bool: the input lies outside the card's input range, which the job alerts on as a fault of the frame
+    # whatever the score; None: no range to check (a card or detector from before it)
+    out_of_range: np.ndarray | None = None
+
+    def alerts(self, image_threshold: float = 1.0) -> np.ndarray:
+        """What the job decides per image: score at the threshold, or the input out of range."""
+        alert = self.scores >= image_threshold
+        return alert if self.out_of_range is None else alert | self.out_of_range
 
 
 @torch.no_grad()
@@ -108,21 +117,36 @@ def compute_metrics(test: TestSet, pred: Predictions, image_threshold: float = 1
     overall = {"images": int(len(labels)), "good_images": int(good.sum()), "defective_images": int(labels.sum()),
                "image_auroc": _r(auroc(labels, pred.scores))}
     overall.update(pixel_block(np.ones_like(labels)))
-    prf = precision_recall_f1(labels, pred.scores >= image_threshold)
+    alerts = pred.alerts(image_threshold)
+    if pred.out_of_range is not None:  # alerts whatever the score; AUROC stays the score's own
+        overall["input_out_of_range"] = int(pred.out_of_range.sum())
+        overall["input_out_of_range_good"] = int(pred.out_of_range[good].sum())
+    prf = precision_recall_f1(labels, alerts)
     overall["image_at_threshold"] = {k: _r(v) if isinstance(v, float) else v for k, v in prf.items()}
     per_type = {}
     for t in sorted(set(test.types) - {"good"}):
         is_t = np.array([x == t for x in test.types])
         sel = good | is_t
         entry = {"images": int(is_t.sum()), "image_auroc": _r(auroc(labels[sel], pred.scores[sel])),
-                 "detected_at_threshold": _r(float(np.mean(pred.scores[is_t] >= image_threshold)))}
+                 "detected_at_threshold": _r(float(np.mean(alerts[is_t])))}
+        if pred.out_of_range is not None:
+            entry["input_out_of_range"] = int(pred.out_of_range[is_t].sum())
         entry.update(pixel_block(sel))
         per_type[t] = entry
     return {"overall": overall, "per_type": per_type, "fpr_limit": fpr_limit,
-            "good_false_alarm_rate": _r(float(np.mean(pred.scores[good] >= image_threshold))) if good.any()
+            "good_false_alarm_rate": _r(float(np.mean(alerts[good]))) if good.any()
             else float("nan")}
 
 
-def evaluate(detector: Detector, test: TestSet, device="cpu", batch_size: int = 32) -> tuple[dict, Predictions]:
-    pred = predict(detector, test.images, device, batch_size)
+def check_input_range(pred: Predictions, images: np.ndarray, input_range: dict | None) -> Predictions:
+    """`pred` with the job's input-range check of `images` (the card's thresholds.input_range); unchanged when
+    there is no range, so the metrics of a card without one say nothing about it."""
+    if not input_range:
+        return pred
+    return replace(pred, out_of_range=out_of_input_range(images, input_range))
+
+
+def evaluate(detector: Detector, test: TestSet, device="cpu", batch_size: int = 32,
+             input_range: dict | None = None) -> tuple[dict, Predictions]:
+    pred = check_input_range(predict(detector, test.images, device, batch_size), test.images, input_range)
     return compute_metrics(test, pred), pred

@@ -82,7 +82,9 @@ def calibrate_and_score(cae: CAE, ds: Dataset, scoring: ScoringConfig, target_fa
                         device, with_test: bool = True) -> tuple[Detector, Calibration, dict, dict | None]:
     """Calibrates a detector on good images and measures it on synthetic validation (and test, if present)."""
     det = make_detector(copy.deepcopy(cae), scoring).to(device)
-    cal = calibrate(det, ds.val, ds.calib, target_far, min_region_area, device=device)
+    # The input range reads every good image (train, validation and calibration parts): it is no model's output.
+    cal = calibrate(det, ds.val, ds.calib, target_far, min_region_area, device=device,
+                    good_images=(ds.train, ds.val, ds.calib))
     val_metrics = compute_metrics(ds.synthetic_val, predict(det, ds.synthetic_val.images, device,
                                                             keep_reconstructions=False))
     test_metrics = None
@@ -276,12 +278,14 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         log(warning)
     test_metrics, pred = (None, None)
     if ds.test is not None:
-        test_metrics, pred = evaluate(det, ds.test)
+        test_metrics, pred = evaluate(det, ds.test, input_range=cal.input_range)  # as the job decides
         o = test_metrics["overall"]
         at = o["image_at_threshold"]
         log(f"test: image AUROC {o['image_auroc']:.4f}, pixel AUROC {o.get('pixel_auroc', float('nan')):.4f}, "
             f"AUPRO {o.get('aupro', float('nan')):.4f}; at the threshold: precision {at['precision']:.4f}, recall "
-            f"{at['recall']:.4f}, F1 {at['f1']:.4f}, false alarms {at['fp']} of {at['fp'] + at['tn']} good images")
+            f"{at['recall']:.4f}, F1 {at['f1']:.4f}, false alarms {at['fp']} of {at['fp'] + at['tn']} good images"
+            + (f"; input out of range: {o['input_out_of_range']} test images ({o['input_out_of_range_good']} good)"
+               if "input_out_of_range" in o else ""))
         for t, m in test_metrics["per_type"].items():
             log(f"  {t:>14}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}"
                 f"  AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")

@@ -135,9 +135,13 @@ def metrics_table(metrics: dict, good: str = "good test images") -> str:
                 f"{_fmt(at['recall'])} |")
     lines = "\n".join(rows)
     pix = o.get("pixel_at_threshold", {})
-    lines += (f"\n\nAt the calibrated image threshold (score >= 1.0): precision {_fmt(at['precision'])}, "
-              f"recall {_fmt(at['recall'])}, F1 {_fmt(at['f1'])}, false alarms on {good} "
-              f"{at['fp']}/{at['fp'] + at['tn']} ({_fmt(at['false_alarm_rate'])}).")
+    ranged = "input_out_of_range" in o
+    lines += (f"\n\nAt the calibrated image threshold (score >= 1.0{', or the input out of range' if ranged else ''}): "
+              f"precision {_fmt(at['precision'])}, recall {_fmt(at['recall'])}, F1 {_fmt(at['f1'])}, false alarms "
+              f"on {good} {at['fp']}/{at['fp'] + at['tn']} ({_fmt(at['false_alarm_rate'])}).")
+    if ranged:
+        lines += (f" Input out of the card's range (an alert whatever the score): {o['input_out_of_range']} "
+                  f"images, {o['input_out_of_range_good']} of them good.")
     if pix:
         lines += (f" Pixels at the calibrated pixel threshold (error map >= 1.0): precision "
                   f"{_fmt(pix['precision'])}, recall {_fmt(pix['recall'])}, F1 {_fmt(pix['f1'])}.")
@@ -157,13 +161,15 @@ def write_predictions(test: TestSet, pred: Predictions, path: Path, threshold: f
     threshold, to compare image by image with the job's scores topic or the demo."""
     import csv
     order = np.argsort(-np.nan_to_num(pred.scores, nan=-np.inf), kind="stable")
+    alerts = pred.alerts(threshold)
+    out_of_range = pred.out_of_range if pred.out_of_range is not None else np.zeros(len(pred.scores), dtype=bool)
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
-        out.writerow(["file", "type", "defective", "has_mask", "score", "alert"])
+        out.writerow(["file", "type", "defective", "has_mask", "score", "alert", "input_out_of_range"])
         for i in order:
-            score = float(pred.scores[i])
             out.writerow([test.paths[i] if test.paths else i, test.types[i], int(test.labels[i]),
-                          int(test.has_mask[i]), f"{score:.6f}", int(bool(score >= threshold))])
+                          int(test.has_mask[i]), f"{float(pred.scores[i]):.6f}", int(alerts[i]),
+                          int(out_of_range[i])])
     return path
 
 
@@ -180,7 +186,8 @@ def write_report(out_dir: Path, title: str, test: TestSet | None, pred: Predicti
         plot_examples(test, pred, out_dir / "examples.png")
         write_predictions(test, pred, out_dir / "predictions.csv")
         md += ["## Test set", "", metrics_table(metrics), "",
-               "Per image: `predictions.csv` (file, type, score in multiples of the image threshold, alert).", "",
+               "Per image: `predictions.csv` (file, type, score in multiples of the image threshold, alert, "
+               "input out of the card's range: an alert whatever the score).", "",
                "![ROC](roc.png)", "", "![score histogram](score_histogram.png)", "",
                "Examples (input, reconstruction, error map, ground truth):", "", "![examples](examples.png)", ""]
     if val_metrics is not None:
