@@ -137,9 +137,13 @@ class AlertAccuracyITCase {
                 .map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1]).toList());
         System.out.printf("Localisation: %d of %d alerts on defective frames have a region on the defect, the top "
                 + "region in %d%n", localised, onDefective, topOnDefect);
+        long frameFaults = alerts.stream().filter(a -> DefectAlert.CAUSE_FRAME.equals(a.getCause())).count();
+        System.out.printf("Alerts with cause frame (input outside the model's range): %d%n", frameFaults);
         double offlineRecall = offlineRecall();
         System.out.printf("Recall: streaming %.3f, model card (offline test set) %.3f, product target %.2f%n",
                 recall, offlineRecall, MIN_RECALL);
+        assertThat(frameFaults).as("every simulated frame shows the product: none is outside the input range")
+                .isZero();
         assertThat(precision).as("precision").isGreaterThanOrEqualTo(MIN_PRECISION);
         assertThat(recall).as("recall").isGreaterThanOrEqualTo(MIN_RECALL);
         assertThat((double) localised / onDefective).as("alerts on defective frames with a region on the defect")

@@ -1,10 +1,12 @@
 package io.defectdetector.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.defectdetector.frame.FrameHeaders;
 import io.defectdetector.frame.RejectReason;
 import io.defectdetector.job.alerts.AlertJson;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.kafka.TopicPreflight;
@@ -104,6 +106,18 @@ class DeadLetterITCase {
             assertThat(scores).extracting(r -> AlertJson.scoreFromBytes(r.value()))
                     .extracting(ScoreRecord::getFrameId)
                     .containsExactlyInAnyOrderElementsOf(goodIds);
+
+            // Well-formed is not the same as a view of the product: these flat grey frames are what a covered
+            // lens sends, outside the default model's input range, so each alerts with cause "frame".
+            List<DefectAlert> alerts = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.alerts(),
+                    r -> r.size() >= GOOD_FRAMES, Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
+                    .map(r -> AlertJson.fromBytes(r.value())).toList();
+            assertThat(alerts).extracting(DefectAlert::getFrameId).containsExactlyInAnyOrderElementsOf(goodIds);
+            assertThat(alerts).allSatisfy(a -> {
+                assertThat(a.getCause()).isEqualTo(DefectAlert.CAUSE_FRAME);
+                assertThat(a.getInputLevel()).isCloseTo(128 / 255.0, within(1e-6));
+                assertThat(a.getInputSpread()).isCloseTo(Math.log(1e-6), within(1e-6));
+            });
 
             assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
             assertThat(cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo())
