@@ -3,6 +3,8 @@ package io.defectdetector.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.inference.BatchInferenceOperator;
+import io.defectdetector.job.model.InputRange;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
 import org.junit.jupiter.api.Test;
 
 /** The assembled job graph, without running it: uids, names, one operator chain, checkpoint settings. */
@@ -88,6 +91,20 @@ class DetectionPipelineTest {
         StreamGraph graph = kafkaJob(config("scores-enabled", "false"));
         assertThat(graph.getStreamNodes()).extracting(StreamNode::getTransformationUID)
                 .noneMatch(uid -> uid.startsWith(DetectionPipeline.SCORES_SINK_UID));
+    }
+
+    @Test
+    void theInferenceOperatorChecksTheCardsInputRangeUnlessSwitchedOff() {
+        InputRange cards = ModelBundle.locate(PipelineTestSupport.DEFAULT_MODEL.toString()).card().inputRange();
+        assertThat(cards).as("the default model's card has one").isNotNull();
+        assertThat(inference(kafkaJob(config())).inputRange()).isEqualTo(cards);
+        assertThat(inference(kafkaJob(config("input-range-check", "false"))).inputRange()).isNull();
+    }
+
+    private static BatchInferenceOperator inference(StreamGraph graph) {
+        StreamNode node = graph.getStreamNodes().stream()
+                .filter(n -> DetectionPipeline.INFERENCE_UID.equals(n.getTransformationUID())).findFirst().orElseThrow();
+        return (BatchInferenceOperator) ((SimpleOperatorFactory<?>) node.getOperatorFactory()).getOperator();
     }
 
     @Test

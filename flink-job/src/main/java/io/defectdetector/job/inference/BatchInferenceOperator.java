@@ -114,6 +114,11 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
         metrics.gauge("usingCuda", (Gauge<Integer>) () -> provider.startsWith("CUDA") ? 1 : 0);
     }
 
+    /** The range frames are checked against, or null when none is. */
+    public InputRange inputRange() {
+        return inputRange;
+    }
+
     /** The provider the engine runs on, once opened ("CPU", "CUDA:0"). */
     public String activeExecutionProvider() {
         return engine == null ? null : engine.activeExecutionProvider();
