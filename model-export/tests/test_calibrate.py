@@ -153,7 +153,8 @@ def test_the_input_range_holds_good_images_and_not_faults_of_the_camera(fresh_go
     assert not out_of_input_range(fresh_good, r).any()
     x = fresh_good[:1]
     faults = {"black": np.zeros_like(x), "white": np.ones_like(x), "flat grey": np.full_like(x, 0.5),
-              "flat at the good level": np.full_like(x, r["level"]["centre"]), "half as bright": x * 0.5}
+              "flat at the good level": np.full_like(x, r["level"]["centre"]), "half as bright": x * 0.5,
+              "not a number (as in the job)": np.full_like(x, np.nan)}
     flagged = {k: bool(out_of_input_range(v, r)[0]) for k, v in faults.items()}
     assert all(flagged.values()), flagged
     assert not out_of_input_range(x, None).any()  # no range in the card: no check

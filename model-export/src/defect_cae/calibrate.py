@@ -233,8 +233,9 @@ def out_of_input_range(images: np.ndarray, input_range: dict | None) -> np.ndarr
     if not input_range:
         return np.zeros(len(images), dtype=bool)
     level, spread = input_statistics(images)
-    return ((np.abs(level - input_range["level"]["centre"]) > input_range["level"]["band"])
-            | (np.abs(spread - input_range["spread"]["centre"]) > input_range["spread"]["band"]))
+    # Written as "not inside" so that NaN counts as out of range, as in the job (InputRange.contains).
+    return ~((np.abs(level - input_range["level"]["centre"]) <= input_range["level"]["band"])
+             & (np.abs(spread - input_range["spread"]["centre"]) <= input_range["spread"]["band"]))
 
 
 def input_range_summary(r: dict) -> str:

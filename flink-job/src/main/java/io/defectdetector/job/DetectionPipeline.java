@@ -150,7 +150,8 @@ public final class DetectionPipeline {
 
         DataStream<RawFrameRecord> commands = control != null ? control : noControl(frames);
         ThresholdStage.Outputs decided = ThresholdStage.apply(scored, commands, card,
-                cfg.get(JobOptions.SCORES_ENABLED), cfg.get(JobOptions.ALERTS_THUMBNAILS_ENABLED));
+                cfg.get(JobOptions.SCORES_ENABLED), cfg.get(JobOptions.ALERTS_THUMBNAILS_ENABLED),
+                cfg.get(JobOptions.INPUT_RANGE_ALERT_INTERVAL));
         return new DetectionOutputs(decided.alerts(), deadLetters, decided.scores(),
                 control == null ? null : decided.controlRejects(), control == null ? null : decided.audit());
     }

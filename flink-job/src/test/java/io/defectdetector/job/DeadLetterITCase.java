@@ -108,11 +108,15 @@ class DeadLetterITCase {
                     .containsExactlyInAnyOrderElementsOf(goodIds);
 
             // Well-formed is not the same as a view of the product: these flat grey frames are what a covered
-            // lens sends, outside the default model's input range, so each alerts with cause "frame".
+            // lens sends, outside the default model's input range. Each camera alerts with cause "frame" on its
+            // first (they all fall within input-range-alert-interval); every one is marked in its score record.
+            assertThat(scores).extracting(r -> AlertJson.scoreFromBytes(r.value())).allSatisfy(
+                    s -> assertThat(s.getCause()).isEqualTo(DefectAlert.CAUSE_FRAME));
             List<DefectAlert> alerts = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.alerts(),
-                    r -> r.size() >= GOOD_FRAMES, Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
+                    r -> r.size() >= 3, Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
                     .map(r -> AlertJson.fromBytes(r.value())).toList();
-            assertThat(alerts).extracting(DefectAlert::getFrameId).containsExactlyInAnyOrderElementsOf(goodIds);
+            assertThat(alerts).extracting(DefectAlert::getFrameId).containsExactlyInAnyOrder("good-0", "good-1",
+                    "good-2");
             assertThat(alerts).allSatisfy(a -> {
                 assertThat(a.getCause()).isEqualTo(DefectAlert.CAUSE_FRAME);
                 assertThat(a.getInputLevel()).isCloseTo(128 / 255.0, within(1e-6));

@@ -4,6 +4,7 @@ import io.defectdetector.factory.Sample;
 import io.defectdetector.factory.surface.Product;
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.inference.Preprocessor;
+import io.defectdetector.job.model.InputRange;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -23,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The job's preprocessing of one frame into a 1x128x128 model input, written into a direct native-order buffer
  * as the inference operator does: 256x256 gray (the integer-factor fast path), 256x256 RGB (gray conversion) and
- * 300x300 gray (general adaptive-average-pool windows), 1024x1024 RGB (an MVTec AD-sized frame).
+ * 300x300 gray (general adaptive-average-pool windows), 1024x1024 RGB (an MVTec AD-sized frame); and the same
+ * followed by the input-range statistics of the model input (model.InputRange).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -38,6 +40,7 @@ public class PreprocessBenchmark {
     private Preprocessor preprocessor;
     private Frame frame;
     private FloatBuffer buffer;
+    private float[] scratch;
 
     @Setup
     public void setUp() {
@@ -46,11 +49,20 @@ public class PreprocessBenchmark {
         preprocessor = new Preprocessor(1, 128, 128);
         buffer = ByteBuffer.allocateDirect(8 * preprocessor.imageSize() * Float.BYTES)
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        scratch = new float[preprocessor.imageSize()];
     }
 
     @Benchmark
     public FloatBuffer preprocess() {
         preprocessor.write(frame, buffer, 3);
         return buffer;
+    }
+
+    /** Preprocessing plus the input-range statistics, as the inference operator takes them (copy out, measure). */
+    @Benchmark
+    public InputRange.Statistics preprocessAndMeasureInputRange() {
+        preprocessor.write(frame, buffer, 3);
+        buffer.get(3 * scratch.length, scratch, 0, scratch.length);
+        return InputRange.measure(scratch, 0, scratch.length);
     }
 }

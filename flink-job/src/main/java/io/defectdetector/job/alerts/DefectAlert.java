@@ -21,9 +21,8 @@ import java.util.Objects;
         "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions", "heatmapPng"})
 public class DefectAlert {
     public static final int SCHEMA_VERSION = 1;
-    /** The score reached the threshold. */
-    public static final String CAUSE_DEFECT = "defect";
-    /** The frame's input is outside the model card's input range (model.InputRange), whatever its score. */
+    /** {@link #getCause()} of a frame whose input is outside the model card's input range (model.InputRange),
+     * whatever its score. */
     public static final String CAUSE_FRAME = "frame";
 
     private int schemaVersion = SCHEMA_VERSION;
@@ -42,8 +41,9 @@ public class DefectAlert {
     private long detectionTimeMs;
     private String modelName;
     private String modelVersion;
-    /** {@link #CAUSE_DEFECT} or {@link #CAUSE_FRAME}; alerts of job versions before the field are all defects. */
-    private String cause = CAUSE_DEFECT;
+    /** {@link #CAUSE_FRAME}, or null (absent in JSON) for a defect: alerts on defects stay as they were. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String cause;
     private float score;
     private double threshold;
     /** Which override set the image threshold ({@code camera:ID}, {@code line:ID}, {@code default}) or
@@ -231,6 +231,7 @@ public class DefectAlert {
         this.heatmapPng = heatmapPng;
     }
 
+    /** {@link #CAUSE_FRAME} or null: the score reached the threshold (a defect). */
     public String getCause() {
         return cause;
     }
@@ -284,7 +285,8 @@ public class DefectAlert {
 
     @Override
     public String toString() {
-        return "DefectAlert{" + alertId + ", " + cameraId + "/" + frameId + ", " + cause + ", score=" + score
+        return "DefectAlert{" + alertId + ", " + cameraId + "/" + frameId + (cause == null ? "" : ", " + cause)
+                + ", score=" + score
                 + " (threshold " + threshold + ")"
                 + ", " + regionCount + " regions, model " + modelName + " " + modelVersion + "}";
     }

@@ -33,7 +33,7 @@ public class ScoreRecord {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private String thresholdSource;
     private boolean alert;
-    /** For a frame that alerts or would without the debounce: DefectAlert's cause; null (absent) otherwise. */
+    /** DefectAlert.CAUSE_FRAME for a frame outside the model's input range; null (absent) otherwise. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private String cause;
     private String modelName;

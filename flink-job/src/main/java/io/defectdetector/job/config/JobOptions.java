@@ -336,11 +336,19 @@ public final class JobOptions {
     public static final ConfigOption<Boolean> INPUT_RANGE_CHECK = key("input-range-check")
             .booleanType()
             .defaultValue(true)
-            .withDescription("Alert, with cause \"frame\", on every frame whose preprocessed input is outside the "
-                    + "model card's input range (its brightness or contrast unlike any good image's: covered or "
-                    + "overexposed camera, lights off, another product in view), whatever its score. Needs a card "
-                    + "with thresholds.input_range (model-export writes one); false ignores the range, e.g. while "
-                    + "the lighting is being changed on purpose.");
+            .withDescription("Alert, with cause \"frame\", on frames whose preprocessed input is outside the model "
+                    + "card's input range (brightness or contrast far from the good training images': a covered or "
+                    + "blank camera, lights off, another product in view), whatever their score. Needs a card with "
+                    + "thresholds.input_range (model-export writes one); false ignores the range, e.g. while the "
+                    + "lighting is being changed on purpose.");
+
+    public static final ConfigOption<Duration> INPUT_RANGE_ALERT_INTERVAL = key("input-range-alert-interval")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("While a camera's frames stay outside the input range, it alerts on the first and then "
+                    + "at most once per this much capture time (the others have alert false in their score "
+                    + "records), so a blank camera or a dark line does not flood the alerts topic. 0 alerts on every "
+                    + "such frame.");
 
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;
@@ -565,6 +573,10 @@ public final class JobOptions {
         read(conf, SCORES_ENABLED, problems);
         read(conf, ALERTS_THUMBNAILS_ENABLED, problems);
         read(conf, INPUT_RANGE_CHECK, problems);
+        Duration faultInterval = read(conf, INPUT_RANGE_ALERT_INTERVAL, problems);
+        if (faultInterval != null && faultInterval.isNegative()) {
+            problems.add("input-range-alert-interval must not be negative, got " + format(faultInterval));
+        }
 
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid job configuration:\n  - " + String.join("\n  - ", problems));

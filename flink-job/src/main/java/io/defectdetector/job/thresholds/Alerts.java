@@ -22,9 +22,10 @@ public final class Alerts {
     }
 
     /**
-     * The alert of a frame whose score reached {@code thresholds.imageScore()} (cause "defect") or whose input is
-     * outside the model's range (cause "frame", with the input's level and spread): regions cut at the pixel threshold
-     * and minimum area, at most {@link #MAX_REGIONS} listed, optional heatmap; infinite numbers made finite.
+     * The alert of a frame whose score reached {@code thresholds.imageScore()}: regions cut at the pixel threshold
+     * and minimum area, at most {@link #MAX_REGIONS} listed, optional heatmap; infinite numbers made finite. For a
+     * frame outside the model's input range (whatever its score): cause "frame" with the input's level and spread,
+     * and neither regions nor heatmap.
      */
     public static DefectAlert build(ScoredFrame frame, float score, ThresholdSettings thresholds,
             boolean includeHeatmap, long detectionTimeMs) {
@@ -39,17 +40,19 @@ public final class Alerts {
         a.setModelName(frame.getModelName());
         a.setModelVersion(frame.getModelVersion());
         a.setScore(finite(score));
-        if (frame.isInputOutOfRange()) {
-            a.setCause(DefectAlert.CAUSE_FRAME);
-            a.setInputLevel(frame.getInputLevel());
-            a.setInputSpread(frame.getInputSpread());
-        }
         a.setThreshold(thresholds.imageScore());
         a.setPixelThreshold(thresholds.pixel());
         a.setImageWidth(frame.getImageWidth());
         a.setImageHeight(frame.getImageHeight());
         a.setMapWidth(frame.getMapWidth());
         a.setMapHeight(frame.getMapHeight());
+        if (frame.isInputOutOfRange()) {
+            // The error map of a scene the model does not know localises nothing: no regions, no heatmap.
+            a.setCause(DefectAlert.CAUSE_FRAME);
+            a.setInputLevel(frame.getInputLevel());
+            a.setInputSpread(frame.getInputSpread());
+            return a;
+        }
         List<DefectRegion> regions = RegionExtractor.extract(frame.getErrorMap(), frame.getMapWidth(),
                 frame.getMapHeight(), frame.getImageWidth(), frame.getImageHeight(), thresholds.pixel(),
                 thresholds.minRegionArea());

@@ -15,6 +15,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last decision, per camera: a frame over its image threshold alerts only when at least k of the camera's
@@ -26,11 +28,19 @@ import org.apache.flink.util.OutputTag;
  * camera's last frame ({@link #HISTORY_TTL}), so removed cameras do not accumulate and a camera that was silent
  * that long starts with a clean history.
  *
- * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce),
- * histogram {@code endToEndLatencyMs} (capture time to this decision, every frame).
+ * <p>Frames outside the model's input range (cause "frame") take no part in that history: a camera whose frames
+ * stay out of range (covered, lights off) alerts on the first such frame, then at most once per
+ * {@code frameFaultInterval} of capture time, so a blank line does not flood the alerts topic; the camera's first
+ * frame out of range and its first frame back in range are logged. State per camera: the capture time of its last
+ * frame-fault alert, kept while it is out of range (same expiry).
+ *
+ * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce,
+ * and frame faults held back by the interval), histogram {@code endToEndLatencyMs} (capture time to this decision,
+ * every frame).
  */
 public class DebounceFunction extends KeyedProcessFunction<String, Verdict, DefectAlert> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(DebounceFunction.class);
     private static final int HISTOGRAM_WINDOW = 1024;
     public static final Duration HISTORY_TTL = Duration.ofHours(1);
 
@@ -48,20 +58,46 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         return d;
     }
 
+    /** Name and type are part of the savepoint format. */
+    public static ValueStateDescriptor<Long> frameFaultDescriptor() {
+        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>("frame-fault-last-alert", Types.LONG);
+        d.enableTimeToLive(StateTtlConfig.newBuilder(HISTORY_TTL)
+                .updateTtlOnCreateAndWrite()
+                .neverReturnExpired()
+                .build());
+        return d;
+    }
+
     private final boolean emitScores;
+    private final long frameFaultIntervalMs;
 
     private transient ValueState<Long> history;
+    private transient ValueState<Long> lastFrameFault;
     private transient Counter alertsOut;
     private transient Counter alertsDebounced;
     private transient Histogram endToEndLatencyMs;
 
+    /** Every frame fault alerts ({@code frameFaultInterval} 0). */
     public DebounceFunction(boolean emitScores) {
+        this(emitScores, Duration.ZERO);
+    }
+
+    /**
+     * @param frameFaultInterval while a camera's frames stay outside the input range, the capture time between two
+     *                           of its frame-fault alerts, at least; 0 alerts on every such frame
+     */
+    public DebounceFunction(boolean emitScores, Duration frameFaultInterval) {
+        if (frameFaultInterval.isNegative()) {
+            throw new IllegalArgumentException("frame-fault interval must not be negative, got " + frameFaultInterval);
+        }
         this.emitScores = emitScores;
+        this.frameFaultIntervalMs = frameFaultInterval.toMillis();
     }
 
     @Override
     public void open(OpenContext openContext) {
         history = getRuntimeContext().getState(historyDescriptor());
+        lastFrameFault = getRuntimeContext().getState(frameFaultDescriptor());
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         alertsOut = metrics.counter("alertsOut");
         alertsDebounced = metrics.counter("alertsDebounced");
@@ -73,20 +109,39 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
     public void processElement(Verdict v, Context ctx, Collector<DefectAlert> out) throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         endToEndLatencyMs.update(Math.max(0, now - v.getCaptureTimeMs()));
+        boolean frameFault = DefectAlert.CAUSE_FRAME.equals(v.getCause());
+        boolean defect = v.isOver() && !frameFault;
         boolean alert = false;
         if (v.getDebounceN() <= 1 && v.getDebounceK() <= 1) {
             // No debounce: no history to keep (and none left behind if it was switched off).
             if (history.value() != null) {
                 history.clear();
             }
-            alert = v.isOver();
+            alert = defect;
         } else {
             Long previous = history.value();
-            long bits = ((previous == null ? 0L : previous) << 1) | (v.isOver() ? 1L : 0L);
+            long bits = ((previous == null ? 0L : previous) << 1) | (defect ? 1L : 0L);
             history.update(bits);
             int n = Math.min(v.getDebounceN(), 64);
             long window = n == 64 ? bits : bits & ((1L << n) - 1);
-            alert = v.isOver() && Long.bitCount(window) >= v.getDebounceK();
+            alert = defect && Long.bitCount(window) >= v.getDebounceK();
+        }
+        Long lastFault = lastFrameFault.value();
+        if (frameFault) {
+            if (lastFault == null) {
+                LOG.warn("Camera {}: frame {} is outside the model's input range (input level {}, spread {}); its "
+                        + "frames alert with cause \"frame\" until one is back in range, at most once per {} ms",
+                        v.getCameraId(), v.getFrameId(), v.getCandidate().getInputLevel(),
+                        v.getCandidate().getInputSpread(), frameFaultIntervalMs);
+            }
+            // Capture time, not the clock: a replay after a failure decides exactly as the first run did.
+            alert = lastFault == null || Math.abs(v.getCaptureTimeMs() - lastFault) >= frameFaultIntervalMs;
+            if (alert) {
+                lastFrameFault.update(v.getCaptureTimeMs());
+            }
+        } else if (lastFault != null) {
+            LOG.info("Camera {}: frame {} is back in the model's input range", v.getCameraId(), v.getFrameId());
+            lastFrameFault.clear();
         }
         if (alert) {
             DefectAlert a = v.getCandidate();

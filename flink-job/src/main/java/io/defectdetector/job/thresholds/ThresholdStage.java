@@ -10,6 +10,7 @@ import io.defectdetector.job.control.ParseControlFunction;
 import io.defectdetector.job.frames.RawFrameRecord;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;
+import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -51,9 +52,10 @@ public final class ThresholdStage {
      * @param control        raw control records; one source subtask keeps the commands in topic order
      * @param emitScores     emit one score record per decided frame
      * @param includeHeatmap attach the error heatmap to alerts
+     * @param frameFaultInterval least capture time between two frame-fault alerts of a camera (DebounceFunction)
      */
     public static Outputs apply(DataStream<ScoredFrame> scored, DataStream<RawFrameRecord> control, ModelCard card,
-            boolean emitScores, boolean includeHeatmap) {
+            boolean emitScores, boolean includeHeatmap, Duration frameFaultInterval) {
         // One instance: commands are applied in the order they were sent, and they are rare.
         SingleOutputStreamOperator<ControlCommand> commands = control
                 .process(new ParseControlFunction())
@@ -71,7 +73,7 @@ public final class ThresholdStage {
 
         SingleOutputStreamOperator<DefectAlert> alerts = verdicts
                 .keyBy(Verdict::getCameraId, Types.STRING)
-                .process(new DebounceFunction(emitScores), TypeInformation.of(DefectAlert.class))
+                .process(new DebounceFunction(emitScores, frameFaultInterval), TypeInformation.of(DefectAlert.class))
                 .uid(DEBOUNCE_UID)
                 .name(DEBOUNCE_UID);
 

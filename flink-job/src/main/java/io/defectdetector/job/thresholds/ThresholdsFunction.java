@@ -134,7 +134,7 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         boolean frameFault = frame.isInputOutOfRange();
         if (frameFault || score >= t.imageScore()) {
             v.setOver(true);
-            v.setCause(frameFault ? DefectAlert.CAUSE_FRAME : DefectAlert.CAUSE_DEFECT);
+            v.setCause(frameFault ? DefectAlert.CAUSE_FRAME : null);
             DefectAlert candidate = Alerts.build(frame, score, t.settings(), includeHeatmap,
                     ctx.currentProcessingTime());
             candidate.setThresholdSource(t.imageScoreSource());

@@ -19,7 +19,7 @@ public class Verdict {
      * {@code model}. */
     private String thresholdSource;
     private boolean over;
-    /** Why the frame is over: DefectAlert.CAUSE_DEFECT or CAUSE_FRAME; null unless {@code over}. */
+    /** DefectAlert.CAUSE_FRAME when the frame is over because its input is outside the model's range; else null. */
     private String cause;
     private int debounceK;
     private int debounceN;

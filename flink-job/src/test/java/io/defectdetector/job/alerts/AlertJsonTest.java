@@ -48,9 +48,8 @@ class AlertJsonTest {
         List<String> names = new ArrayList<>();
         json.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactly("schemaVersion", "alertId", "cameraId", "line", "frameId", "captureTime",
-                "detectionTime", "modelName", "modelVersion", "cause", "score", "threshold", "thresholdSource",
+                "detectionTime", "modelName", "modelVersion", "score", "threshold", "thresholdSource",
                 "pixelThreshold", "imageWidth", "imageHeight", "mapWidth", "mapHeight", "regionCount", "regions");
-        assertThat(json.get("cause").asText()).isEqualTo("defect");
     }
 
     @Test
@@ -71,18 +70,16 @@ class AlertJsonTest {
         ObjectNode withoutStatistics = ((ObjectNode) json.deepCopy());
         withoutStatistics.remove("inputSpread");
         assertThat(errors(withoutStatistics.toString())).as("a frame alert names its input").isNotEmpty();
-        ObjectNode defectWithStatistics = ((ObjectNode) json.deepCopy()).put("cause", "defect");
+        ObjectNode defectWithStatistics = json.deepCopy();
+        defectWithStatistics.remove("cause");
         assertThat(errors(defectWithStatistics.toString())).as("only frame alerts carry them").isNotEmpty();
         assertThat(errors(((ObjectNode) json.deepCopy()).put("cause", "camera").toString())).isNotEmpty();
-    }
-
-    @Test
-    void alertsOfEarlierVersionsWithoutCauseReadAsDefects() throws Exception {
-        ObjectNode json = (ObjectNode) JSON.readTree(AlertJson.toBytes(alert()));
-        json.remove("cause");
-        assertThat(errors(json.toString())).isEmpty();
-        assertThat(AlertJson.fromBytes(json.toString().getBytes(StandardCharsets.UTF_8)).getCause())
-                .isEqualTo(DefectAlert.CAUSE_DEFECT);
+        assertThat(errors(((ObjectNode) json.deepCopy()).put("regionCount", 1).toString()))
+                .as("a frame alert localises nothing").isNotEmpty();
+        assertThat(errors(((ObjectNode) json.deepCopy()).put("heatmapPng", "iVBORw0KGgo=").toString()))
+                .isNotEmpty();
+        assertThat(errors(((ObjectNode) json.deepCopy()).put("cause", "defect").toString()))
+                .as("a defect alert has no cause").isNotEmpty();
     }
 
     @Test

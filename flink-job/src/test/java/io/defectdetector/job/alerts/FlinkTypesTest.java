@@ -32,13 +32,34 @@ class FlinkTypesTest {
     void alertSurvivesFlinkSerialization() throws Exception {
         DefectAlert alert = AlertJsonTest.alert();
         alert.setHeatmapPng("AAAA");
-        TypeSerializer<DefectAlert> serializer = TypeInformation.of(DefectAlert.class)
-                .createSerializer(new SerializerConfigImpl());
+        assertRoundTrip(alert, DefectAlert.class);
+        DefectAlert frameFault = AlertJsonTest.alert();
+        frameFault.setCause(DefectAlert.CAUSE_FRAME);
+        frameFault.setInputLevel(1.0);
+        frameFault.setInputSpread(-13.8);
+        assertRoundTrip(frameFault, DefectAlert.class);
+    }
+
+    @Test
+    void aScoredFrameOutsideTheInputRangeSurvivesFlinkSerialization() throws Exception {
+        ScoredFrame f = new ScoredFrame();
+        f.setCameraId("cam-1");
+        f.setFrameId("f1");
+        f.setErrorMap(new float[] {1f, 2f});
+        f.setInputLevel(0.25);
+        f.setInputSpread(-13.8);
+        f.setInputOutOfRange(true);
+        assertRoundTrip(f, ScoredFrame.class);
+        assertRoundTrip(new ScoredFrame(), ScoredFrame.class);  // unmeasured: null statistics
+    }
+
+    private static <T> void assertRoundTrip(T value, Class<T> type) throws Exception {
+        TypeSerializer<T> serializer = TypeInformation.of(type).createSerializer(new SerializerConfigImpl());
         DataOutputSerializer out = new DataOutputSerializer(256);
-        serializer.serialize(alert, out);
-        DefectAlert copy = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-        assertThat(copy).isEqualTo(alert);
-        assertThat(serializer.copy(alert)).isEqualTo(alert);
+        serializer.serialize(value, out);
+        T copy = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(copy).isEqualTo(value);
+        assertThat(serializer.copy(value)).isEqualTo(value);
     }
 
     private static List<String> genericParts(TypeInformation<?> info) {

@@ -1,6 +1,7 @@
 package io.defectdetector.job.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
@@ -32,7 +33,6 @@ class DebounceFunctionTest {
         v.setScore(over ? 2f : 0.5f);
         v.setThreshold(1.0);
         v.setOver(over);
-        v.setCause(over ? DefectAlert.CAUSE_DEFECT : null);
         v.setDebounceK(k);
         v.setDebounceN(n);
         if (over) {
@@ -78,8 +78,6 @@ class DebounceFunctionTest {
                     .toList();
             assertThat(scores).extracting(ScoreRecord::isAlert)
                     .containsExactly(false, false, false, false, false, true, true);
-            assertThat(scores).extracting(ScoreRecord::getCause).as("over the threshold, debounced or not")
-                    .containsExactly("defect", null, null, "defect", null, "defect", "defect");
         }
     }
 
@@ -93,6 +91,80 @@ class DebounceFunctionTest {
             h.processElement(verdict("c1", "a2", false, 2, 2), 4);
             assertThat(alertedFrames(h)).containsExactly("b2");
         }
+    }
+
+    @Test
+    void aCameraOutOfInputRangeAlertsOnceAndThenAtMostOncePerIntervalOfCaptureTime() throws Exception {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new DebounceFunction(true, java.time.Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING)) {
+            h.open();
+            h.processElement(fault("c1", "f1", 0), 1);
+            h.processElement(fault("c2", "g1", 5_000), 2);     // another camera: its own first alert
+            h.processElement(fault("c1", "f2", 10_000), 3);    // held back
+            h.processElement(fault("c1", "f3", 60_000), 4);    // a minute after f1
+            h.processElement(fault("c1", "f4", 90_000), 5);    // held back
+            h.processElement(atCapture(verdict("c1", "f5", false, 1, 1), 91_000), 6);  // back in range
+            h.processElement(fault("c1", "f6", 92_000), 7);    // a new fault alerts at once
+
+            assertThat(alertedFrames(h)).containsExactly("f1", "g1", "f3", "f6");
+            List<ScoreRecord> scores = h.getSideOutput(DebounceFunction.SCORES).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(scores).extracting(ScoreRecord::getFrameId, ScoreRecord::isAlert, ScoreRecord::getCause)
+                    .containsExactly(tuple("f1", true, "frame"), tuple("g1", true, "frame"),
+                            tuple("f2", false, "frame"), tuple("f3", true, "frame"), tuple("f4", false, "frame"),
+                            tuple("f5", false, null), tuple("f6", true, "frame"));
+        }
+    }
+
+    @Test
+    void frameFaultsTakeNoPartInTheDefectDebounce() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            // 2 of 3: a blank frame, then one frame over the threshold, is one defect frame, not two.
+            Verdict blank = fault("c1", "blank", 0);
+            blank.setDebounceK(2);
+            blank.setDebounceN(3);
+            h.processElement(blank, 1);
+            h.processElement(verdict("c1", "d1", true, 2, 3), 2);
+            assertThat(alertedFrames(h)).as("the fault alerts (interval 0), the lone defect frame does not")
+                    .containsExactly("blank");
+            h.processElement(verdict("c1", "d2", true, 2, 3), 3);
+            assertThat(alertedFrames(h)).containsExactly("blank", "d2");
+        }
+    }
+
+    @Test
+    void theFrameFaultStateSurvivesSnapshotAndRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        DebounceFunction f = new DebounceFunction(false, java.time.Duration.ofMinutes(1));
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(f),
+                Verdict::getCameraId, Types.STRING)) {
+            h.open();
+            h.processElement(fault("c1", "f1", 0), 1);
+            snapshot = h.snapshot(1, 10);
+        }
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new DebounceFunction(false, java.time.Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(fault("c1", "f2", 30_000), 2);
+            h.processElement(fault("c1", "f3", 60_000), 3);
+            assertThat(alertedFrames(h)).as("f2 is within the interval of f1, before the checkpoint")
+                    .containsExactly("f3");
+        }
+    }
+
+    /** A frame outside the input range (cause frame), captured {@code offsetMs} after CAPTURE. */
+    private static Verdict fault(String camera, String frameId, long offsetMs) {
+        Verdict v = atCapture(verdict(camera, frameId, true, 1, 1), offsetMs);
+        v.setCause(DefectAlert.CAUSE_FRAME);
+        v.getCandidate().setCause(DefectAlert.CAUSE_FRAME);
+        return v;
+    }
+
+    private static Verdict atCapture(Verdict v, long offsetMs) {
+        v.setCaptureTimeMs(CAPTURE + offsetMs);
+        return v;
     }
 
     @Test

@@ -196,30 +196,35 @@ class ThresholdsFunctionTest {
 
     @Test
     void aFrameOutsideTheInputRangeAlertsWithCauseFrameWhateverItsScore() throws Exception {
-        ScoredFrame flat = ControlTesting.frame("cam-01", null, "flat", 0.1f, 0f);
+        ScoredFrame flat = ControlTesting.frame("cam-01", null, "flat", 0.1f, 2f);  // a blob that would be a region
         flat.setInputOutOfRange(true);
         flat.setInputLevel(1.0);
         flat.setInputSpread(Math.log(1e-6));
         ScoredFrame measuredInRange = ControlTesting.frame("cam-01", null, "in-range", 0.1f, 0f);
         measuredInRange.setInputLevel(0.5);
         measuredInRange.setInputSpread(-3.0);
-        try (var h = harness(ControlTesting.SCALE)) {
+        try (var h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new ThresholdsFunction(CARD,
+                ControlTesting.SCALE, ControlTesting.MODEL, true), ThresholdsFunction.STATE)) {
             h.processElement(flat, 1);
             h.processElement(measuredInRange, 2);
-            h.processElement(ControlTesting.frame("cam-01", null, "defect", 2f, 0f), 3);
+            h.processElement(ControlTesting.frame("cam-01", null, "defect", 2f, 2f), 3);
 
             List<Verdict> verdicts = h.extractOutputValues();
             assertThat(verdicts).extracting(Verdict::getFrameId, Verdict::isOver, Verdict::getCause)
                     .containsExactly(tuple("flat", true, "frame"), tuple("in-range", false, null),
-                            tuple("defect", true, "defect"));
+                            tuple("defect", true, null));
             DefectAlert frameAlert = verdicts.get(0).getCandidate();
             assertThat(frameAlert.getCause()).isEqualTo(DefectAlert.CAUSE_FRAME);
             assertThat(frameAlert.getScore()).as("the model's own score is kept").isEqualTo(0.1f);
             assertThat(frameAlert.getInputLevel()).isEqualTo(1.0);
             assertThat(frameAlert.getInputSpread()).isEqualTo(Math.log(1e-6));
+            assertThat(frameAlert.getRegions()).as("the map of an unknown scene localises nothing").isEmpty();
+            assertThat(frameAlert.getHeatmapPng()).isNull();
             DefectAlert defect = verdicts.get(2).getCandidate();
-            assertThat(defect.getCause()).isEqualTo(DefectAlert.CAUSE_DEFECT);
+            assertThat(defect.getCause()).as("defect alerts stay as they were").isNull();
             assertThat(defect.getInputLevel()).as("the input is reported only for frame faults").isNull();
+            assertThat(defect.getRegions()).hasSize(1);
+            assertThat(defect.getHeatmapPng()).isNotNull();
         }
     }
 

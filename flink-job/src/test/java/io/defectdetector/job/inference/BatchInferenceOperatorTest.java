@@ -211,6 +211,30 @@ class BatchInferenceOperatorTest {
     }
 
     @Test
+    void measuresEachFrameOfAnRgbBatchOverItsThreeChannels() throws Exception {
+        ModelBundle model = ModelBundle.locate(TestModels.rgbCaeFolder().toString());
+        InputRange range = new InputRange(0.5, 0.1, Math.log(1e-6), 1.0);
+        harness = new OneInputStreamOperatorTestHarness<>(new BatchInferenceOperator(model,
+                new InferenceSettings("cpu", 1, 1, 3, 1_000, false), TestingInferenceEngine.factory(key), range));
+        harness.open();
+        // Grey (level 0.502) in range; red (255, 0, 0: level 1/3) and cyan (0, 255, 255: 2/3) out, read over
+        // all three channels of their own slot of the batch.
+        harness.processElement(TestingFrames.rgb("grey", 32, 32, 128, 128, 128), 1);
+        harness.processElement(TestingFrames.rgb("red", 32, 32, 255, 0, 0), 2);
+        harness.processElement(TestingFrames.rgb("cyan", 32, 32, 0, 255, 255), 3);
+
+        List<ScoredFrame> out = harness.extractOutputValues();
+        assertThat(out).extracting(ScoredFrame::getFrameId, ScoredFrame::isInputOutOfRange)
+                .containsExactly(tuple("grey", false), tuple("red", true), tuple("cyan", true));
+        assertThat(out).extracting(ScoredFrame::getInputLevel).satisfiesExactly(
+                l -> assertThat(l).isCloseTo(128 / 255.0, within(1e-6)),
+                l -> assertThat(l).isCloseTo(1 / 3.0, within(1e-6)),
+                l -> assertThat(l).isCloseTo(2 / 3.0, within(1e-6)));
+        assertThat(out.get(1).getInputSpread()).as("two channels apart: std sqrt(2)/3")
+                .isCloseTo(Math.log(Math.sqrt(2) / 3 + 1e-6), within(1e-6));
+    }
+
+    @Test
     void withoutAnInputRangeNothingIsMeasured() throws Exception {
         open(1, 1_000);
         harness.processElement(frame("white", 255), 1);
