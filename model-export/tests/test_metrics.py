@@ -105,3 +105,11 @@ def test_an_unfit_model_is_named_from_its_synthetic_validation():
     assert "0.397, where 0.5 is chance" in unfit_warning({"overall": {"image_auroc": 0.397}})
     assert unfit_warning({"overall": {"image_auroc": 0.984}}) is None
     assert unfit_warning({"overall": {"image_auroc": float("nan")}}) is None
+
+
+def test_the_per_type_line_says_when_the_input_range_detected_some_of_the_images():
+    from defect_cae.evaluate import per_type_line
+    m = {"image_auroc": 0.45, "pixel_auroc": 0.5, "aupro": 0.1, "detected_at_threshold": 1.0}
+    assert per_type_line("grey", m).endswith("detected 1.000")
+    line = per_type_line("grey", {**m, "input_out_of_range": 20})
+    assert line.endswith("detected 1.000 (20 of them out of input range)") and line.startswith("            grey:")

@@ -323,7 +323,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .data import load_test_set
-    from .evaluate import check_input_range, compute_metrics, load_onnx, predict, predict_onnx
+    from .evaluate import check_input_range, compute_metrics, load_onnx, per_type_line, predict, predict_onnx
     from .export import json_safe
     from .report import write_report
     history = val_metrics = None
@@ -353,8 +353,7 @@ def cmd_evaluate(args) -> int:
     metrics = compute_metrics(test, pred)
     print(json.dumps(json_safe(metrics["overall"]), indent=1))
     for t, m in metrics["per_type"].items():
-        print(f"{t:>16}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}  "
-              f"AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
+        print(per_type_line(t, m))
     o = metrics["overall"]
     print(f"input out of range: {o['input_out_of_range']} of {o['images']} test images "
           f"({o['input_out_of_range_good']} of {o['good_images']} good), alerting whatever their score"

@@ -95,6 +95,16 @@ def _r(x: float) -> float:
     return float(round(x, 5)) if np.isfinite(x) else float("nan")
 
 
+def per_type_line(defect_type: str, m: dict) -> str:
+    """One console line of a defect type's metrics; says how many of its images the input range flagged, since
+    "detected" counts them while the AUROCs are the score's alone."""
+    out = m.get("input_out_of_range", 0)
+    nan = float("nan")
+    return (f"{defect_type:>16}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', nan):.4f}"
+            f"  AUPRO {m.get('aupro', nan):.4f}  detected {m['detected_at_threshold']:.3f}"
+            + (f" ({out} of them out of input range)" if out else ""))
+
+
 def compute_metrics(test: TestSet, pred: Predictions, image_threshold: float = 1.0,
                     pixel_threshold: float = 1.0, fpr_limit: float = 0.3) -> dict:
     """Image AUROC, pixel AUROC, AUPRO (to `fpr_limit`), P/R/F1 at the thresholds; overall and per defect type."""

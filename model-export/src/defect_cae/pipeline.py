@@ -15,7 +15,7 @@ from .calibrate import Calibration, calibrate, default_min_region_area
 from .data import (GoodSplit, TestSet, aspect_tolerance_needed, content_hash, good_images, guess_channels,
                    load_images, load_test_set, split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
-from .evaluate import compute_metrics, evaluate, predict
+from .evaluate import compute_metrics, evaluate, per_type_line, predict
 from .export import build_card, export_model, golden_images_from, write_golden
 from .model import GUARD_DEFAULTS, CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
 from .train import TrainConfig, TrainResult, read_checkpoint, train
@@ -287,8 +287,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
             + (f"; input out of range: {o['input_out_of_range']} test images ({o['input_out_of_range_good']} good)"
                if "input_out_of_range" in o else ""))
         for t, m in test_metrics["per_type"].items():
-            log(f"  {t:>14}: image AUROC {m['image_auroc']:.4f}  pixel AUROC {m.get('pixel_auroc', float('nan')):.4f}"
-                f"  AUPRO {m.get('aupro', float('nan')):.4f}  detected {m['detected_at_threshold']:.3f}")
+            log(per_type_line(t, m))
 
     save_detector(work_dir / "detector.pt", det, cal, {"data": ds.summary})
     version = version or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d") + ".1"

@@ -4,6 +4,7 @@ import io.defectdetector.job.DetectionPipeline;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.testing.TestModels;
 import io.defectdetector.kafka.LocalKafkaBroker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -18,8 +19,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 final class CompatibilityJob {
     static final String PREFIX = "compat";
-    /** Where {@link TestModels#tinyGraph()} lives, as recorded in the manifests. */
+    /** Where {@link TestModels#tinyGraph()} lives, as recorded in the manifests (thresholds-v1). */
     static final String MODEL = "flink-job/src/test/resources/models/tiny-graph";
+    /** Where {@link TestModels#tinyGraphRanged()} lives (savepoints from thresholds-v2 on, with frame faults). */
+    static final String RANGED_MODEL = "flink-job/src/test/resources/models/tiny-graph-ranged";
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private CompatibilityJob() {
@@ -48,12 +51,18 @@ final class CompatibilityJob {
     /** As {@link #start(LocalKafkaBroker, ControlTopics, String)} with job options of its own (e.g. parallelism). */
     static JobClient start(LocalKafkaBroker broker, ControlTopics topics, String savepoint,
             Map<String, String> options) throws Exception {
+        return start(broker, topics, savepoint, options, TestModels.tinyGraph());
+    }
+
+    /** As above with another model of the same shape ({@link TestModels#tinyGraphRanged()}). */
+    static JobClient start(LocalKafkaBroker broker, ControlTopics topics, String savepoint,
+            Map<String, String> options, Path model) throws Exception {
         Configuration conf = new Configuration();
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
             conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
         }
-        var cfg = topics.config(broker, TestModels.tinyGraph(), options);
+        var cfg = topics.config(broker, model, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
         return env.executeAsync("compat-it");

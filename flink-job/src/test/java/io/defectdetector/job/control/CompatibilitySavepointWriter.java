@@ -1,8 +1,10 @@
 package io.defectdetector.job.control;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.PipelineTestSupport;
+import io.defectdetector.job.testing.TestModels;
 import io.defectdetector.kafka.LocalKafkaBroker;
 import java.io.IOException;
 import java.net.URI;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -22,9 +25,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * Writes a state-compatibility savepoint of the current job version into the folder given as the only argument:
  * the savepoint files plus {@code manifest.json} (the offsets the restoring test must fill the new topics up to).
  * It runs the job on its own local Kafka broker and a MiniCluster shaped as the ITCases' (2 TaskManagers x 2
- * slots, parallelism 2), sets threshold overrides through the control topic, sends one frame over the threshold of
- * camera cam-1 (held back by its 2-of-3 debounce, so its history is in the keyed state) and stops with a canonical
- * savepoint. {@link StateCompatibilityITCase} restores what it writes; see there for how to add a version.
+ * slots, parallelism 2) with the tiny-graph-ranged model, sets threshold overrides through the control topic,
+ * sends one frame over the threshold of camera cam-1 (held back by its 2-of-3 debounce, so its history is in the
+ * keyed state) and one all-black frame of cam-2 (outside the model's input range: its frame-fault state is kept) and
+ * stops with a canonical savepoint. {@link StateCompatibilityITCase} restores what it writes; see there for how to add a version.
  *
  * <p>A runnable class rather than a disabled test, so the test runs show no skipped generator. From the
  * repository root (a plain JVM on the test classpath, as scripts/thresholds.sh runs the savepoint CLI):
@@ -63,10 +67,14 @@ public final class CompatibilitySavepointWriter {
     }
 
     private static void write(LocalKafkaBroker broker, Path stopped, Path target) throws Exception {
-        Stopped s = runAndStop(broker, CompatibilityJob.createTopics(broker), stopped);
+        // Topics of their own per savepoint (their names are in its Kafka source state), so that the restoring
+        // tests, which share one broker, do not read each other's records.
+        String prefix = CompatibilityJob.PREFIX + "-" + target.getFileName();
+        Stopped s = runAndStop(broker, CompatibilityJob.createTopics(broker, prefix), stopped, true);
         ObjectNode manifest = s.manifest();
         manifest.put("written_by", CompatibilitySavepointWriter.class.getSimpleName());
-        manifest.put("model", CompatibilityJob.MODEL);
+        manifest.put("model", CompatibilityJob.RANGED_MODEL);
+        manifest.put("topic_prefix", prefix);
 
         Files.createDirectories(target);
         try (Stream<Path> files = Files.list(Path.of(URI.create(s.savepoint())))) {
@@ -92,7 +100,18 @@ public final class CompatibilitySavepointWriter {
      * fresh savepoint within a test.
      */
     static Stopped runAndStop(LocalKafkaBroker broker, ControlTopics t, Path dir) throws Exception {
-        JobClient job = CompatibilityJob.start(broker, t, null);
+        return runAndStop(broker, t, dir, false);
+    }
+
+    /**
+     * As above; with {@code frameFault}, on the tiny-graph-ranged model, and cam-2 also sends one all-black frame
+     * (a frame fault that alerts, so cam-2's frame-fault state is in the savepoint) after cam-1's.
+     */
+    static Stopped runAndStop(LocalKafkaBroker broker, ControlTopics t, Path dir, boolean frameFault)
+            throws Exception {
+        JobClient job = frameFault
+                ? CompatibilityJob.start(broker, t, null, Map.of(), TestModels.tinyGraphRanged())
+                : CompatibilityJob.start(broker, t, null);
         ObjectNode manifest = ControlJson.object();
         try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(broker)) {
             t.sendControl(producer, """
@@ -112,6 +131,18 @@ public final class CompatibilitySavepointWriter {
             }
             ObjectNode offsets = manifest.putObject("frames_offsets");
             offsets.put(Integer.toString(m.partition()), m.offset() + 1);
+            if (frameFault) {
+                RecordMetadata f = producer.send(t.frame("cam-2", "line-1", "blank-before-savepoint", 0)).get();
+                List<ScoreRecord> both = t.awaitScores(broker, s -> s.size() >= 2, CompatibilityJob.TIMEOUT);
+                ScoreRecord blank = both.stream().filter(r -> "blank-before-savepoint".equals(r.getFrameId()))
+                        .findFirst().orElseThrow();
+                if (!blank.isAlert() || !DefectAlert.CAUSE_FRAME.equals(blank.getCause())) {
+                    throw new IllegalStateException("the black frame of cam-2 must alert as a frame fault: " + blank);
+                }
+                // cam-2 may hash to the other partition; the restoring test fills each up to its offset.
+                offsets.put(Integer.toString(f.partition()), Math.max(f.offset() + 1,
+                        offsets.path(Integer.toString(f.partition())).asLong(0)));
+            }
             String savepoint = job.stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL)
                     .get();
             return new Stopped(savepoint, manifest);

@@ -3,6 +3,7 @@ package io.defectdetector.job.control;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.TestModels;
@@ -32,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Restores a savepoint written by an earlier version of the job (committed under
  * src/test/resources/savepoints/), without allowing unrestored state: renaming an operator uid, a state name or
- * changing a state's type makes this fail here instead of in a plant. The savepoint holds threshold overrides
- * (broadcast state) and one camera's debounce history (keyed state). The restored job must use the overrides; the
+ * changing a state's type makes this fail here instead of in a plant. The savepoints hold threshold overrides
+ * (broadcast state) and one camera's debounce history (keyed state); from v2 on, also another camera's
+ * frame-fault state (keyed). The restored job must use the overrides; the
  * history has a processing-time TTL of {@link DebounceFunction#HISTORY_TTL} (1 h), so in a committed savepoint it
  * has always expired and the restored job must ignore it. That a history within its TTL is used after a restore
  * is checked on a savepoint written by the test itself.
@@ -49,14 +51,48 @@ class StateCompatibilityITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(PipelineTestSupport::twoTaskManagers);
 
     private static final String V1 = "savepoints/thresholds-v1";
+    private static final String V2 = "savepoints/thresholds-v2";
     private static final Duration TIMEOUT = CompatibilityJob.TIMEOUT;
 
     @Test
     void restoresTheVersion1SavepointWithItsThresholdsAndWithoutItsExpiredDebounceHistory(
             @InjectMiniCluster MiniCluster cluster) throws Exception {
-        Path savepoint = TestModels.resource(V1 + "/_metadata").getParent();
+        restoreCommitted(cluster, V1, TestModels.tinyGraph(), (t, producer) -> { });
+    }
+
+    /**
+     * Version 2 adds the debounce stage's frame-fault state (cam-2 sent an all-black frame outside the tiny-graph-ranged
+     * model's input range before the savepoint). Written long ago, so expired like the history: cam-2's next frame
+     * fault alerts again.
+     */
+    @Test
+    void restoresTheVersion2SavepointWithItsFrameFaultState(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        restoreCommitted(cluster, V2, TestModels.tinyGraphRanged(), (t, producer) -> {
+            producer.send(t.frame("cam-2", "line-1", "blank-after-restore", 0)).get();
+            List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> s.size() >= 2, TIMEOUT);
+            assertThat(scores).filteredOn(s -> s.getFrameId().equals("blank-after-restore")).singleElement()
+                    .satisfies(s -> {
+                        assertThat(s.getCause()).isEqualTo(DefectAlert.CAUSE_FRAME);
+                        assertThat(s.isAlert()).as("the savepoint's frame-fault entry has expired").isTrue();
+                    });
+        });
+    }
+
+    /** What a restore test does after the common checks, with the restored job running on topics {@code t}. */
+    private interface AfterRestore {
+        void check(ControlTopics t, KafkaProducer<byte[], byte[]> producer) throws Exception;
+    }
+
+    /**
+     * Restores the committed savepoint {@code name} (its manifest names the offsets and the topics' prefix) and
+     * checks what every version holds: the threshold overrides, and cam-1's debounce history, expired.
+     */
+    private static void restoreCommitted(MiniCluster cluster, String name, Path model, AfterRestore more)
+            throws Exception {
+        Path savepoint = TestModels.resource(name + "/_metadata").getParent();
         JsonNode manifest = ControlJson.read(Files.readString(savepoint.resolve("manifest.json")));
-        ControlTopics t = CompatibilityJob.createTopics(KAFKA.broker());
+        ControlTopics t = CompatibilityJob.createTopics(KAFKA.broker(),
+                manifest.path("topic_prefix").asText(CompatibilityJob.PREFIX));
         try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
             // The restored sources resume at the savepoint's offsets: fill the new topics up to them, so that the
             // records sent below are exactly the next ones.
@@ -71,7 +107,7 @@ class StateCompatibilityITCase {
                 producer.send(new ProducerRecord<>(t.control(), 0, null, null, new byte[0])).get();
             }
 
-            JobClient job = CompatibilityJob.start(KAFKA.broker(), t, savepoint.toUri().toString());
+            JobClient job = CompatibilityJob.start(KAFKA.broker(), t, savepoint.toUri().toString(), Map.of(), model);
             try {
                 awaitRunning(cluster, job.getJobID());
                 JsonNode shown = t.awaitAudit(KAFKA.broker(), t.sendControl(producer,
@@ -83,12 +119,12 @@ class StateCompatibilityITCase {
                 assertThat(overrides.get("line:line-1").get("pixel").asDouble()).isEqualTo(0.7);
                 assertThat(overrides.get("default").get("min_region_area").asInt()).isEqualTo(3);
 
-                // The savepoint's history holds one frame of cam-1 over its threshold, written on 2026-11-25 (the
-                // TTL timestamps in _metadata read 2026-11-25 09:27 UTC): far longer ago than HISTORY_TTL (1 h),
-                // on any date this test runs. Processing-time TTL counts the time the job was stopped too, and
-                // expired entries are never returned, so that frame no longer counts: with debounce 2 of 3 the
-                // next frame over the threshold is the only one in the window and is held back. (That a history
-                // within its TTL survives a savepoint: historyWithinItsTtlSurvivesASavepoint.)
+                // The savepoint's history holds one frame of cam-1 over its threshold, written when the savepoint
+                // was (v1: the TTL timestamps in _metadata read 2026-11-25 09:27 UTC): far longer ago than
+                // HISTORY_TTL (1 h), on any date this test runs. Processing-time TTL counts the time the job was
+                // stopped too, and expired entries are never returned, so that frame no longer counts: with
+                // debounce 2 of 3 the next frame over the threshold is the only one in the window and is held
+                // back. (That a history within its TTL survives a savepoint: historyWithinItsTtlSurvivesASavepoint.)
                 producer.send(t.frame("cam-1", "line-1", "after-restore", ControlTopics.BRIGHT)).get();
                 List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> !s.isEmpty(), TIMEOUT);
                 assertThat(scores).singleElement().satisfies(s -> {
@@ -99,6 +135,7 @@ class StateCompatibilityITCase {
                             + "TTL of %s, so only this frame of 2 of 3 is over", DebounceFunction.HISTORY_TTL)
                             .isFalse();
                 });
+                more.check(t, producer);
             } finally {
                 cancelIfRunning(job);
             }

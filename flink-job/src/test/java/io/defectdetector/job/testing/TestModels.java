@@ -16,6 +16,12 @@ public final class TestModels {
         return resource("models/tiny-graph/tiny-graph.onnx");
     }
 
+    /** tiny-graph with an input range (thresholds.input_range) that holds the control tests' frames (black with
+     * one bright pixel): an all-black frame is a frame fault (cause "frame"). */
+    public static Path tinyGraphRanged() {
+        return resource("models/tiny-graph-ranged/tiny-graph-ranged.onnx");
+    }
+
     /** 3x16x16 input, reconstruction output only (Java fallback). */
     public static Path tinyRecon() {
         return resource("models/tiny-recon/tiny-recon.onnx");
