@@ -2,8 +2,8 @@ package io.defectdetector.job.inference;
 
 import io.defectdetector.frame.Frame;
 import io.defectdetector.job.batching.MicroBatcher;
-import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.InputRange;
+import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;
 import java.nio.FloatBuffer;
