@@ -50,17 +50,17 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
 
     /** Name and type are part of the savepoint format. */
     public static ValueStateDescriptor<Long> historyDescriptor() {
-        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>("debounce-history", Types.LONG);
-        d.enableTimeToLive(StateTtlConfig.newBuilder(HISTORY_TTL)
-                .updateTtlOnCreateAndWrite()
-                .neverReturnExpired()
-                .build());
-        return d;
+        return perCameraLong("debounce-history");
     }
 
     /** Name and type are part of the savepoint format. */
     public static ValueStateDescriptor<Long> frameFaultDescriptor() {
-        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>("frame-fault-last-alert", Types.LONG);
+        return perCameraLong("frame-fault-last-alert");
+    }
+
+    /** A long per camera that expires {@link #HISTORY_TTL} after it was last written. */
+    private static ValueStateDescriptor<Long> perCameraLong(String name) {
+        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>(name, Types.LONG);
         d.enableTimeToLive(StateTtlConfig.newBuilder(HISTORY_TTL)
                 .updateTtlOnCreateAndWrite()
                 .neverReturnExpired()
