@@ -345,10 +345,11 @@ public final class JobOptions {
     public static final ConfigOption<Duration> INPUT_RANGE_ALERT_INTERVAL = key("input-range-alert-interval")
             .durationType()
             .defaultValue(Duration.ofMinutes(1))
-            .withDescription("While a camera's frames stay outside the input range, it alerts on the first and then "
-                    + "at most once per this much capture time (the others have alert false in their score "
-                    + "records), so a blank camera or a dark line does not flood the alerts topic. 0 alerts on every "
-                    + "such frame.");
+            .withDescription("Per camera: its frames outside the input range alert on the first and then at most "
+                    + "once per this much capture time, also across episodes (the others have alert false in their "
+                    + "score records), so a blank camera, a dark line or one flickering at the range's edge does not "
+                    + "flood the alerts topic. A capture time an hour or more behind the camera's last alert is "
+                    + "taken as a reset of its clock and alerts. 0 alerts on every such frame.");
 
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;

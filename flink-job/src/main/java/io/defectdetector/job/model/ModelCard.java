@@ -154,14 +154,14 @@ public final class ModelCard implements Serializable {
         }
         JsonNode level = requiredObject(node, "thresholds.input_range.level");
         JsonNode spread = requiredObject(node, "thresholds.input_range.spread");
+        double levelCentre = requiredDouble(level, "thresholds.input_range.level.centre");
+        double levelBand = requiredDouble(level, "thresholds.input_range.level.band");
+        double spreadCentre = requiredDouble(spread, "thresholds.input_range.spread.centre");
+        double spreadBand = requiredDouble(spread, "thresholds.input_range.spread.band");
         try {
-            return new InputRange(requiredDouble(level, "thresholds.input_range.level.centre"),
-                    requiredDouble(level, "thresholds.input_range.level.band"),
-                    requiredDouble(spread, "thresholds.input_range.spread.centre"),
-                    requiredDouble(spread, "thresholds.input_range.spread.band"));
+            return new InputRange(levelCentre, levelBand, spreadCentre, spreadBand);
         } catch (IllegalArgumentException e) {
-            throw e.getMessage().startsWith("model card ") ? e
-                    : invalid("thresholds." + e.getMessage() + "; run model-export's input-range command again");
+            throw invalid("thresholds." + e.getMessage() + "; run model-export's input-range command again");
         }
     }
 

@@ -28,15 +28,15 @@ import org.slf4j.LoggerFactory;
  * camera's last frame ({@link #HISTORY_TTL}), so removed cameras do not accumulate and a camera that was silent
  * that long starts with a clean history.
  *
- * <p>Frames outside the model's input range (cause "frame") take no part in that history: a camera whose frames
- * stay out of range (covered, lights off) alerts on the first such frame, then at most once per
- * {@code frameFaultInterval} of capture time, so a blank line does not flood the alerts topic; the camera's first
- * frame out of range and its first frame back in range are logged. State per camera: the capture time of its last
- * frame-fault alert, kept while it is out of range (same expiry).
+ * <p>Frames outside the model's input range (cause "frame") count in that history as frames not over the
+ * threshold, and alert by their own rule ({@link FrameFaultThrottle}): a camera whose frames go out of range
+ * (covered, lights off) alerts on the first, then at most once per {@code frameFaultInterval} of capture time, so a
+ * blank line does not flood the alerts topic; the first frame out of range and the first back in range are logged.
+ * State per camera: the throttle's one long, expiring an hour after the camera's last frame fault.
  *
- * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce,
- * and frame faults held back by the interval), histogram {@code endToEndLatencyMs} (capture time to this decision,
- * every frame).
+ * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce),
+ * {@code frameFaultAlertsHeldBack} (frame faults held back by the interval), histogram {@code endToEndLatencyMs}
+ * (capture time to this decision, every frame).
  */
 public class DebounceFunction extends KeyedProcessFunction<String, Verdict, DefectAlert> {
     private static final long serialVersionUID = 1L;
@@ -69,29 +69,25 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
     }
 
     private final boolean emitScores;
-    private final long frameFaultIntervalMs;
+    private final Duration frameFaultInterval;
 
     private transient ValueState<Long> history;
     private transient ValueState<Long> lastFrameFault;
     private transient Counter alertsOut;
     private transient Counter alertsDebounced;
+    private transient Counter frameFaultAlertsHeldBack;
     private transient Histogram endToEndLatencyMs;
 
-    /** Every frame fault alerts ({@code frameFaultInterval} 0). */
-    public DebounceFunction(boolean emitScores) {
-        this(emitScores, Duration.ZERO);
-    }
-
     /**
-     * @param frameFaultInterval while a camera's frames stay outside the input range, the capture time between two
-     *                           of its frame-fault alerts, at least; 0 alerts on every such frame
+     * @param frameFaultInterval the capture time between two frame-fault alerts of a camera, at least
+     *                           (FrameFaultThrottle); 0 alerts on every such frame
      */
     public DebounceFunction(boolean emitScores, Duration frameFaultInterval) {
         if (frameFaultInterval.isNegative()) {
             throw new IllegalArgumentException("frame-fault interval must not be negative, got " + frameFaultInterval);
         }
         this.emitScores = emitScores;
-        this.frameFaultIntervalMs = frameFaultInterval.toMillis();
+        this.frameFaultInterval = frameFaultInterval;
     }
 
     @Override
@@ -101,6 +97,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         alertsOut = metrics.counter("alertsOut");
         alertsDebounced = metrics.counter("alertsDebounced");
+        frameFaultAlertsHeldBack = metrics.counter("frameFaultAlertsHeldBack");
         endToEndLatencyMs = metrics.histogram("endToEndLatencyMs",
                 new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
@@ -126,28 +123,32 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
             long window = n == 64 ? bits : bits & ((1L << n) - 1);
             alert = defect && Long.bitCount(window) >= v.getDebounceK();
         }
-        Long lastFault = lastFrameFault.value();
+        Long faultState = lastFrameFault.value();
         if (frameFault) {
-            if (lastFault == null) {
-                LOG.warn("Camera {}: frame {} is outside the model's input range (input level {}, spread {}); its "
-                        + "frames alert with cause \"frame\" until one is back in range, at most once per {} ms",
+            // Capture time, not the clock: a replay after a failure decides as the first run did (but for the
+            // state's expiry, an hour of processing time after the camera's last frame fault).
+            FrameFaultThrottle.Decision d = FrameFaultThrottle.onFault(faultState, v.getCaptureTimeMs(),
+                    frameFaultInterval.toMillis());
+            if (d.episodeStarts()) {
+                LOG.warn("Camera {}: frame {} is outside the model's input range (input level {}, spread {}); it "
+                        + "alerts with cause \"frame\", then at most once per {} while frames stay out",
                         v.getCameraId(), v.getFrameId(), v.getCandidate().getInputLevel(),
-                        v.getCandidate().getInputSpread(), frameFaultIntervalMs);
+                        v.getCandidate().getInputSpread(), frameFaultInterval);
             }
-            // Capture time, not the clock: a replay after a failure decides exactly as the first run did.
-            alert = lastFault == null || Math.abs(v.getCaptureTimeMs() - lastFault) >= frameFaultIntervalMs;
-            if (alert) {
-                lastFrameFault.update(v.getCaptureTimeMs());
-            }
-        } else if (lastFault != null) {
+            // Written on every frame fault, so that the state outlives no episode and expires with none.
+            lastFrameFault.update(d.state());
+            alert = d.alert();
+        } else if (FrameFaultThrottle.inEpisode(faultState)) {
             LOG.info("Camera {}: frame {} is back in the model's input range", v.getCameraId(), v.getFrameId());
-            lastFrameFault.clear();
+            lastFrameFault.update(FrameFaultThrottle.onInRange(faultState));
         }
         if (alert) {
             DefectAlert a = v.getCandidate();
             a.setDetectionTimeMs(now);
             out.collect(a);
             alertsOut.inc();
+        } else if (frameFault) {
+            frameFaultAlertsHeldBack.inc();
         } else if (v.isOver()) {
             alertsDebounced.inc();
         }

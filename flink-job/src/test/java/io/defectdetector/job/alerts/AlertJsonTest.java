@@ -13,6 +13,9 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.defectdetector.job.scoring.DefectRegion;
+import io.defectdetector.job.scoring.ScoredFrame;
+import io.defectdetector.job.thresholds.Alerts;
+import io.defectdetector.job.thresholds.ThresholdSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +116,30 @@ class AlertJsonTest {
         ObjectNode noScore = json.deepCopy();
         noScore.remove("score");
         assertThat(errors(noScore.toString())).isNotEmpty();
+    }
+
+    @Test
+    void theFrameFaultAlertTheThresholdsStageBuildsSatisfiesTheSchema() {
+        ScoredFrame f = new ScoredFrame();
+        f.setCameraId("cam-1");
+        f.setFrameId("f1");
+        f.setCaptureTimeMs(1_764_055_200_123L);
+        f.setModelName("cae");
+        f.setModelVersion("v1");
+        f.setImageWidth(16);
+        f.setImageHeight(16);
+        f.setMapWidth(4);
+        f.setMapHeight(4);
+        float[] map = new float[16];
+        java.util.Arrays.fill(map, 5f);  // a map over the pixel threshold everywhere: still no region
+        f.setErrorMap(map);
+        f.setScore(0.2f);
+        f.setInputOutOfRange(true);
+        f.setInputLevel(1.0);
+        f.setInputSpread(Math.log(1e-6));
+        DefectAlert a = Alerts.build(f, 0.2f, new ThresholdSettings(1.0, 1.0, 1), true, 1_764_055_200_400L);
+        assertThat(a.getRegions()).isEmpty();
+        assertThat(errors(AlertJson.toBytes(a))).isEmpty();
     }
 
     @Test

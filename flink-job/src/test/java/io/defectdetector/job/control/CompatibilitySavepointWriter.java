@@ -132,7 +132,10 @@ public final class CompatibilitySavepointWriter {
             ObjectNode offsets = manifest.putObject("frames_offsets");
             offsets.put(Integer.toString(m.partition()), m.offset() + 1);
             if (frameFault) {
-                RecordMetadata f = producer.send(t.frame("cam-2", "line-1", "blank-before-savepoint", 0)).get();
+                long captured = System.currentTimeMillis();
+                manifest.put("frame_fault_capture_time", captured);
+                RecordMetadata f = producer.send(t.frame("cam-2", "line-1", "blank-before-savepoint", 0, captured))
+                        .get();
                 List<ScoreRecord> both = t.awaitScores(broker, s -> s.size() >= 2, CompatibilityJob.TIMEOUT);
                 ScoreRecord blank = both.stream().filter(r -> "blank-before-savepoint".equals(r.getFrameId()))
                         .findFirst().orElseThrow();

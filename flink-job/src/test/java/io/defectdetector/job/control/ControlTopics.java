@@ -62,9 +62,14 @@ record ControlTopics(String prefix, Topics main, String control, String audit) {
     }
 
     ProducerRecord<byte[], byte[]> frame(String camera, String line, String frameId, int value) {
+        return frame(camera, line, frameId, value, System.currentTimeMillis());
+    }
+
+    /** A black 16x16 frame whose centre pixel is {@code value}, captured at {@code captureTimeMs}. */
+    ProducerRecord<byte[], byte[]> frame(String camera, String line, String frameId, int value, long captureTimeMs) {
         byte[] pixels = new byte[16 * 16];
         pixels[8 * 16 + 8] = (byte) value;
-        return new FrameEncoder().encode(main.frames(), camera, frameId, System.currentTimeMillis(), line,
+        return new FrameEncoder().encode(main.frames(), camera, frameId, captureTimeMs, line,
                 ContentType.RAW_GRAY8, 16, 16, pixels);
     }
 

@@ -8,6 +8,7 @@ import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.thresholds.DebounceFunction;
 import io.defectdetector.job.thresholds.Verdict;
 import io.defectdetector.job.testing.TestingMetrics;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -22,7 +23,7 @@ class DebounceFunctionTest {
     private static final long CAPTURE = 1_764_057_600_000L;
 
     private static KeyedOneInputStreamOperatorTestHarness<String, Verdict, DefectAlert> harness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new DebounceFunction(true)),
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new DebounceFunction(true, Duration.ZERO)),
                 Verdict::getCameraId, Types.STRING);
     }
 
@@ -95,8 +96,10 @@ class DebounceFunctionTest {
 
     @Test
     void aCameraOutOfInputRangeAlertsOnceAndThenAtMostOncePerIntervalOfCaptureTime() throws Exception {
+        TestingMetrics metrics = new TestingMetrics();
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                new DebounceFunction(true, java.time.Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING)) {
+                new DebounceFunction(true, Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING,
+                metrics.environment())) {
             h.open();
             h.processElement(fault("c1", "f1", 0), 1);
             h.processElement(fault("c2", "g1", 5_000), 2);     // another camera: its own first alert
@@ -104,20 +107,37 @@ class DebounceFunctionTest {
             h.processElement(fault("c1", "f3", 60_000), 4);    // a minute after f1
             h.processElement(fault("c1", "f4", 90_000), 5);    // held back
             h.processElement(atCapture(verdict("c1", "f5", false, 1, 1), 91_000), 6);  // back in range
-            h.processElement(fault("c1", "f6", 92_000), 7);    // a new fault alerts at once
+            h.processElement(fault("c1", "f6", 92_000), 7);    // a new episode, but within the minute of f3
+            h.processElement(fault("c1", "f7", 120_000), 8);   // a minute after f3
 
-            assertThat(alertedFrames(h)).containsExactly("f1", "g1", "f3", "f6");
+            assertThat(alertedFrames(h)).containsExactly("f1", "g1", "f3", "f7");
             List<ScoreRecord> scores = h.getSideOutput(DebounceFunction.SCORES).stream().map(StreamRecord::getValue)
                     .toList();
             assertThat(scores).extracting(ScoreRecord::getFrameId, ScoreRecord::isAlert, ScoreRecord::getCause)
                     .containsExactly(tuple("f1", true, "frame"), tuple("g1", true, "frame"),
                             tuple("f2", false, "frame"), tuple("f3", true, "frame"), tuple("f4", false, "frame"),
-                            tuple("f5", false, null), tuple("f6", true, "frame"));
+                            tuple("f5", false, null), tuple("f6", false, "frame"), tuple("f7", true, "frame"));
+            assertThat(metrics.<Counter>get("frameFaultAlertsHeldBack").getCount()).isEqualTo(3);
+            assertThat(metrics.<Counter>get("alertsDebounced").getCount()).as("defects only").isZero();
         }
     }
 
     @Test
-    void frameFaultsTakeNoPartInTheDefectDebounce() throws Exception {
+    void aCameraFlickeringAcrossTheRangesEdgeIsLimitedLikeOneThatStaysOut() throws Exception {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new DebounceFunction(false, Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING)) {
+            h.open();
+            for (int i = 0; i < 100; i++) {  // 10 frames/s for 10 s, every other one out of range
+                long at = 100L * i;
+                h.processElement(i % 2 == 0 ? fault("c1", "f" + i, at)
+                        : atCapture(verdict("c1", "f" + i, false, 1, 1), at), i);
+            }
+            assertThat(alertedFrames(h)).containsExactly("f0");
+        }
+    }
+
+    @Test
+    void frameFaultsCountAsFramesNotOverInTheDefectDebounce() throws Exception {
         try (var h = harness()) {
             h.open();
             // 2 of 3: a blank frame, then one frame over the threshold, is one defect frame, not two.
@@ -130,13 +150,21 @@ class DebounceFunctionTest {
                     .containsExactly("blank");
             h.processElement(verdict("c1", "d2", true, 2, 3), 3);
             assertThat(alertedFrames(h)).containsExactly("blank", "d2");
+            // 2 of 2: defect, fault, defect: the fault between them is a frame not over.
+            h.processElement(verdict("c1", "d3", true, 2, 2), 4);
+            Verdict between = fault("c1", "blank-2", 1_000);
+            between.setDebounceK(2);
+            between.setDebounceN(2);
+            h.processElement(between, 5);
+            h.processElement(verdict("c1", "d4", true, 2, 2), 6);
+            assertThat(alertedFrames(h)).containsExactly("blank", "d2", "d3", "blank-2");
         }
     }
 
     @Test
     void theFrameFaultStateSurvivesSnapshotAndRestore() throws Exception {
         OperatorSubtaskState snapshot;
-        DebounceFunction f = new DebounceFunction(false, java.time.Duration.ofMinutes(1));
+        DebounceFunction f = new DebounceFunction(false, Duration.ofMinutes(1));
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(f),
                 Verdict::getCameraId, Types.STRING)) {
             h.open();
@@ -144,7 +172,7 @@ class DebounceFunctionTest {
             snapshot = h.snapshot(1, 10);
         }
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                new DebounceFunction(false, java.time.Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING)) {
+                new DebounceFunction(false, Duration.ofMinutes(1))), Verdict::getCameraId, Types.STRING)) {
             h.initializeState(snapshot);
             h.open();
             h.processElement(fault("c1", "f2", 30_000), 2);
@@ -208,7 +236,7 @@ class DebounceFunctionTest {
             assertThat(r.getModelVersion()).isEqualTo("v3");
         }
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new DebounceFunction(false)), Verdict::getCameraId, Types.STRING)) {
+                new KeyedProcessOperator<>(new DebounceFunction(false, Duration.ZERO)), Verdict::getCameraId, Types.STRING)) {
             h.open();
             h.processElement(bad, 1);
             assertThat(h.extractOutputValues()).hasSize(1);
@@ -220,7 +248,7 @@ class DebounceFunctionTest {
     void countsAlertsAndRecordsTheLatencyOfEveryFrame() throws Exception {
         TestingMetrics metrics = new TestingMetrics();
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new DebounceFunction(false)), Verdict::getCameraId, Types.STRING,
+                new KeyedProcessOperator<>(new DebounceFunction(false, Duration.ZERO)), Verdict::getCameraId, Types.STRING,
                 metrics.environment())) {
             h.open();
             h.setProcessingTime(CAPTURE + 120);

@@ -1,6 +1,7 @@
 package io.defectdetector.job.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.defectdetector.job.alerts.DefectAlert;
@@ -61,9 +62,9 @@ class StateCompatibilityITCase {
     }
 
     /**
-     * Version 2 adds the debounce stage's frame-fault state (cam-2 sent an all-black frame outside the tiny-graph-ranged
-     * model's input range before the savepoint). Written long ago, so expired like the history: cam-2's next frame
-     * fault alerts again.
+     * Version 2 adds the debounce stage's frame-fault state (cam-2 sent an all-black frame outside the
+     * tiny-graph-ranged model's input range before the savepoint). What restoring it must do with a live entry is
+     * checked by frameFaultStateWithinItsTtlSurvivesASavepoint; here, that the state restores at all.
      */
     @Test
     void restoresTheVersion2SavepointWithItsFrameFaultState(@InjectMiniCluster MiniCluster cluster) throws Exception {
@@ -73,7 +74,7 @@ class StateCompatibilityITCase {
             assertThat(scores).filteredOn(s -> s.getFrameId().equals("blank-after-restore")).singleElement()
                     .satisfies(s -> {
                         assertThat(s.getCause()).isEqualTo(DefectAlert.CAUSE_FRAME);
-                        assertThat(s.isAlert()).as("the savepoint's frame-fault entry has expired").isTrue();
+                        assertThat(s.isAlert()).as("captured long after the savepoint's frame fault").isTrue();
                     });
         });
     }
@@ -169,6 +170,34 @@ class StateCompatibilityITCase {
                 assertThat(s.isAlert()).as("the frame held back before the savepoint is restored in the debounce "
                         + "history: 2 of the last 3 over").isTrue();
             });
+        } finally {
+            cancelIfRunning(job);
+        }
+    }
+
+    /**
+     * The frame-fault throttle across a savepoint: cam-2's frame fault before it alerted; one captured 10 s later,
+     * after the restore, is within input-range-alert-interval (1 min) of it and is held back.
+     */
+    @Test
+    void frameFaultStateWithinItsTtlSurvivesASavepoint(@InjectMiniCluster MiniCluster cluster, @TempDir Path temp)
+            throws Exception {
+        ControlTopics t = CompatibilityJob.createTopics(KAFKA.broker(), CompatibilityJob.PREFIX + "-fault");
+        CompatibilitySavepointWriter.Stopped stopped =
+                CompatibilitySavepointWriter.runAndStop(KAFKA.broker(), t, temp, true);
+        long before = stopped.manifest().get("frame_fault_capture_time").asLong();
+
+        JobClient job = CompatibilityJob.start(KAFKA.broker(), t, stopped.savepoint(), Map.of(),
+                TestModels.tinyGraphRanged());
+        try (KafkaProducer<byte[], byte[]> producer = PipelineTestSupport.producer(KAFKA.broker())) {
+            awaitRunning(cluster, job.getJobID());
+            producer.send(t.frame("cam-2", "line-1", "blank-after-restore", 0, before + 10_000)).get();
+            producer.send(t.frame("cam-2", "line-1", "blank-a-minute-on", 0, before + 60_000)).get();
+            List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> s.size() >= 4, TIMEOUT);
+            assertThat(scores).filteredOn(s -> "cam-2".equals(s.getCameraId()))
+                    .extracting(ScoreRecord::getFrameId, ScoreRecord::isAlert, ScoreRecord::getCause)
+                    .containsExactly(tuple("blank-before-savepoint", true, "frame"),
+                            tuple("blank-after-restore", false, "frame"), tuple("blank-a-minute-on", true, "frame"));
         } finally {
             cancelIfRunning(job);
         }
