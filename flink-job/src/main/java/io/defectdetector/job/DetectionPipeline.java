@@ -4,6 +4,7 @@ import io.defectdetector.frame.Frame;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.control.ControlKafka;
+import io.defectdetector.job.control.DurationConverter;
 import io.defectdetector.job.deadletter.DeadLetterRecord;
 import io.defectdetector.job.frames.FrameDecodeFunction;
 import io.defectdetector.job.frames.FrameShapeCheck;
@@ -13,6 +14,7 @@ import io.defectdetector.job.inference.InferenceEngineFactory;
 import io.defectdetector.job.inference.OnnxInferenceEngine;
 import io.defectdetector.job.kafka.KafkaFrameSource;
 import io.defectdetector.job.kafka.KafkaOutputSinks;
+import io.defectdetector.job.model.InputRange;
 import io.defectdetector.job.model.ModelBundle;
 import io.defectdetector.job.model.ModelCard;
 import io.defectdetector.job.scoring.ScoredFrame;
@@ -29,6 +31,8 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Assembles the detection job in one place. The frames come in as a stream and the results go out as streams, so
@@ -48,6 +52,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * (ThresholdStage). Operator uids are fixed forever: savepoints map state to operators by uid.
  */
 public final class DetectionPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectionPipeline.class);
     public static final String SOURCE_UID = "frames-source";
     public static final String DECODE_UID = "decode-frames";
     public static final String INFERENCE_UID = "batch-inference";
@@ -143,8 +148,7 @@ public final class DetectionPipeline {
 
         SingleOutputStreamOperator<ScoredFrame> scored = decoded
                 .transform(INFERENCE_UID, TypeInformation.of(ScoredFrame.class),
-                        new BatchInferenceOperator(model, cfg.inferenceSettings(), engines,
-                                cfg.get(JobOptions.INPUT_RANGE_CHECK) ? card.inputRange() : null))
+                        new BatchInferenceOperator(model, cfg.inferenceSettings(), engines, inputRange(cfg, card)))
                 .uid(INFERENCE_UID)
                 .name(INFERENCE_UID);
 
@@ -154,6 +158,23 @@ public final class DetectionPipeline {
                 cfg.get(JobOptions.INPUT_RANGE_ALERT_INTERVAL));
         return new DetectionOutputs(decided.alerts(), deadLetters, decided.scores(),
                 control == null ? null : decided.controlRejects(), control == null ? null : decided.audit());
+    }
+
+    /** The card's input range unless switched off, said once in the log either way. */
+    private static InputRange inputRange(JobConfig cfg, ModelCard card) {
+        if (card.inputRange() == null) {
+            LOG.info("Input range: none in the model card, so frames are not checked (model-export's input-range "
+                    + "command adds one to the card)");
+            return null;
+        }
+        if (!cfg.get(JobOptions.INPUT_RANGE_CHECK)) {
+            LOG.info("Input range: not checked (input-range-check is false)");
+            return null;
+        }
+        LOG.info("Input range: a frame outside the card's {} alerts with cause 'frame', each camera at most once "
+                + "per {} (input-range-alert-interval)", card.inputRange(),
+                DurationConverter.format(cfg.get(JobOptions.INPUT_RANGE_ALERT_INTERVAL)));
+        return card.inputRange();
     }
 
     /** An empty control stream (a bounded source that emits nothing and finishes). */

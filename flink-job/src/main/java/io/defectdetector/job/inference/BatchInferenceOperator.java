@@ -20,8 +20,6 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Micro-batches frames, preprocesses them into the engine's input buffer and runs one inference per batch.
@@ -49,7 +47,6 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
         implements OneInputStreamOperator<Frame, ScoredFrame>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final int HISTOGRAM_WINDOW = 1024;
-    private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceOperator.class);
 
     private final ModelBundle model;
     private final InferenceSettings settings;
@@ -115,9 +112,6 @@ public final class BatchInferenceOperator extends AbstractStreamOperator<ScoredF
         metrics.gauge("executionProvider", (Gauge<String>) () -> provider);
         metrics.addGroup("provider", provider).gauge("executionProviderActive", (Gauge<Integer>) () -> 1);
         metrics.gauge("usingCuda", (Gauge<Integer>) () -> provider.startsWith("CUDA") ? 1 : 0);
-        LOG.info(inputRange == null ? "Input range: frames are not checked (the model card has none, or "
-                + "input-range-check is false)" : "Input range: frames outside " + inputRange + " alert with cause "
-                + "'frame'");
     }
 
     /** The range frames are checked against, or null when none is. */

@@ -2,7 +2,9 @@ package io.defectdetector.job.thresholds;
 
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
+import io.defectdetector.job.control.DurationConverter;
 import java.time.Duration;
+import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -130,10 +132,12 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
             FrameFaultThrottle.Decision d = FrameFaultThrottle.onFault(faultState, v.getCaptureTimeMs(),
                     frameFaultInterval.toMillis());
             if (d.episodeStarts()) {
-                LOG.warn("Camera {}: frame {} is outside the model's input range (input level {}, spread {}); it "
-                        + "alerts with cause \"frame\", then at most once per {} while frames stay out",
-                        v.getCameraId(), v.getFrameId(), v.getCandidate().getInputLevel(),
-                        v.getCandidate().getInputSpread(), frameFaultInterval);
+                LOG.warn("Camera {}: frame {} is outside the model's input range (input level {}, spread {}; "
+                        + "-13.8 is a flat frame): covered, blank or dark camera, or another scene? It alerts with "
+                        + "cause \"frame\", then at most once per {} while its frames stay out",
+                        v.getCameraId(), v.getFrameId(), String.format(Locale.ROOT, "%.3f",
+                                v.getCandidate().getInputLevel()), String.format(Locale.ROOT, "%.2f",
+                                v.getCandidate().getInputSpread()), DurationConverter.format(frameFaultInterval));
             }
             // Written on every frame fault, so that the state outlives no episode and expires with none.
             lastFrameFault.update(d.state());
