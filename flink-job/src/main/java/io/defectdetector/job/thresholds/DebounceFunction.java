@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Frames outside the model's input range (cause "frame") count in that history as frames not over the
  * threshold, and alert by their own rule ({@link FrameFaultThrottle}): a camera whose frames go out of range
  * (covered, lights off) alerts on the first, then at most once per {@code frameFaultInterval} of capture time, so a
- * blank line does not flood the alerts topic; the first frame out of range and the first back in range are logged.
- * State per camera: the throttle's one long, expiring an hour after the camera's last frame fault.
+ * blank line does not flood the alerts topic; each of those alerts is logged.
+ * State per camera: the capture time of its last frame-fault alert, expiring an hour after its last frame fault;
+ * read only for frame faults.
  *
  * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce),
  * {@code frameFaultAlertsHeldBack} (frame faults held back by the interval), histogram {@code endToEndLatencyMs}
@@ -125,26 +126,22 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
             long window = n == 64 ? bits : bits & ((1L << n) - 1);
             alert = defect && Long.bitCount(window) >= v.getDebounceK();
         }
-        Long faultState = lastFrameFault.value();
         if (frameFault) {
             // Capture time, not the clock: a replay after a failure decides as the first run did (but for the
             // state's expiry, an hour of processing time after the camera's last frame fault).
-            FrameFaultThrottle.Decision d = FrameFaultThrottle.onFault(faultState, v.getCaptureTimeMs(),
-                    frameFaultInterval.toMillis());
-            if (d.episodeStarts()) {
+            Long lastAlert = lastFrameFault.value();
+            alert = FrameFaultThrottle.alerts(lastAlert, v.getCaptureTimeMs(), frameFaultInterval.toMillis());
+            if (alert) {
+                // As limited as the alerts: a camera flickering at the range's edge must not flood the log either.
                 LOG.warn("Camera {}: frame {} is outside the model's input range (input level {}, spread {}; "
                         + "-13.8 is a flat frame): covered, blank or dark camera, or another scene? It alerts with "
-                        + "cause \"frame\", then at most once per {} while its frames stay out",
+                        + "cause \"frame\", at most once per {} while its frames are out",
                         v.getCameraId(), v.getFrameId(), String.format(Locale.ROOT, "%.3f",
                                 v.getCandidate().getInputLevel()), String.format(Locale.ROOT, "%.2f",
                                 v.getCandidate().getInputSpread()), DurationConverter.format(frameFaultInterval));
             }
-            // Written on every frame fault, so that the state outlives no episode and expires with none.
-            lastFrameFault.update(d.state());
-            alert = d.alert();
-        } else if (FrameFaultThrottle.inEpisode(faultState)) {
-            LOG.info("Camera {}: frame {} is back in the model's input range", v.getCameraId(), v.getFrameId());
-            lastFrameFault.update(FrameFaultThrottle.onInRange(faultState));
+            // Written on every frame fault, so that the state expires an hour after the camera's last one.
+            lastFrameFault.update(alert ? v.getCaptureTimeMs() : lastAlert);
         }
         if (alert) {
             DefectAlert a = v.getCandidate();

@@ -9,51 +9,37 @@ class FrameFaultThrottleTest {
     private static final long MINUTE = 60_000;
 
     @Test
-    void theFirstFaultOfACameraAlertsAndStartsAnEpisode() {
-        FrameFaultThrottle.Decision d = FrameFaultThrottle.onFault(null, 5_000, MINUTE);
-        assertThat(d).isEqualTo(new FrameFaultThrottle.Decision(true, true, 5_000));
-        assertThat(FrameFaultThrottle.inEpisode(d.state())).isTrue();
-        assertThat(FrameFaultThrottle.onFault(null, 0, MINUTE).state()).as("capture time 0 is a time too")
-                .isZero();
+    void theFirstFaultOfACameraAlerts() {
+        assertThat(FrameFaultThrottle.alerts(null, 5_000, MINUTE)).isTrue();
+        assertThat(FrameFaultThrottle.alerts(null, 0, MINUTE)).as("capture time 0 is a time too").isTrue();
+        assertThat(FrameFaultThrottle.alerts(0L, 1, MINUTE)).isFalse();
     }
 
     @Test
-    void withinAnEpisodeAFaultAlertsOncePerInterval() {
-        assertThat(FrameFaultThrottle.onFault(5_000L, 5_000 + MINUTE - 1, MINUTE))
-                .isEqualTo(new FrameFaultThrottle.Decision(false, false, 5_000));
-        assertThat(FrameFaultThrottle.onFault(5_000L, 5_000 + MINUTE, MINUTE))
-                .isEqualTo(new FrameFaultThrottle.Decision(true, false, 5_000 + MINUTE));
-        assertThat(FrameFaultThrottle.onFault(5_000L, 5_000, 0).alert()).as("interval 0: every fault").isTrue();
-    }
-
-    @Test
-    void aFrameInRangeEndsTheEpisodeButKeepsTheLastAlertsTime() {
-        Long ended = FrameFaultThrottle.onInRange(5_000L);
-        assertThat(FrameFaultThrottle.inEpisode(ended)).isFalse();
-        assertThat(FrameFaultThrottle.onInRange(ended)).as("nothing to write again").isEqualTo(ended);
-        assertThat(FrameFaultThrottle.onInRange(null)).isNull();
-        assertThat(FrameFaultThrottle.onFault(ended, 30_000, MINUTE))
-                .as("a new episode within the interval: logged, not alerted")
-                .isEqualTo(new FrameFaultThrottle.Decision(false, true, 5_000));
-        assertThat(FrameFaultThrottle.onFault(ended, 5_000 + MINUTE, MINUTE).alert()).isTrue();
-        assertThat(FrameFaultThrottle.inEpisode(FrameFaultThrottle.onInRange(0L))).as("time 0 ended").isFalse();
+    void aFaultAlertsOncePerIntervalAfterTheLastAlert() {
+        assertThat(FrameFaultThrottle.alerts(5_000L, 5_000 + MINUTE - 1, MINUTE)).isFalse();
+        assertThat(FrameFaultThrottle.alerts(5_000L, 5_000 + MINUTE, MINUTE)).isTrue();
+        assertThat(FrameFaultThrottle.alerts(5_000L, 5_000, 0)).as("interval 0: every fault").isTrue();
     }
 
     @Test
     void smallStepsBackWaitForTheIntervalAndAResetOfTheClockAlerts() {
         long last = 120 * MINUTE;
-        assertThat(FrameFaultThrottle.onFault(last, last - 2 * MINUTE, MINUTE).alert())
+        assertThat(FrameFaultThrottle.alerts(last, last - 2 * MINUTE, MINUTE))
                 .as("two producers two minutes apart do not make every frame alert").isFalse();
-        assertThat(FrameFaultThrottle.onFault(last, last - FrameFaultThrottle.CLOCK_RESET.toMillis(), MINUTE))
-                .isEqualTo(new FrameFaultThrottle.Decision(true, false, 60 * MINUTE));
-        // Interleaved clocks, 2 minutes apart, one frame each every 10 s: one alert per minute of the later clock.
-        Long state = null;
+        assertThat(FrameFaultThrottle.alerts(last, last - FrameFaultThrottle.CLOCK_RESET.toMillis() + 1, MINUTE))
+                .isFalse();
+        assertThat(FrameFaultThrottle.alerts(last, last - FrameFaultThrottle.CLOCK_RESET.toMillis(), MINUTE))
+                .isTrue();
+        // Interleaved clocks, 2 minutes apart, one frame each every 10 s for 5 minutes: about one alert a minute.
+        Long lastAlert = null;
         int alerts = 0;
         for (int i = 0; i < 60; i++) {
             long t = 10_000L * (i / 2) + (i % 2 == 0 ? 0 : 2 * MINUTE);
-            FrameFaultThrottle.Decision d = FrameFaultThrottle.onFault(state, t, MINUTE);
-            alerts += d.alert() ? 1 : 0;
-            state = d.state();
+            if (FrameFaultThrottle.alerts(lastAlert, t, MINUTE)) {
+                alerts++;
+                lastAlert = t;
+            }
         }
         assertThat(alerts).isBetween(4, 6);
     }
