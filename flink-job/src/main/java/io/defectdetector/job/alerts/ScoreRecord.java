@@ -12,7 +12,7 @@ import java.util.Objects;
  * POJO; JSON through {@link AlertJson}, times as in alerts.
  */
 @JsonPropertyOrder({"cameraId", "line", "frameId", "captureTime", "detectionTime", "score", "threshold",
-        "thresholdSource", "alert", "cause", "modelName", "modelVersion"})
+        "thresholdSource", "alert", "cause", "inputLevel", "inputSpread", "modelName", "modelVersion"})
 public class ScoreRecord {
     private String cameraId;
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -36,6 +36,11 @@ public class ScoreRecord {
     /** DefectAlert.CAUSE_FRAME for a frame outside the model's input range; null (absent) otherwise. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private String cause;
+    /** With cause "frame": the input's level and spread, as in the alert (a change of fault shows here). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private Double inputLevel;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private Double inputSpread;
     private String modelName;
     private String modelVersion;
 
@@ -123,6 +128,22 @@ public class ScoreRecord {
         this.cause = cause;
     }
 
+    public Double getInputLevel() {
+        return inputLevel;
+    }
+
+    public void setInputLevel(Double inputLevel) {
+        this.inputLevel = inputLevel;
+    }
+
+    public Double getInputSpread() {
+        return inputSpread;
+    }
+
+    public void setInputSpread(Double inputSpread) {
+        this.inputSpread = inputSpread;
+    }
+
     public String getModelName() {
         return modelName;
     }
@@ -152,6 +173,7 @@ public class ScoreRecord {
                 && alert == other.alert && Objects.equals(cameraId, other.cameraId)
                 && Objects.equals(line, other.line) && Objects.equals(frameId, other.frameId)
                 && Objects.equals(thresholdSource, other.thresholdSource) && Objects.equals(cause, other.cause)
+                && Objects.equals(inputLevel, other.inputLevel) && Objects.equals(inputSpread, other.inputSpread)
                 && Objects.equals(modelName, other.modelName) && Objects.equals(modelVersion, other.modelVersion);
     }
 

@@ -170,6 +170,10 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         r.setThresholdSource(v.getThresholdSource());
         r.setAlert(alert);
         r.setCause(v.getCause());
+        if (v.getCause() != null) {
+            r.setInputLevel(v.getCandidate().getInputLevel());
+            r.setInputSpread(v.getCandidate().getInputSpread());
+        }
         r.setModelName(v.getModelName());
         r.setModelVersion(v.getModelVersion());
         return r;

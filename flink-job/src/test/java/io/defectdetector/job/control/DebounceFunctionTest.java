@@ -118,6 +118,8 @@ class DebounceFunctionTest {
                             tuple("f2", false, "frame"), tuple("f3", true, "frame"), tuple("f4", false, "frame"),
                             tuple("f5", false, null), tuple("f6", false, "frame"), tuple("f7", true, "frame"));
             assertThat(metrics.<Counter>get("frameFaultAlertsHeldBack").getCount()).isEqualTo(3);
+            assertThat(scores.get(2).getInputLevel()).as("held back, the record still says how").isEqualTo(1.0);
+            assertThat(scores.get(5).getInputLevel()).as("in range: no statistics").isNull();
             assertThat(metrics.<Counter>get("alertsDebounced").getCount()).as("defects only").isZero();
         }
     }
@@ -187,6 +189,8 @@ class DebounceFunctionTest {
         Verdict v = atCapture(verdict(camera, frameId, true, 1, 1), offsetMs);
         v.setCause(DefectAlert.CAUSE_FRAME);
         v.getCandidate().setCause(DefectAlert.CAUSE_FRAME);
+        v.getCandidate().setInputLevel(1.0);
+        v.getCandidate().setInputSpread(Math.log(1e-6));
         return v;
     }
 
