@@ -16,6 +16,7 @@ import io.defectdetector.frame.KafkaClientSettings;
 import io.defectdetector.job.DetectionPipeline;
 import io.defectdetector.job.LocalFlink;
 import io.defectdetector.job.ModelPreflight;
+import io.defectdetector.job.config.JobArguments;
 import io.defectdetector.job.config.JobConfig;
 import io.defectdetector.job.config.JobOptions;
 import io.defectdetector.job.frames.FrameShapeCheck;
@@ -29,10 +30,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -155,6 +158,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             + "scripts/thresholds.sh savepoint set).")
     String fromSavepoint;
 
+    @Option(names = "--job-option", paramLabel = "KEY=VALUE", description = "Any other option of the detection job "
+            + "(docs/configuration.md), e.g. --job-option batch-max-size=16 --job-option inference-device=cpu; "
+            + "repeatable. Kafka and topics are the demo's own; delivery, checkpoint interval, model and aspect "
+            + "tolerance have the options above.")
+    Map<String, String> jobOptions = new LinkedHashMap<>();
+
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private Product lineProduct;
     /** What the cameras show: the product, or the replayed image folder. */
@@ -220,9 +229,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private int run() throws Exception {
+        // Job options are checked before anything starts, on their own (the demo's options have their checks).
+        int batchMaxSize = checked("--job-option", () -> withJobOptions(new HashMap<>(Map.of(
+                JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), "127.0.0.1:9092",
+                JobOptions.MODEL_PATH.key(), model.toString())))).get(JobOptions.BATCH_MAX_SIZE);
         // A missing, incompatible or mismatched model; camera options out of range: the message says what to fix.
-        ModelBundle bundle = checked("--model",
-                () -> ModelPreflight.check(model.toString(), JobOptions.BATCH_MAX_SIZE.defaultValue()));
+        ModelBundle bundle = checked("--model", () -> ModelPreflight.check(model.toString(), batchMaxSize));
         String parity = checked("--model", () -> GoldenCheck.verify(bundle).map(Object::toString)
                 .orElse("no golden vectors beside the model; not checked"));
         modelLabel = bundle.card().name() + " " + bundle.card().version();
@@ -271,6 +283,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 bundle.card().channels(), scene, cameras, rate, defectRate,
                 delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 TimeUtils.formatWithHighestUnit(checkpointInterval));
+        if (!jobOptions.isEmpty()) {
+            System.out.println("Job options: " + jobOptions);
+        }
         System.out.println("Parity: " + parity);
         System.out.println("Logs: " + output.resolve("demo.log") + "   overlays: " + output.resolve("overlays"));
 
@@ -459,7 +474,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    private JobConfig jobConfig(String bootstrap) {
+    JobConfig jobConfig(String bootstrap) {
         Map<String, String> options = new HashMap<>();
         options.put(JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), bootstrap);
         options.put(JobOptions.KAFKA_FRAMES_TOPIC.key(), FRAMES);
@@ -476,8 +491,37 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         options.put(JobOptions.PARALLELISM.key(), "2");
         options.put(JobOptions.MODEL_PATH.key(), model.toString());
         options.put(JobOptions.FRAME_ASPECT_TOLERANCE.key(), Double.toString(frameAspectTolerance));
+        return withJobOptions(options);
+    }
+
+    /** The options given with {@code --job-option} over these; the job's own checks refuse a wrong one. */
+    private JobConfig withJobOptions(Map<String, String> options) {
+        jobOptions.forEach((key, value) -> {
+            if (OWN_OPTIONS.contains(key) || DEMO_OPTIONS.containsKey(key) || key.startsWith("kafka")) {
+                throw new IllegalArgumentException(key + " is set by the demo itself"
+                        + (DEMO_OPTIONS.containsKey(key) ? ": use its " + DEMO_OPTIONS.get(key) + " option" : ""));
+            }
+            // Unknown keys are refused as the job's own command line refuses them (with the nearest option named).
+            try {
+                options.putAll(JobArguments.toConfiguration(new String[] {"--" + key, value}).toMap());
+            } catch (IllegalArgumentException e) { // the job's --help would not be the demo's
+                throw new IllegalArgumentException(e.getMessage().replace("(see --help)",
+                        "(job options: docs/configuration.md)"), e);
+            }
+        });
         return JobConfig.from(Configuration.fromMap(options));
     }
+
+    /** Job options the demo sets, other than Kafka's. */
+    private static final Set<String> OWN_OPTIONS = Set.of(JobOptions.SCORES_ENABLED.key(),
+            JobOptions.PARALLELISM.key());
+
+    /** Job options the demo sets from options of its own. */
+    private static final Map<String, String> DEMO_OPTIONS = Map.of(
+            JobOptions.DELIVERY_GUARANTEE.key(), "--delivery",
+            JobOptions.CHECKPOINT_INTERVAL.key(), "--checkpoint-interval",
+            JobOptions.MODEL_PATH.key(), "--model",
+            JobOptions.FRAME_ASPECT_TOLERANCE.key(), "--frame-aspect-tolerance");
 
     /** A local MiniCluster of 2 TaskManagers x 2 slots, subtasks spread over both. */
     private static Configuration flinkCluster() {

@@ -3,6 +3,9 @@ package io.defectdetector.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.factory.cli.FactoryCli;
+import io.defectdetector.job.config.DeliveryMode;
+import io.defectdetector.job.config.JobConfig;
+import io.defectdetector.job.config.JobOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -71,5 +74,46 @@ class DemoArgumentsTest {
                 .contains("WRONG_SHAPE: frame 192x128 has aspect ratio 1.500")
                 .contains("--size WxH").contains("--frame-aspect-tolerance");
         assertThat(dir.resolve("out/ground-truth.jsonl")).as("no broker or cluster started").doesNotExist();
+    }
+
+    @Test
+    void jobOptionsAreCheckedAsTheJobChecksThemBeforeAnythingStarts(@TempDir Path dir) {
+        String model = Path.of("..", "models", "default", "cae.onnx").toString();
+        String out = dir.resolve("out").toString();
+        int[] code = new int[1];
+
+        String typo = stderrOf(code, "--model", model, "--output", out, "--job-option", "batch-max-sise=16");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(typo).startsWith("error: --job-option: unknown option --batch-max-sise")
+                .contains("did you mean --batch-max-size?").contains("docs/configuration.md").doesNotContain("\tat ");
+
+        String badValue = stderrOf(code, "--model", model, "--output", out, "--job-option", "batch-max-size=0");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(badValue).startsWith("error: --job-option: ").contains("batch-max-size");
+
+        String own = stderrOf(code, "--model", model, "--output", out, "--job-option", "delivery-guarantee=NONE");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(own).startsWith("error: --job-option: delivery-guarantee is set by the demo itself: use its "
+                + "--delivery option");
+
+        String broker = stderrOf(code, "--model", model, "--output", out, "--job-option",
+                "kafka.security.protocol=SSL");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(broker).startsWith("error: --job-option: kafka.security.protocol is set by the demo itself");
+        assertThat(dir.resolve("out/ground-truth.jsonl")).as("no broker or cluster started").doesNotExist();
+    }
+
+    @Test
+    void jobOptionsReachTheJobBesideTheDemosOwn() {
+        DemoMain demo = new DemoMain();
+        new CommandLine(demo).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--delivery", "at-least-once",
+                "--job-option", "batch-max-size=16", "--job-option", "input-range-check=false");
+
+        JobConfig job = demo.jobConfig("127.0.0.1:9092");
+
+        assertThat(job.get(JobOptions.BATCH_MAX_SIZE)).isEqualTo(16);
+        assertThat(job.get(JobOptions.INPUT_RANGE_CHECK)).isFalse();
+        assertThat(job.delivery()).isEqualTo(DeliveryMode.AT_LEAST_ONCE);
+        assertThat(job.bootstrapServers()).isEqualTo("127.0.0.1:9092");
     }
 }
