@@ -183,7 +183,7 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
             if (score.isAlert()) {
                 alertsAround[half].incrementAndGet();
             }
-            if (score.getThreshold() == controlThreshold) {
+            if (score.getThreshold() == (float) controlThreshold) {
                 firstWithNewThresholdMs.compareAndSet(0, score.getDetectionTimeMs());
             }
             decisionLatency.record(now, score.getDetectionTimeMs() - score.getCaptureTimeMs());

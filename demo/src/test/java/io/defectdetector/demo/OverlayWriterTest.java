@@ -24,7 +24,7 @@ class OverlayWriterTest {
         alert.setCameraId("cam-01");
         alert.setFrameId("r1-7");
         alert.setScore(2.5f);
-        alert.setThreshold(1.0);
+        alert.setThreshold(1.0f);
         alert.setRegionCount(1);
         alert.setRegions(List.of(new DefectRegion(10, 10, 8, 8, 64, 3f, 2f, 5, 5, 4, 4, 16)));
         float[] map = new float[16 * 12];

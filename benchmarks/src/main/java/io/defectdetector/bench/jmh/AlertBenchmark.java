@@ -51,7 +51,7 @@ public class AlertBenchmark {
         score.setCaptureTimeMs(frame.getCaptureTimeMs());
         score.setDetectionTimeMs(1_764_000_000_050L);
         score.setScore(2.5f);
-        score.setThreshold(THRESHOLDS.imageScore());
+        score.setThreshold((float) THRESHOLDS.imageScore());
         score.setThresholdSource("model");
         score.setAlert(true);
         score.setModelName(frame.getModelName());

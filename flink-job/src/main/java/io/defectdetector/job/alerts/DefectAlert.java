@@ -45,7 +45,7 @@ public class DefectAlert {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private String cause;
     private float score;
-    private double threshold;
+    private float threshold;
     /** Which override set the image threshold ({@code camera:ID}, {@code line:ID}, {@code default}) or
      * {@code model}; null in alerts of job versions before the field. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -55,7 +55,7 @@ public class DefectAlert {
     private Double inputLevel;
     @JsonInclude(JsonInclude.Include.NON_NULL)
     private Double inputSpread;
-    private double pixelThreshold;
+    private float pixelThreshold;
     private int imageWidth;
     private int imageHeight;
     private int mapWidth;
@@ -149,11 +149,11 @@ public class DefectAlert {
     }
 
     /** The image-score threshold the score was compared with ({@code score >= threshold}). */
-    public double getThreshold() {
+    public float getThreshold() {
         return threshold;
     }
 
-    public void setThreshold(double threshold) {
+    public void setThreshold(float threshold) {
         this.threshold = threshold;
     }
 
@@ -165,11 +165,11 @@ public class DefectAlert {
         this.thresholdSource = thresholdSource;
     }
 
-    public double getPixelThreshold() {
+    public float getPixelThreshold() {
         return pixelThreshold;
     }
 
-    public void setPixelThreshold(double pixelThreshold) {
+    public void setPixelThreshold(float pixelThreshold) {
         this.pixelThreshold = pixelThreshold;
     }
 
@@ -266,8 +266,8 @@ public class DefectAlert {
         }
         return schemaVersion == other.schemaVersion && captureTimeMs == other.captureTimeMs
                 && detectionTimeMs == other.detectionTimeMs && Float.compare(score, other.score) == 0
-                && Double.compare(threshold, other.threshold) == 0
-                && Double.compare(pixelThreshold, other.pixelThreshold) == 0 && imageWidth == other.imageWidth
+                && Float.compare(threshold, other.threshold) == 0
+                && Float.compare(pixelThreshold, other.pixelThreshold) == 0 && imageWidth == other.imageWidth
                 && imageHeight == other.imageHeight && mapWidth == other.mapWidth && mapHeight == other.mapHeight
                 && regionCount == other.regionCount && Objects.equals(alertId, other.alertId)
                 && Objects.equals(cameraId, other.cameraId) && Objects.equals(line, other.line)

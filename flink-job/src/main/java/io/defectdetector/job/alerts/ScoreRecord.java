@@ -27,7 +27,7 @@ public class ScoreRecord {
     @JsonDeserialize(using = IsoMillis.Deserializer.class)
     private long detectionTimeMs;
     private float score;
-    private double threshold;
+    private float threshold;
     /** Which override set the image threshold ({@code camera:ID}, {@code line:ID}, {@code default}) or
      * {@code model}; null in records of job versions before the field. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -95,11 +95,11 @@ public class ScoreRecord {
         this.score = score;
     }
 
-    public double getThreshold() {
+    public float getThreshold() {
         return threshold;
     }
 
-    public void setThreshold(double threshold) {
+    public void setThreshold(float threshold) {
         this.threshold = threshold;
     }
 
@@ -169,7 +169,7 @@ public class ScoreRecord {
             return false;
         }
         return captureTimeMs == other.captureTimeMs && detectionTimeMs == other.detectionTimeMs
-                && Float.compare(score, other.score) == 0 && Double.compare(threshold, other.threshold) == 0
+                && Float.compare(score, other.score) == 0 && Float.compare(threshold, other.threshold) == 0
                 && alert == other.alert && Objects.equals(cameraId, other.cameraId)
                 && Objects.equals(line, other.line) && Objects.equals(frameId, other.frameId)
                 && Objects.equals(thresholdSource, other.thresholdSource) && Objects.equals(cause, other.cause)

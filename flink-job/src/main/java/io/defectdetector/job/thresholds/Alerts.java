@@ -40,8 +40,9 @@ public final class Alerts {
         a.setModelName(frame.getModelName());
         a.setModelVersion(frame.getModelVersion());
         a.setScore(finite(score));
-        a.setThreshold(thresholds.imageScore());
-        a.setPixelThreshold(thresholds.pixel());
+        // Written as floats: the settings are float32 values (ThresholdSettings.asFloat32), as the score is.
+        a.setThreshold((float) thresholds.imageScore());
+        a.setPixelThreshold((float) thresholds.pixel());
         a.setImageWidth(frame.getImageWidth());
         a.setImageHeight(frame.getImageHeight());
         a.setMapWidth(frame.getMapWidth());

@@ -166,7 +166,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         r.setCaptureTimeMs(v.getCaptureTimeMs());
         r.setDetectionTimeMs(now);
         r.setScore(v.getScore());
-        r.setThreshold(v.getThreshold());
+        r.setThreshold((float) v.getThreshold()); // a float32 value (ThresholdSettings.asFloat32)
         r.setThresholdSource(v.getThresholdSource());
         r.setAlert(alert);
         r.setCause(v.getCause());

@@ -23,4 +23,23 @@ public record ThresholdSettings(double imageScore, double pixel, int minRegionAr
             throw new IllegalArgumentException("minimum region area must be >= 0, got " + minRegionArea);
         }
     }
+
+    /**
+     * These thresholds as frames are decided with them: rounded to float32, the precision of the scores and error
+     * maps they are compared with and of the numbers alerts and score records report. So the reported pair shows
+     * the comparison that was made: a threshold of 0.7 as a double is above the float score written "0.7", and
+     * a 9-digit threshold could sit between a float score's exact value and its written digits. Rounding keeps
+     * a threshold finite and keeps it off zero.
+     */
+    public ThresholdSettings asFloat32() {
+        return new ThresholdSettings(toFloat32(imageScore), toFloat32(pixel), minRegionArea);
+    }
+
+    static float toFloat32(double v) {
+        float f = (float) v;
+        if (Float.isInfinite(f)) {
+            return Math.copySign(Float.MAX_VALUE, f);
+        }
+        return f == 0 && v != 0 ? Math.copySign(Float.MIN_VALUE, (float) Math.signum(v)) : f;
+    }
 }

@@ -117,13 +117,14 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         scoreMilli.update((long) Math.max(Long.MIN_VALUE, Math.min(Long.MAX_VALUE, score * 1000.0)));
 
         EffectiveThresholds t = resolver.resolve(frame.getCameraId(), frame.getLine(), overrides::get);
+        ThresholdSettings decided = t.settings().asFloat32();
         Verdict v = new Verdict();
         v.setCameraId(frame.getCameraId());
         v.setLine(frame.getLine());
         v.setFrameId(frame.getFrameId());
         v.setCaptureTimeMs(frame.getCaptureTimeMs());
         v.setScore(score);
-        v.setThreshold(t.imageScore());
+        v.setThreshold(decided.imageScore());
         v.setThresholdSource(t.imageScoreSource());
         v.setDebounceK(t.debounceK());
         v.setDebounceN(t.debounceN());
@@ -132,10 +133,10 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         // A frame outside the model's input range alerts whatever its score: the score of a scene the model
         // does not know (covered lens, lights off) says nothing, and a flat frame can score low.
         boolean frameFault = frame.isInputOutOfRange();
-        if (frameFault || score >= t.imageScore()) {
+        if (frameFault || score >= decided.imageScore()) {
             v.setOver(true);
             v.setCause(frameFault ? DefectAlert.CAUSE_FRAME : null);
-            DefectAlert candidate = Alerts.build(frame, score, t.settings(), includeHeatmap,
+            DefectAlert candidate = Alerts.build(frame, score, decided, includeHeatmap,
                     ctx.currentProcessingTime());
             candidate.setThresholdSource(t.imageScoreSource());
             v.setCandidate(candidate);

@@ -163,7 +163,7 @@ class AlertJsonTest {
         r.setCaptureTimeMs(1_764_055_200_123L);
         r.setDetectionTimeMs(1_764_055_200_400L);
         r.setScore(0.75f);
-        r.setThreshold(1.0);
+        r.setThreshold(1.0f);
         r.setAlert(false);
         r.setModelName("cae");
         r.setModelVersion("v1");
@@ -206,8 +206,8 @@ class AlertJsonTest {
         a.setModelName("cae");
         a.setModelVersion("v1");
         a.setScore(2.5f);
-        a.setThreshold(1.0);
-        a.setPixelThreshold(1.0);
+        a.setThreshold(1.0f);
+        a.setPixelThreshold(1.0f);
         a.setImageWidth(256);
         a.setImageHeight(256);
         a.setMapWidth(128);

@@ -230,7 +230,7 @@ class DebounceFunctionTest {
             assertThat(scores).extracting(ScoreRecord::isAlert).containsExactly(false, true);
             ScoreRecord r = scores.get(0);
             assertThat(r.getScore()).isEqualTo(0.2f);
-            assertThat(r.getThreshold()).isEqualTo(1.0);
+            assertThat(r.getThreshold()).isEqualTo(1.0f);
             assertThat(r.getThresholdSource()).isEqualTo("line:line-2");
             assertThat(r.getCameraId()).isEqualTo("cam-7");
             assertThat(r.getLine()).isEqualTo("line-2");

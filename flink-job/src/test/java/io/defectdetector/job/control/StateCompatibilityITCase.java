@@ -130,7 +130,7 @@ class StateCompatibilityITCase {
                 List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> !s.isEmpty(), TIMEOUT);
                 assertThat(scores).singleElement().satisfies(s -> {
                     assertThat(s.getFrameId()).isEqualTo("after-restore");
-                    assertThat(s.getThreshold()).isEqualTo(2.0);
+                    assertThat(s.getThreshold()).isEqualTo(2.0f);
                     assertThat((double) s.getScore()).as("over the threshold").isGreaterThan(s.getThreshold());
                     assertThat(s.isAlert()).as("held back: the savepoint's debounce history is older than its "
                             + "TTL of %s, so only this frame of 2 of 3 is over", DebounceFunction.HISTORY_TTL)
@@ -166,7 +166,7 @@ class StateCompatibilityITCase {
                     .containsExactly("before-savepoint", "after-restore");
             assertThat(scores.get(0).isAlert()).as("held back before the savepoint").isFalse();
             assertThat(scores.get(1)).satisfies(s -> {
-                assertThat(s.getThreshold()).isEqualTo(2.0);
+                assertThat(s.getThreshold()).isEqualTo(2.0f);
                 assertThat(s.isAlert()).as("the frame held back before the savepoint is restored in the debounce "
                         + "history: 2 of the last 3 over").isTrue();
             });
@@ -225,7 +225,7 @@ class StateCompatibilityITCase {
             assertThat(scores).extracting(ScoreRecord::getFrameId)
                     .containsExactly("before-savepoint", "after-rescale");
             assertThat(scores.get(1)).satisfies(s -> {
-                assertThat(s.getThreshold()).as("the camera's override").isEqualTo(2.0);
+                assertThat(s.getThreshold()).as("the camera's override").isEqualTo(2.0f);
                 assertThat(s.isAlert()).as("2 of the last 3 over: the history came along").isTrue();
             });
             JsonNode shown = t.awaitAudit(KAFKA.broker(), t.sendControl(producer,

@@ -85,12 +85,12 @@ class ThresholdControlITCase {
                     .allSatisfy(s -> assertThat(s.isAlert()).isTrue()).hasSize(10);
             assertThat(scores).filteredOn(s -> s.getFrameId().startsWith("after-") && s.getCameraId().equals("cam-1"))
                     .hasSize(5).allSatisfy(s -> {
-                        assertThat(s.getThreshold()).isEqualTo(10.0);
+                        assertThat(s.getThreshold()).isEqualTo(10.0f);
                         assertThat(s.isAlert()).isFalse();
                     });
             assertThat(scores).filteredOn(s -> s.getFrameId().startsWith("after-") && s.getCameraId().equals("cam-2"))
                     .hasSize(5).allSatisfy(s -> {
-                        assertThat(s.getThreshold()).as("other cameras keep the card's value").isEqualTo(1.0);
+                        assertThat(s.getThreshold()).as("other cameras keep the card's value").isEqualTo(1.0f);
                         assertThat(s.isAlert()).isTrue();
                     });
             List<DefectAlert> alerts = PipelineTestSupport.readCommitted(KAFKA.broker(), t.main().alerts(),

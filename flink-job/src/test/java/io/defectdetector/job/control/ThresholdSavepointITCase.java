@@ -81,7 +81,7 @@ class ThresholdSavepointITCase {
                     {"action":"set","target":"camera:cam-1","by":"alice","image_score":5.0}"""), TIMEOUT);
             producer.send(t.frame("cam-1", "line-1", "first", ControlTopics.BRIGHT)).get();
             assertThat(t.awaitScores(KAFKA.broker(), s -> !s.isEmpty(), TIMEOUT).get(0).getThreshold())
-                    .isEqualTo(5.0);
+                    .isEqualTo(5.0f);
 
             // 2. Stop with a savepoint.
             savepoint = job.stopWithSavepoint(false, temp.resolve("savepoints").toUri().toString(),
@@ -118,7 +118,7 @@ class ThresholdSavepointITCase {
             producer.send(t.frame("cam-1", "line-1", "second", ControlTopics.BRIGHT)).get();
             List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), s -> s.size() >= 2, TIMEOUT);
             assertThat(scores).extracting(ScoreRecord::getFrameId).containsExactly("first", "second");
-            assertThat(scores.get(1).getThreshold()).isEqualTo(7.0);
+            assertThat(scores.get(1).getThreshold()).isEqualTo(7.0f);
         } finally {
             restored.cancel().get();
         }
@@ -160,7 +160,7 @@ class ThresholdSavepointITCase {
                 producer.send(t.frame("cam-1", "line-1", "d", ControlTopics.BRIGHT)).get();
                 List<ScoreRecord> scores = t.awaitScores(second, s -> !s.isEmpty(), TIMEOUT);
                 assertThat(scores).extracting(ScoreRecord::getFrameId).containsExactly("d");
-                assertThat(scores.get(0).getThreshold()).as("the override came along").isEqualTo(5.0);
+                assertThat(scores.get(0).getThreshold()).as("the override came along").isEqualTo(5.0f);
             } finally {
                 restored.cancel().get();
             }

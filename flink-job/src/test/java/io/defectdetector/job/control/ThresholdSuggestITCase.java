@@ -215,7 +215,7 @@ class ThresholdSuggestITCase {
         r.setCaptureTimeMs(captureTime);
         r.setDetectionTimeMs("1".equals(version) ? captureTime : System.currentTimeMillis());
         r.setScore(value);
-        r.setThreshold(1.0);
+        r.setThreshold(1.0f);
         r.setAlert(value >= 1.0);
         r.setModelName("cae-test");
         r.setModelVersion(version);

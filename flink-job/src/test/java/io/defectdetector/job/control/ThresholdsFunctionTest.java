@@ -3,16 +3,21 @@ package io.defectdetector.job.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.DefectAlert;
+import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.scoring.ScoredFrame;
 import io.defectdetector.job.testing.TestingMetrics;
 import io.defectdetector.job.thresholds.ThresholdSettings;
 import io.defectdetector.job.thresholds.ThresholdsFunction;
 import io.defectdetector.job.thresholds.Verdict;
 import java.nio.charset.StandardCharsets;
+import java.math.BigDecimal;
 import java.util.List;
+import java.util.Random;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -25,6 +30,9 @@ import org.junit.jupiter.api.Test;
 
 class ThresholdsFunctionTest {
     private static final ThresholdSettings CARD = new ThresholdSettings(1.0, 1.0, 4);
+    /** Reads numbers exactly, as a consumer comparing them in decimal would. */
+    private static final ObjectMapper READER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private static BroadcastOperatorTestHarness<ScoredFrame, ControlCommand, Verdict>
             harness(String scale) throws Exception {
@@ -81,9 +89,9 @@ class ThresholdsFunctionTest {
             List<Verdict> v = h.extractOutputValues();
             assertThat(v.get(0).getCandidate().getRegions()).hasSize(1);
             assertThat(v.get(0).getCandidate().getRegions().get(0).mapArea()).isEqualTo(4);
-            assertThat(v.get(0).getCandidate().getPixelThreshold()).isEqualTo(1.0);
+            assertThat(v.get(0).getCandidate().getPixelThreshold()).isEqualTo(1.0f);
             assertThat(v.get(1).getCandidate().getRegions()).isEmpty();
-            assertThat(v.get(1).getCandidate().getPixelThreshold()).isEqualTo(2.0);
+            assertThat(v.get(1).getCandidate().getPixelThreshold()).isEqualTo(2.0f);
             assertThat(v.get(2).getCandidate().getRegions()).isEmpty();
         }
     }
@@ -191,6 +199,60 @@ class ThresholdsFunctionTest {
                     .extracting(Verdict::getFrameId, Verdict::isOver, v -> v.getCandidate() != null)
                     .containsExactly(tuple("below", false, false), tuple("at", true, true),
                             tuple("above", true, true));
+        }
+    }
+
+    @Test
+    void theScoreAndThresholdAnAlertShowsAreThePairItWasDecidedOn() throws Exception {
+        try (var h = harness(ControlTesting.SCALE)) {
+            // 0.7 as a double is above the float score written "0.7"; a 9-digit threshold falls between the
+            // exact value of the float 1.0000001 and its written digits.
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"camera:a\",\"by\":\"x\",\"image_score\":0.7}", 1), 1);
+            h.processBroadcastElement(ControlTesting.command(
+                    "{\"action\":\"set\",\"target\":\"camera:b\",\"by\":\"x\",\"image_score\":1.00000011}", 2),
+                    2);
+            h.processElement(ControlTesting.frame("a", null, "at", 0.7f, 0f), 3);
+            h.processElement(ControlTesting.frame("b", null, "at", Math.nextUp(1.0f), 0f), 4);
+            h.processElement(ControlTesting.frame("b", null, "below", 1.0f, 0f), 5);
+
+            List<Verdict> v = h.extractOutputValues();
+            assertThat(v).extracting(Verdict::isOver).containsExactly(true, true, false);
+            for (Verdict verdict : v.subList(0, 2)) {
+                JsonNode json = READER.readTree(AlertJson.toBytes(verdict.getCandidate()));
+                assertThat(json.get("score").decimalValue()).as(verdict.getCameraId())
+                        .isGreaterThanOrEqualTo(json.get("threshold").decimalValue());
+            }
+            assertThat(READER.readTree(AlertJson.toBytes(v.get(0).getCandidate())).get("threshold")
+                    .asText()).isEqualTo("0.7");
+        }
+    }
+
+    @Test
+    void overOrNotAgreesWithTheWrittenScoreAndThresholdForAnyThreshold() throws Exception {
+        Random random = new Random(7);
+        try (var h = harness(ControlTesting.SCALE)) {
+            for (int i = 0; i < 2000; i++) {
+                float score = 0.5f + random.nextFloat();
+                // Thresholds within a few float steps of the score, with up to 17 digits.
+                double threshold = score + (random.nextInt(7) - 3) * (double) Math.ulp(score)
+                        + random.nextGaussian() * Math.ulp(score);
+                h.processBroadcastElement(ControlTesting.command("{\"action\":\"set\",\"target\":\"camera:c\","
+                        + "\"by\":\"x\",\"image_score\":" + threshold + "}", i), 2L * i);
+                h.processElement(ControlTesting.frame("c", null, "f" + i, score, 0f), 2L * i + 1);
+            }
+            for (Verdict v : h.extractOutputValues()) {
+                // What a consumer reads: the numbers as a score record writes them (DebounceFunction's copy).
+                ScoreRecord r = new ScoreRecord();
+                r.setScore(v.getScore());
+                r.setThreshold((float) v.getThreshold());
+                assertThat((double) r.getThreshold()).isEqualTo(v.getThreshold());
+                JsonNode json = READER.readTree(AlertJson.toBytes(r));
+                BigDecimal score = json.get("score").decimalValue();
+                BigDecimal threshold = json.get("threshold").decimalValue();
+                assertThat(v.isOver()).as(v.getFrameId() + ": " + score + " vs " + threshold)
+                        .isEqualTo(score.compareTo(threshold) >= 0);
+            }
         }
     }
 

@@ -37,8 +37,8 @@ class AlertsTest {
         assertThat(a.getModelName()).isEqualTo("cae");
         assertThat(a.getModelVersion()).isEqualTo("v3");
         assertThat(a.getScore()).isEqualTo(3.5f);
-        assertThat(a.getThreshold()).isEqualTo(1.0);
-        assertThat(a.getPixelThreshold()).isEqualTo(0.5);
+        assertThat(a.getThreshold()).isEqualTo(1.0f);
+        assertThat(a.getPixelThreshold()).isEqualTo(0.5f);
         assertThat(a.getImageWidth()).isEqualTo(64);
         assertThat(a.getImageHeight()).isEqualTo(32);
         assertThat(a.getRegionCount()).isEqualTo(1);
