@@ -466,6 +466,11 @@ def test_output_folders_that_cannot_be_written_and_models_that_are_not_onnx_are_
     assert r.returncode == 2 and "is not an ONNX model" in r.stderr
     r = _run(["preprocess", "--image", str(tmp_path / "nope.png"), "--channels", "1", "--size", "64"], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith(f"error: --image {tmp_path / 'nope.png'}: ")
+    from PIL import Image
+    Image.new("CMYK", (8, 8)).save(tmp_path / "cmyk.jpg")  # an image the job refuses: one line, no traceback
+    r = _run(["preprocess", "--image", str(tmp_path / "cmyk.jpg"), "--channels", "1", "--size", "64"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: --image {tmp_path / 'cmyk.jpg'}: CMYK")
+    assert "Traceback" not in r.stderr
 
 
 def test_input_range_adds_the_section_to_an_earlier_card_and_refuses_other_data(detector, dataset, mvtec_root,

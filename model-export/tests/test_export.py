@@ -223,3 +223,9 @@ def test_golden_images_of_two_samples_with_one_label_get_distinct_names(mvtec_ro
     good = sorted((mvtec_root / "test" / "good").iterdir())[:2]
     names = [name for name, _, _ in golden_images_from([("good", good[0]), ("good", good[1])], 1)]
     assert len(names) == len(set(names)) and "gray_good.png" in names and "gray_good2.png" in names
+
+
+def test_golden_images_of_one_sample_cover_every_decoding_path(mvtec_root):
+    one = sorted((mvtec_root / "test" / "good").iterdir())[0]
+    names = sorted(name.split("_image0")[0] for name, _, _ in golden_images_from([("image0", one)], 1))
+    assert names == ["gray", "gray16", "large_nonsquare", "palette", "rgb", "rgba"]

@@ -505,6 +505,8 @@ def cmd_preprocess(args) -> int:
         x = preprocess(args.image, args.channels, *args.size)
     except OSError as e:  # missing, not an image, truncated
         raise OptionError(f"--image {args.image}: {e.strerror or e}") from None
+    except ValueError as e:  # an image the job would refuse too (CMYK, floating-point samples)
+        raise OptionError(f"--image {args.image}: {e}") from None
     print(f"{args.image}: shape {list(x.shape)} min {x.min():.6f} max {x.max():.6f} mean {x.mean():.6f}")
     if args.out:
         try:

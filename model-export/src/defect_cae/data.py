@@ -360,7 +360,7 @@ def content_hash(paths: list[Path], root: Path) -> str:
     """sha256 over (relative path, file bytes) of the files, in sorted order."""
     h = hashlib.sha256()
     for p in sorted(paths):
-        h.update(str(Path(p).relative_to(root)).encode())
+        h.update(Path(p).relative_to(root).as_posix().encode())  # the same hash on Windows
         h.update(b"\0")
         h.update(Path(p).read_bytes())
     return h.hexdigest()

@@ -316,8 +316,9 @@ def golden_images_from(samples: list[tuple[str, Path]], channels: int,
                                                     Image.BICUBIC)
             out.append((f"large_nonsquare_{label}.png", big,
                         f"RGB {label} image, larger and non-square: non-integer area-resize windows"))
-        else:
-            out.append((f"gray_{label}.png", Image.fromarray(gray), f"8-bit gray {label} image"))
+        if i > 0 or len(samples) == 1:  # one sample alone still covers every decoding path
+            if i > 0:
+                out.append((f"gray_{label}.png", Image.fromarray(gray), f"8-bit gray {label} image"))
             # uint16 gives PIL's "I;16", saved as 16-bit PNG (Pillow 13 no longer writes mode "I" as PNG).
             g16 = gray.astype(np.uint16) * 256 + rng.integers(0, 256, gray.shape).astype(np.uint16)
             out.append((f"gray16_{label}.png", Image.fromarray(g16),

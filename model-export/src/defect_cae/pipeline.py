@@ -278,7 +278,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         log(warning)
     test_metrics, pred = (None, None)
     if ds.test is not None:
-        test_metrics, pred = evaluate(det, ds.test, input_range=cal.input_range)  # as the job decides
+        test_metrics, pred = evaluate(det, ds.test, device, input_range=cal.input_range)  # as the job decides
         o = test_metrics["overall"]
         at = o["image_at_threshold"]
         log(f"test: image AUROC {o['image_auroc']:.4f}, pixel AUROC {o.get('pixel_auroc', float('nan')):.4f}, "
