@@ -304,7 +304,8 @@ public final class ControlCommandParser {
                     + node);
         }
         String text = node.asText();
-        if (text.length() > maxChars || text.chars().anyMatch(Character::isISOControl)) {
+        // Characters as a person counts them (code points): an emoji is one, not two UTF-16 units.
+        if (text.codePointCount(0, text.length()) > maxChars || text.chars().anyMatch(Character::isISOControl)) {
             throw new ControlCommandException(ControlRejectReason.BAD_VALUE, "'" + field + "' must be at most "
                     + maxChars + " characters without control characters");
         }

@@ -196,4 +196,17 @@ class ControlCommandParserTest {
                 "{\"action\":\"set\",\"target\":\"default\",\"by\":\"a\",\"image_score\":-0.5}"))
                 .hasMessageContaining("image_score").hasMessageContaining("-0.5");
     }
+
+    @Test
+    void textLimitsCountCharactersNotUtf16Units() throws Exception {
+        String emoji = "\uD83D\uDD27"; // one character, two UTF-16 units
+        String ok = "{\"action\":\"show\",\"target\":\"all\",\"by\":\"" + emoji.repeat(128) + "\",\"comment\":\""
+                + emoji.repeat(1000) + "\"}";
+        assertThat(ControlCommandParser.parse(ok).getBy()).hasSize(256);
+        assertThatThrownBy(() -> ControlCommandParser.parse(
+                "{\"action\":\"show\",\"target\":\"all\",\"by\":\"" + emoji.repeat(129) + "\"}"))
+                .isInstanceOfSatisfying(ControlCommandException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ControlRejectReason.BAD_VALUE))
+                .hasMessageContaining("'by' must be at most 128 characters");
+    }
 }
