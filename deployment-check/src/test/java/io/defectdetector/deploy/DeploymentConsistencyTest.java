@@ -211,7 +211,9 @@ class DeploymentConsistencyTest {
         assertThat(tmContainer.path("resources").path("limits").path("nvidia.com/gpu").asInt()).isEqualTo(1);
         assertThat(tmContainer.path("resources").path("requests").path("nvidia.com/gpu").asInt()).isEqualTo(1);
         assertThat(Manifests.args(Manifests.flinkDeployment("k8s/overlays/gpu")))
-                .containsSubsequence("--inference-device", "cuda");
+                .containsSubsequence("--inference-device", "cuda")
+                // two slots share the pod's GPU: each session's arena is capped (docs/configuration.md)
+                .containsSubsequence("--inference-gpu-memory-limit", "4gb");
         assertThat(gpu.path("image").asText()).contains("gpu");
         assertThat(gpu.path("jobManager").path("podTemplate").isMissingNode()).isTrue();
 
