@@ -50,6 +50,8 @@ public final class FrameDecoder {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private final CRC32 crc = new CRC32();
+    /** Entries of the last PNG's PLTE chunk (0 without one): the JDK's reader pads a short palette with black. */
+    private int pngPaletteEntries;
     private ImageReader pngReader;
     private ImageReader jpegReader;
     /** First warning of the current read; the JPEG reader reports truncation only as a warning. */
@@ -319,7 +321,7 @@ public final class FrameDecoder {
     private Frame decodeImageOnce(ContentType type, byte[] value) throws FrameRejectedException {
         String format = type == ContentType.PNG ? "PNG" : "JPEG";
         if (type == ContentType.PNG) {
-            checkPngStructure(value);
+            value = checkPngStructure(value);
         } else if (value.length < 2 || (value[0] & 0xFF) != 0xFF || (value[1] & 0xFF) != 0xD8) {
             throw reject(RejectReason.UNDECODABLE_IMAGE, "not a JPEG file: it does not start with the SOI marker FF D8");
         } else if (jpegScans(value, MAX_JPEG_SCANS + 1) > MAX_JPEG_SCANS) {
@@ -510,7 +512,7 @@ public final class FrameDecoder {
      * Walks the chunk list up to IEND, checking lengths and CRCs. The JDK's PNG reader ignores CRCs and may
      * return a partly decoded image for a truncated file instead of failing.
      */
-    private void checkPngStructure(byte[] png) throws FrameRejectedException {
+    private byte[] checkPngStructure(byte[] png) throws FrameRejectedException {
         if (png.length < PNG_SIGNATURE.length) {
             throw reject(RejectReason.UNDECODABLE_IMAGE, "not a PNG file: only " + png.length + " bytes");
         }
@@ -521,6 +523,9 @@ public final class FrameDecoder {
         }
         int pos = PNG_SIGNATURE.length;
         boolean first = true;
+        boolean palette = false;
+        boolean ancillary = false;
+        pngPaletteEntries = 0;
         while (true) {
             if (png.length - pos < 12) {
                 throw reject(RejectReason.UNDECODABLE_IMAGE, "truncated PNG: ends at byte " + png.length
@@ -548,20 +553,49 @@ public final class FrameDecoder {
                 throw reject(RejectReason.UNDECODABLE_IMAGE, "corrupt PNG: CRC mismatch in chunk "
                         + printable(chunk) + " at byte " + pos);
             }
+            if (chunk.equals("IHDR") && length >= 10) {
+                palette = png[pos + 8 + 9] == 3; // colour type 3: indexed
+            } else if (chunk.equals("PLTE")) {
+                pngPaletteEntries = (int) (length / 3);
+            } else if (isAncillary(chunk)) {
+                ancillary = true;
+            }
             if (chunk.equals("IEND")) {
-                return;
+                // The JDK's reader parses the ancillary chunks of palette images (of no other kind), and a malformed
+                // one, or a warning about one, would reject a frame whose pixels are fine: they are not read.
+                return palette && ancillary ? criticalChunksOnly(png, dataEnd + 4) : png;
             }
             pos = dataEnd + 4;
         }
     }
 
-    private static Frame toFrame(BufferedImage image, String format) throws FrameRejectedException {
+    /** An ancillary chunk: the fifth bit of its first letter is set (lower case), PNG 5.4. */
+    private static boolean isAncillary(String chunk) {
+        return (chunk.charAt(0) & 0x20) != 0;
+    }
+
+    /** The signature and the critical chunks of a PNG already checked up to {@code end} (its IEND included). */
+    private static byte[] criticalChunksOnly(byte[] png, int end) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(end);
+        out.write(png, 0, PNG_SIGNATURE.length);
+        for (int pos = PNG_SIGNATURE.length; pos < end; ) {
+            int length = ((png[pos] & 0xFF) << 24) | ((png[pos + 1] & 0xFF) << 16) | ((png[pos + 2] & 0xFF) << 8)
+                    | (png[pos + 3] & 0xFF);
+            if ((png[pos + 4] & 0x20) == 0) {
+                out.write(png, pos, 12 + length);
+            }
+            pos += 12 + length;
+        }
+        return out.toByteArray();
+    }
+
+    private Frame toFrame(BufferedImage image, String format) throws FrameRejectedException {
         Raster raster = image.getRaster();
         ColorModel cm = image.getColorModel();
         int width = raster.getWidth();
         int height = raster.getHeight();
         if (cm instanceof IndexColorModel icm) {
-            return paletteFrame(raster, icm);
+            return paletteFrame(raster, icm, pngPaletteEntries);
         }
         int channels = cm.getNumColorComponents();
         if (channels != 1 && channels != 3) {
@@ -665,11 +699,12 @@ public final class FrameDecoder {
         return sample * 255 / ((1 << bits) - 1);
     }
 
-    private static Frame paletteFrame(Raster raster, IndexColorModel icm) {
-        int size = icm.getMapSize();
-        byte[] reds = new byte[size];
-        byte[] greens = new byte[size];
-        byte[] blues = new byte[size];
+    private static Frame paletteFrame(Raster raster, IndexColorModel icm, int paletteEntries) {
+        int mapSize = icm.getMapSize();
+        int size = paletteEntries > 0 ? Math.min(paletteEntries, mapSize) : mapSize;
+        byte[] reds = new byte[mapSize];
+        byte[] greens = new byte[mapSize];
+        byte[] blues = new byte[mapSize];
         icm.getReds(reds);
         icm.getGreens(greens);
         icm.getBlues(blues);
