@@ -201,3 +201,26 @@ def test_an_input_out_of_range_alerts_whatever_its_score():
     assert o["input_out_of_range"] == 2 and o["input_out_of_range_good"] == 1
     assert ranged["per_type"]["x"]["detected_at_threshold"] == 1.0 and ranged["good_false_alarm_rate"] == 0.5
     assert ranged["overall"]["image_auroc"] == plain["overall"]["image_auroc"]  # the score's own ranking
+
+
+def test_the_std_floor_leaves_out_pixels_that_never_vary():
+    from defect_cae.calibrate import STD_FLOOR_FRACTION, constant_share, std_floor
+    rng = np.random.default_rng(0)
+    varying = torch.from_numpy(rng.uniform(0.02, 0.04, 400))
+    # every pixel varies: the floor is the fraction of the median, as it always was
+    assert std_floor(varying) == pytest.approx(float(varying.median()) * STD_FLOOR_FRACTION)
+    assert constant_share(varying) == 0.0
+    # 60 % of the frame masked out in every good image: their std is float rounding, and stays out of the median
+    masked = torch.cat([torch.from_numpy(rng.uniform(1e-8, 3e-7, 600)), varying])
+    assert std_floor(masked) == pytest.approx(float(varying.median()) * STD_FLOOR_FRACTION)
+    assert constant_share(masked) == pytest.approx(0.6)
+
+
+def test_per_image_normalisation_of_frames_mostly_constant_is_refused_with_the_fix(trained, tmp_path):
+    from defect_cae.calibrate import fit_normalisation
+    from defect_cae.errors import DatasetError
+    x = np.random.default_rng(0).uniform(0.2, 0.8, (8, 1, 64, 64)).astype(np.float32)
+    x[:, :, :, :40] = 0.0  # 62 % of every good image masked out
+    with pytest.raises(DatasetError, match="--no-per-image-norm"):
+        fit_normalisation(make_detector(trained.model, ScoringConfig(top_k=4)), x)
+    fit_normalisation(make_detector(trained.model, ScoringConfig(top_k=4, per_image_norm=False)), x)

@@ -520,3 +520,22 @@ def test_input_range_adds_the_section_to_an_earlier_card_and_refuses_other_data(
     (tmp_path / "x.json").write_text("[]")
     r = _run(["input-range", "--card", str(tmp_path / "x.json"), "--data", str(mvtec_root)], tmp_path)
     assert r.returncode == 2 and "is not a model card" in r.stderr
+
+
+def test_run_refuses_per_image_norm_on_frames_mostly_masked_out_before_training(tmp_path):
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    data = tmp_path / "roi"
+    for i in range(12):
+        a = rng.integers(60, 200, (32, 32), dtype=np.uint8)
+        a[:, :20] = 0  # outside the region of interest, black in every image
+        (data / "train" / "good").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(a).save(data / "train" / "good" / f"{i:03d}.png")
+    (data / "test" / "good").mkdir(parents=True)
+    Image.fromarray(a).save(data / "test" / "good" / "000.png")
+    r = _run(["run", "--data", str(data), "--out", str(tmp_path / "out"), "--work-dir", str(tmp_path / "w"),
+              "--size", "32", "--epochs", "1"], tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "error: 62% of the frame does not vary across the good images" in r.stderr
+    assert "--no-per-image-norm" in r.stderr and not (tmp_path / "w" / "best.pt").exists()

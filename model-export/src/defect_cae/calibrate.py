@@ -14,11 +14,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from .errors import DatasetError
 from .model import Detector, exact_float32, gaussian_blur
 
 # The per-pixel std is floored at this fraction of its median so that a pixel that happened to vary little on
 # the few statistics images does not turn noise into alarms.
 STD_FLOOR_FRACTION = 0.25
+# Pixels whose std is below this fraction of the 99th percentile do not vary on good images at all (a region
+# masked out or clipped to white in every image): their std is float rounding, and they are left out of the
+# median that sets the floor.
+CONSTANT_PIXEL_FRACTION = 1e-3
 # The per-image robust spread is floored at this fraction of the median spread of good images.
 MAD_FLOOR_FRACTION = 0.5
 
@@ -147,15 +152,18 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
     head.pixel_mean.zero_()
     head.pixel_std.fill_(1.0)
     head.mad_floor.fill_(1e-12)
-    if head.config.per_pixel_norm:
+    if head.config.per_pixel_norm or head.config.per_image_norm:
         smooth = torch.from_numpy(run_stages(detector, stats_images, device, keys=("smooth",))["smooth"])
+        if head.config.per_image_norm:
+            check_per_image_norm(constant_share(smooth.std(dim=0).numpy()), "the error map")
+    if head.config.per_pixel_norm:
         smooth = smooth.to(head.kernel.device)
         mean = smooth.mean(dim=0, keepdim=True)
         std = smooth.std(dim=0, keepdim=True, unbiased=True)
         # A second blur of the statistics: with tens of images, per-pixel estimates are noisy.
         mean = gaussian_blur(mean, head.kernel, head.blur_pad)
         std = gaussian_blur(std, head.kernel, head.blur_pad)
-        std = torch.clamp(std, min=float(std.median()) * STD_FLOOR_FRACTION)
+        std = torch.clamp(std, min=std_floor(std))
         head.pixel_mean.copy_(mean)
         head.pixel_std.copy_(std)
     if head.config.per_image_norm:
@@ -163,6 +171,34 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
         med = np.sort(z, axis=1)[:, (z.shape[1] - 1) // 2]
         mad = np.sort(np.abs(z - med[:, None]), axis=1)[:, (z.shape[1] - 1) // 2] * 1.4826
         head.mad_floor.fill_(float(np.median(mad)) * MAD_FLOOR_FRACTION)
+
+
+def constant_share(per_pixel_std: np.ndarray | torch.Tensor) -> float:
+    """The share of pixels that do not vary across good images: a std below CONSTANT_PIXEL_FRACTION of the 99th
+    percentile (float rounding, where every image is masked out or clipped)."""
+    s = torch.as_tensor(np.asarray(per_pixel_std, dtype=np.float64)).flatten()
+    return float((s <= CONSTANT_PIXEL_FRACTION * torch.quantile(s, 0.99)).double().mean())
+
+
+def check_per_image_norm(share: float, what: str) -> None:
+    """Per-image normalisation takes each error map's median and spread over the whole frame: when more than half
+    of it never varies, both come from that region and the scores divide by float rounding."""
+    if share >= 0.5:
+        raise DatasetError(f"{share:.0%} of {what} does not vary across the good images (a region masked out or "
+                           "clipped in every image): per-image normalisation would take each error map's median and "
+                           "spread from that region, which makes scores meaningless; use --no-per-image-norm (the "
+                           "per-pixel statistics handle constant regions)")
+
+
+def std_floor(std: torch.Tensor) -> float:
+    """STD_FLOOR_FRACTION x the median per-pixel std of the pixels that vary on good images. With the constant
+    ones in the median, a frame more than half masked out or clipped would get a floor of float rounding, and
+    the rounding of every good image would score as a defect."""
+    s = std.flatten().double()
+    varying = s[s > CONSTANT_PIXEL_FRACTION * torch.quantile(s, 0.99)]
+    if len(varying) == 0:  # no pixel varies on any good image: any change is a defect
+        return 1e-6
+    return float(varying.median()) * STD_FLOOR_FRACTION
 
 
 def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,

@@ -11,12 +11,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .calibrate import Calibration, calibrate, default_min_region_area
+from .calibrate import Calibration, calibrate, check_per_image_norm, constant_share, default_min_region_area
 from .data import (GoodSplit, TestSet, aspect_tolerance_needed, content_hash, good_images, guess_channels,
                    load_images, load_test_set, split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
 from .evaluate import compute_metrics, evaluate, per_type_line, predict
 from .export import build_card, export_model, golden_images_from, write_golden
+from .errors import DatasetError
 from .model import GUARD_DEFAULTS, CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
 from .train import TrainConfig, TrainResult, read_checkpoint, train
 
@@ -171,12 +172,28 @@ def head_grid(base: ScoringConfig) -> list[ScoringConfig]:
     return out
 
 
+def per_pixel_std(images: np.ndarray, chunk: int = 64) -> np.ndarray:
+    """Each pixel's std across the images (N x C x H x W), a chunk at a time in float64."""
+    total = np.zeros(images.shape[1:], np.float64)
+    squares = np.zeros(images.shape[1:], np.float64)
+    for i in range(0, len(images), chunk):
+        x = images[i:i + chunk].astype(np.float64)
+        total += x.sum(axis=0)
+        squares += (x * x).sum(axis=0)
+    mean = total / max(len(images), 1)
+    return np.sqrt(np.maximum(squares / max(len(images), 1) - mean * mean, 0.0))
+
+
 def select_head(cae: CAE, ds: Dataset, base: ScoringConfig, target_far: float, min_region_area: int, device,
                 log: Callable[[str], None]) -> tuple[ScoringConfig, list[dict]]:
     """Picks the error kind, smoothing and per-image normalisation on synthetic validation (no retraining)."""
     rows, best, best_value = [], base, -1.0
     for sc in head_grid(base):
-        _, _, val_m, _ = calibrate_and_score(cae, ds, sc, target_far, min_region_area, device, with_test=False)
+        try:
+            _, _, val_m, _ = calibrate_and_score(cae, ds, sc, target_far, min_region_area, device, with_test=False)
+        except DatasetError as e:  # per-image normalisation on frames mostly constant: not a candidate
+            log(f"scoring head error {sc.error}, sigma {sc.smoothing_sigma}, per-image norm: left out: {e}")
+            continue
         value = selection_value(val_m)
         rows.append({"error": sc.error, "smoothing_sigma": sc.smoothing_sigma, "per_image_norm": sc.per_image_norm,
                      "val_image_auroc": val_m["overall"]["image_auroc"],
@@ -210,6 +227,8 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                       val_fraction, calib_fraction, log=log)  # first: bad data stops it before anything is written
     out.mkdir(parents=True, exist_ok=True)
     work_dir.mkdir(parents=True, exist_ok=True)
+    if scoring.per_image_norm and not head_grid:  # before hours of training: the frames alone tell
+        check_per_image_norm(constant_share(per_pixel_std(ds.train)), "the frame")
     cae_cfg = CAEConfig(channels=ds.channels, **cae_kwargs)
     if min_region_area is None:
         min_region_area = default_min_region_area(ds.height, ds.width)
