@@ -48,6 +48,14 @@ def test_run_trains_calibrates_evaluates_and_exports(mvtec_root, tmp_path):
     assert (out / "cae.onnx").exists() and (out / "golden" / "golden.json").exists()
     for plot in ("roc.png", "score_histogram.png", "examples.png", "report.md"):
         assert (out / "report" / plot).exists(), plot
+    # exporting run's detector.pt again gives the same card (for a model that is run's own, in another folder)
+    again = tmp_path / "again"
+    r = _run(["export", "--detector", str(tmp_path / "work" / "detector.pt"), "--out", str(again),
+              "--name", card["name"], "--version", card["version"]], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    re_card = json.loads((again / "cae.card.json").read_text())
+    assert re_card["training"]["config"]["train"] == card["training"]["config"]["train"] is not None
+    assert re_card["metrics"]["synthetic_validation"]["overall"] == card["metrics"]["synthetic_validation"]["overall"]
 
 
 def test_split_commands_chain(mvtec_root, tmp_path):

@@ -308,7 +308,10 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         for t, m in test_metrics["per_type"].items():
             log(per_type_line(t, m))
 
-    save_detector(work_dir / "detector.pt", det, cal, {"data": ds.summary})
+    # What `calibrate` records too, so that `export --detector` of this file writes the same card as `run`.
+    save_detector(work_dir / "detector.pt", det, cal, {"data": ds.summary, "synthetic_validation": val_m,
+                                                       "train_config": tcfg.to_dict(), "epoch": res.best_epoch,
+                                                       "history": res.history})
     version = version or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d") + ".1"
     metrics = {"test": test_metrics, "synthetic_validation": {
         "overall": val_m["overall"], "per_type": val_m["per_type"],
