@@ -106,6 +106,20 @@ def test_palette_is_expanded_to_its_colours():
     assert out[0, 0].tolist() == [10, 20, 30] and out[0, 1].tolist() == [200, 100, 50]
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def test_an_index_beyond_a_short_palette_takes_its_last_entry_as_in_the_job():
+    # Invalid PNG a camera may still send: 3 colours, indices up to 200 (FrameDecoderPaletteTest, the same rule).
+    ihdr = struct.pack(">IIBBBBB", 4, 1, 8, 3, 0, 0, 0)
+    png = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+           + _png_chunk(b"PLTE", bytes([10, 20, 30, 40, 50, 60, 31, 158, 228]))
+           + _png_chunk(b"IDAT", zlib.compress(bytes([0, 0, 2, 3, 200]))) + _png_chunk(b"IEND", b""))
+    out = decode_8bit(png)
+    assert out.tolist() == [[[10, 20, 30], [31, 158, 228], [31, 158, 228], [31, 158, 228]]]
+
+
 def test_mask_is_resized_by_area_coverage():
     m = np.zeros((8, 8), np.uint8)
     m[:4, :2] = 255  # covers half of the top-left 4x4 block

@@ -80,8 +80,12 @@ def decode_8bit(source: ImageSource) -> np.ndarray:
             raise ValueError(f"mode {mode}: samples outside 16 bits")
         return (arr >> 8).astype(np.uint8)
     if mode in ("P", "PA"):
-        # Palette entries expanded; transparency ignored (alpha is never composited).
-        return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+        # Palette entries expanded; transparency ignored (alpha is never composited). An index beyond a short
+        # palette (invalid PNG) takes its last entry, as the job decodes it (PIL would give a gray ramp).
+        palette = np.asarray(im.getpalette() or [0, 0, 0], dtype=np.uint8).reshape(-1, 3)
+        indices = np.asarray(im, dtype=np.uint8)
+        indices = indices[..., 0] if indices.ndim == 3 else indices
+        return palette[np.minimum(indices, len(palette) - 1)]
     if mode in ("RGB", "RGBA", "RGBX"):
         return np.asarray(im, dtype=np.uint8)[..., :3].copy()
     if mode == "CMYK":

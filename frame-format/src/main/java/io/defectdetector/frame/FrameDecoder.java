@@ -555,7 +555,7 @@ public final class FrameDecoder {
             }
             if (chunk.equals("IHDR") && length >= 10) {
                 palette = png[pos + 8 + 9] == 3; // colour type 3: indexed
-            } else if (chunk.equals("PLTE")) {
+            } else if (chunk.equals("PLTE") && palette) { // gray images may carry one (forbidden): not theirs
                 pngPaletteEntries = (int) (length / 3);
             } else if (isAncillary(chunk)) {
                 ancillary = true;

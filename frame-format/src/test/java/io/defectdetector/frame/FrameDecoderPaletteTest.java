@@ -16,10 +16,17 @@ class FrameDecoderPaletteTest {
 
     /** An 8-bit palette PNG, one row of these indices, with the given chunks between PLTE and IDAT. */
     private static byte[] palettePng(byte[] palette, byte[] indices, byte[]... extraChunks) {
+        return png(indices.length, 8, 3, palette, indices, extraChunks);
+    }
+
+    /** A PNG of one row of {@code width} pixels, its packed samples {@code samples}, a PLTE chunk when given. */
+    private static byte[] png(int width, int bitDepth, int colourType, byte[] palette, byte[] samples,
+            byte[]... extraChunks) {
         ByteBuffer ihdr = ByteBuffer.allocate(13);
-        ihdr.putInt(indices.length).putInt(1).put((byte) 8).put((byte) 3).put((byte) 0).put((byte) 0).put((byte) 0);
-        byte[] row = new byte[indices.length + 1]; // filter byte 0, then the indices
-        System.arraycopy(indices, 0, row, 1, indices.length);
+        ihdr.putInt(width).putInt(1).put((byte) bitDepth).put((byte) colourType).put((byte) 0).put((byte) 0)
+                .put((byte) 0);
+        byte[] row = new byte[samples.length + 1]; // filter byte 0, then the samples
+        System.arraycopy(samples, 0, row, 1, samples.length);
         Deflater deflater = new Deflater();
         deflater.setInput(row);
         deflater.finish();
@@ -28,7 +35,9 @@ class FrameDecoderPaletteTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         out.writeBytes(chunk("IHDR", ihdr.array()));
-        out.writeBytes(chunk("PLTE", palette));
+        if (palette != null) {
+            out.writeBytes(chunk("PLTE", palette));
+        }
         for (byte[] c : extraChunks) {
             out.writeBytes(c);
         }
@@ -48,6 +57,15 @@ class FrameDecoderPaletteTest {
 
         assertThat(f.getChannels()).isEqualTo(3);
         assertThat(f.getPixels()).containsExactly(10, 20, 30, 31, 158, 228, 31, 158, 228, 31, 158, 228);
+    }
+
+    @Test
+    void aGrayImageWithAStrayPaletteKeepsItsGrayLevels() throws Exception {
+        // 4-bit gray 0, 5, 10, 15 with a one-entry PLTE (forbidden for gray): the JDK still reads it as gray levels.
+        Frame f = decode(png(4, 4, 0, new byte[] {1, 2, 3}, new byte[] {0x05, (byte) 0xAF}));
+
+        assertThat(f.getChannels()).isEqualTo(1);
+        assertThat(f.getPixels()).containsExactly(0, 85, 170, 255);
     }
 
     @Test

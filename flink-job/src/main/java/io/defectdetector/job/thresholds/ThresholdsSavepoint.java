@@ -17,6 +17,7 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.state.api.OperatorIdentifier;
 import org.apache.flink.state.api.OperatorTransformation;
+import org.apache.flink.state.api.runtime.SavepointLoader;
 import org.apache.flink.state.api.SavepointReader;
 import org.apache.flink.state.api.SavepointWriter;
 import org.apache.flink.state.api.functions.BroadcastStateBootstrapFunction;
@@ -43,11 +44,16 @@ public final class ThresholdsSavepoint {
 
     /** The overrides stored in a savepoint (or retained checkpoint), sorted by key. */
     public static Map<String, ThresholdOverride> read(String savepointPath) throws Exception {
+        Map<String, ThresholdOverride> overrides = new TreeMap<>();
+        // No state for the operator (its last override removed offline, or none ever set): no overrides.
+        if (SavepointLoader.loadSavepointMetadata(savepointPath).getOperatorStates().stream()
+                .noneMatch(s -> s.getOperatorID().equals(OPERATOR.getOperatorId()))) {
+            return overrides;
+        }
         StreamExecutionEnvironment env = environment();
         SavepointReader savepoint = SavepointReader.read(env, savepointPath);
         DataStream<Tuple2<String, ThresholdOverride>> entries = savepoint.readBroadcastState(OPERATOR,
                 ThresholdsFunction.STATE.getName(), Types.STRING, TypeInformation.of(ThresholdOverride.class));
-        Map<String, ThresholdOverride> overrides = new TreeMap<>();
         try (CloseableIterator<Tuple2<String, ThresholdOverride>> it = entries.executeAndCollect(
                 "read thresholds from " + savepointPath)) {
             // Every parallel instance stored the same copy; a reader may see it once per instance.
