@@ -203,24 +203,45 @@ def test_an_input_out_of_range_alerts_whatever_its_score():
     assert ranged["overall"]["image_auroc"] == plain["overall"]["image_auroc"]  # the score's own ranking
 
 
-def test_the_std_floor_leaves_out_pixels_that_never_vary():
-    from defect_cae.calibrate import STD_FLOOR_FRACTION, constant_share, std_floor
+def test_constant_pixels_are_those_masked_out_not_those_with_faint_noise():
+    from defect_cae.calibrate import constant_pixels
     rng = np.random.default_rng(0)
-    varying = torch.from_numpy(rng.uniform(0.02, 0.04, 400))
+    maps = rng.uniform(0.1, 0.9, (20, 1, 8, 10)).astype(np.float32)
+    maps[:, :, :, :4] = 0.25  # masked out in every image
+    maps[:, :, :, 4:6] = 0.5 + rng.normal(0, 1e-4, (20, 1, 8, 2))  # a flat background with faint sensor noise
+    maps[:, 0, 0, 0] += rng.normal(0, 1e-9, 20).astype(np.float32)  # float rounding
+    constant = constant_pixels(maps, chunk=7)
+    assert constant.shape == (8, 10)
+    assert constant[:, :4].all() and not constant[:, 4:].any()
+    # RGB: a pixel is constant only when every channel is
+    rgb = np.repeat(maps, 3, axis=1)
+    rgb[:, 2, :, 0] = rng.uniform(0, 1, (20, 8))
+    assert constant_pixels(rgb)[:, 1:4].all() and not constant_pixels(rgb)[:, 0].any()
+
+
+def test_the_std_floor_leaves_out_pixels_that_never_vary():
+    from defect_cae.calibrate import STD_FLOOR_FRACTION, std_floor
+    rng = np.random.default_rng(0)
+    std = torch.from_numpy(rng.uniform(0.02, 0.04, (1, 1, 20, 20)))
     # every pixel varies: the floor is the fraction of the median, as it always was
-    assert std_floor(varying) == pytest.approx(float(varying.median()) * STD_FLOOR_FRACTION)
-    assert constant_share(varying) == 0.0
+    assert std_floor(std, np.zeros((20, 20), bool)) == pytest.approx(float(std.median()) * STD_FLOOR_FRACTION)
+    assert std_floor(std) == pytest.approx(float(std.median()) * STD_FLOOR_FRACTION)
     # 60 % of the frame masked out in every good image: their std is float rounding, and stays out of the median
-    masked = torch.cat([torch.from_numpy(rng.uniform(1e-8, 3e-7, 600)), varying])
-    assert std_floor(masked) == pytest.approx(float(varying.median()) * STD_FLOOR_FRACTION)
-    assert constant_share(masked) == pytest.approx(0.6)
+    constant = np.zeros((20, 20), bool)
+    constant[:, :12] = True
+    masked = std.clone()
+    masked[..., :12] = 1e-8
+    assert std_floor(masked, constant) == pytest.approx(float(std[..., 12:].median()) * STD_FLOOR_FRACTION)
+    assert std_floor(masked, np.ones((20, 20), bool)) == 1e-6  # nothing varies: MIN_STD
 
 
-def test_per_image_normalisation_of_frames_mostly_constant_is_refused_with_the_fix(trained, tmp_path):
+def test_per_image_normalisation_of_frames_that_never_vary_is_refused_with_the_fix(trained):
     from defect_cae.calibrate import fit_normalisation
     from defect_cae.errors import DatasetError
-    x = np.random.default_rng(0).uniform(0.2, 0.8, (8, 1, 64, 64)).astype(np.float32)
-    x[:, :, :, :40] = 0.0  # 62 % of every good image masked out
-    with pytest.raises(DatasetError, match="--no-per-image-norm"):
+    # good images that never vary (the extreme of a region masked out in every image): every z is 0
+    x = np.repeat(np.random.default_rng(0).uniform(0.2, 0.8, (1, 1, 64, 64)).astype(np.float32), 8, axis=0)
+    with pytest.raises(DatasetError, match="100% of the error map does not vary.*--no-per-image-norm"):
         fit_normalisation(make_detector(trained.model, ScoringConfig(top_k=4)), x)
-    fit_normalisation(make_detector(trained.model, ScoringConfig(top_k=4, per_image_norm=False)), x)
+    det = make_detector(trained.model, ScoringConfig(top_k=4, per_image_norm=False))
+    fit_normalisation(det, x)
+    assert float(det.head.pixel_std.min()) == pytest.approx(1e-6)  # no pixel varies: any change is a defect

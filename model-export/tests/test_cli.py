@@ -547,3 +547,12 @@ def test_run_refuses_per_image_norm_on_frames_mostly_masked_out_before_training(
     assert r.returncode == 2, r.stderr
     assert "error: 62% of the frame does not vary across the good images" in r.stderr
     assert "--no-per-image-norm" in r.stderr and not (tmp_path / "w" / "best.pt").exists()
+    # --head-grid and --ablation leave per-image normalisation out instead
+    for i, extra in enumerate((["--head-grid"], ["--no-per-image-norm", "--ablation"])):
+        r = _run(["run", "--data", str(data), "--out", str(tmp_path / f"out{i}"), "--work-dir", str(tmp_path / f"w{i}"),
+                  "--size", "32", "--epochs", "1", "--widths", "8,8,8,8", *extra], tmp_path)
+        assert r.returncode == 0, r.stderr[-2000:]
+        card = json.loads((tmp_path / f"out{i}" / "cae.card.json").read_text())
+        assert card["score"]["per_image_norm"] is False
+        rows = card["metrics"].get("scoring_head_selection") or card["metrics"]["ablation"]
+        assert rows and not any(row.get("per_image_norm") or "full" in row.get("name", "") for row in rows)

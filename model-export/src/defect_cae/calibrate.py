@@ -20,10 +20,11 @@ from .model import Detector, exact_float32, gaussian_blur
 # The per-pixel std is floored at this fraction of its median so that a pixel that happened to vary little on
 # the few statistics images does not turn noise into alarms.
 STD_FLOOR_FRACTION = 0.25
-# Pixels whose std is below this fraction of the 99th percentile do not vary on good images at all (a region
-# masked out or clipped to white in every image): their std is float rounding, and they are left out of the
-# median that sets the floor.
-CONSTANT_PIXEL_FRACTION = 1e-3
+# The smallest per-pixel std, for good images that do not vary at all (in the error's units: 1 - SSIM or squared).
+MIN_STD = 1e-6
+# A pixel whose values across good images stay within this fraction of the largest value is constant: masked
+# out or clipped in every image, its spread is float rounding (a few ulps), not the faintest sensor noise.
+CONSTANT_PIXEL_TOLERANCE = 1e-6
 # The per-image robust spread is floored at this fraction of the median spread of good images.
 MAD_FLOOR_FRACTION = 0.5
 
@@ -154,8 +155,9 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
     head.mad_floor.fill_(1e-12)
     if head.config.per_pixel_norm or head.config.per_image_norm:
         smooth = torch.from_numpy(run_stages(detector, stats_images, device, keys=("smooth",))["smooth"])
+        constant = constant_pixels(smooth)
         if head.config.per_image_norm:
-            check_per_image_norm(constant_share(smooth.std(dim=0).numpy()), "the error map")
+            check_per_image_norm(constant, "the error map")
     if head.config.per_pixel_norm:
         smooth = smooth.to(head.kernel.device)
         mean = smooth.mean(dim=0, keepdim=True)
@@ -163,7 +165,7 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
         # A second blur of the statistics: with tens of images, per-pixel estimates are noisy.
         mean = gaussian_blur(mean, head.kernel, head.blur_pad)
         std = gaussian_blur(std, head.kernel, head.blur_pad)
-        std = torch.clamp(std, min=std_floor(std))
+        std = torch.clamp(std, min=std_floor(std, constant))
         head.pixel_mean.copy_(mean)
         head.pixel_std.copy_(std)
     if head.config.per_image_norm:
@@ -173,32 +175,38 @@ def fit_normalisation(detector: Detector, stats_images: np.ndarray, device="cpu"
         head.mad_floor.fill_(float(np.median(mad)) * MAD_FLOOR_FRACTION)
 
 
-def constant_share(per_pixel_std: np.ndarray | torch.Tensor) -> float:
-    """The share of pixels that do not vary across good images: a std below CONSTANT_PIXEL_FRACTION of the 99th
-    percentile (float rounding, where every image is masked out or clipped)."""
-    s = torch.as_tensor(np.asarray(per_pixel_std, dtype=np.float64)).flatten()
-    return float((s <= CONSTANT_PIXEL_FRACTION * torch.quantile(s, 0.99)).double().mean())
+def constant_pixels(maps: np.ndarray | torch.Tensor, chunk: int = 64) -> np.ndarray:
+    """Which pixels of N maps (N x C x H x W, or N x H x W) do not vary across them: every channel's range within
+    CONSTANT_PIXEL_TOLERANCE of the largest absolute value. Shape H x W; a chunk of maps at a time."""
+    lo = hi = None
+    for i in range(0, len(maps), chunk):
+        x = maps[i:i + chunk]
+        x = (x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)).astype(np.float64)
+        x = x.reshape(len(x), -1, *x.shape[-2:])
+        lo = x.min(axis=0) if lo is None else np.minimum(lo, x.min(axis=0))
+        hi = x.max(axis=0) if hi is None else np.maximum(hi, x.max(axis=0))
+    scale = max(float(np.abs(lo).max()), float(np.abs(hi).max()))
+    return ((hi - lo) <= CONSTANT_PIXEL_TOLERANCE * scale).all(axis=0)
 
 
-def check_per_image_norm(share: float, what: str) -> None:
+def check_per_image_norm(constant: np.ndarray, what: str) -> None:
     """Per-image normalisation takes each error map's median and spread over the whole frame: when more than half
     of it never varies, both come from that region and the scores divide by float rounding."""
-    if share >= 0.5:
+    if (share := float(np.mean(constant))) >= 0.5:
         raise DatasetError(f"{share:.0%} of {what} does not vary across the good images (a region masked out or "
                            "clipped in every image): per-image normalisation would take each error map's median and "
                            "spread from that region, which makes scores meaningless; use --no-per-image-norm (the "
                            "per-pixel statistics handle constant regions)")
 
 
-def std_floor(std: torch.Tensor) -> float:
-    """STD_FLOOR_FRACTION x the median per-pixel std of the pixels that vary on good images. With the constant
-    ones in the median, a frame more than half masked out or clipped would get a floor of float rounding, and
-    the rounding of every good image would score as a defect."""
-    s = std.flatten().double()
-    varying = s[s > CONSTANT_PIXEL_FRACTION * torch.quantile(s, 0.99)]
-    if len(varying) == 0:  # no pixel varies on any good image: any change is a defect
-        return 1e-6
-    return float(varying.median()) * STD_FLOOR_FRACTION
+def std_floor(std: torch.Tensor, constant: np.ndarray | None = None) -> float:
+    """STD_FLOOR_FRACTION x the median per-pixel std, over the pixels that vary across good images (`constant`:
+    H x W, True where they do not). With the constant ones in the median, a frame more than half masked out or
+    clipped would get a floor of float rounding, and the rounding of every good image would score as a defect."""
+    s = std.detach().cpu().double().reshape(-1, *std.shape[-2:])
+    varying = s[:, ~torch.from_numpy(np.asarray(constant, bool))] if constant is not None else s.flatten()
+    # No pixel varies on any good image: any change is a defect.
+    return max(float(varying.median()) * STD_FLOOR_FRACTION if varying.numel() else 0.0, MIN_STD)
 
 
 def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_alarm_rate: float,

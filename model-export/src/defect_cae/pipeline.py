@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .calibrate import Calibration, calibrate, check_per_image_norm, constant_share, default_min_region_area
+from .calibrate import Calibration, calibrate, check_per_image_norm, constant_pixels, default_min_region_area
 from .data import (GoodSplit, TestSet, aspect_tolerance_needed, content_hash, good_images, guess_channels,
                    load_images, load_test_set, split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
@@ -172,23 +172,12 @@ def head_grid(base: ScoringConfig) -> list[ScoringConfig]:
     return out
 
 
-def per_pixel_std(images: np.ndarray, chunk: int = 64) -> np.ndarray:
-    """Each pixel's std across the images (N x C x H x W), a chunk at a time in float64."""
-    total = np.zeros(images.shape[1:], np.float64)
-    squares = np.zeros(images.shape[1:], np.float64)
-    for i in range(0, len(images), chunk):
-        x = images[i:i + chunk].astype(np.float64)
-        total += x.sum(axis=0)
-        squares += (x * x).sum(axis=0)
-    mean = total / max(len(images), 1)
-    return np.sqrt(np.maximum(squares / max(len(images), 1) - mean * mean, 0.0))
-
-
 def select_head(cae: CAE, ds: Dataset, base: ScoringConfig, target_far: float, min_region_area: int, device,
-                log: Callable[[str], None]) -> tuple[ScoringConfig, list[dict]]:
-    """Picks the error kind, smoothing and per-image normalisation on synthetic validation (no retraining)."""
+                log: Callable[[str], None], per_image_norm: bool = True) -> tuple[ScoringConfig, list[dict]]:
+    """Picks the error kind, smoothing and per-image normalisation on synthetic validation (no retraining);
+    `per_image_norm` False: only variants without it."""
     rows, best, best_value = [], base, -1.0
-    for sc in head_grid(base):
+    for sc in (v for v in head_grid(base) if per_image_norm or not v.per_image_norm):
         try:
             _, _, val_m, _ = calibrate_and_score(cae, ds, sc, target_far, min_region_area, device, with_test=False)
         except DatasetError as e:  # per-image normalisation on frames mostly constant: not a candidate
@@ -205,10 +194,13 @@ def select_head(cae: CAE, ds: Dataset, base: ScoringConfig, target_far: float, m
     return best, rows
 
 
-def head_variants(base: ScoringConfig) -> list[tuple[str, ScoringConfig]]:
+def head_variants(base: ScoringConfig, per_image_norm: bool = True) -> list[tuple[str, ScoringConfig]]:
+    """The ablation's heads; `per_image_norm` False: only those without per-image normalisation."""
     out = []
     for name, pp, pi in [("full", True, True), ("no per-image norm", True, False),
                          ("no per-pixel z-score", False, True), ("raw smoothed error", False, False)]:
+        if pi and not per_image_norm:
+            continue
         sc = copy.deepcopy(base)
         sc.per_pixel_norm, sc.per_image_norm = pp, pi
         out.append((name, sc))
@@ -227,8 +219,16 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                       val_fraction, calib_fraction, log=log)  # first: bad data stops it before anything is written
     out.mkdir(parents=True, exist_ok=True)
     work_dir.mkdir(parents=True, exist_ok=True)
-    if scoring.per_image_norm and not head_grid:  # before hours of training: the frames alone tell
-        check_per_image_norm(constant_share(per_pixel_std(ds.train)), "the frame")
+    # Frames mostly masked out or clipped: per-image normalisation is refused before hours of training, or left
+    # out of the variants that --head-grid and --ablation try.
+    constant = constant_pixels(ds.train)
+    if scoring.per_image_norm and not head_grid:
+        check_per_image_norm(constant, "the frame")
+    no_per_image_norm = float(np.mean(constant)) >= 0.5
+    if no_per_image_norm and head_grid:
+        log(f"{np.mean(constant):.0%} of the frame does not vary across the good images: --head-grid leaves "
+            "per-image normalisation out")
+        scoring = replace(scoring, per_image_norm=False)
     cae_cfg = CAEConfig(channels=ds.channels, **cae_kwargs)
     if min_region_area is None:
         min_region_area = default_min_region_area(ds.height, ds.width)
@@ -267,7 +267,8 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
             f"synthetic-validation value: " + ", ".join(f"{k}: {v:.4f}" for k, v in values.items()) + ")")
     head_rows = []
     if head_grid:
-        scoring, head_rows = select_head(res.model, ds, scoring, target_far, min_region_area, device, log)
+        scoring, head_rows = select_head(res.model, ds, scoring, target_far, min_region_area, device, log,
+                                         per_image_norm=not no_per_image_norm)
         det, cal, val_m, _ = calibrate_and_score(res.model, ds, scoring, target_far, min_region_area, device,
                                                  with_test=False)
     else:
@@ -276,7 +277,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
 
     ablation_rows = []
     if ablation:
-        for vname, sc in head_variants(scoring):
+        for vname, sc in head_variants(scoring, per_image_norm=not no_per_image_norm):
             _, _, v, t = calibrate_and_score(res.model, ds, sc, target_far, min_region_area, device)
             ablation_rows.append(_row(f"denoising + {vname}", True, sc, v, t))
         no_dn = copy.deepcopy(tcfg)
@@ -285,7 +286,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
         cfg.latent_channels = best_latent
         log("--- ablation: training without defect-denoising")
         plain = train_one(ds, cfg, no_dn, work_dir / f"latent{best_latent}-nodenoise", device, log, resume)
-        for vname, sc in head_variants(scoring):
+        for vname, sc in head_variants(scoring, per_image_norm=not no_per_image_norm):
             _, _, v, t = calibrate_and_score(plain.model, ds, sc, target_far, min_region_area, device)
             ablation_rows.append(_row(f"plain CAE + {vname}", False, sc, v, t))
         for r in ablation_rows:
