@@ -189,7 +189,7 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
         command.put("action", "set");
         command.put("target", targetName);
         command.put("by", by);
-        command.put(ControlCommandParser.IMAGE_SCORE, s.imageScore());
+        command.put(ControlCommandParser.IMAGE_SCORE, s.suggested());
         command.put("comment", String.format(Locale.ROOT, "suggest: %s frames since %s, target false-alarm rate %s, "
                 + "model %s", s.frames(), Instant.ofEpochMilli(from), targetFalseAlarmRate, model));
         String json = ControlJson.MAPPER.writeValueAsString(command);

@@ -1,18 +1,24 @@
 package io.defectdetector.job.thresholds;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * An image-score threshold from the scores of frames an operator knows to be (nearly all) good, by the rule
- * model-export calibrates with: the ceil((n+1)(1-a))-th smallest score, so that a new good frame from the same
- * camera scores above it with probability at most a (split-conformal). With fewer than 1/a - 1 frames the rank is
- * past the largest score; then the largest one is taken and {@link #resolved()} is false.
+ * An image-score threshold from the scores of frames an operator knows to be (nearly all) good: the
+ * ceil((n+1)(1-a))-th smallest score, so that a new good frame from the same camera scores above it with
+ * probability at most a (split-conformal). model-export's calibration takes the larger of that and a Gumbel fit,
+ * for its calibration sets of a hundred images or so; the thousands of frames of an hour of production pin the
+ * rate down without a distribution assumed, which a Gumbel fit to them would only push up. With fewer than
+ * 1/a - 1 frames the rank is past the largest score; then the largest one is taken and {@link #resolved()} is
+ * false.
  *
- * <p>The suggested value is the next multiple of 0.001 above that score: the job alerts at {@code score >=
- * threshold}, so the ranked frame itself stays below it.
+ * <p>The suggested value is the next number of three significant digits above that rule's value, and above it
+ * still as the job applies it (a float32, ThresholdSettings.asFloat32): the job alerts at {@code score >=
+ * threshold}, so the ranked frame itself stays below it, whatever the scores' scale.
  */
-public record ThresholdSuggestion(int frames, int rank, boolean resolved, double rankedScore, double imageScore,
+public record ThresholdSuggestion(int frames, int rank, boolean resolved, double rankedScore, BigDecimal suggested,
         double median, double p99, double max) {
 
     public static ThresholdSuggestion of(float[] scores, double targetFalseAlarmRate) {
@@ -29,9 +35,32 @@ public record ThresholdSuggestion(int frames, int rank, boolean resolved, double
         int rank = (int) Math.ceil((n + 1) * (1 - targetFalseAlarmRate));
         boolean resolved = rank <= n;
         double ranked = sorted[Math.min(rank, n) - 1];
-        double suggested = (Math.floor(ranked * 1000.0) + 1) / 1000.0;
-        return new ThresholdSuggestion(n, Math.min(rank, n), resolved, ranked, suggested, quantile(sorted, 0.5),
-                quantile(sorted, 0.99), sorted[n - 1]);
+        return new ThresholdSuggestion(n, Math.min(rank, n), resolved, ranked, justAbove(ranked),
+                quantile(sorted, 0.5), quantile(sorted, 0.99), sorted[n - 1]);
+    }
+
+    /** The threshold to send. */
+    public double imageScore() {
+        return suggested.doubleValue();
+    }
+
+    /**
+     * The next number of three significant digits above {@code value}, stepped on until it is above it as a
+     * float32 too; for a value at or below 0 (a threshold must be > 0), the smallest such number above 0.001.
+     */
+    static BigDecimal justAbove(double value) {
+        if (!(value > 0)) {
+            return new BigDecimal("0.001");
+        }
+        BigDecimal exact = new BigDecimal(value);
+        int leading = exact.precision() - exact.scale() - 1; // the power of ten of its first digit
+        BigDecimal s = exact.setScale(2 - leading, RoundingMode.FLOOR);
+        BigDecimal step = s.ulp();
+        s = s.add(step);
+        while (ThresholdSettings.toFloat32(s.doubleValue()) <= ThresholdSettings.toFloat32(value)) {
+            s = s.add(step);
+        }
+        return s.stripTrailingZeros();
     }
 
     /** Frames needed for the rank rule to resolve the rate a: 1/a - 1. */
@@ -39,11 +68,12 @@ public record ThresholdSuggestion(int frames, int rank, boolean resolved, double
         return (int) Math.ceil(1 / targetFalseAlarmRate) - 1;
     }
 
-    /** How many of the frames score at or above a threshold (would alert). */
+    /** How many of the frames would alert at this threshold, compared as the job compares (float32). */
     public static long atOrAbove(float[] scores, double threshold) {
+        float applied = ThresholdSettings.toFloat32(threshold);
         long count = 0;
         for (float s : scores) {
-            count += s >= threshold ? 1 : 0;
+            count += s >= applied ? 1 : 0;
         }
         return count;
     }
@@ -55,11 +85,12 @@ public record ThresholdSuggestion(int frames, int rank, boolean resolved, double
                 : String.format(Locale.ROOT, "the largest of the %d scores: too few to resolve a %s %% false-alarm "
                         + "rate by rank (that needs %d)", frames, percent(targetFalseAlarmRate),
                         framesNeeded(targetFalseAlarmRate));
-        return String.format(Locale.ROOT, "image_score %.3f, just above %.4f, %s", imageScore, rankedScore, rule);
+        return String.format(Locale.ROOT, "image_score %s, just above %.4g, %s", suggested.toPlainString(),
+                rankedScore, rule);
     }
 
     private static String percent(double rate) {
-        return java.math.BigDecimal.valueOf(100 * rate).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(100 * rate).stripTrailingZeros().toPlainString();
     }
 
     private static double quantile(float[] sorted, double q) {

@@ -22,11 +22,28 @@ class ThresholdSuggestionTest {
         assertThat(s.rank()).isEqualTo(198);  // ceil(200 * 0.99)
         assertThat(s.resolved()).isTrue();
         assertThat(s.rankedScore()).isCloseTo(0.198, within(1e-6));
-        assertThat(s.imageScore()).isGreaterThan(s.rankedScore()).isLessThanOrEqualTo(s.rankedScore() + 0.001);
+        // 0.198 itself is the ranked float as the job applies it (and that frame would alert): one step more
+        assertThat(s.suggested()).isEqualByComparingTo("0.199");
         // The job alerts at score >= threshold: the ranked frame does not, the one above it does.
         assertThat(ThresholdSuggestion.atOrAbove(scores, s.imageScore())).isEqualTo(1);
         assertThat(s.max()).isCloseTo(0.199, within(1e-6));
         assertThat(s.median()).isCloseTo(0.100, within(1e-6));
+    }
+
+    @Test
+    void theSuggestionHasThreeSignificantDigitsAndStaysAboveAsTheJobAppliesIt() {
+        assertThat(ThresholdSuggestion.justAbove(1234.5)).isEqualByComparingTo("1240");
+        assertThat(ThresholdSuggestion.justAbove(0.000123456)).isEqualByComparingTo("0.000124");
+        assertThat(ThresholdSuggestion.justAbove(0.5)).isEqualByComparingTo("0.501");
+        // The float 0.198 is 0.19799999892...: 0.198 would be applied as that very float, and it would alert.
+        assertThat(ThresholdSuggestion.justAbove(0.198f)).isEqualByComparingTo("0.199");
+        assertThat(ThresholdSuggestion.atOrAbove(new float[] {0.198f}, 0.198)).isEqualTo(1);
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < 100_000; i++) {
+            float score = (float) Math.exp(random.nextGaussian() * 4);
+            assertThat(ThresholdSuggestion.atOrAbove(new float[] {score},
+                    ThresholdSuggestion.justAbove(score).doubleValue())).as("%s", score).isZero();
+        }
     }
 
     @Test
