@@ -61,7 +61,11 @@ public final class ControlCli implements Callable<Integer> {
     boolean noWait;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ControlCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return CliErrors.oneLine(new CommandLine(new ControlCli()), "error");
     }
 
     @Override
@@ -76,7 +80,16 @@ public final class ControlCli implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> audit = consumer(base)) {
             // Both topics are checked before the command goes out: a producer would wait a minute for a misspelt
             // one, or create it where the brokers allow that, and the job would never see the command.
-            if (audit.partitionsFor(topic).isEmpty()) {
+            boolean noControlTopic;
+            try {
+                noControlTopic = audit.partitionsFor(topic, timeout).isEmpty();
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                spec.commandLine().getErr().println("error: no answer from the brokers within "
+                        + DurationConverter.format(timeout) + ": check --bootstrap-servers and that the Kafka "
+                        + "settings match the listener (TLS, SASL); nothing was sent");
+                return ThresholdsSavepointCli.FAILED;
+            }
+            if (noControlTopic) {
                 spec.commandLine().getErr().println("error: the control topic '" + topic + "' does not exist on "
                         + "this cluster: give the job's kafka-control-topic with --topic (nothing was sent)");
                 return ThresholdsSavepointCli.REFUSED;
@@ -133,10 +146,10 @@ public final class ControlCli implements Callable<Integer> {
      * be missed. @return false when there is no such topic
      */
     private boolean atAuditEnd(KafkaConsumer<byte[], byte[]> consumer) {
-        List<TopicPartition> partitions = consumer.partitionsFor(auditTopic).stream()
+        List<TopicPartition> partitions = consumer.partitionsFor(auditTopic, timeout).stream()
                 .map(p -> new TopicPartition(auditTopic, p.partition())).toList();
         consumer.assign(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
         end.forEach(consumer::seek);
         return !partitions.isEmpty();
     }

@@ -90,7 +90,11 @@ public final class ThresholdSuggestCli implements Callable<Integer> {
     Duration timeout;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ThresholdSuggestCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return CliErrors.oneLine(new CommandLine(new ThresholdSuggestCli()), "error");
     }
 
     @Override

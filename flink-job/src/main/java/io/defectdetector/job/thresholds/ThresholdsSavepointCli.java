@@ -20,6 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import io.defectdetector.job.control.CliErrors;
 import picocli.CommandLine;
 
 /**
@@ -46,12 +47,7 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new ThresholdsSavepointCli());
-        cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("thresholds-savepoint: " + rootMessage(e));
-            return e instanceof IllegalArgumentException ? REFUSED : FAILED;
-        });
-        return cli;
+        return CliErrors.oneLine(new CommandLine(new ThresholdsSavepointCli()), "thresholds-savepoint");
     }
 
     @Override
@@ -269,14 +265,5 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
         s.append("  tuned on ").append(o.getTunedOn()).append(", by ").append(o.getUpdatedBy()).append(" at ")
                 .append(IsoMillis.format(o.getUpdatedAtMs()));
         return s.toString();
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String message = t == e ? e.getMessage() : e.getMessage() + " (cause: " + t + ")";
-        return message == null ? e.toString() : message;
     }
 }
