@@ -29,13 +29,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -160,9 +160,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--job-option", paramLabel = "KEY=VALUE", description = "Any other option of the detection job "
             + "(docs/configuration.md), e.g. --job-option batch-max-size=16 --job-option inference-device=cpu; "
-            + "repeatable. Kafka and topics are the demo's own; delivery, checkpoint interval, model and aspect "
-            + "tolerance have the options above.")
-    Map<String, String> jobOptions = new LinkedHashMap<>();
+            + "repeatable. Its broker, topics, group, parallelism and scores are the demo's own; delivery, "
+            + "checkpoint interval, model and aspect tolerance have the options above.")
+    List<String> jobOptions = new ArrayList<>();
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private Product lineProduct;
@@ -229,10 +229,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private int run() throws Exception {
-        // Job options are checked before anything starts, on their own (the demo's options have their checks).
-        int batchMaxSize = checked("--job-option", () -> withJobOptions(new HashMap<>(Map.of(
-                JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), "127.0.0.1:9092",
-                JobOptions.MODEL_PATH.key(), model.toString())))).get(JobOptions.BATCH_MAX_SIZE);
+        // Job options are checked before anything starts, with the demo's own (the broker's address is not known
+        // yet): the job refuses some combinations, such as a parallelism above max-parallelism.
+        int batchMaxSize = jobOptions.isEmpty() ? JobOptions.BATCH_MAX_SIZE.defaultValue()
+                : checked("--job-option", () -> jobConfig("127.0.0.1:9092")).get(JobOptions.BATCH_MAX_SIZE);
         // A missing, incompatible or mismatched model; camera options out of range: the message says what to fix.
         ModelBundle bundle = checked("--model", () -> ModelPreflight.check(model.toString(), batchMaxSize));
         String parity = checked("--model", () -> GoldenCheck.verify(bundle).map(Object::toString)
@@ -284,7 +284,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                 delivery.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 TimeUtils.formatWithHighestUnit(checkpointInterval));
         if (!jobOptions.isEmpty()) {
-            System.out.println("Job options: " + jobOptions);
+            System.out.println("Job options: " + String.join(" ", jobOptions));
         }
         System.out.println("Parity: " + parity);
         System.out.println("Logs: " + output.resolve("demo.log") + "   overlays: " + output.resolve("overlays"));
@@ -491,16 +491,23 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         options.put(JobOptions.PARALLELISM.key(), "2");
         options.put(JobOptions.MODEL_PATH.key(), model.toString());
         options.put(JobOptions.FRAME_ASPECT_TOLERANCE.key(), Double.toString(frameAspectTolerance));
-        return withJobOptions(options);
-    }
-
-    /** The options given with {@code --job-option} over these; the job's own checks refuse a wrong one. */
-    private JobConfig withJobOptions(Map<String, String> options) {
-        jobOptions.forEach((key, value) -> {
-            if (OWN_OPTIONS.contains(key) || DEMO_OPTIONS.containsKey(key) || key.startsWith("kafka")) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (String option : jobOptions) {
+            int eq = option.indexOf('=');
+            String key = eq > 0 ? option.substring(0, eq) : option;
+            if (eq <= 0) {
+                throw new IllegalArgumentException("'" + option + "' is not KEY=VALUE");
+            }
+            if (options.containsKey(key) || key.startsWith(JobOptions.KAFKA_PROPERTY_PREFIX)
+                    || key.equals(JobOptions.KAFKA_CONFIG.key())) {
                 throw new IllegalArgumentException(key + " is set by the demo itself"
                         + (DEMO_OPTIONS.containsKey(key) ? ": use its " + DEMO_OPTIONS.get(key) + " option" : ""));
             }
+            if (given.put(key, option.substring(eq + 1)) != null) {
+                throw new IllegalArgumentException(key + " is given more than once");
+            }
+        }
+        given.forEach((key, value) -> {
             // Unknown keys are refused as the job's own command line refuses them (with the nearest option named).
             try {
                 options.putAll(JobArguments.toConfiguration(new String[] {"--" + key, value}).toMap());
@@ -511,10 +518,6 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
         });
         return JobConfig.from(Configuration.fromMap(options));
     }
-
-    /** Job options the demo sets, other than Kafka's. */
-    private static final Set<String> OWN_OPTIONS = Set.of(JobOptions.SCORES_ENABLED.key(),
-            JobOptions.PARALLELISM.key());
 
     /** Job options the demo sets from options of its own. */
     private static final Map<String, String> DEMO_OPTIONS = Map.of(

@@ -100,6 +100,20 @@ class DemoArgumentsTest {
                 "kafka.security.protocol=SSL");
         assertThat(code[0]).isEqualTo(2);
         assertThat(broker).startsWith("error: --job-option: kafka.security.protocol is set by the demo itself");
+
+        // refused by the job for the options together (the demo's parallelism is 2), before anything starts
+        String together = stderrOf(code, "--model", model, "--output", out, "--job-option", "max-parallelism=1");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(together).startsWith("error: --job-option: ").contains("max-parallelism").doesNotContain("\tat ");
+
+        String twice = stderrOf(code, "--model", model, "--output", out, "--job-option", "batch-max-size=4",
+                "--job-option", "batch-max-size=8");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(twice).startsWith("error: --job-option: batch-max-size is given more than once");
+
+        String noValue = stderrOf(code, "--model", model, "--output", out, "--job-option", "batch-max-size");
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(noValue).startsWith("error: --job-option: 'batch-max-size' is not KEY=VALUE");
         assertThat(dir.resolve("out/ground-truth.jsonl")).as("no broker or cluster started").doesNotExist();
     }
 
@@ -107,12 +121,14 @@ class DemoArgumentsTest {
     void jobOptionsReachTheJobBesideTheDemosOwn() {
         DemoMain demo = new DemoMain();
         new CommandLine(demo).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--delivery", "at-least-once",
-                "--job-option", "batch-max-size=16", "--job-option", "input-range-check=false");
+                "--job-option", "batch-max-size=16", "--job-option", "input-range-check=false",
+                "--job-option", "kafka-transaction-timeout=20min");
 
         JobConfig job = demo.jobConfig("127.0.0.1:9092");
 
         assertThat(job.get(JobOptions.BATCH_MAX_SIZE)).isEqualTo(16);
         assertThat(job.get(JobOptions.INPUT_RANGE_CHECK)).isFalse();
+        assertThat(job.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT)).hasMinutes(20);
         assertThat(job.delivery()).isEqualTo(DeliveryMode.AT_LEAST_ONCE);
         assertThat(job.bootstrapServers()).isEqualTo("127.0.0.1:9092");
     }
