@@ -2,6 +2,7 @@ package io.defectdetector.job.thresholds;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.alerts.IsoMillis;
+import io.defectdetector.job.control.CliErrors;
 import io.defectdetector.job.control.ControlAction;
 import io.defectdetector.job.control.ControlCommand;
 import io.defectdetector.job.control.ControlCommandException;
@@ -20,7 +21,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import io.defectdetector.job.control.CliErrors;
 import picocli.CommandLine;
 
 /**
