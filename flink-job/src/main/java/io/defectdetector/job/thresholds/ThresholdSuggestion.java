@@ -46,7 +46,7 @@ public record ThresholdSuggestion(int frames, int rank, boolean resolved, double
 
     /**
      * The next number of three significant digits above {@code value}, stepped on until it is above it as a
-     * float32 too; for a value at or below 0 (a threshold must be > 0), the smallest such number above 0.001.
+     * float32 too; for a value at or below 0 (a threshold must be > 0), 0.001.
      */
     static BigDecimal justAbove(double value) {
         if (!(value > 0)) {
@@ -60,7 +60,7 @@ public record ThresholdSuggestion(int frames, int rank, boolean resolved, double
         while (ThresholdSettings.toFloat32(s.doubleValue()) <= ThresholdSettings.toFloat32(value)) {
             s = s.add(step);
         }
-        return s.stripTrailingZeros();
+        return new BigDecimal(s.stripTrailingZeros().toPlainString()); // 1240, not 1.24E+3, in the command
     }
 
     /** Frames needed for the rank rule to resolve the rate a: 1/a - 1. */

@@ -32,7 +32,7 @@ class ThresholdSuggestionTest {
 
     @Test
     void theSuggestionHasThreeSignificantDigitsAndStaysAboveAsTheJobAppliesIt() {
-        assertThat(ThresholdSuggestion.justAbove(1234.5)).isEqualByComparingTo("1240");
+        assertThat(ThresholdSuggestion.justAbove(1234.5)).hasToString("1240");
         assertThat(ThresholdSuggestion.justAbove(0.000123456)).isEqualByComparingTo("0.000124");
         assertThat(ThresholdSuggestion.justAbove(0.5)).isEqualByComparingTo("0.501");
         // The float 0.198 is 0.19799999892...: 0.198 would be applied as that very float, and it would alert.
