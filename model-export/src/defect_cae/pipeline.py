@@ -15,9 +15,9 @@ from .calibrate import Calibration, calibrate, check_per_image_norm, constant_pi
 from .data import (GoodSplit, TestSet, aspect_tolerance_needed, content_hash, good_images, guess_channels,
                    load_images, load_test_set, split_good, synthetic_validation_set, test_folder)
 from .defects import DefectSettings
+from .errors import DatasetError
 from .evaluate import compute_metrics, evaluate, per_type_line, predict
 from .export import build_card, export_model, golden_images_from, write_golden
-from .errors import DatasetError
 from .model import GUARD_DEFAULTS, CAE, CAEConfig, Detector, ScoringConfig, ScoringHead
 from .train import TrainConfig, TrainResult, read_checkpoint, train
 
