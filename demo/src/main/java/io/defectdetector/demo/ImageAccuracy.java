@@ -18,7 +18,8 @@ public record ImageAccuracy(int defectiveImages, int defectiveFound, int goodIma
 
     public static ImageAccuracy of(Collection<FrameTruth> truth, Set<GroundTruth.Key> alerted,
             Set<GroundTruth.Key> decided) {
-        // Good and defective frames come from separate pools: the pool index alone does not name an image.
+        // An image is a camera's pool entry (or a replayed file); the key also says good or defective, so it does
+        // not depend on how the simulator numbers its pools.
         Map<String, Boolean> alertedByImage = new HashMap<>();
         Map<String, Boolean> defectiveByImage = new HashMap<>();
         for (FrameTruth frame : truth) {

@@ -43,10 +43,11 @@ public final class OverlayWriter {
         int w = frame.width();
         int h = frame.height();
         BufferedImage heatmap = heatmap(alert);
-        String caption = String.format(Locale.ROOT, "%s %s  %sscore %.2f (threshold %.2f)  regions %d",
-                alert.getCameraId(), alert.getFrameId(),
-                DefectAlert.CAUSE_FRAME.equals(alert.getCause()) ? "FRAME FAULT (input out of range)  " : "",
-                alert.getScore(), alert.getThreshold(), alert.getRegionCount());
+        boolean frameFault = DefectAlert.CAUSE_FRAME.equals(alert.getCause());
+        String caption = String.format(Locale.ROOT, "%s %s  %sscore %.2f (threshold %.2f)  regions %d%s",
+                alert.getCameraId(), alert.getFrameId(), frameFault ? "FRAME FAULT (input out of range)  " : "",
+                alert.getScore(), alert.getThreshold(), alert.getRegionCount(),
+                alert.getRegionCount() == 0 && !frameFault ? " (no hot spot of the minimum area)" : "");
         return render(folder, alert.getCameraId(), alert.getFrameId(), frame, truthBox, w, (g, picture) -> {
             g.drawImage(picture, w, 0, null);
             if (heatmap != null) {
@@ -63,7 +64,8 @@ public final class OverlayWriter {
                     }
                 }
             }
-        }, caption, "truth: " + truthLabel + "   red = detected regions, green = true defect");
+        }, caption, "truth: " + truthLabel + "   boxes: red = detected regions, green = true defect"
+                + (heatmap != null ? "   heatmap: red = error at the pixel threshold, yellow = twice it" : ""));
     }
 
     /**
@@ -113,7 +115,9 @@ public final class OverlayWriter {
             g.setStroke(new BasicStroke(2f));
             if (truthBox != null) {
                 g.setColor(TRUTH);
-                g.drawRect(truthBox.x() - 2, truthBox.y() - 2, truthBox.width() + 4, truthBox.height() + 4);
+                g.setClip(0, 0, w, h); // a defect at the frame's edge: its box stays on the left panel
+                g.drawRect(truthBox.x() - 2, truthBox.y() - 2, truthBox.width() + 3, truthBox.height() + 3);
+                g.setClip(null);
             }
             right.draw(g, picture);
             g.setColor(Color.WHITE);

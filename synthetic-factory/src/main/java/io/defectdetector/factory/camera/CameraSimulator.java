@@ -4,8 +4,10 @@ import io.defectdetector.factory.Sample;
 import io.defectdetector.factory.Seeds;
 import io.defectdetector.factory.SurfaceFactory;
 import io.defectdetector.factory.defects.DefectKind;
+import io.defectdetector.factory.image.Image;
 import io.defectdetector.frame.ContentType;
 import io.defectdetector.frame.FrameEncoder;
+import io.defectdetector.frame.FrameRejectedException;
 import io.defectdetector.frame.KafkaClientSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +124,16 @@ public final class CameraSimulator {
             case JPEG -> FrameEncoder.toJpeg(img.width(), img.height(), img.channels(), img.pixels(),
                     config.jpegQuality());
         };
-        return PoolImage.rendered(cameraId, index, seed, sample, contentType, payload);
+        // JPEG changes the pixels: the pool keeps what the job decodes, so overlays show the frame it scored.
+        Image seen = img;
+        if (config.encoding() == FrameEncoding.JPEG) {
+            try {
+                seen = ImageFolder.decodedAsTheJobDoes(payload, contentType);
+            } catch (FrameRejectedException e) {
+                throw new IllegalStateException("the job would reject the simulator's own JPEG: " + e.getMessage(), e);
+            }
+        }
+        return PoolImage.rendered(cameraId, index, seed, sample, seen, contentType, payload);
     }
 
     private List<List<PoolImage>> perCamera(List<PoolImage> images) {

@@ -248,16 +248,21 @@ public final class ImageFolder {
     }
 
     private static Image decodeAsTheJobDoes(Path file, byte[] bytes, ContentType type) throws IOException {
+        try {
+            return decodedAsTheJobDoes(bytes, type);
+        } catch (FrameRejectedException e) {
+            throw new IOException(file + " would be rejected by the job (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The pixels the job decodes from a PNG or JPEG record value. */
+    static Image decodedAsTheJobDoes(byte[] bytes, ContentType type) throws FrameRejectedException {
         RecordHeaders headers = new RecordHeaders();
         headers.add(FrameHeaders.FRAME_ID, "replay".getBytes(StandardCharsets.UTF_8));
         headers.add(FrameHeaders.CAPTURE_TIME, "0".getBytes(StandardCharsets.UTF_8));
         headers.add(FrameHeaders.CONTENT_TYPE, type.mimeType().getBytes(StandardCharsets.UTF_8));
-        try {
-            Frame f = new FrameDecoder().decode("replay".getBytes(StandardCharsets.UTF_8), bytes, headers);
-            return new Image(f.getWidth(), f.getHeight(), f.getChannels(), f.getPixels());
-        } catch (FrameRejectedException e) {
-            throw new IOException(file + " would be rejected by the job (" + e.getMessage() + ")", e);
-        }
+        Frame f = new FrameDecoder().decode("replay".getBytes(StandardCharsets.UTF_8), bytes, headers);
+        return new Image(f.getWidth(), f.getHeight(), f.getChannels(), f.getPixels());
     }
 
     private static Image decodeOther(Path file, byte[] bytes) throws IOException {

@@ -21,9 +21,10 @@ import io.defectdetector.frame.ContentType;
 public record PoolImage(String cameraId, int index, long seed, Image image, String defect, BoundingBox bbox,
         int defectPixels, Image mask, String source, ContentType contentType, byte[] payload) {
 
-    static PoolImage rendered(String cameraId, int index, long seed, Sample sample, ContentType contentType,
-            byte[] payload) {
-        return new PoolImage(cameraId, index, seed, sample.image(), sample.defective() ? sample.defect().id() : null,
+    /** A rendered sample whose record value decodes to {@code image} (the sample's own pixels, unless lossy). */
+    static PoolImage rendered(String cameraId, int index, long seed, Sample sample, Image image,
+            ContentType contentType, byte[] payload) {
+        return new PoolImage(cameraId, index, seed, image, sample.defective() ? sample.defect().id() : null,
                 sample.bbox(), sample.defectPixels(), sample.defective() ? sample.mask() : null, null, contentType,
                 payload);
     }
