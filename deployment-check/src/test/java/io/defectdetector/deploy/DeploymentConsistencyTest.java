@@ -149,7 +149,10 @@ class DeploymentConsistencyTest {
             assertThat(conf).containsEntry("high-availability.type", "kubernetes")
                     .containsEntry("execution.checkpointing.dir", "s3://" + bucket + "/defect-detector/checkpoints")
                     .containsEntry("execution.checkpointing.savepoint-dir", "s3://" + bucket + "/defect-detector/savepoints")
-                    .containsEntry("high-availability.storageDir", "s3://" + bucket + "/defect-detector/ha");
+                    .containsEntry("high-availability.storageDir", "s3://" + bucket + "/defect-detector/ha")
+                    // a cancelled job's checkpoints stay, to restart from (docs/operations.md)
+                    .containsEntry("execution.checkpointing.externalized-checkpoint-retention",
+                            "RETAIN_ON_CANCELLATION");
             // The S3 filesystem the s3:// scheme needs is enabled as a plugin in the image.
             assertThat(Repo.read("docker/Dockerfile")).contains("cp opt/flink-s3-fs-hadoop-*.jar plugins/s3-fs-hadoop/");
         }

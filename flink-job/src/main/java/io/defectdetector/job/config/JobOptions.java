@@ -133,8 +133,9 @@ public final class JobOptions {
             .enumType(DeliveryMode.class)
             .defaultValue(DeliveryMode.EXACTLY_ONCE)
             .withDescription("EXACTLY_ONCE: outputs are written in Kafka transactions committed when a checkpoint "
-                    + "completes, so read_committed consumers see each alert once, no earlier than one "
-                    + "checkpoint-interval after its frame. AT_LEAST_ONCE: outputs are visible at once, but after a "
+                    + "completes, so read_committed consumers see each alert once, when the first checkpoint after "
+                    + "its frame completes (up to checkpoint-interval plus that checkpoint's duration later). "
+                    + "AT_LEAST_ONCE: outputs are visible at once, but after a "
                     + "failure the alerts since the last checkpoint are written again (same alert id).");
 
     public static final ConfigOption<String> KAFKA_TRANSACTIONAL_ID_PREFIX = key("kafka-transactional-id-prefix")
@@ -166,8 +167,9 @@ public final class JobOptions {
             .durationType()
             .defaultValue(Duration.ofSeconds(1))
             .withDescription("Time between checkpoints (at least 10 ms). With EXACTLY_ONCE this bounds alert "
-                    + "latency from below: alerts become visible when the checkpoint after them completes. Longer "
-                    + "intervals cost less and replay more frames after a failure.");
+                    + "latency from above: alerts become visible when the checkpoint after them completes (half an "
+                    + "interval later on average). Longer intervals cost less and replay more frames after a "
+                    + "failure.");
 
     public static final ConfigOption<Duration> NETWORK_BUFFER_TIMEOUT = key("network-buffer-timeout")
             .durationType()
@@ -180,8 +182,10 @@ public final class JobOptions {
     public static final ConfigOption<Duration> CHECKPOINT_TIMEOUT = key("checkpoint-timeout")
             .durationType()
             .defaultValue(Duration.ofMinutes(1))
-            .withDescription("A checkpoint that takes longer is aborted (its transactions stay open until the "
-                    + "next one). The job keeps no large state, so checkpoints normally take milliseconds.");
+            .withDescription("A checkpoint that takes longer fails, and the job restarts from the last completed "
+                    + "one (Flink tolerates no failed checkpoint unless execution.checkpointing."
+                    + "tolerable-failed-checkpoints says otherwise). The job keeps no large state, so checkpoints "
+                    + "normally take milliseconds.");
 
     public static final ConfigOption<Duration> RESTART_INITIAL_DELAY = key("restart-initial-delay")
             .durationType()
