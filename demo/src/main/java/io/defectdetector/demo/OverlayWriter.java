@@ -27,7 +27,8 @@ import javax.imageio.ImageIO;
  * And one PNG per missed defect (see {@link #writeMissed}), so the misses can be looked at as easily as the hits.
  */
 public final class OverlayWriter {
-    private static final int CAPTION_HEIGHT = 36;
+    /** Height of one caption line below the frame. */
+    private static final int LINE_HEIGHT = 15;
     private static final Font CAPTION_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final Color DETECTED = new Color(255, 48, 48);
     private static final Color TRUTH = new Color(64, 220, 64);
@@ -64,8 +65,8 @@ public final class OverlayWriter {
                     }
                 }
             }
-        }, caption, "truth: " + truthLabel + "   boxes: red = detected regions, green = true defect"
-                + (heatmap != null ? "   heatmap: red = error at the pixel threshold, yellow = twice it" : ""));
+        }, caption, "truth: " + truthLabel + "   boxes: red = detected, green = true defect"
+                + (heatmap != null ? "\nheatmap: red = error at the pixel threshold, yellow = twice it" : ""));
     }
 
     /**
@@ -105,8 +106,9 @@ public final class OverlayWriter {
         int w = frame.width();
         int h = frame.height();
         // Small frames (a 128-pixel camera) would cut the caption off: the canvas is at least as wide as the text.
-        BufferedImage canvas = new BufferedImage(Math.max(w + rightWidth, textWidth(caption, legend) + 12),
-                h + CAPTION_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        String[] lines = (caption + "\n" + legend).split("\n");
+        BufferedImage canvas = new BufferedImage(Math.max(w + rightWidth, textWidth(lines) + 12),
+                h + LINE_HEIGHT * lines.length + 6, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -122,8 +124,9 @@ public final class OverlayWriter {
             right.draw(g, picture);
             g.setColor(Color.WHITE);
             g.setFont(CAPTION_FONT);
-            g.drawString(caption, 6, h + 15);
-            g.drawString(legend, 6, h + 30);
+            for (int i = 0; i < lines.length; i++) {
+                g.drawString(lines[i], 6, h + LINE_HEIGHT * (i + 1));
+            }
         } finally {
             g.dispose();
         }
