@@ -221,10 +221,12 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
     work_dir.mkdir(parents=True, exist_ok=True)
     # Frames mostly masked out or clipped: per-image normalisation is refused before hours of training, or left
     # out of the variants that --head-grid and --ablation try.
-    constant = constant_pixels(ds.train)
-    if scoring.per_image_norm and not head_grid:
-        check_per_image_norm(constant, "the frame")
-    no_per_image_norm = float(np.mean(constant)) >= 0.5
+    no_per_image_norm = False
+    if scoring.per_image_norm or head_grid or ablation:  # a pass over the training images, only when it matters
+        constant = constant_pixels(ds.train)
+        if scoring.per_image_norm and not head_grid:
+            check_per_image_norm(constant, "the frame")
+        no_per_image_norm = float(np.mean(constant)) >= 0.5
     if no_per_image_norm and head_grid:
         log(f"{np.mean(constant):.0%} of the frame does not vary across the good images: --head-grid leaves "
             "per-image normalisation out")

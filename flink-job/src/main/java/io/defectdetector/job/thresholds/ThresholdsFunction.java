@@ -117,14 +117,15 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         scoreMilli.update((long) Math.max(Long.MIN_VALUE, Math.min(Long.MAX_VALUE, score * 1000.0)));
 
         EffectiveThresholds t = resolver.resolve(frame.getCameraId(), frame.getLine(), overrides::get);
-        ThresholdSettings decided = t.settings().asFloat32();
+        // Compared as a float32, as the score is and as the alert writes it (ThresholdSettings.asFloat32).
+        float threshold = ThresholdSettings.toFloat32(t.imageScore());
         Verdict v = new Verdict();
         v.setCameraId(frame.getCameraId());
         v.setLine(frame.getLine());
         v.setFrameId(frame.getFrameId());
         v.setCaptureTimeMs(frame.getCaptureTimeMs());
         v.setScore(score);
-        v.setThreshold(decided.imageScore());
+        v.setThreshold(threshold);
         v.setThresholdSource(t.imageScoreSource());
         v.setDebounceK(t.debounceK());
         v.setDebounceN(t.debounceN());
@@ -133,10 +134,10 @@ public class ThresholdsFunction extends BroadcastProcessFunction<ScoredFrame, Co
         // A frame outside the model's input range alerts whatever its score: the score of a scene the model
         // does not know (covered lens, lights off) says nothing, and a flat frame can score low.
         boolean frameFault = frame.isInputOutOfRange();
-        if (frameFault || score >= decided.imageScore()) {
+        if (frameFault || score >= threshold) {
             v.setOver(true);
             v.setCause(frameFault ? DefectAlert.CAUSE_FRAME : null);
-            DefectAlert candidate = Alerts.build(frame, score, decided, includeHeatmap,
+            DefectAlert candidate = Alerts.build(frame, score, t.settings().asFloat32(), includeHeatmap,
                     ctx.currentProcessingTime());
             candidate.setThresholdSource(t.imageScoreSource());
             v.setCandidate(candidate);
