@@ -375,7 +375,10 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             while (watcher.decided.size() < sent.get() && System.currentTimeMillis() < drainUntil) {
                 Thread.sleep(200);
             }
-            System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
+            // Once more only if draining decided something: the loop's last line already says the rest.
+            if (status.changed(watcher)) {
+                System.out.println(status.line(System.currentTimeMillis(), sent.get(), watcher));
+            }
             try {
                 if (savepointDir != null) {
                     String path = job.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
@@ -609,7 +612,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
     /** One status line per second; rates over the last 5 seconds. */
     private static final class StatusLine {
-        private record Tick(long atMs, long sent, long decided) {
+        private record Tick(long atMs, long sent, long decided, long alerts, long rejected) {
         }
 
         private final long start;
@@ -617,7 +620,7 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
 
         StatusLine(long start) {
             this.start = start;
-            ticks.add(new Tick(start, 0, 0));
+            ticks.add(new Tick(start, 0, 0, 0, 0));
         }
 
         String line(long now, long sent, OutputWatcher watcher) {
@@ -627,12 +630,19 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             }
             Tick first = ticks.peekFirst();
             double seconds = Math.max(0.001, (now - first.atMs()) / 1000.0);
-            ticks.addLast(new Tick(now, sent, decided));
+            ticks.addLast(new Tick(now, sent, decided, watcher.alerts.get(), watcher.rejected.get()));
             long p99 = watcher.latency.recentPercentile(now, 99);
             return String.format(Locale.ROOT, "[%4d s] in %5.1f frames/s | decided %5.1f frames/s (%d) | alerts %d"
                             + " | rejected %d | p99 capture->alert %s", (now - start) / 1000,
                     (sent - first.sent()) / seconds, (decided - first.decided()) / seconds, decided,
                     watcher.alerts.get(), watcher.rejected.get(), p99 < 0 ? "-" : p99 + " ms");
+        }
+
+        /** Whether the output moved since the last line. */
+        boolean changed(OutputWatcher watcher) {
+            Tick last = ticks.peekLast();
+            return watcher.decided.size() != last.decided() || watcher.alerts.get() != last.alerts()
+                    || watcher.rejected.get() != last.rejected();
         }
     }
 

@@ -149,6 +149,15 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
             ThresholdOverride next = command.getAction() == ControlAction.SET
                     ? OverrideEdits.set(old, command, scale, modelLabel)
                     : OverrideEdits.reset(old, command.getResetFields(), command, modelLabel);
+            if (command.getAction() == ControlAction.RESET && next == old) {
+                // Most likely a mistyped target or field: writing an identical savepoint would look like success.
+                spec.commandLine().getErr().println("thresholds-savepoint: nothing to reset: " + command.getTarget()
+                        + (old == null ? " has no override" : " holds none of " + String.join(", ",
+                        command.getResetFields())) + " in " + savepoint + " (overrides: "
+                        + (overrides.isEmpty() ? "none" : String.join(", ", overrides.keySet()))
+                        + "); no savepoint written");
+                return REFUSED;
+            }
             if (next == null) {
                 overrides.remove(command.getTarget());
             } else {
