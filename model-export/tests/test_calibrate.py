@@ -53,6 +53,12 @@ def test_calibration_meets_its_false_alarm_target_on_held_out_good_images(traine
     cal = calibrate(det, dataset.val, calib, target_false_alarm_rate=target, min_region_area=4)
     assert cal.calibration_image_false_alarm_rate <= target
     assert float(det.head.image_threshold) == pytest.approx(cal.raw_image_score)
+    # the card's figure counts the calibration images the job would flag: score >= 1, so the image whose score
+    # sets the threshold (the conformal rank, or the largest score) counts too
+    own = predict(det, calib)
+    assert cal.calibration_image_false_alarm_rate == pytest.approx(np.mean(own.scores >= 1.0))
+    if cal.image_rule_details["empirical_quantile"] >= cal.image_rule_details["gumbel_quantile"]:
+        assert cal.calibration_image_false_alarm_rate >= 1 / len(calib)
     pred = predict(det, held_out)
     far = np.mean(pred.scores >= 1.0)
     assert far <= target + 0.06, far
@@ -66,6 +72,15 @@ def fresh_good(tmp_path_factory):
     root = make_mvtec(tmp_path_factory.mktemp("fresh"), n_train=160, n_test_good=0, n_test_defect=0, size=64,
                       seed=11)
     return load_images(list_images(root / "train" / "good"), 1, 64, 64)
+
+
+def test_a_threshold_that_is_not_positive_stops_calibration(trained, dataset, fresh_good, monkeypatch):
+    import defect_cae.calibrate as module
+    from defect_cae.errors import ModelError
+    monkeypatch.setattr(module, "tail_threshold", lambda values, alpha: (-0.5, {}))
+    det = make_detector(trained.model, ScoringConfig(top_k=4))
+    with pytest.raises(ModelError, match="both must be > 0"):
+        calibrate(det, dataset.val, fresh_good[:20], target_false_alarm_rate=0.1, min_region_area=4)
 
 
 def test_normalisation_constants_come_from_good_images(detector):

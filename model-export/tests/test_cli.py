@@ -92,6 +92,12 @@ def test_split_commands_chain(mvtec_root, tmp_path):
         assert abs(from_onnx["overall"][key] - from_torch["overall"][key]) <= 2e-4, key
     assert from_onnx["overall"]["image_at_threshold"]["tp"] == from_torch["overall"]["image_at_threshold"]["tp"]
     assert "\"engine\": " in (tmp_path / "rep-onnx" / "report.md").read_text()  # onnxruntime or the numpy one
+    assert from_onnx["fpr_limit"] == 0.3 and "AUPRO@30%" in (tmp_path / "rep-onnx" / "report.md").read_text()
+    r = _run(["evaluate", "--data", str(mvtec_root), "--model", str(tmp_path / "m" / "cae.onnx"), "--report",
+              str(tmp_path / "rep-5"), "--fpr-limit", "0.05"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert _strict_json(tmp_path / "rep-5" / "metrics.json")["fpr_limit"] == 0.05
+    assert "AUPRO@5%" in (tmp_path / "rep-5" / "report.md").read_text()
     # Per image, what the job would decide: one row per test image, as many alerts as the metrics count.
     import csv
     with open(tmp_path / "rep-onnx" / "predictions.csv", newline="") as f:

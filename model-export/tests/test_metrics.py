@@ -113,3 +113,17 @@ def test_the_per_type_line_says_when_the_input_range_detected_some_of_the_images
     assert per_type_line("grey", m).endswith("detected 1.000")
     line = per_type_line("grey", {**m, "input_out_of_range": 20})
     assert line.endswith("detected 1.000 (20 of them out of input range)") and line.startswith("            grey:")
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_non_finite_scores_are_refused_rather_than_ranked_by_input_order(bad):
+    # two infinite scores are a tie; sorting cannot say so, and the area would depend on the input's order
+    for f in (auroc, roc_curve):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            f([0, 1, 0], [bad, bad, 0.0])
+    masks = np.zeros((1, 4, 4), dtype=bool)
+    masks[0, 1, 1] = True
+    maps = np.zeros((1, 4, 4))
+    maps[0, 2, 2] = bad
+    with pytest.raises(ValueError, match="1 of 16 error-map values"):
+        pro_curve(masks, maps)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .errors import DatasetError
+from .errors import DatasetError, ModelError
 from .model import Detector, exact_float32, gaussian_blur
 
 # The per-pixel std is floored at this fraction of its median so that a pixel that happened to vary little on
@@ -222,12 +222,18 @@ def fit_thresholds(detector: Detector, calib_images: np.ndarray, target_false_al
     kth = -np.partition(-flat, min_region_area - 1, axis=1)[:, min_region_area - 1]
     t_img, img_details = tail_threshold(scores, target_false_alarm_rate)
     t_pix, pix_details = tail_threshold(kth, target_false_alarm_rate)
+    if not (t_img > 0 and t_pix > 0):
+        # Dividing by a threshold <= 0 would reverse the order of the exported scores (or divide by zero).
+        raise ModelError(f"calibration gave raw thresholds image {t_img:.6g}, pixel {t_pix:.6g}: both must be > 0. "
+                         "The head's scores on good images are not positive; check the scoring options "
+                         "(--error, --no-per-pixel-norm) and that the calibration images are good ones")
     head.image_threshold.fill_(t_img)
     head.pixel_threshold.fill_(t_pix)
     guard = fit_frame_guard(detector, s, target_false_alarm_rate) if guarded else None
     return Calibration(target_false_alarm_rate, min_region_area, normalisation_images, len(calib_images),
                        float(t_img), float(t_pix), img_details, pix_details,
-                       float(np.mean(scores > t_img)), float(np.mean(kth > t_pix)), guard)
+                       # >= as the job compares: the image whose score sets the threshold alerts
+                       float(np.mean(scores >= t_img)), float(np.mean(kth >= t_pix)), guard)
 
 
 def fit_frame_guard(detector: Detector, s: dict[str, np.ndarray], target_false_alarm_rate: float) -> dict:

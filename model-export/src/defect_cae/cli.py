@@ -350,7 +350,7 @@ def cmd_evaluate(args) -> int:
         metrics_path = _metrics_beside(args.detector)
         history, val_metrics = ckpt["extra"].get("history"), ckpt["extra"].get("synthetic_validation")
     pred = check_input_range(pred, test.images, input_range)  # the job alerts on a frame out of range
-    metrics = compute_metrics(test, pred)
+    metrics = compute_metrics(test, pred, fpr_limit=args.fpr_limit)
     print(json.dumps(json_safe(metrics["overall"]), indent=1))
     for t, m in metrics["per_type"].items():
         print(per_type_line(t, m))
@@ -581,6 +581,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", type=Path, required=True,
                    help="one category with test/ or test_public/ (and ground_truth/)")
     e.add_argument("--report", type=Path, help="folder for report.md and its plots (with --model, also metrics.json)")
+    e.add_argument("--fpr-limit", type=bounded(float, 0, 1, low_open=True, high_open=False), default=0.3, metavar="F",
+                   help="false-positive rate up to which AUPRO is integrated (default 0.3, as MVTec AD's evaluation; "
+                        "some benchmarks publish a smaller limit, e.g. 0.05)")
     _add_common(e)
     e.set_defaults(func=cmd_evaluate)
 

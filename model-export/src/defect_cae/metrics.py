@@ -19,10 +19,21 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _finite(values, what: str) -> np.ndarray:
+    """`values` as float64, refused when any is NaN or infinite: sorting cannot rank those consistently (an
+    infinite tie would split by input order), so a figure computed from them would be wrong without a sign."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        bad = int((~np.isfinite(values)).sum())
+        raise ValueError(f"{bad} of {values.size} {what} are NaN or infinite: the model's outputs are broken "
+                         "(check the checkpoint and the input images)")
+    return values
+
+
 def auroc(labels, scores) -> float:
     """Area under the ROC curve (Mann-Whitney U; ties count one half). NaN if only one class is present."""
     labels = np.asarray(labels).astype(bool).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
+    scores = _finite(scores, "scores").ravel()
     n_pos = int(labels.sum())
     n_neg = labels.size - n_pos
     if n_pos == 0 or n_neg == 0:
@@ -34,7 +45,7 @@ def auroc(labels, scores) -> float:
 def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fpr, tpr, thresholds); a sample is positive when score >= threshold. Starts at (0, 0)."""
     labels = np.asarray(labels).astype(bool).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
+    scores = _finite(scores, "scores").ravel()
     order = np.argsort(-scores, kind="mergesort")
     s, y = scores[order], labels[order]
     last_of_group = np.r_[np.flatnonzero(np.diff(s)), s.size - 1]
@@ -75,7 +86,7 @@ def pro_curve(masks: np.ndarray, maps: np.ndarray) -> tuple[np.ndarray, np.ndarr
     with map >= t; FPR(t) = fraction of all non-defect pixels with map >= t. Returns (fpr, pro), starting at (0, 0).
     """
     masks = np.asarray(masks, dtype=bool)
-    maps = np.asarray(maps, dtype=np.float64)
+    maps = _finite(maps, "error-map values")
     weights = np.zeros(masks.shape, dtype=np.float64)
     total = 0
     comps = []

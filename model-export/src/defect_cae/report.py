@@ -123,7 +123,8 @@ def _fmt(v) -> str:
 
 def metrics_table(metrics: dict, good: str = "good test images") -> str:
     o = metrics["overall"]
-    rows = ["| defect type | images | image AUROC | pixel AUROC | AUPRO@30% | detected at threshold |",
+    limit = f"{100 * metrics.get('fpr_limit', 0.3):g}%"
+    rows = [f"| defect type | images | image AUROC | pixel AUROC | AUPRO@{limit} | detected at threshold |",
             "|---|---|---|---|---|---|"]
     for t, m in metrics["per_type"].items():
         cell = t.replace("|", "&#124;")  # a '|' in a folder name would end the table cell
