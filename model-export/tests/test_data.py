@@ -406,7 +406,7 @@ def test_channels_are_guessed_from_every_good_image_not_the_first_few(tmp_path):
     assert guess_channels(root) == 1
     rgb = np.zeros((16, 16, 3), np.uint8)
     rgb[..., 0] = 200
-    Image.fromarray(rgb, "RGB").save(root / "train" / "good" / "039.png")  # the last one in sorted order
+    Image.fromarray(rgb).save(root / "train" / "good" / "039.png")  # the last one in sorted order
     assert guess_channels(root) == 3
 
 

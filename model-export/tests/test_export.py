@@ -209,7 +209,7 @@ def test_a_cae_with_skip_connections_exports_and_computes_the_same(tmp_path):
 def test_golden_images_from_a_large_noisy_sample_fit_the_jobs_frame_limits(tmp_path):
     """An MVTec AD 2-sized sample (2448x2048) of incompressible noise: its PNG variants stay under 16 MiB."""
     big = tmp_path / "big.png"
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (2048, 2448, 3), dtype=np.uint8), "RGB").save(big)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (2048, 2448, 3), dtype=np.uint8)).save(big)
     images = golden_images_from([("defect", big), ("good", big)], 3)
     for name, image, _ in images:
         image.save(tmp_path / name)

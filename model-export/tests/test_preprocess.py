@@ -88,10 +88,10 @@ def test_alpha_is_dropped_not_composited():
     rgb = np.random.default_rng(2).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     rgba = np.dstack([rgb, np.zeros((8, 8), np.uint8)])  # fully transparent
     b = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(b, "PNG")
+    Image.fromarray(rgba).save(b, "PNG")
     assert np.array_equal(decode_8bit(b.getvalue()), rgb)
     la = io.BytesIO()
-    Image.fromarray(np.dstack([rgb[..., 0], rgb[..., 1]]), "LA").save(la, "PNG")
+    Image.fromarray(np.dstack([rgb[..., 0], rgb[..., 1]])).save(la, "PNG")
     assert np.array_equal(decode_8bit(la.getvalue()), rgb[..., 0])
 
 
@@ -161,7 +161,7 @@ def test_a_sixteen_bit_mask_counts_every_non_zero_sample_not_only_its_high_byte(
     assert np.array_equal(mask_pixels(m.astype(np.uint16)), expected)
     assert preprocess_mask(tmp_path / "m16.png", 2, 2).tolist() == [[True, False], [False, True]]
     eight = np.where(expected, 1, 0).astype(np.uint8)  # 8-bit masks of value 1 too
-    Image.fromarray(eight, "L").save(tmp_path / "m8.png")
+    Image.fromarray(eight).save(tmp_path / "m8.png")
     assert np.array_equal(mask_pixels(tmp_path / "m8.png"), expected)
 
 

@@ -7,6 +7,7 @@ rather than our generator.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -92,8 +93,11 @@ class DefectInjector:
         rx = max(1.5, ry * r.uniform(0.5, 1.5))
         th = r.uniform(0, np.pi)
         dy, dx = yy - cy, xx - cx
-        u = (dx * np.cos(th) + dy * np.sin(th)) / rx
-        v = (-dx * np.sin(th) + dy * np.cos(th)) / ry
+        # Python floats, not numpy float64 scalars: under numpy 2 (NEP 50) those would promote the float32 grids
+        # to float64 and change the defects' values from numpy 1's.
+        cos, sin = math.cos(th), math.sin(th)
+        u = (dx * cos + dy * sin) / rx
+        v = (-dx * sin + dy * cos) / ry
         phi = np.arctan2(v, u)
         irr = s.blob_irregularity
         radius = 1.0 + irr * (0.6 * np.sin(2 * phi + r.uniform(0, 6.3)) + 0.4 * np.sin(3 * phi + r.uniform(0, 6.3)))
@@ -166,7 +170,7 @@ class DefectInjector:
         cy, cx = r.uniform(0.15 * h, 0.85 * h), r.uniform(0.15 * w, 0.85 * w)
         field_ = np.zeros((h, w), dtype=np.float32)
         for _ in range(3):  # an irregular low-frequency stain
-            oy, ox = r.normal(0, rad / 2, size=2)
+            oy, ox = map(float, r.normal(0, rad / 2, size=2))  # Python floats: see _blob
             rr = rad * r.uniform(0.5, 1.0)
             field_ = np.maximum(field_, np.exp(-(((yy - cy - oy) ** 2 + (xx - cx - ox) ** 2) / (2 * rr * rr))))
         # Full strength inside, soft edge: strength >= 0.5 marks the defect.
