@@ -90,7 +90,8 @@ public final class JobOptions {
             .defaultValue("defect-detector")
             .withDescription("Consumer group of the frames source. Offsets are committed to it on each completed "
                     + "checkpoint (for monitoring lag and for kafka-starting-offsets); they are not what a restored "
-                    + "job resumes from (its checkpoint is). Two jobs on the same frames must use different ids.");
+                    + "job resumes from (its checkpoint is). Two jobs on the same Kafka cluster must use different "
+                    + "ids: with EXACTLY_ONCE it is also the default kafka-transactional-id-prefix.");
 
     public static final ConfigOption<StartingOffsets> KAFKA_STARTING_OFFSETS = key("kafka-starting-offsets")
             .enumType(StartingOffsets.class)
@@ -146,8 +147,10 @@ public final class JobOptions {
                     + "commands). Default: the kafka-group-id, which is unique per job. "
                     + "Must be unique among all jobs writing to the same cluster, and not the start of another "
                     + "job's (not plant and plant-2: a sink aborts the open transactions whose ids start with its "
-                    + "prefix), and stable across restarts of one job, so a restarted job can abort the "
-                    + "transactions its predecessor left open.");
+                    + "prefix; nor plant and plant-control, whose ids would collide outright: plant's refused-command "
+                    + "sink writes plant-control-dead-letter-..., as plant-control's dead-letter sink does), and "
+                    + "stable across restarts of one job, so a restarted job can abort the transactions its "
+                    + "predecessor left open.");
 
     public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT = key("kafka-transaction-timeout")
             .durationType()

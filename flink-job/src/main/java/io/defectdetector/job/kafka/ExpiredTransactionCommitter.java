@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * in FLINK-39072; this approximates that fix from outside: the connector has already logged its own error and
  * closed the committing producer, and it does not tell the writer's producer pool that the transaction finished,
  * which matters only for a transaction of the running job (one idle producer left), not for restored ones.
- * Whether the records are lost the brokers cannot say: a savepoint's or a completed checkpoint's transactions were
- * committed before the job stopped (the usual case), while a transaction left uncommitted was aborted once
- * kafka-transaction-timeout passed.
+ * Whether the records are lost the brokers cannot say: a savepoint's transactions and, usually, a completed
+ * checkpoint's were committed before the job stopped, but the commit after a checkpoint is best effort (which is
+ * why Flink replays it on restore), and on brokers other than the ones written to (a failover to another cluster)
+ * the transaction never existed; one left uncommitted was aborted once kafka-transaction-timeout passed.
  */
 final class ExpiredTransactionCommitter implements Committer<KafkaCommittable> {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiredTransactionCommitter.class);
@@ -57,8 +58,10 @@ final class ExpiredTransactionCommitter implements Committer<KafkaCommittable> {
             }
             LOG.warn("Kafka transaction {} of a restored checkpoint cannot be confirmed: the brokers no longer know "
                     + "its producer id (older than their transactional.id.expiration.ms, or written to other "
-                    + "brokers). It was committed before the job stopped, as a savepoint's and a completed "
-                    + "checkpoint's are, or aborted when kafka-transaction-timeout passed; the job goes on: {}",
+                    + "brokers). Usually it was committed before the job stopped (a savepoint's always is); if "
+                    + "the job failed right after that checkpoint, or these are other brokers than the ones it "
+                    + "wrote to, that checkpoint's output may be missing (aborted when kafka-transaction-timeout "
+                    + "passed). The job goes on: {}",
                     request.getCommittable(), failure.toString());
             request.signalFailedWithKnownReason(failure);
         }

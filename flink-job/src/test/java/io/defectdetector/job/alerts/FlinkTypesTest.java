@@ -2,7 +2,13 @@ package io.defectdetector.job.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.defectdetector.job.control.AuditRecord;
+import io.defectdetector.job.control.ControlCommand;
+import io.defectdetector.job.deadletter.DeadLetterRecord;
+import io.defectdetector.job.frames.RawFrameRecord;
 import io.defectdetector.job.scoring.ScoredFrame;
+import io.defectdetector.job.thresholds.ThresholdOverride;
+import io.defectdetector.job.thresholds.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -16,12 +22,16 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
-/** The records between operators are Flink POJOs all the way down: no Kryo fallback anywhere. */
+/** The records between operators and in state are Flink POJOs all the way down: no Kryo fallback anywhere. */
 class FlinkTypesTest {
 
     @Test
     void recordsArePojosWithoutGenericFields() {
-        for (Class<?> type : List.of(DefectAlert.class, ScoreRecord.class, ScoredFrame.class)) {
+        // Also the state's types: a field Flink cannot analyse (an Instant, a List) would put the thresholds or the
+        // pending audit into Kryo, whose savepoints do not survive a class change.
+        for (Class<?> type : List.of(DefectAlert.class, ScoreRecord.class, ScoredFrame.class, RawFrameRecord.class,
+                Verdict.class, DeadLetterRecord.class, ControlCommand.class, ThresholdOverride.class,
+                AuditRecord.class)) {
             TypeInformation<?> info = TypeInformation.of(type);
             assertThat(info).as(type.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
             assertThat(genericParts(info)).as(type.getSimpleName()).isEmpty();
