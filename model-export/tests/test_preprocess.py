@@ -150,6 +150,49 @@ def test_thin_and_thick_defects_in_one_mask_each_follow_their_rule():
     assert out.tolist() == expected.tolist()
 
 
+def test_two_nearby_lines_of_different_width_each_stay():
+    # Rows 400 and 409-411 of a 1024-pixel mask fall in adjacent model rows 50 and 51 at 128: one region there,
+    # where the fainter line (1/8 coverage) would fall below half the other's (3/8).
+    m = np.zeros((1024, 1024), np.uint8)
+    m[400, 200:600] = 255
+    m[409:412, 200:600] = 255
+    out = preprocess_mask(m, 128, 128)
+    assert out[50, 25:75].all() and out[51, 25:75].all() and out.sum() == 100
+
+
+def test_compact_defects_keep_the_plain_coverage_rule():
+    # Filled ellipses of many sizes, shapes and positions, alone in their mask: at least half covered, or, for one
+    # too thin to cover half of any model pixel, at least half of its largest coverage; nothing else.
+    rng = np.random.default_rng(7)
+    yy, xx = np.mgrid[0:300, 0:200]
+    for _ in range(60):
+        cy, cx, ry, rx = rng.uniform(0, 300), rng.uniform(0, 200), rng.uniform(0.5, 40), rng.uniform(0.5, 40)
+        m = (((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1).astype(np.uint8)
+        if not m.any():
+            continue
+        cover = area_resize(m[None], 37, 23)[0]
+        peak = cover.max()
+        expected = cover >= 0.5 if peak >= 0.5 else (cover > 0) & (cover >= peak / 2)
+        assert (preprocess_mask(m * 255, 37, 23) == expected).all()
+
+
+def test_mask_components_are_the_8_connected_components():
+    from scipy import ndimage
+    from defect_cae.preprocess import mask_components
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        m = rng.random((int(rng.integers(1, 40)), int(rng.integers(1, 40)))) < rng.uniform(0.05, 0.6)
+        labels, count = ndimage.label(m, structure=np.ones((3, 3)))
+        found = list(mask_components(m))
+        assert len(found) == count
+        rebuilt = np.zeros(m.shape, np.int32)
+        for y0, y1, x0, x1, crop in found:
+            lab = labels[y0:y1, x0:x1][crop]
+            assert len(set(lab.tolist())) == 1 and (labels == lab[0]).sum() == crop.sum()
+            rebuilt[y0:y1, x0:x1][crop] += 1
+        assert (rebuilt == m).all()  # every marked pixel in exactly one component
+
+
 def test_a_sixteen_bit_mask_counts_every_non_zero_sample_not_only_its_high_byte(tmp_path):
     # Label tools write 16-bit masks of value 1 (or a class index); their high byte is 0 everywhere.
     m = np.zeros((8, 8), np.uint16)

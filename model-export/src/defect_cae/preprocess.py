@@ -14,7 +14,6 @@ from typing import Union
 import numpy as np
 from PIL import Image
 
-from .metrics import label_components
 
 ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
 SIXTEEN_BIT_MODES = ("I", "I;16", "I;16B", "I;16L")  # PIL's modes of 16-bit gray PNG files
@@ -193,14 +192,70 @@ def preprocess(source: ImageSource, channels: int, height: int, width: int) -> n
 def preprocess_mask(source: ImageSource, height: int, width: int) -> np.ndarray:
     """Ground-truth mask -> bool (H, W) at model resolution, by area coverage.
 
-    A model pixel is defective where the defect covers at least half of it. A defect thinner than that everywhere
+    A model pixel is defective where defects cover at least half of it. A defect thinner than that everywhere
     (a 3-pixel scratch in a 1024-pixel image seen at 128x128 never covers more than about 40 % of a model pixel)
-    would vanish from the ground truth, so each connected defect whose largest coverage is below one half keeps
-    the pixels it covers at least half as much as its largest: a thin line stays a thin line.
+    would vanish from the ground truth, so each connected defect of the mask (8-connected at the mask's own
+    resolution: a scratch beside a thicker defect is a defect of its own, even where both meet one model pixel)
+    whose largest coverage is below one half keeps the pixels it covers at least half as much as its largest: a
+    thin line stays a thin line. A thin part of a defect that is thick elsewhere follows the thick rule.
     """
-    cover = area_resize(mask_pixels(source)[None], height, width)[0]
-    labels, count = label_components(cover > 0)
-    peak = np.zeros(count + 1)
-    np.maximum.at(peak, labels.ravel(), cover.ravel())
-    threshold = np.where(peak >= 0.5, 0.5, peak / 2)[labels]
-    return (cover > 0) & (cover >= threshold)
+    pixels = mask_pixels(source)
+    cover = area_resize(pixels[None], height, width)[0]
+    keep = cover >= 0.5
+    h, w = pixels.shape
+    rows, cols = np.array(pool_windows(h, height)), np.array(pool_windows(w, width))  # [start, end) per pixel
+    for y0, y1, x0, x1, defect in mask_components(pixels):
+        # This defect's own coverage of the model pixels whose windows meet its bounding box (window sums from
+        # the cumulative sums of its crop, each window clipped to the crop).
+        r = np.flatnonzero((rows[:, 0] < y1) & (rows[:, 1] > y0))
+        c = np.flatnonzero((cols[:, 0] < x1) & (cols[:, 1] > x0))
+        sums = np.zeros((y1 - y0 + 1, x1 - x0 + 1))
+        sums[1:, 1:] = defect.cumsum(0).cumsum(1)
+        rs, re = (np.clip(rows[r, k], y0, y1) - y0 for k in (0, 1))
+        cs, ce = (np.clip(cols[c, k], x0, x1) - x0 for k in (0, 1))
+        area = np.outer(rows[r, 1] - rows[r, 0], cols[c, 1] - cols[c, 0]).astype(np.float64)
+        own = (sums[re][:, ce] - sums[rs][:, ce] - sums[re][:, cs] + sums[rs][:, cs]) / area
+        peak = own.max()
+        if peak < 0.5:
+            keep[r[0]:r[-1] + 1, c[0]:c[-1] + 1] |= (own > 0) & (own >= peak / 2)
+    return keep
+
+
+def mask_components(mask: np.ndarray):
+    """The 8-connected components of a bool (H, W) mask: (y0, y1, x0, x1, bool crop of the bounding box holding
+    only that component). Labels runs of each row and joins touching runs of adjacent rows, so the cost follows
+    the number of runs rather than of pixels (a defect of a megapixel mask has few runs per row)."""
+    h, w = mask.shape
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    run_row, run_start = np.nonzero(edges == 1)
+    run_end = np.nonzero(edges == -1)[1]  # exclusive; same row-major order as the starts
+    parent = list(range(len(run_row)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = np.searchsorted(run_row, np.arange(h + 1))  # runs of row y: first[y] .. first[y + 1] - 1
+    for y in range(1, h):
+        a, a_end, b, b_end = first[y - 1], first[y], first[y], first[y + 1]
+        while a < a_end and b < b_end:  # both rows' runs in column order: merge-walk them
+            if run_start[a] <= run_end[b] and run_start[b] <= run_end[a]:  # overlap or touch diagonally
+                ra, rb = root(a), root(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+            if run_end[a] < run_end[b]:
+                a += 1
+            else:
+                b += 1
+    groups: dict[int, list[int]] = {}
+    for i in range(len(parent)):
+        groups.setdefault(root(i), []).append(i)
+    for runs in groups.values():
+        ys, xs, xe = run_row[runs], run_start[runs], run_end[runs]
+        y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xe.max())
+        crop = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        for y, s, e in zip(ys, xs, xe):
+            crop[y - y0, s - x0:e - x0] = True
+        yield y0, y1, x0, x1, crop
