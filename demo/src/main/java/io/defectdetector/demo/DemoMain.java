@@ -104,7 +104,9 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             + "category, or its test folder, in the MVTec AD layout (test/good/, test/<defect type>/, masks in "
             + "ground_truth/), MVTec AD 2 (test_public/good/, test_public/bad/, masks in "
             + "test_public/ground_truth/) or MVTec LOCO AD (as MVTec AD, a mask folder per image). Use with --model "
-            + "trained on that category; --product is then not used.")
+            + "trained on that category; --product is then not used. Every frame outside the model card's input "
+            + "range alerts, as model-export's evaluate counts it (job option input-range-alert-interval 0, "
+            + "which --job-option may change).")
     Path images;
 
     @Option(names = "--frame-aspect-tolerance", defaultValue = "0.25",
@@ -509,6 +511,12 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
             if (given.put(key, option.substring(eq + 1)) != null) {
                 throw new IllegalArgumentException(key + " is given more than once");
             }
+        }
+        if (images != null) {
+            // Replayed files are independent images, not one camera's stream: each frame outside the card's input
+            // range alerts, as model-export's evaluate counts it, instead of one per camera a minute (a blank
+            // camera's flood guard). A --job-option may still set it.
+            options.put(JobOptions.INPUT_RANGE_ALERT_INTERVAL.key(), "0 ms");
         }
         given.forEach((key, value) -> {
             // Unknown keys are refused as the job's own command line refuses them (with the nearest option named).

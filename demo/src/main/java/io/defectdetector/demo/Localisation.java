@@ -21,9 +21,12 @@ public record Localisation(long alerts, long localised, long topOnDefect, long r
 
     public static final Localisation NONE = new Localisation(0, 0, 0, 0, 0);
 
-    /** One alert against the truth of its frame; NONE for a false alarm or a defect of unknown location. */
+    /**
+     * One alert against the truth of its frame; NONE for a false alarm, a defect of unknown location, or an alert
+     * on the whole frame (cause frame: outside the input range, no regions by design).
+     */
     public static Localisation of(DefectAlert alert, FrameTruth truth) {
-        if (!truth.defective() || !truth.located()) {
+        if (!truth.defective() || !truth.located() || DefectAlert.CAUSE_FRAME.equals(alert.getCause())) {
             return NONE;
         }
         List<DefectRegion> found = alert.getRegions() == null ? List.of() : alert.getRegions();

@@ -233,13 +233,17 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
         }
     }
 
-    /** Defective frames the job decided without an alert, and how many distinct images they showed. */
+    /**
+     * Defective frames the job decided without an alert, and how many distinct images they showed that no frame
+     * alerted on (as {@link ImageAccuracy} counts them found).
+     */
     public record Missed(int frames, int distinctImages, int overlaysWritten) {
     }
 
     /**
-     * Writes one overlay per distinct missed image (camera and pool image; the cameras repeat their pool), at most
-     * {@code max}. Call after the watcher has stopped, so that no alert arrives afterwards.
+     * Writes one overlay per distinct missed image (camera and pool image, or replayed file; the cameras repeat
+     * their images), at most {@code max}: an image none of whose frames alerted. Call after the watcher has
+     * stopped, so that no alert arrives afterwards.
      */
     public Missed writeMissedOverlays(int max) throws IOException {
         List<GroundTruth.Key> missed = new ArrayList<>();
@@ -248,7 +252,7 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
                 missed.add(key);
             }
         }
-        List<FrameTruth> misses = firstPerImage(missed, truth);
+        List<FrameTruth> misses = neverAlerted(firstPerImage(missed, truth), alerted, truth);
         int written = 0;
         for (FrameTruth t : misses.subList(0, Math.min(max, misses.size()))) {
             float[] scoreAndThreshold = defectiveScores.get(new GroundTruth.Key(t.cameraId(), t.frameId()));
@@ -267,6 +271,19 @@ public final class OutputWatcher implements Runnable, AutoCloseable {
     /** Overlays queued but not written: still queued when the watcher stopped (it waits 30 s), or failed. */
     public long overlaysNotWritten() {
         return overlaysQueued.get() - overlaysWritten.get();
+    }
+
+    /**
+     * Of {@code misses}, those whose image no defective frame in {@code alerted} showed: a frame can go without an
+     * alert while another of the same image alerted (debounce, or the job's throttle of frame-fault alerts).
+     */
+    static List<FrameTruth> neverAlerted(List<FrameTruth> misses, Set<GroundTruth.Key> alerted, GroundTruth truth) {
+        Set<String> alertedImages = new HashSet<>();
+        for (GroundTruth.Key key : alerted) {
+            truth.get(key.cameraId(), key.frameId()).filter(FrameTruth::defective)
+                    .ifPresent(t -> alertedImages.add(imageKey(t)));
+        }
+        return misses.stream().filter(t -> !alertedImages.contains(imageKey(t))).toList();
     }
 
     /** The first frame (by camera, then frame id) of each distinct camera image among {@code frames}. */

@@ -132,4 +132,22 @@ class DemoArgumentsTest {
         assertThat(job.delivery()).isEqualTo(DeliveryMode.AT_LEAST_ONCE);
         assertThat(job.bootstrapServers()).isEqualTo("127.0.0.1:9092");
     }
+
+    @Test
+    void replayedImagesOutsideTheInputRangeEachAlertUnlessAJobOptionSaysOtherwise() {
+        // Independent files, as model-export's evaluate counts them; a live camera keeps the job's flood guard.
+        DemoMain simulated = new DemoMain();
+        new CommandLine(simulated).parseArgs();
+        assertThat(simulated.jobConfig("127.0.0.1:9092").get(JobOptions.INPUT_RANGE_ALERT_INTERVAL))
+                .isEqualTo(JobOptions.INPUT_RANGE_ALERT_INTERVAL.defaultValue());
+
+        DemoMain replay = new DemoMain();
+        new CommandLine(replay).parseArgs("--images", "/data/bottle");
+        assertThat(replay.jobConfig("127.0.0.1:9092").get(JobOptions.INPUT_RANGE_ALERT_INTERVAL)).isZero();
+
+        DemoMain chosen = new DemoMain();
+        new CommandLine(chosen).parseArgs("--images", "/data/bottle", "--job-option",
+                "input-range-alert-interval=30 s");
+        assertThat(chosen.jobConfig("127.0.0.1:9092").get(JobOptions.INPUT_RANGE_ALERT_INTERVAL)).hasSeconds(30);
+    }
 }

@@ -45,5 +45,9 @@ class LocalisationTest {
         assertThat(Localisation.of(alert(box(0, 0, 4)), good)).isEqualTo(Localisation.NONE);
         assertThat(Localisation.of(alert(box(0, 0, 4)), unlabelled)).isEqualTo(Localisation.NONE);
         assertThat(Localisation.NONE.localisedShare()).isNaN();
+        // outside the card's input range: the whole frame alerts, with no regions by design
+        DefectAlert frame = alert();
+        frame.setCause(DefectAlert.CAUSE_FRAME);
+        assertThat(Localisation.of(frame, HOLE)).isEqualTo(Localisation.NONE);
     }
 }

@@ -48,6 +48,23 @@ class OutputWatcherMissesTest {
     }
 
     @Test
+    void anImageThatAlertedOnAnotherFrameIsNotAMissedImage(@TempDir Path dir) throws Exception {
+        Path jsonl = dir.resolve("truth.jsonl");
+        Files.write(jsonl, List.of(
+                line("cam-1", "f-1", 7, "scratch"),   // alerted
+                line("cam-1", "f-2", 7, "scratch"),   // same image, no alert (a throttled frame fault, say)
+                line("cam-1", "f-3", 8, "stain"),     // never alerted
+                line("cam-1", "f-4", 9, null)));      // a good image's false alarm says nothing of defective ones
+        GroundTruth truth = GroundTruth.load(jsonl);
+
+        List<FrameTruth> misses = OutputWatcher.neverAlerted(OutputWatcher.firstPerImage(
+                List.of(key("cam-1", "f-2"), key("cam-1", "f-3")), truth),
+                java.util.Set.of(key("cam-1", "f-1"), key("cam-1", "f-4")), truth);
+
+        assertThat(misses).extracting(FrameTruth::frameId).containsExactly("f-3");
+    }
+
+    @Test
     void aWarmUpFrameInTheDeadLettersGivesTheReasonTheDemoStopsWith() {
         ConsumerRecord<byte[], byte[]> warmUp = new ConsumerRecord<>("dead-letter", 0, 3L,
                 (OutputWatcher.WARM_UP_CAMERA_PREFIX + "1").getBytes(StandardCharsets.UTF_8), new byte[] {1});
