@@ -40,7 +40,10 @@ def visible(p: Path) -> bool:
 def list_images(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and visible(p) and p.is_file())
+    # Sorted by name with case, as on Linux, on every OS (Windows paths compare without case): the order seeds
+    # the good split, so the same folder must give the same split everywhere.
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and visible(p) and p.is_file()),
+                  key=lambda p: p.name)
 
 
 GOOD_FOLDERS = ("train/good", "validation/good")
@@ -89,7 +92,7 @@ def mask_entries(folder: Path) -> dict[str, Path]:
     """A ground-truth folder's visible entries by lower-case name, listed once for all its images. Of names that
     differ only in case, the first in sorted order counts, as in the Java replay (ImageFolder)."""
     entries: dict[str, Path] = {}
-    for p in sorted(folder.iterdir()) if folder.is_dir() else ():
+    for p in sorted(folder.iterdir(), key=lambda p: p.name) if folder.is_dir() else ():
         if visible(p):
             entries.setdefault(p.name.lower(), p)
     return entries
@@ -357,9 +360,10 @@ def guess_channels(root: Path, chunk: int = 32) -> int:
 
 
 def content_hash(paths: list[Path], root: Path) -> str:
-    """sha256 over (relative path, file bytes) of the files, in sorted order."""
+    """sha256 over (relative path, file bytes) of the files, in the order of their relative paths' parts (with case,
+    as Linux sorts paths; Windows would sort them without)."""
     h = hashlib.sha256()
-    for p in sorted(paths):
+    for p in sorted(paths, key=lambda p: Path(p).relative_to(root).parts):
         h.update(Path(p).relative_to(root).as_posix().encode())  # the same hash on Windows
         h.update(b"\0")
         h.update(Path(p).read_bytes())
@@ -378,7 +382,7 @@ class GoodSplit:
         trained on, and the thresholds come out too low)."""
         h = hashlib.sha256()
         for part, paths in (("train", self.train), ("val", self.val), ("calib", self.calib)):
-            for p in sorted(paths):
+            for p in sorted(paths, key=lambda p: Path(p).relative_to(root).parts):  # as content_hash
                 h.update(f"{part}\0{Path(p).relative_to(root).as_posix()}\n".encode())
         return h.hexdigest()[:16]
 
