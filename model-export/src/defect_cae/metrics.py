@@ -5,6 +5,8 @@ from collections import deque
 
 import numpy as np
 
+from .errors import ModelError
+
 
 def _average_ranks(values: np.ndarray) -> np.ndarray:
     """1-based ranks with ties sharing their average rank."""
@@ -25,7 +27,7 @@ def _finite(values, what: str) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if not np.isfinite(values).all():
         bad = int((~np.isfinite(values)).sum())
-        raise ValueError(f"{bad} of {values.size} {what} are NaN or infinite: the model's outputs are broken "
+        raise ModelError(f"{bad} of {values.size} {what} are NaN or infinite: the model's outputs are broken "
                          "(check the checkpoint and the input images)")
     return values
 

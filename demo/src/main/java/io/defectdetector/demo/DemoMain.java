@@ -607,8 +607,8 @@ public final class DemoMain implements java.util.concurrent.Callable<Integer> {
                         + "or failed)",
                 output.resolve("ground-truth.jsonl"));
         if (missed.frames() > 0) {
-            System.out.printf(Locale.ROOT, "  missed   %d defective frames without an alert, %d distinct images (the "
-                            + "cameras repeat their pools): %d PNG files in %s%n", missed.frames(),
+            System.out.printf(Locale.ROOT, "  missed   %d defective frames without an alert; %d distinct images never "
+                            + "alerted (the cameras repeat their images): %d PNG files in %s%n", missed.frames(),
                     missed.distinctImages(), missed.overlaysWritten(), output.resolve("overlays").resolve("missed"));
         }
     }

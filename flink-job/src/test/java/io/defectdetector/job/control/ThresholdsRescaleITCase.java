@@ -36,7 +36,7 @@ class ThresholdsRescaleITCase {
     private static final int CAMERAS = 10;
 
     private static double thresholdOf(int camera) {
-        return 1.0 + 0.25 * camera;
+        return 1.25 + 0.25 * camera; // none equals the card's 1.0, so a lost override shows
     }
 
     @Test
@@ -77,8 +77,9 @@ class ThresholdsRescaleITCase {
                 producer.send(t.frame("cam-9", "line-1", "edited-cam-9", ControlTopics.BRIGHT)).get();
                 producer.send(t.frame("cam-3", "line-1", "edited-cam-3", ControlTopics.BRIGHT)).get();
                 int want = decided + 2;
-                Map<String, ScoreRecord> byFrame = byFrame(t.awaitScores(KAFKA.broker(), r -> r.size() >= want,
-                        TIMEOUT));
+                List<ScoreRecord> scores = t.awaitScores(KAFKA.broker(), r -> r.size() >= want, TIMEOUT);
+                Map<String, ScoreRecord> byFrame = byFrame(scores);
+                assertThat(byFrame).as("no frame decided twice").hasSize(scores.size());
                 assertThat(byFrame.get("edited-cam-9").getThreshold()).isEqualTo(9.5f);
                 assertThat(byFrame.get("edited-cam-3").getThreshold()).isEqualTo((float) thresholdOf(3));
             } finally {
