@@ -6,7 +6,7 @@ the Java side is checked against an independent implementation.
 
     /usr/bin/python3 flink-job/src/test/python/make_test_models.py
 
-Output (committed, a few KB): flink-job/src/test/resources/models/{tiny-graph,tiny-recon}/
+Output (committed, a few KB): flink-job/src/test/resources/models/{tiny-graph,tiny-recon,fails-when-run}/
 """
 from __future__ import annotations
 
@@ -107,10 +107,29 @@ def write(name: str, channels: int, with_scoring_head: bool, rng: np.random.Gene
     (folder / "expected.json").write_text(json.dumps(expected) + "\n")
 
 
+def write_fails_when_run() -> None:
+    """tiny-graph's outputs and card, but its first node gathers channel 5 of a 1-channel input: ONNX Runtime loads
+    it (the index is data, not shape) and fails whenever it runs, as a broken export can."""
+    name = "fails-when-run"
+    model = build(1, True)
+    graph = model.graph
+    graph.initializer.append(helper.make_tensor("channel", TensorProto.INT64, [1], [5]))
+    graph.node.insert(0, helper.make_node("Gather", ["image", "channel"], ["gathered"], axis=1))
+    for node in graph.node[1:]:
+        node.input[:] = ["gathered" if i == "image" else i for i in node.input]
+    onnx.checker.check_model(model)
+    folder = OUT / name
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx_file = folder / f"{name}.onnx"
+    onnx.save(model, onnx_file)
+    (folder / f"{name}.card.json").write_text(json.dumps(card(name, onnx_file, 1, True), indent=2) + "\n")
+
+
 def main() -> None:
     rng = np.random.default_rng(20261125)
     write("tiny-graph", 1, True, rng)
     write("tiny-recon", 3, False, rng)
+    write_fails_when_run()
     print(f"wrote {sorted(str(p.relative_to(OUT)) for p in OUT.rglob('*') if p.is_file())}")
 
 

@@ -45,10 +45,27 @@ public final class DefectDetectionJob {
             TopicPreflight.check(prepared.config());
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("defect-detector: " + e.getMessage());
-            throw e;
+            throw new StartRefused(e.getMessage()); // a non-zero exit, without a stack trace after the message
         }
         DetectionPipeline.buildKafkaJob(env, prepared.config(), prepared.model());
         env.execute(JOB_NAME);
+    }
+
+    /**
+     * The job refused to start; its message (already printed) says what to fix, so it carries no stack trace:
+     * {@code java -jar} or {@code flink run} then shows one more line, not dozens of frames.
+     */
+    public static final class StartRefused extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        StartRefused(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     /** Parses and validates the arguments, then locates and checks the model; nothing is submitted. */

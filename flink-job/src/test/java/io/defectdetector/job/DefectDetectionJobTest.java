@@ -38,13 +38,17 @@ class DefectDetectionJobTest {
                 .startsWith("defect-detector: model file ").contains("no/such/model.onnx").contains("does not exist");
     }
 
-    /** What main prints on stderr when it refuses to start (it throws IllegalArgumentException too). */
+    /**
+     * What main prints on stderr when it refuses to start (it throws IllegalArgumentException too, without a stack
+     * trace to print after the message).
+     */
     private static String refusedByMain(String... args) {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            assertThatThrownBy(() -> DefectDetectionJob.main(args)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> DefectDetectionJob.main(args)).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getStackTrace()).isEmpty());
         } finally {
             System.setErr(err);
         }
@@ -166,5 +170,25 @@ class DefectDetectionJobTest {
                             .getImplementationVersion() + ".jar")
                     .hasMessageContaining("Flink's lib/");
         }
+    }
+
+    @Test
+    void aModelThatLoadsButCannotRunIsRefusedAtStart() {
+        // Its card matches its graph; only running it shows the broken operator (the subtasks' warm-up would fail
+        // and the job restart forever).
+        String broken = io.defectdetector.job.testing.TestModels.failsWhenRun().toString();
+        assertThat(refusedByMain("--kafka-bootstrap-servers", "b:1", "--model-path", broken))
+                .startsWith("defect-detector: ONNX Runtime loads model ").contains("cannot run it on a blank frame")
+                .contains("export the model again");
+    }
+
+    @Test
+    void helpIsAskedForOnlyWhereAnOptionIsExpected() {
+        assertThat(io.defectdetector.job.config.JobArguments.wantsHelp(new String[] {"-h"})).isTrue();
+        assertThat(io.defectdetector.job.config.JobArguments.wantsHelp(
+                new String[] {"--kafka-bootstrap-servers", "b:1", "--help"})).isTrue();
+        // "-h" as a value is that value, as the parser reads it
+        assertThat(io.defectdetector.job.config.JobArguments.wantsHelp(
+                new String[] {"--kafka-group-id", "-h", "--kafka-bootstrap-servers", "b:1"})).isFalse();
     }
 }

@@ -25,9 +25,14 @@ public final class JobArguments {
     }
 
     public static boolean wantsHelp(String[] args) {
-        for (String arg : args) {
+        // Only where an option is expected: "--kafka-group-id -h" names a group, as toConfiguration reads it.
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 return true;
+            }
+            if (arg.startsWith("--") && !arg.contains("=") && i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                i++; // its value
             }
         }
         return false;
@@ -67,9 +72,17 @@ public final class JobArguments {
     public static Configuration toConfiguration(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
         List<String> kafkaOverrides = new ArrayList<>();
+        String previousKey = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
+                if (previousKey != null && (previousKey.startsWith(JobOptions.KAFKA_PROPERTY_PREFIX)
+                        || previousKey.equals(KAFKA_PROPERTY))) {
+                    // Most likely the rest of a Kafka value with a space in it, perhaps a secret: not echoed.
+                    throw new IllegalArgumentException("unexpected argument after the value of --" + previousKey
+                            + " (not shown: it may be a secret): quote a value that has spaces, or put secrets in "
+                            + "the --kafka-config file");
+                }
                 throw new IllegalArgumentException("unexpected argument '" + arg + "': options are --<key> <value>"
                         + " (see --help)");
             }
@@ -91,6 +104,7 @@ public final class JobArguments {
                     value = args[++i];
                 }
             }
+            previousKey = key;
             if (key.equals(KAFKA_PROPERTY)) {
                 kafkaOverrides.add(value);
                 continue;
@@ -137,6 +151,12 @@ public final class JobArguments {
                 .filter(k -> distance(k, key) <= Math.max(3, key.length() / 3))
                 .map(k -> "; did you mean --" + k + "?")
                 .orElse("");
+    }
+
+    /** The name among {@code known} nearest to {@code key}, when within {@code maxDistance} edits. */
+    static java.util.Optional<String> nearest(String key, java.util.Collection<String> known, int maxDistance) {
+        return known.stream().min(Comparator.comparingInt(k -> distance(k, key)))
+                .filter(k -> distance(k, key) <= maxDistance);
     }
 
     private static int distance(String a, String b) {

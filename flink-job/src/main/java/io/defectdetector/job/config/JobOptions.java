@@ -229,8 +229,12 @@ public final class JobOptions {
             .stringType()
             .defaultValue("models/default/cae.onnx")
             .withDescription("The .onnx file (or a folder with exactly one) whose card <name>.card.json or "
-                    + "model-card.json lies beside it. Relative paths resolve against the working directory. The "
-                    + "path must be readable on the client (checked at start) and on every TaskManager.");
+                    + "model-card.json lies beside it, as a local path or a URI. Relative paths resolve against the "
+                    + "working directory; a path must be readable on the client (checked at start) and on every "
+                    + "TaskManager. A URI (s3://, gs://, hdfs://, file://...) is read through Flink's file systems, "
+                    + "so its scheme needs the Flink filesystem plugin checkpoints to it would: the client copies the "
+                    + "model, its card and golden/ to its temp folder for the start checks, and every TaskManager "
+                    + "reads the .onnx file from the URI.");
 
     public static final ConfigOption<Boolean> MODEL_VERIFY_GOLDEN = key("model-verify-golden")
             .booleanType()
@@ -637,6 +641,7 @@ public final class JobOptions {
                         + "the option " + owner.key() + "; set that option instead");
             }
         }
+        problems.addAll(KafkaPropertyCheck.problems(settings.asMap()));
     }
 
     private static void atLeast(Configuration conf, ConfigOption<Integer> option, int min, List<String> problems) {

@@ -72,6 +72,13 @@ public final class GoldenCheck {
             for (GoldenVectors.Image image : images) {
                 Frame frame = decode(image, json);
                 float[] input = preprocessor.preprocess(frame);
+                if (input.length != image.preprocessed().length) {
+                    throw new IllegalArgumentException("golden vectors " + json + " were made for another model: "
+                            + "their input " + image.file() + " has " + image.preprocessed().length + " values, "
+                            + "this card's " + card.channels() + "x" + card.height() + "x" + card.width() + " input "
+                            + input.length + "; put the golden/ folder exported with this model beside it, or "
+                            + OPTION_HINT);
+                }
                 worstInput = Math.max(worstInput, worst(golden, "preprocessed", image, input, image.preprocessed(),
                         "the job's preprocessing differs from model-export's (card: color " + card.color()
                                 + ", resize " + card.resize() + "); export the model with the model-export of "

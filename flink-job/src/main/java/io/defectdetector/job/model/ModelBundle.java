@@ -15,28 +15,32 @@ import java.util.stream.Stream;
  *
  * <p>Located on the client when the job is built (so a bad path or card fails the submission, not a running
  * job) and shipped to the TaskManagers inside the operator; each subtask then reads the ONNX file from the same
- * path, so the path must resolve on every TaskManager (baked into the image or on a shared volume). The file's
- * SHA-256 is taken here and checked again when a subtask loads it, so a TaskManager holding a different file
- * under that path refuses to start instead of scoring with another model.
+ * path, so the path must resolve on every TaskManager (baked into the image or on a shared volume), or from the
+ * same URI ({@link RemoteModel}: s3://, hdfs://, file://..., through Flink's file systems). The file's SHA-256 is
+ * taken here and checked again when a subtask loads it, so a TaskManager holding a different file under that path
+ * refuses to start instead of scoring with another model.
  */
 public final class ModelBundle implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final String ONNX_SUFFIX = ".onnx";
 
-    /** A String, not a Path: Path is not Serializable. */
+    /** A String, not a Path: Path is not Serializable. For a model given as a URI, the client's local copy. */
     private final String onnxPath;
+    /** The .onnx file's URI when the model was given as one, else null: where the TaskManagers read it. */
+    private final String onnxUri;
     private final String sha256;
     private final ModelCard card;
 
-    private ModelBundle(Path onnxPath, String sha256, ModelCard card) {
+    private ModelBundle(Path onnxPath, String onnxUri, String sha256, ModelCard card) {
         this.onnxPath = onnxPath.toString();
+        this.onnxUri = onnxUri;
         this.sha256 = sha256;
         this.card = card;
     }
 
     /**
-     * @param modelPath the .onnx file, or a folder holding exactly one .onnx file; the card is
-     *                  {@code <stem>.card.json} or {@code model-card.json} beside it
+     * @param modelPath the .onnx file, or a folder holding exactly one .onnx file, as a local path or a URI; the
+     *                  card is {@code <stem>.card.json} or {@code model-card.json} beside it
      * @throws IllegalArgumentException saying what to fix when a file is missing, unreadable or inconsistent
      */
     public static ModelBundle locate(String modelPath) {
@@ -44,7 +48,15 @@ public final class ModelBundle implements Serializable {
             throw new IllegalArgumentException("model path is empty: set it to the .onnx file written by "
                     + "model-export (e.g. models/default/cae.onnx)");
         }
-        Path path = Path.of(modelPath).toAbsolutePath().normalize();
+        String onnxUri = null;
+        Path path;
+        if (RemoteModel.isUri(modelPath)) {
+            RemoteModel.Fetched fetched = RemoteModel.fetch(modelPath, localCopyFolder(modelPath));
+            path = fetched.localOnnx();
+            onnxUri = fetched.onnxUri();
+        } else {
+            path = Path.of(modelPath).toAbsolutePath().normalize();
+        }
         if (Files.isDirectory(path)) {
             path = singleOnnxIn(path);
         } else if (!Files.isRegularFile(path)) {
@@ -61,7 +73,13 @@ public final class ModelBundle implements Serializable {
                     + "onnx.sha256 is " + card.onnxSha256() + ", " + path.getFileName() + " has " + sha
                     + "): put the card exported with this model beside it");
         }
-        return new ModelBundle(path, sha, card);
+        return new ModelBundle(path, onnxUri, sha, card);
+    }
+
+    /** Where the client copies a model given as a URI: one folder per URI, refreshed at every start. */
+    private static Path localCopyFolder(String uri) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "defect-detector-models",
+                sha256(uri.trim().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16));
     }
 
     public Path onnxPath() {
@@ -81,11 +99,11 @@ public final class ModelBundle implements Serializable {
      * Reads the ONNX file on a TaskManager, refusing a file that differs from the one located on the client.
      */
     public byte[] readVerifiedModel() {
-        Path path = onnxPath();
-        byte[] bytes = readModel(path);
+        String where = onnxUri != null ? onnxUri : onnxPath;
+        byte[] bytes = onnxUri != null ? RemoteModel.read(onnxUri) : readModel(onnxPath());
         String actual = sha256(bytes);
         if (!actual.equals(sha256)) {
-            throw new IllegalStateException("model file " + path + " on this TaskManager (sha256 " + actual
+            throw new IllegalStateException("model file " + where + " on this TaskManager (sha256 " + actual
                     + ") differs from the one the job was submitted with (sha256 " + sha256 + "): deploy the same "
                     + "model file to every TaskManager");
         }
@@ -94,7 +112,8 @@ public final class ModelBundle implements Serializable {
 
     @Override
     public String toString() {
-        return "ModelBundle{" + onnxPath + ", " + card.name() + " " + card.version() + "}";
+        return "ModelBundle{" + (onnxUri != null ? onnxUri + " (copied to " + onnxPath + ")" : onnxPath) + ", "
+                + card.name() + " " + card.version() + "}";
     }
 
     private static Path singleOnnxIn(Path folder) {

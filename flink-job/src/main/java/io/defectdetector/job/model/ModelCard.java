@@ -1,6 +1,7 @@
 package io.defectdetector.job.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.defectdetector.job.thresholds.ThresholdSettings;
 import java.io.IOException;
@@ -116,7 +117,12 @@ public final class ModelCard implements Serializable {
 
         JsonNode onnx = root.get("onnx");
         String sha = onnx == null ? null : onnx.path("sha256").asText(null);
-        this.onnxSha256 = sha != null && sha.matches("[0-9a-fA-F]{64}") ? sha.toLowerCase(Locale.ROOT) : null;
+        if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
+            // Skipping the check would load whatever .onnx file lies beside the card.
+            throw invalid("onnx.sha256 must be the 64 hex digits of the .onnx file's SHA-256, got '" + sha
+                    + "'; export the card again (or remove the field to load any file beside it)");
+        }
+        this.onnxSha256 = sha == null ? null : sha.toLowerCase(Locale.ROOT);
 
         JsonNode thresholds = requiredObject(root, "thresholds");
         double imageScore = requiredDouble(thresholds, "thresholds.image_score");
@@ -128,8 +134,10 @@ public final class ModelCard implements Serializable {
             throw invalid("thresholds.image_score and thresholds.pixel must be numbers > 0, got " + imageScore
                     + " and " + pixel + "; export the card again or fix these values");
         }
-        if (minRegionArea < 1) {
-            throw invalid("thresholds.min_region_area must be >= 1, got " + minRegionArea);
+        if (minRegionArea < 1 || minRegionArea > height * width) {
+            throw invalid("thresholds.min_region_area must be between 1 and the error map's " + height * width
+                    + " pixels (" + width + "x" + height + "), got " + minRegionArea + ": no region could be "
+                    + "that large");
         }
         JsonNode connectivity = thresholds.get("region_connectivity");
         if (connectivity != null && !connectivity.isNull() && connectivity.asInt(-1) != 8) {
@@ -179,7 +187,8 @@ public final class ModelCard implements Serializable {
     public static ModelCard parse(String json, String origin) {
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            // Trailing content (a second object, garbage after a hand edit) is refused, not ignored.
+            root = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(json);
         } catch (IOException e) {
             throw new IllegalArgumentException("model card " + origin + " is not valid JSON: "
                     + e.getMessage(), e);

@@ -62,6 +62,14 @@ public final class ModelCompatibility {
             requireShape(where, "output '" + card.scoreOutput().name() + "'", score, new long[] {-1},
                     "outputs.score");
         } else {
+            if (outputs.containsKey("error_map") && outputs.containsKey("score")) {
+                // The Java fallback's squared error is in other units than the thresholds a scoring head's
+                // card holds (calibrated for the graph's score): it would hardly ever alert.
+                throw new IllegalArgumentException(where + "the graph outputs 'error_map' and 'score' but the card "
+                        + "names only '" + card.reconstructionOutput().name() + "', so the job would score with its "
+                        + "Java fallback against thresholds meant for the graph's score; export the card again "
+                        + "(model-export names all three outputs)");
+            }
             long[] recon = requiredOutput(where, outputs, card.reconstructionOutput(), "reconstruction");
             requireShape(where, "output '" + card.reconstructionOutput().name() + "'", recon,
                     new long[] {-1, card.channels(), card.height(), card.width()}, "outputs.reconstruction");

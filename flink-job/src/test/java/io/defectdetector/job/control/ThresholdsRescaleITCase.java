@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.PipelineTestSupport;
+import io.defectdetector.job.testing.TestModels;
 import io.defectdetector.job.thresholds.ThresholdOverride;
 import io.defectdetector.job.thresholds.ThresholdsSavepoint;
 import io.defectdetector.kafka.LocalKafkaExtension;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Thresholds set live follow the job through stop-with-savepoint and restores at other parallelisms, down to one
- * subtask and up to more than before, and an offline edit of such a savepoint restores at yet another: every
- * camera is decided with its own threshold at every step, and no frame is decided twice.
+ * subtask and up to more than before, and an offline edit of such a savepoint restores at yet another (with the
+ * model given as a URI): every camera is decided with its own threshold at every step, and no frame is decided
+ * twice.
  */
 class ThresholdsRescaleITCase {
     @RegisterExtension
@@ -72,7 +74,10 @@ class ThresholdsRescaleITCase {
             String edited = temp.resolve("edited").toUri().toString();
             ThresholdsSavepoint.write(savepoint, edited, overrides);
 
-            job = CompatibilityJob.start(KAFKA.broker(), t, edited, Map.of("parallelism", "4"));
+            // This last run reads its model through a URI (the same tiny-graph, a file:// one here; s3:// on a
+            // cluster), as every TaskManager then does itself.
+            job = CompatibilityJob.start(KAFKA.broker(), t, edited, Map.of("parallelism", "4",
+                    "model-path", TestModels.tinyGraph().getParent().toUri().toString()));
             try {
                 producer.send(t.frame("cam-9", "line-1", "edited-cam-9", ControlTopics.BRIGHT)).get();
                 producer.send(t.frame("cam-3", "line-1", "edited-cam-3", ControlTopics.BRIGHT)).get();

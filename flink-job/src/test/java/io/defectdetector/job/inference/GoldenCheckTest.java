@@ -45,6 +45,26 @@ class GoldenCheckTest {
     }
 
     @Test
+    void goldenVectorsOfAModelWithAnotherInputAreNamedAsAnotherModels(@TempDir Path dir) throws IOException {
+        Path model = copyOf(TestModels.rgbCaeFolder(), dir);  // 3x48x64 input
+        try (var files = Files.list(model.resolve("golden"))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        try (var files = Files.list(TestModels.defaultModelFolder().resolve("golden"))) {  // 1x128x128's
+            for (Path f : files.toList()) {
+                Files.copy(f, model.resolve("golden").resolve(f.getFileName()));
+            }
+        }
+        assertThatThrownBy(() -> GoldenCheck.verify(ModelBundle.locate(model.resolve("cae.onnx").toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("were made for another model")
+                .hasMessageContaining("has 16384 values, this card's 3x48x64 input 9216")
+                .hasMessageContaining("put the golden/ folder exported with this model beside it");
+    }
+
+    @Test
     void refusesGoldenScoresThatTheGraphDoesNotReproduce(@TempDir Path dir) throws IOException {
         Path model = copyOf(TestModels.rgbCaeFolder(), dir);
         Path json = model.resolve("golden").resolve("golden.json");

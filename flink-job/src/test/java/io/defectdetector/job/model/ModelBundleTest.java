@@ -124,7 +124,11 @@ class ModelBundleTest {
         assertThatThrownBy(() -> ModelBundle.locate(zeroPixel.toString())).hasMessageContaining("> 0");
         Path noArea = withCard(c -> ((ObjectNode) c.get("thresholds")).put("min_region_area", 0));
         assertThatThrownBy(() -> ModelBundle.locate(noArea.toString()))
-                .hasMessageContaining("thresholds.min_region_area must be >= 1, got 0");
+                .hasMessageContaining("thresholds.min_region_area must be between 1 and the error map's 256 pixels "
+                        + "(16x16), got 0");
+        Path tooLarge = withCard(c -> ((ObjectNode) c.get("thresholds")).put("min_region_area", 257));
+        assertThatThrownBy(() -> ModelBundle.locate(tooLarge.toString()))
+                .hasMessageContaining("got 257: no region could be that large");
         Path fourConnected = withCard(c -> ((ObjectNode) c.get("thresholds")).put("region_connectivity", 4));
         assertThatThrownBy(() -> ModelBundle.locate(fourConnected.toString()))
                 .hasMessageContaining("thresholds.region_connectivity 4 is not supported");
@@ -192,6 +196,59 @@ class ModelBundleTest {
         Files.writeString(dir.resolve("m.card.json"), "{ not json");
         assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
                 .hasMessageContaining("m.card.json is not valid JSON");
+        // a hand edit that left a second object (or anything) after the card is not ignored
+        Files.writeString(dir.resolve("m.card.json"), Files.readString(TestModels.tinyGraph()
+                .resolveSibling("tiny-graph.card.json")) + "{\"schema_version\": 2}");
+        assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
+                .hasMessageContaining("m.card.json is not valid JSON").hasMessageContaining("Trailing token");
+    }
+
+    @Test
+    void aMalformedSha256IsRefusedRatherThanSkipped() throws IOException {
+        Path onnx = withCard(c -> ((ObjectNode) c.get("onnx")).put("sha256", "not-a-sha"));
+        assertThatThrownBy(() -> ModelBundle.locate(onnx.toString()))
+                .hasMessageContaining("onnx.sha256 must be the 64 hex digits of the .onnx file's SHA-256, got "
+                        + "'not-a-sha'");
+        Path absent = withCard(c -> c.remove("onnx"));  // an older card: any file beside it
+        assertThat(ModelBundle.locate(absent.toString()).card().onnxSha256()).isNull();
+    }
+
+    @Test
+    void aModelGivenAsAUriIsReadThroughFlinksFileSystemsHereAndOnTheTaskManagers() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("store/models/x"));
+        Path onnx = Files.copy(TestModels.defaultModelFolder().resolve("cae.onnx"), folder.resolve("cae.onnx"));
+        Files.copy(TestModels.defaultModelFolder().resolve("cae.card.json"), folder.resolve("cae.card.json"));
+        Files.createDirectories(folder.resolve("golden"));
+        try (var golden = Files.list(TestModels.defaultModelFolder().resolve("golden"))) {
+            for (Path f : golden.toList()) {
+                Files.copy(f, folder.resolve("golden").resolve(f.getFileName()));
+            }
+        }
+        for (String uri : new String[] {onnx.toUri().toString(), folder.toUri().toString()}) {
+            ModelBundle bundle = ModelBundle.locate(uri);
+            assertThat(bundle.card().name()).isEqualTo("cae-tiles");
+            assertThat(bundle.onnxPath()).as("a local copy for the start checks").isNotEqualTo(onnx)
+                    .hasSameBinaryContentAs(onnx);
+            assertThat(bundle.onnxPath().resolveSibling("golden").resolve("golden.json"))
+                    .hasSameTextualContentAs(folder.resolve("golden/golden.json"));
+            assertThat(bundle.toString()).contains("store/models/x/cae.onnx (copied to ");
+            // as shipped to a TaskManager: it reads the URI itself, not the client's copy
+            ModelBundle shipped = roundTrip(bundle);
+            Files.delete(bundle.onnxPath());
+            assertThat(shipped.readVerifiedModel()).isEqualTo(Files.readAllBytes(onnx));
+        }
+    }
+
+    @Test
+    void aUriThatLeadsNowhereSaysWhatToFix() {
+        assertThatThrownBy(() -> ModelBundle.locate(dir.resolve("none/cae.onnx").toUri().toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not exist: set the model path to the .onnx file");
+        // a scheme without a Flink filesystem plugin here: Flink names the plugins a scheme needs
+        assertThatThrownBy(() -> ModelBundle.locate("nosuchfs://bucket/models/cae.onnx"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot read model nosuchfs://bucket/models/cae.onnx: ")
+                .hasMessageContaining("read through Flink's file systems");
     }
 
     @Test
@@ -222,6 +279,17 @@ class ModelBundleTest {
     }
 
     /** The tiny-graph model with its card edited (sha256 kept valid: the model file is unchanged). */
+    private static ModelBundle roundTrip(ModelBundle bundle) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(bundle);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            return (ModelBundle) in.readObject();
+        }
+    }
+
     private Path withCard(Consumer<ObjectNode> edit) throws IOException {
         Path sub = Files.createTempDirectory(dir, "m");
         Path onnx = Files.copy(TestModels.tinyGraph(), sub.resolve("tiny-graph.onnx"));

@@ -1,5 +1,6 @@
 package io.defectdetector.job.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.defectdetector.job.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Cards checked against the graphs ONNX Runtime actually loads. */
@@ -38,6 +40,22 @@ class ModelCompatibilityTest {
         try (OrtSession session = session(TestModels.tinyGraph())) {
             assertThatThrownBy(() -> ModelCompatibility.check(card, session, 3_000_000))
                     .hasMessageContaining("set batch-max-size to 2097151 or less");
+        }
+    }
+
+    @Test
+    void aCardWithoutTheScoringHeadOfItsGraphIsRefused() throws Exception {
+        // The Java fallback's squared error against thresholds calibrated for the graph's score: hardly an alert.
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(cardText(TestModels.tinyGraph()));
+        ((ObjectNode) json.get("outputs")).remove(List.of("error_map", "score"));
+        ModelCard card = ModelCard.parse(json.toString(), "edited");
+        assertThat(card.hasScoringHead()).isFalse();
+        try (OrtSession session = session(TestModels.tinyGraph())) {
+            assertThatThrownBy(() -> ModelCompatibility.check(card, session))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("the graph outputs 'error_map' and 'score' but the card names only "
+                            + "'reconstruction'")
+                    .hasMessageContaining("export the card again");
         }
     }
 

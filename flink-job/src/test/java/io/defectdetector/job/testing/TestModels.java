@@ -22,6 +22,11 @@ public final class TestModels {
         return resource("models/tiny-graph-ranged/tiny-graph-ranged.onnx");
     }
 
+    /** tiny-graph's card and outputs, but a graph that fails whenever it runs (a Gather beyond the channels). */
+    public static Path failsWhenRun() {
+        return resource("models/fails-when-run/fails-when-run.onnx");
+    }
+
     /** 3x16x16 input, reconstruction output only (Java fallback). */
     public static Path tinyRecon() {
         return resource("models/tiny-recon/tiny-recon.onnx");

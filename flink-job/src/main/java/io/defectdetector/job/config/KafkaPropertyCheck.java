@@ -1,0 +1,80 @@
+package io.defectdetector.job.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Kafka client properties (kafka-config, kafka.*) checked at start against what the Kafka clients accept. The
+ * topic check's admin client reads only the admin settings, so a producer's or consumer's bad value (a
+ * {@code compression.type} that does not exist, a timeout that is not a number) would otherwise pass the start and
+ * fail every source or sink, restarting the job forever. A name that is one or two letters off a client setting is
+ * a typo and refused; any other name is passed on (plugins read their own settings; Kafka logs unused ones).
+ * Messages never echo a value: it may be a secret.
+ */
+final class KafkaPropertyCheck {
+    /** Every setting the job's Kafka clients define, by name; the first definition wins (they agree). */
+    private static final Map<String, ConfigDef.ConfigKey> KNOWN = new LinkedHashMap<>();
+    /** Settings the Flink Kafka source reads from the same properties. */
+    private static final List<String> CONNECTOR = List.of(KafkaSourceOptions.CLIENT_ID_PREFIX.key(),
+            KafkaSourceOptions.PARTITION_DISCOVERY_INTERVAL_MS.key(),
+            KafkaSourceOptions.REGISTER_KAFKA_CONSUMER_METRICS.key(),
+            KafkaSourceOptions.COMMIT_OFFSETS_ON_CHECKPOINT.key());
+
+    static {
+        for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                AdminClientConfig.configDef())) {
+            def.configKeys().forEach(KNOWN::putIfAbsent);
+        }
+    }
+
+    private KafkaPropertyCheck() {
+    }
+
+    static List<String> problems(Map<String, String> properties) {
+        List<String> problems = new ArrayList<>();
+        properties.forEach((name, value) -> {
+            if (name.isBlank()) {
+                problems.add("a Kafka property has an empty name (a kafka-config line without a key, or a bare "
+                        + "--kafka.)");
+                return;
+            }
+            ConfigDef.ConfigKey key = KNOWN.get(name);
+            if (key == null) {
+                if (CONNECTOR.contains(name)) {
+                    return;
+                }
+                String near = JobArguments.nearest(name, KNOWN.keySet(), 2).map(k -> "; did you mean '" + k + "'?")
+                        .orElse(null);
+                if (near != null) {
+                    problems.add("Kafka property '" + name + "' is not a Kafka client setting" + near);
+                } else if (!name.contains(".")) {
+                    // Plugins' settings are dotted like Kafka's; a bare word is most likely a kafka-config line
+                    // without '=' ("this line" reads as this = line).
+                    problems.add("Kafka property '" + name + "' is not a Kafka client setting (a kafka-config line "
+                            + "without '='?)");
+                }
+                return;
+            }
+            try {
+                Object parsed = ConfigDef.parseType(name, value, key.type);
+                if (key.validator != null) {
+                    key.validator.ensureValid(name, parsed);
+                }
+            } catch (ConfigException e) {
+                String type = key.type.name().toLowerCase(Locale.ROOT);
+                problems.add("Kafka property '" + name + "' has a value the Kafka clients refuse (not shown: it may be "
+                        + "a secret); expected: " + type + (key.validator != null ? " " + key.validator : ""));
+            }
+        });
+        return problems;
+    }
+}

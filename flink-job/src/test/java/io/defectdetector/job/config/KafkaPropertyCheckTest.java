@@ -1,0 +1,75 @@
+package io.defectdetector.job.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kafka client properties the sources and sinks would refuse (the topic check's admin client reads only its own)
+ * stop the start, naming the property and never its value.
+ */
+class KafkaPropertyCheckTest {
+    private static final String SECRET = "S3cr3t-value";
+
+    @Test
+    void valuesTheClientsRefuseAreNamedWithoutTheValue() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("compression.type", "brotli" + SECRET);     // producer only
+        props.put("isolation.level", "read_uncommited");     // consumer only
+        props.put("request.timeout.ms", SECRET);             // not a number
+        assertThat(KafkaPropertyCheck.problems(props)).hasSize(3)
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'compression.type' has a value the Kafka "
+                        + "clients refuse").contains("[none, gzip, snappy, lz4, zstd]"))
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'isolation.level'"))
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'request.timeout.ms'").endsWith("expected: int [0,...]"))
+                .allSatisfy(p -> assertThat(p).doesNotContain(SECRET).doesNotContain("uncommited"));
+    }
+
+    @Test
+    void aNearMissOfAClientSettingOrABareWordIsATypo() {
+        assertThat(KafkaPropertyCheck.problems(Map.of("sasl.jaas.confg", SECRET))).singleElement()
+                .isEqualTo("Kafka property 'sasl.jaas.confg' is not a Kafka client setting; did you mean "
+                        + "'sasl.jaas.config'?");
+        assertThat(KafkaPropertyCheck.problems(Map.of("this", "line is garbage"))).singleElement().asString()
+                .contains("a kafka-config line without '='?");
+        assertThat(KafkaPropertyCheck.problems(Map.of("", "x"))).singleElement().asString()
+                .contains("empty name");
+    }
+
+    @Test
+    void validSettingsPluginsOwnAndTheConnectorsAreAccepted() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("security.protocol", "SASL_SSL");
+        props.put("sasl.mechanism", "SCRAM-SHA-512");
+        props.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"u\" password=\"" + SECRET + "\";");
+        props.put("ssl.truststore.password", SECRET);
+        props.put("compression.type", "zstd");
+        props.put("linger.ms", "5");
+        props.put("client.rack", "r1");
+        props.put("partition.discovery.interval.ms", "30000");   // the Flink Kafka source's own
+        props.put("awsmsk.iam.role.session.name", "job");        // a plugin's, far from any client setting
+        assertThat(KafkaPropertyCheck.problems(props)).isEmpty();
+    }
+
+    @Test
+    void theJobsOptionsRunTheCheck() {
+        assertThatThrownBy(() -> JobArguments.parse(new String[] {"--kafka-bootstrap-servers", "b:1",
+            "--kafka.compression.type", "brotli"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Kafka property 'compression.type' has a value the Kafka clients refuse");
+    }
+
+    @Test
+    void aStrayArgumentAfterAKafkaValueIsNotEchoed() {
+        assertThatThrownBy(() -> JobArguments.parse(new String[] {"--kafka-bootstrap-servers", "b:1",
+            "--kafka.ssl.truststore.password", "first", SECRET}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unexpected argument after the value of --kafka.ssl.truststore.password")
+                .hasMessageContaining("quote a value that has spaces")
+                .hasMessageNotContaining(SECRET);
+    }
+}
