@@ -64,6 +64,9 @@ final class KafkaPropertyCheck {
                 }
                 return;
             }
+            if (value != null && value.contains("${")) {
+                return; // a config provider's reference (${file:...}): resolved by the client itself
+            }
             try {
                 Object parsed = ConfigDef.parseType(name, value, key.type);
                 if (key.validator != null) {

@@ -52,6 +52,9 @@ class KafkaPropertyCheckTest {
         props.put("client.rack", "r1");
         props.put("partition.discovery.interval.ms", "30000");   // the Flink Kafka source's own
         props.put("awsmsk.iam.role.session.name", "job");        // a plugin's, far from any client setting
+        props.put("config.providers", "file");                   // config providers and their references
+        props.put("config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider");
+        props.put("request.timeout.ms", "${file:/etc/kafka/client-timeouts.properties:request}");
         assertThat(KafkaPropertyCheck.problems(props)).isEmpty();
     }
 
