@@ -53,7 +53,7 @@ public final class DefectDetectionJob {
 
     /**
      * The job refused to start; its message (already printed) says what to fix, so it carries no stack trace:
-     * {@code java -jar} or {@code flink run} then shows one more line, not dozens of frames.
+     * {@code java} then shows one more line, not dozens of frames ({@code flink run} still wraps it in its own).
      */
     public static final class StartRefused extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;

@@ -50,7 +50,7 @@ public final class ModelPreflight {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                 OrtSession session = env.createSession(model.onnxPath().toString(), options)) {
             ModelCompatibility.check(model.card(), session, maxBatchSize);
-            runOnABlankFrame(env, session, model);
+            runOnGreyFrames(env, session, model, maxBatchSize);
         } catch (OrtException e) {
             throw new IllegalArgumentException("ONNX Runtime cannot load model " + model.onnxPath() + ": "
                     + e.getMessage(), e);
@@ -58,20 +58,33 @@ public final class ModelPreflight {
         return model;
     }
 
+    /** The largest input the check below allocates on the client; a larger batch is checked at this size. */
+    private static final long CHECK_INPUT_BYTES = 64L << 20;
+
     /**
-     * A graph can match its card and still fail when run (an operator with a bad index, say): then every subtask
-     * would fail its warm-up and the job restart forever. One blank frame finds that here, golden vectors or not.
+     * A graph can match its card and still fail when run (an operator with a bad index, a batch of 1 built into a
+     * Reshape): then every subtask would fail its warm-up and the job restart forever. Grey frames, as the
+     * warm-up's, at batch 1 and at batch-max-size (or the largest batch of at most 64 MiB) find that here.
      */
-    private static void runOnABlankFrame(OrtEnvironment env, OrtSession session, ModelBundle model) {
+    private static void runOnGreyFrames(OrtEnvironment env, OrtSession session, ModelBundle model, int maxBatchSize) {
         ModelCard card = model.card();
-        long[] shape = {1, card.channels(), card.height(), card.width()};
-        try (OnnxTensor blank = OnnxTensor.createTensor(env,
-                FloatBuffer.allocate(card.channels() * card.height() * card.width()), shape);
-                OrtSession.Result ignored = session.run(Map.of(card.inputName(), blank))) {
-            // computed: the graph runs
-        } catch (OrtException e) {
-            throw new IllegalArgumentException("ONNX Runtime loads model " + model.onnxPath() + " but cannot run "
-                    + "it on a blank frame: " + e.getMessage() + "; export the model again", e);
+        int frame = card.channels() * card.height() * card.width();
+        int largest = (int) Math.max(1, Math.min(Math.max(1, maxBatchSize), CHECK_INPUT_BYTES / Float.BYTES / frame));
+        for (int batch : largest > 1 ? new int[] {1, largest} : new int[] {1}) {
+            FloatBuffer grey = FloatBuffer.allocate(batch * frame);
+            while (grey.hasRemaining()) {
+                grey.put(0.5f);
+            }
+            grey.flip();
+            try (OnnxTensor input = OnnxTensor.createTensor(env, grey,
+                    new long[] {batch, card.channels(), card.height(), card.width()});
+                    OrtSession.Result ignored = session.run(Map.of(card.inputName(), input))) {
+                // computed: the graph runs at this batch size
+            } catch (OrtException e) {
+                throw new IllegalArgumentException("ONNX Runtime loads model " + model.onnxPath() + " but cannot "
+                        + "run it on " + batch + " grey frame" + (batch > 1 ? "s" : "") + ": " + e.getMessage()
+                        + "; export the model again", e);
+            }
         }
     }
 }

@@ -178,7 +178,7 @@ class DefectDetectionJobTest {
         // and the job restart forever).
         String broken = io.defectdetector.job.testing.TestModels.failsWhenRun().toString();
         assertThat(refusedByMain("--kafka-bootstrap-servers", "b:1", "--model-path", broken))
-                .startsWith("defect-detector: ONNX Runtime loads model ").contains("cannot run it on a blank frame")
+                .startsWith("defect-detector: ONNX Runtime loads model ").contains("cannot run it on 1 grey frame")
                 .contains("export the model again");
     }
 

@@ -231,10 +231,11 @@ public final class JobOptions {
             .withDescription("The .onnx file (or a folder with exactly one) whose card <name>.card.json or "
                     + "model-card.json lies beside it, as a local path or a URI. Relative paths resolve against the "
                     + "working directory; a path must be readable on the client (checked at start) and on every "
-                    + "TaskManager. A URI (s3://, gs://, hdfs://, file://...) is read through Flink's file systems, "
-                    + "so its scheme needs the Flink filesystem plugin checkpoints to it would: the client copies the "
-                    + "model, its card and golden/ to its temp folder for the start checks, and every TaskManager "
-                    + "reads the .onnx file from the URI.");
+                    + "TaskManager. A URI (s3://, gs://, hdfs://, file://...; written as Flink writes paths, not "
+                    + "percent-encoded) is read through Flink's file systems, so its scheme needs the Flink "
+                    + "filesystem plugin checkpoints to it would, on the client and on every TaskManager: the client "
+                    + "copies the model, its card and golden/ to a temporary folder for the start checks, and every "
+                    + "TaskManager reads the .onnx file from the URI.");
 
     public static final ConfigOption<Boolean> MODEL_VERIFY_GOLDEN = key("model-verify-golden")
             .booleanType()

@@ -58,21 +58,29 @@ final class KafkaPropertyCheck {
                     problems.add("Kafka property '" + name + "' is not a Kafka client setting" + near);
                 } else if (!name.contains(".")) {
                     // Plugins' settings are dotted like Kafka's; a bare word is most likely a kafka-config line
-                    // without '=' ("this line" reads as this = line).
-                    problems.add("Kafka property '" + name + "' is not a Kafka client setting (a kafka-config line "
-                            + "without '='?)");
+                    // without '=' ("this line" reads as this = line), perhaps a secret alone: not shown.
+                    problems.add("a Kafka property name is a bare word, not a Kafka client setting: most likely a "
+                            + "kafka-config line without '=' (not shown: it may be a secret)");
                 }
                 return;
             }
             if (value != null && value.contains("${")) {
                 return; // a config provider's reference (${file:...}): resolved by the client itself
             }
+            if (key.type == ConfigDef.Type.CLASS) {
+                // Parsing would load the class here, on the client, while a login module or callback handler may
+                // be only in the cluster's lib/: only an empty value is certainly wrong.
+                if (value == null || value.isBlank()) {
+                    problems.add("Kafka property '" + name + "' is empty; expected: a class name");
+                }
+                return;
+            }
             try {
                 Object parsed = ConfigDef.parseType(name, value, key.type);
                 if (key.validator != null) {
                     key.validator.ensureValid(name, parsed);
                 }
-            } catch (ConfigException e) {
+            } catch (ConfigException | IllegalArgumentException | LinkageError e) {
                 String type = key.type.name().toLowerCase(Locale.ROOT);
                 problems.add("Kafka property '" + name + "' has a value the Kafka clients refuse (not shown: it may be "
                         + "a secret); expected: " + type + (key.validator != null ? " " + key.validator : ""));

@@ -51,7 +51,7 @@ public final class ModelBundle implements Serializable {
         String onnxUri = null;
         Path path;
         if (RemoteModel.isUri(modelPath)) {
-            RemoteModel.Fetched fetched = RemoteModel.fetch(modelPath, localCopyFolder(modelPath));
+            RemoteModel.Fetched fetched = RemoteModel.fetch(modelPath, localCopyFolder());
             path = fetched.localOnnx();
             onnxUri = fetched.onnxUri();
         } else {
@@ -76,10 +76,25 @@ public final class ModelBundle implements Serializable {
         return new ModelBundle(path, onnxUri, sha, card);
     }
 
-    /** Where the client copies a model given as a URI: one folder per URI, refreshed at every start. */
-    private static Path localCopyFolder(String uri) {
-        return Path.of(System.getProperty("java.io.tmpdir"), "defect-detector-models",
-                sha256(uri.trim().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16));
+    /**
+     * Where the client copies a model given as a URI: a new private folder for each start (two starts at once
+     * must not share one), deleted when the JVM exits.
+     */
+    private static Path localCopyFolder() {
+        try {
+            Path folder = Files.createTempDirectory("defect-detector-model-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (Stream<Path> files = Files.walk(folder)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException | RuntimeException ignored) {
+                    // a temporary folder: the OS cleans it up in the end
+                }
+            }));
+            return folder;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot create a temporary folder for the model's local copy: " + e,
+                    e);
+        }
     }
 
     public Path onnxPath() {

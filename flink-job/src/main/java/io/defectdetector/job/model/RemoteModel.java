@@ -2,14 +2,11 @@ package io.defectdetector.job.model;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 
@@ -30,26 +27,22 @@ final class RemoteModel {
     }
 
     /**
-     * Whether a model path is a URI: a scheme of two characters or more before ':' ({@code C:\models} is a
-     * Windows path).
+     * Whether a model path is a URI: {@code scheme://...} with a scheme of two characters or more, or
+     * {@code file:...}. {@code C:\models} is a Windows path and {@code v2:final/cae.onnx} a relative one.
      */
     static boolean isUri(String modelPath) {
-        try {
-            String scheme = new URI(modelPath.trim()).getScheme();
-            return scheme != null && scheme.length() > 1;
-        } catch (URISyntaxException e) {
-            return false; // e.g. a local path with spaces
-        }
+        String p = modelPath.trim();
+        return p.matches("(?s)[A-Za-z][A-Za-z0-9+.-]+://.*") || p.regionMatches(true, 0, "file:", 0, 5);
     }
 
     /**
      * Copies the .onnx file at {@code uri} (or the only one in the folder it names), its card and its
-     * {@code golden/} folder into {@code into}, which is emptied first.
+     * {@code golden/} folder into {@code into}, a new empty folder.
      *
      * @throws IllegalArgumentException saying what to fix
      */
     static Fetched fetch(String uri, Path into) {
-        org.apache.flink.core.fs.Path location = new org.apache.flink.core.fs.Path(uri.trim());
+        org.apache.flink.core.fs.Path location = parse(uri.trim());
         FileSystem fs = fileSystem(location, uri);
         FileStatus status = statusOrNull(fs, location, uri);
         if (status == null) {
@@ -71,7 +64,6 @@ final class RemoteModel {
                     + "copy both files together)");
         }
         try {
-            emptyFolder(into);
             Path localOnnx = into.resolve(onnx.getName());
             Files.write(localOnnx, read(fs, onnx));
             Files.write(into.resolve(card.getName()), read(fs, card));
@@ -85,7 +77,9 @@ final class RemoteModel {
                     }
                 }
             }
-            return new Fetched(localOnnx, onnx.toUri().toString());
+            // Path.toString, not toUri().toString(): the URI form is escaped (a space as %20), and parsing it
+            // again as a Path would escape the '%' once more and name another file.
+            return new Fetched(localOnnx, onnx.toString());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot copy model " + uri + " to " + into + ": " + e, e);
         }
@@ -93,11 +87,21 @@ final class RemoteModel {
 
     /** Reads one file through Flink's file systems (on a TaskManager: the .onnx file at its URI). */
     static byte[] read(String uri) {
-        org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(uri);
+        org.apache.flink.core.fs.Path path = parse(uri);
         try {
             return read(fileSystem(path, uri), path);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read model " + uri + ": " + e, e);
+        }
+    }
+
+    private static org.apache.flink.core.fs.Path parse(String uri) {
+        try {
+            return new org.apache.flink.core.fs.Path(uri);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model path " + uri + " is not a valid URI (" + e.getMessage()
+                    + "): write e.g. s3://bucket/models/x/cae.onnx or file:///opt/models/x/cae.onnx, or a plain "
+                    + "local path", e);
         }
     }
 
@@ -159,18 +163,5 @@ final class RemoteModel {
                     + ": set the model path to the one to load");
         }
         return candidates.get(0);
-    }
-
-    private static void emptyFolder(Path folder) throws IOException {
-        if (Files.isDirectory(folder)) {
-            try (Stream<Path> files = Files.walk(folder)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    if (!p.equals(folder)) {
-                        Files.delete(p);
-                    }
-                }
-            }
-        }
-        Files.createDirectories(folder);
     }
 }

@@ -81,8 +81,8 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            ThresholdsSavepoint.initializeFileSystems(flinkConfig); // first: the model may be an s3:// URI too
             String scale = modelPath == null ? null : ScoreScale.of(ModelBundle.locate(modelPath).card());
-            ThresholdsSavepoint.initializeFileSystems(flinkConfig);
             Map<String, ThresholdOverride> overrides = ThresholdsSavepoint.read(savepoint);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -225,6 +225,7 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
                 d.put("k", Integer.parseInt(kn[0]));
                 d.put("n", Integer.parseInt(kn[1]));
             }
+            ThresholdsSavepoint.initializeFileSystems(flinkConfig); // the model may be an s3:// URI too
             ModelCard card = ModelBundle.locate(modelPath).card();
             return apply(c, ScoreScale.of(card), ScoreScale.modelLabel(card));
         }

@@ -215,7 +215,8 @@ class ModelBundleTest {
 
     @Test
     void aModelGivenAsAUriIsReadThroughFlinksFileSystemsHereAndOnTheTaskManagers() throws Exception {
-        Path folder = Files.createDirectories(dir.resolve("store/models/x"));
+        // As Flink reads paths: not percent-encoded (a '%' is itself), so a space and a '%' must come back whole
+        Path folder = Files.createDirectories(dir.resolve("store/my models/x%41"));
         Path onnx = Files.copy(TestModels.defaultModelFolder().resolve("cae.onnx"), folder.resolve("cae.onnx"));
         Files.copy(TestModels.defaultModelFolder().resolve("cae.card.json"), folder.resolve("cae.card.json"));
         Files.createDirectories(folder.resolve("golden"));
@@ -224,19 +225,31 @@ class ModelBundleTest {
                 Files.copy(f, folder.resolve("golden").resolve(f.getFileName()));
             }
         }
-        for (String uri : new String[] {onnx.toUri().toString(), folder.toUri().toString()}) {
+        for (String uri : new String[] {"file://" + onnx.toAbsolutePath(), "file://" + folder.toAbsolutePath() + "/"}) {
             ModelBundle bundle = ModelBundle.locate(uri);
             assertThat(bundle.card().name()).isEqualTo("cae-tiles");
             assertThat(bundle.onnxPath()).as("a local copy for the start checks").isNotEqualTo(onnx)
                     .hasSameBinaryContentAs(onnx);
             assertThat(bundle.onnxPath().resolveSibling("golden").resolve("golden.json"))
                     .hasSameTextualContentAs(folder.resolve("golden/golden.json"));
-            assertThat(bundle.toString()).contains("store/models/x/cae.onnx (copied to ");
+            assertThat(bundle.toString()).contains("store/my models/x%41/cae.onnx (copied to ");
             // as shipped to a TaskManager: it reads the URI itself, not the client's copy
             ModelBundle shipped = roundTrip(bundle);
             Files.delete(bundle.onnxPath());
             assertThat(shipped.readVerifiedModel()).isEqualTo(Files.readAllBytes(onnx));
         }
+    }
+
+    @Test
+    void onlySchemeSlashSlashAndFileMakeAUri() {
+        assertThat(RemoteModel.isUri("s3://bucket/models/x/cae.onnx")).isTrue();
+        assertThat(RemoteModel.isUri("hdfs://nn:8020/models/x/")).isTrue();
+        assertThat(RemoteModel.isUri("file:///opt/models/x/cae.onnx")).isTrue();
+        assertThat(RemoteModel.isUri("FILE:/opt/models/x/cae.onnx")).isTrue();
+        assertThat(RemoteModel.isUri("models/default/cae.onnx")).isFalse();
+        assertThat(RemoteModel.isUri("C:\\models\\cae.onnx")).isFalse();
+        assertThat(RemoteModel.isUri("C:/models/cae.onnx")).isFalse();
+        assertThat(RemoteModel.isUri("v2:final/cae.onnx")).as("a relative path with a colon").isFalse();
     }
 
     @Test
@@ -249,6 +262,9 @@ class ModelBundleTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("cannot read model nosuchfs://bucket/models/cae.onnx: ")
                 .hasMessageContaining("read through Flink's file systems");
+        assertThatThrownBy(() -> ModelBundle.locate("file:models/cae.onnx"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not a valid URI").hasMessageContaining("file:///opt/models/x/cae.onnx");
     }
 
     @Test
