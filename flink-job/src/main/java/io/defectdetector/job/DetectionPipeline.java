@@ -121,7 +121,8 @@ public final class DetectionPipeline {
 
     /** Locates the model of {@code model-path} and builds with the ONNX Runtime engine, without a control topic. */
     public static DetectionOutputs build(DataStream<RawFrameRecord> frames, JobConfig cfg) {
-        return build(frames, cfg, ModelBundle.locate(cfg.modelPath()), OnnxInferenceEngine.factory());
+        return build(frames, cfg, ModelBundle.locate(cfg.modelPath()).releaseLocalCopy(),
+                OnnxInferenceEngine.factory());
     }
 
     /** Without a control topic: the thresholds stay the model card's (as restored from a savepoint, if any). */

@@ -26,23 +26,36 @@ public final class ModelPreflight {
     private ModelPreflight() {
     }
 
-    /** @throws IllegalArgumentException saying what is wrong with the model and what to fix */
+    /**
+     * All checks; a model given as a URI has its local copy released afterwards (the TaskManagers read the URI).
+     *
+     * @throws IllegalArgumentException saying what is wrong with the model and what to fix
+     */
     public static ModelBundle check(String modelPath, int maxBatchSize, boolean verifyGolden) {
         ModelBundle model = check(modelPath, maxBatchSize);
-        if (verifyGolden) {
-            GoldenCheck.verify(model).ifPresentOrElse(report -> LOG.info("Model parity: {}", report), () -> {
-                if (Files.isDirectory(model.onnxPath().resolveSibling("golden"))) {
-                    LOG.warn("Model parity: {} has no golden.json; not checked (copy the whole golden/ folder "
-                            + "model-export wrote)", model.onnxPath().resolveSibling("golden"));
-                } else {
-                    LOG.info("Model parity: no golden vectors beside {}; not checked", model.onnxPath());
-                }
-            });
+        try {
+            if (verifyGolden) {
+                GoldenCheck.verify(model).ifPresentOrElse(report -> LOG.info("Model parity: {}", report), () -> {
+                    if (Files.isDirectory(model.onnxPath().resolveSibling("golden"))) {
+                        LOG.warn("Model parity: {} has no golden.json; not checked (copy the whole golden/ folder "
+                                + "model-export wrote)", model.onnxPath().resolveSibling("golden"));
+                    } else {
+                        LOG.info("Model parity: no golden vectors beside {}; not checked", model.onnxPath());
+                    }
+                });
+            }
+        } finally {
+            model.releaseLocalCopy();
         }
         return model;
     }
 
-    /** The card against the graph only. @throws IllegalArgumentException saying what to fix */
+    /**
+     * The card against the graph only; a URI model's local copy is kept for further checks (or released here if
+     * this check fails).
+     *
+     * @throws IllegalArgumentException saying what to fix
+     */
     public static ModelBundle check(String modelPath, int maxBatchSize) {
         ModelBundle model = ModelBundle.locate(modelPath);
         // The job's process-wide environment (same name and log level as the subtasks'); never closed.
@@ -52,8 +65,12 @@ public final class ModelPreflight {
             ModelCompatibility.check(model.card(), session, maxBatchSize);
             runOnGreyFrames(env, session, model, maxBatchSize);
         } catch (OrtException e) {
+            model.releaseLocalCopy();
             throw new IllegalArgumentException("ONNX Runtime cannot load model " + model.onnxPath() + ": "
                     + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            model.releaseLocalCopy();
+            throw e;
         }
         return model;
     }

@@ -147,6 +147,19 @@ class DefectDetectionJobTest {
     }
 
     @Test
+    void aModelGivenAsAUriIsCheckedOnALocalCopyThatIsGoneOnceTheChecksAreDone() {
+        Path model = PipelineTestSupport.DEFAULT_MODEL.toAbsolutePath().normalize();
+        DefectDetectionJob.Prepared prepared = DefectDetectionJob.prepare(new String[] {
+            "--kafka-bootstrap-servers", "b:1", "--model-path", model.toUri().toString()});
+
+        assertThat(prepared.model().toString()).contains(model + " (copied to ");
+        assertThat(prepared.model().onnxPath()).isNotEqualTo(model);
+        assertThat(prepared.model().onnxPath().getParent()).as("the golden check ran on the copy, then it went")
+                .doesNotExist();
+        assertThat(prepared.model().readVerifiedModel()).as("the TaskManagers read the URI").isNotEmpty();
+    }
+
+    @Test
     void helpListsTheOptions() throws Exception {
         PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -234,8 +234,8 @@ public final class JobOptions {
                     + "TaskManager. A URI (s3://, gs://, hdfs://, file://...; written as Flink writes paths, not "
                     + "percent-encoded) is read through Flink's file systems, so its scheme needs the Flink "
                     + "filesystem plugin checkpoints to it would, on the client and on every TaskManager: the client "
-                    + "copies the model, its card and golden/ to a temporary folder for the start checks, and every "
-                    + "TaskManager reads the .onnx file from the URI.");
+                    + "copies the model, its card and golden/ to a temporary folder for the start checks (deleted "
+                    + "once they are done), and every TaskManager reads the .onnx file from the URI.");
 
     public static final ConfigOption<Boolean> MODEL_VERIFY_GOLDEN = key("model-verify-golden")
             .booleanType()

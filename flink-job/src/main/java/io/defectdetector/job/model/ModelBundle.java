@@ -6,8 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -30,12 +33,15 @@ public final class ModelBundle implements Serializable {
     private final String onnxUri;
     private final String sha256;
     private final ModelCard card;
+    /** The client's temporary folder holding the copy of a URI model, until released; else null. */
+    private transient Path localCopy;
 
-    private ModelBundle(Path onnxPath, String onnxUri, String sha256, ModelCard card) {
+    private ModelBundle(Path onnxPath, String onnxUri, String sha256, ModelCard card, Path localCopy) {
         this.onnxPath = onnxPath.toString();
         this.onnxUri = onnxUri;
         this.sha256 = sha256;
         this.card = card;
+        this.localCopy = localCopy;
     }
 
     /**
@@ -48,15 +54,20 @@ public final class ModelBundle implements Serializable {
             throw new IllegalArgumentException("model path is empty: set it to the .onnx file written by "
                     + "model-export (e.g. models/default/cae.onnx)");
         }
-        String onnxUri = null;
-        Path path;
-        if (RemoteModel.isUri(modelPath)) {
-            RemoteModel.Fetched fetched = RemoteModel.fetch(modelPath, localCopyFolder());
-            path = fetched.localOnnx();
-            onnxUri = fetched.onnxUri();
-        } else {
-            path = Path.of(modelPath).toAbsolutePath().normalize();
+        if (!RemoteModel.isUri(modelPath)) {
+            return locateLocal(Path.of(modelPath).toAbsolutePath().normalize(), null, null);
         }
+        Path copy = LocalCopies.create();
+        try {
+            RemoteModel.Fetched fetched = RemoteModel.fetch(modelPath, copy);
+            return locateLocal(fetched.localOnnx(), fetched.onnxUri(), copy);
+        } catch (RuntimeException e) {
+            LocalCopies.delete(copy);
+            throw e;
+        }
+    }
+
+    private static ModelBundle locateLocal(Path path, String onnxUri, Path localCopy) {
         if (Files.isDirectory(path)) {
             path = singleOnnxIn(path);
         } else if (!Files.isRegularFile(path)) {
@@ -73,28 +84,22 @@ public final class ModelBundle implements Serializable {
                     + "onnx.sha256 is " + card.onnxSha256() + ", " + path.getFileName() + " has " + sha
                     + "): put the card exported with this model beside it");
         }
-        return new ModelBundle(path, onnxUri, sha, card);
+        return new ModelBundle(path, onnxUri, sha, card, localCopy);
     }
 
     /**
-     * Where the client copies a model given as a URI: a new private folder for each start (two starts at once
-     * must not share one), deleted when the JVM exits.
+     * Deletes the client's local copy of a model given as a URI, once the start checks are done with it (the
+     * TaskManagers read the URI, never the copy); {@link #onnxPath()} then names a deleted file. Nothing for a
+     * model given as a local path. Copies never released go when the JVM exits.
+     *
+     * @return this bundle
      */
-    private static Path localCopyFolder() {
-        try {
-            Path folder = Files.createTempDirectory("defect-detector-model-");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try (Stream<Path> files = Files.walk(folder)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException | RuntimeException ignored) {
-                    // a temporary folder: the OS cleans it up in the end
-                }
-            }));
-            return folder;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create a temporary folder for the model's local copy: " + e,
-                    e);
+    public ModelBundle releaseLocalCopy() {
+        if (localCopy != null) {
+            LocalCopies.delete(localCopy);
+            localCopy = null;
         }
+        return this;
     }
 
     public Path onnxPath() {
@@ -165,6 +170,47 @@ public final class ModelBundle implements Serializable {
         throw new IllegalArgumentException("no model card beside " + onnx + ": expected " + named.getFileName()
                 + " or model-card.json in " + onnx.getParent() + " (model-export writes it next to the .onnx; "
                 + "copy both files together)");
+    }
+
+    /**
+     * The client's local copies of URI models: a new private folder per start (two starts at once must not share
+     * one), deleted when released; one shutdown hook for the process deletes those a failed start left behind, so
+     * a session cluster that takes many submissions does not gather a hook per submission.
+     */
+    private static final class LocalCopies {
+        private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(LocalCopies::deleteTree),
+                    "defect-detector-model-copies"));
+        }
+
+        private LocalCopies() {
+        }
+
+        static Path create() {
+            try {
+                Path folder = Files.createTempDirectory("defect-detector-model-");
+                LIVE.add(folder);
+                return folder;
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot create a temporary folder for the model's local copy: "
+                        + e, e);
+            }
+        }
+
+        static void delete(Path folder) {
+            deleteTree(folder);
+            LIVE.remove(folder);
+        }
+
+        private static void deleteTree(Path folder) {
+            try (Stream<Path> files = Files.walk(folder)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | RuntimeException ignored) {
+                // a temporary folder: the OS cleans it up in the end
+            }
+        }
     }
 
     private static byte[] readModel(Path path) {

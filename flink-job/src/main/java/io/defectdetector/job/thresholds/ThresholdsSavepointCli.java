@@ -82,7 +82,8 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             ThresholdsSavepoint.initializeFileSystems(flinkConfig); // first: the model may be an s3:// URI too
-            String scale = modelPath == null ? null : ScoreScale.of(ModelBundle.locate(modelPath).card());
+            String scale = modelPath == null ? null
+                    : ScoreScale.of(ModelBundle.locate(modelPath).releaseLocalCopy().card());
             Map<String, ThresholdOverride> overrides = ThresholdsSavepoint.read(savepoint);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -226,7 +227,7 @@ public final class ThresholdsSavepointCli implements Callable<Integer> {
                 d.put("n", Integer.parseInt(kn[1]));
             }
             ThresholdsSavepoint.initializeFileSystems(flinkConfig); // the model may be an s3:// URI too
-            ModelCard card = ModelBundle.locate(modelPath).card();
+            ModelCard card = ModelBundle.locate(modelPath).releaseLocalCopy().card();
             return apply(c, ScoreScale.of(card), ScoreScale.modelLabel(card));
         }
     }

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,11 +51,7 @@ class GoldenCheckTest {
                 Files.delete(f);
             }
         }
-        try (var files = Files.list(TestModels.defaultModelFolder().resolve("golden"))) {  // 1x128x128's
-            for (Path f : files.toList()) {
-                Files.copy(f, model.resolve("golden").resolve(f.getFileName()));
-            }
-        }
+        TestModels.copyTree(TestModels.defaultModelFolder().resolve("golden"), model.resolve("golden")); // 1x128x128's
         assertThatThrownBy(() -> GoldenCheck.verify(ModelBundle.locate(model.resolve("cae.onnx").toString())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("were made for another model")
@@ -100,17 +95,6 @@ class GoldenCheckTest {
     }
 
     private static Path copyOf(Path folder, Path dir) throws IOException {
-        Path target = dir.resolve("model");
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Path to = target.resolve(folder.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(file, to);
-                }
-            }
-        }
-        return target;
+        return TestModels.copyTree(folder, dir.resolve("model"));
     }
 }

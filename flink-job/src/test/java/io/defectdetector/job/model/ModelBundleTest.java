@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -219,12 +220,7 @@ class ModelBundleTest {
         Path folder = Files.createDirectories(dir.resolve("store/my models/x%41"));
         Path onnx = Files.copy(TestModels.defaultModelFolder().resolve("cae.onnx"), folder.resolve("cae.onnx"));
         Files.copy(TestModels.defaultModelFolder().resolve("cae.card.json"), folder.resolve("cae.card.json"));
-        Files.createDirectories(folder.resolve("golden"));
-        try (var golden = Files.list(TestModels.defaultModelFolder().resolve("golden"))) {
-            for (Path f : golden.toList()) {
-                Files.copy(f, folder.resolve("golden").resolve(f.getFileName()));
-            }
-        }
+        TestModels.copyTree(TestModels.defaultModelFolder().resolve("golden"), folder.resolve("golden"));
         for (String uri : new String[] {"file://" + onnx.toAbsolutePath(), "file://" + folder.toAbsolutePath() + "/"}) {
             ModelBundle bundle = ModelBundle.locate(uri);
             assertThat(bundle.card().name()).isEqualTo("cae-tiles");
@@ -235,8 +231,29 @@ class ModelBundleTest {
             assertThat(bundle.toString()).contains("store/my models/x%41/cae.onnx (copied to ");
             // as shipped to a TaskManager: it reads the URI itself, not the client's copy
             ModelBundle shipped = roundTrip(bundle);
-            Files.delete(bundle.onnxPath());
+            Path copy = bundle.onnxPath().getParent();
+            assertThat(bundle.releaseLocalCopy()).isSameAs(bundle);
+            assertThat(copy).as("the copy is gone once the start checks are done").doesNotExist();
             assertThat(shipped.readVerifiedModel()).isEqualTo(Files.readAllBytes(onnx));
+        }
+    }
+
+    @Test
+    void aUriModelThatIsRefusedLeavesNoLocalCopyBehind() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("store/bad"));
+        Files.copy(TestModels.defaultModelFolder().resolve("cae.onnx"), folder.resolve("cae.onnx"));
+        Files.writeString(folder.resolve("cae.card.json"), "{\"name\": ");
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before = modelCopies(tmp);
+        assertThatThrownBy(() -> ModelBundle.locate(folder.toUri().toString()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(modelCopies(tmp)).as("copies in %s", tmp).isEqualTo(before);
+    }
+
+    private static List<Path> modelCopies(Path tmp) throws IOException {
+        try (var files = Files.list(tmp)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("defect-detector-model-")).sorted()
+                    .toList();
         }
     }
 

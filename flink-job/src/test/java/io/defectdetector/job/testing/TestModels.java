@@ -1,7 +1,10 @@
 package io.defectdetector.job.testing;
 
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * The tiny ONNX models of src/test/resources/models (written by src/test/python/make_test_models.py) and the
@@ -40,6 +43,21 @@ public final class TestModels {
     /** 3x48x64 (height 48, width 64) CAE exported by model-export from RGB images (src/test/python/make_rgb_cae.py), with golden vectors. */
     public static Path rgbCaeFolder() {
         return resource("models/rgb-cae/cae.onnx").getParent();
+    }
+
+    /** Copies a folder with everything below it to {@code target} (created; files already there are kept). */
+    public static Path copyTree(Path folder, Path target) throws IOException {
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path to = target.resolve(folder.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(file, to);
+                }
+            }
+        }
+        return target;
     }
 
     public static Path resource(String name) {
