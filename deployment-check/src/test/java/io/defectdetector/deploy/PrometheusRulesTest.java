@@ -99,6 +99,42 @@ class PrometheusRulesTest {
     }
 
     /**
+     * A panel in milliseconds may show a count beside them (batch size, frames buffered) only through an override
+     * that gives that series its own unit: otherwise Grafana labels 8 frames "8 ms". Overrides name series that
+     * exist, so renaming a legend cannot silently drop one.
+     */
+    @Test
+    void countsInADurationPanelHaveTheirOwnUnit() throws Exception {
+        JsonNode dashboard = Yaml.JSON.readTree(Repo.path(DASHBOARD).toFile());
+        int checked = 0;
+        for (JsonNode panel : dashboard.path("panels")) {
+            String title = panel.path("title").asText();
+            Map<String, String> unitByLegend = new java.util.HashMap<>();
+            List<String> legends = panel.path("targets").findValuesAsText("legendFormat");
+            for (JsonNode override : panel.path("fieldConfig").path("overrides")) {
+                String series = override.path("matcher").path("options").asText();
+                assertThat(legends).as("%s: override for a series the panel does not have", title).contains(series);
+                for (JsonNode property : override.path("properties")) {
+                    if (property.path("id").asText().equals("unit")) {
+                        unitByLegend.put(series, property.path("value").asText());
+                    }
+                }
+            }
+            String panelUnit = panel.path("fieldConfig").path("defaults").path("unit").asText();
+            for (JsonNode target : panel.path("targets")) {
+                String metric = target.path("expr").asText().replaceAll("(?s).*flink_\\w+_operator_(\\w+)\\{.*", "$1");
+                boolean duration = metric.endsWith("Ms") || metric.endsWith("Us");
+                String unit = unitByLegend.getOrDefault(target.path("legendFormat").asText(), panelUnit);
+                if (panelUnit.equals("ms")) {
+                    checked++;
+                    assertThat(unit).as("%s: series of %s", title, metric).isEqualTo(duration ? "ms" : "short");
+                }
+            }
+        }
+        assertThat(checked).as("series in millisecond panels").isGreaterThanOrEqualTo(5);
+    }
+
+    /**
      * The Prometheus Operator scrapes only what a PodMonitor selects: it must match the labels Flink gives the
      * pods of this FlinkDeployment (app=its name, type=flink-native-kubernetes) in every overlay, and name a
      * container port the pod template declares, on the reporter's port.
