@@ -180,7 +180,7 @@ public final class JobOptions {
             .withDescription("How long a record may wait in a half-full network buffer between operators before it "
                     + "is sent (Flink's execution.buffer-timeout.interval, whose own default is 100 ms). Frames are "
                     + "few and large, so buffers rarely fill and every hop between subtasks would add up to this "
-                    + "much latency; 0 flushes after every record (more CPU).");
+                    + "much latency; 0 flushes after every record (more CPU). At most 1 min.");
 
     public static final ConfigOption<Duration> CHECKPOINT_TIMEOUT = key("checkpoint-timeout")
             .durationType()
@@ -298,7 +298,8 @@ public final class JobOptions {
             .defaultValue(Duration.ofMillis(20))
             .withDescription("Longest a frame waits for its batch to fill; adds at most this much latency when "
                     + "frames arrive slowly. 0 sends every frame on its own (no batching). Batches are also "
-                    + "flushed before every checkpoint barrier, so none is lost or repeated on a failure.");
+                    + "flushed before every checkpoint barrier, so none is lost or repeated on a failure. At most "
+                    + "1 min.");
 
     // ---- Frames ----
 
@@ -365,6 +366,11 @@ public final class JobOptions {
 
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final long MAX_FRAME_BYTES = Integer.MAX_VALUE;
+    /**
+     * Longest a frame may be held on purpose (batch-max-wait, network-buffer-timeout): both are meant in
+     * milliseconds, and "5 min" for "5 ms" would hold every alert that long without anything failing.
+     */
+    private static final Duration MAX_FRAME_WAIT = Duration.ofMinutes(1);
     /** A producer holds a whole record in its buffer: beyond this, Kafka is the wrong place for it. */
     private static final long MAX_DEAD_LETTER_BYTES = 1L << 30;
     /** The longest start-time topic check: beyond it a broken start is not a fast failure any more. */
@@ -490,8 +496,9 @@ public final class JobOptions {
             problems.add("checkpoint-interval must be at least 10 ms, got " + format(interval));
         }
         Duration bufferTimeout = read(conf, NETWORK_BUFFER_TIMEOUT, problems);
-        if (bufferTimeout != null && bufferTimeout.isNegative()) {
-            problems.add("network-buffer-timeout must not be negative, got " + format(bufferTimeout));
+        if (bufferTimeout != null && (bufferTimeout.isNegative() || bufferTimeout.compareTo(MAX_FRAME_WAIT) > 0)) {
+            problems.add("network-buffer-timeout must be between 0 ms and " + format(MAX_FRAME_WAIT) + " (a frame "
+                    + "may wait this long at every hop; milliseconds are meant), got " + format(bufferTimeout));
         }
         Duration checkpointTimeout = read(conf, CHECKPOINT_TIMEOUT, problems);
         if (checkpointTimeout != null && checkpointTimeout.toMillis() < 10) {
@@ -564,8 +571,9 @@ public final class JobOptions {
             problems.add("batch-max-size must be between 1 and 4096, got " + batch);
         }
         Duration wait = read(conf, BATCH_MAX_WAIT, problems);
-        if (wait != null && wait.isNegative()) {
-            problems.add("batch-max-wait must not be negative, got " + format(wait));
+        if (wait != null && (wait.isNegative() || wait.compareTo(MAX_FRAME_WAIT) > 0)) {
+            problems.add("batch-max-wait must be between 0 ms and " + format(MAX_FRAME_WAIT) + " (a frame may wait "
+                    + "this long for its batch; milliseconds are meant), got " + format(wait));
         }
 
         MemorySize maxBytes = read(conf, FRAME_MAX_BYTES, problems);

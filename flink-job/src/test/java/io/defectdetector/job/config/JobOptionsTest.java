@@ -54,6 +54,17 @@ class JobOptionsTest {
     }
 
     @Test
+    void refusesAWaitThatLooksLikeMinutesForMilliseconds() {
+        assertThatThrownBy(() -> JobOptions.validate(conf("batch-max-wait", "5 min", "network-buffer-timeout", "2 h")))
+                .hasMessageContaining("batch-max-wait must be between 0 ms and 1 min (a frame may wait this long "
+                        + "for its batch; milliseconds are meant), got 5 min")
+                .hasMessageContaining("network-buffer-timeout must be between 0 ms and 1 min")
+                .hasMessageContaining("got 2 h");
+        assertThatCode(() -> JobOptions.validate(conf("batch-max-wait", "1 min", "network-buffer-timeout", "60 s")))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void rejectsBatchSizeBelowOne() {
         assertThatThrownBy(() -> JobOptions.validate(conf("batch-max-size", "0")))
                 .hasMessageContaining("batch-max-size must be between 1 and 4096, got 0");
