@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -75,17 +76,49 @@ final class KafkaPropertyCheck {
                 }
                 return;
             }
+            String allowed = key.validator == null ? "" : key.validator.toString().strip();
+            Object parsed;
             try {
-                Object parsed = ConfigDef.parseType(name, value, key.type);
+                parsed = ConfigDef.parseType(name, value, key.type);
+            } catch (ConfigException | IllegalArgumentException | LinkageError e) {
+                problems.add(refused(name, key, allowed, reason(e, name, value)));
+                return;
+            }
+            try {
                 if (key.validator != null) {
                     key.validator.ensureValid(name, parsed);
                 }
             } catch (ConfigException | IllegalArgumentException | LinkageError e) {
-                String type = key.type.name().toLowerCase(Locale.ROOT);
-                problems.add("Kafka property '" + name + "' has a value the Kafka clients refuse (not shown: it may be "
-                        + "a secret); expected: " + type + (key.validator != null ? " " + key.validator : ""));
+                // A validator that describes what it allows says it all; one that does not (a list's) says why.
+                problems.add(refused(name, key, allowed,
+                        allowed.isEmpty() ? reason(e, name, value) : Optional.empty()));
             }
         });
         return problems;
+    }
+
+    private static String refused(String name, ConfigDef.ConfigKey key, String allowed, Optional<String> reason) {
+        return "Kafka property '" + name + "' has a value the Kafka clients refuse (not shown: it may be a secret); "
+                + "expected: " + key.type.name().toLowerCase(Locale.ROOT) + (allowed.isEmpty() ? "" : " " + allowed)
+                + reason.map(r -> " (" + r + ")").orElse("");
+    }
+
+    /**
+     * Kafka's own reason ("Not a number of type INT", "Configuration '...' values must not be duplicated."),
+     * without the "Invalid value ... for configuration ...:" that quotes the value, and only where the reason does
+     * not quote the value, or an entry of a list, either.
+     */
+    private static Optional<String> reason(Throwable e, String name, String value) {
+        String message = e.getMessage();
+        if (!(e instanceof ConfigException) || message == null) {
+            return Optional.empty();
+        }
+        String marker = " for configuration " + name + ": ";
+        String reason = (message.contains(marker) ? message.substring(message.indexOf(marker) + marker.length())
+                : message).strip();
+        boolean quotesValue = value != null && java.util.Arrays.stream(value.split(",")).map(String::strip)
+                .anyMatch(part -> !part.isEmpty() && reason.contains(part));
+        return reason.isEmpty() || quotesValue || reason.startsWith("Invalid value ") ? Optional.empty()
+                : Optional.of(reason);
     }
 }

@@ -24,8 +24,22 @@ class KafkaPropertyCheckTest {
                 .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'compression.type' has a value the Kafka "
                         + "clients refuse").contains("[none, gzip, snappy, lz4, zstd]"))
                 .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'isolation.level'"))
-                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'request.timeout.ms'").endsWith("expected: int [0,...]"))
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'request.timeout.ms'")
+                        .endsWith("expected: int [0,...] (Not a number of type INT)"))
                 .allSatisfy(p -> assertThat(p).doesNotContain(SECRET).doesNotContain("uncommited"));
+    }
+
+    @Test
+    void kafkasReasonIsGivenWhereItDoesNotQuoteTheValue() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("ssl.enabled.protocols", "TLSv1.3,TLSv1.3");
+        props.put("acks", SECRET);
+        assertThat(KafkaPropertyCheck.problems(props)).hasSize(2)
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'ssl.enabled.protocols'")
+                        .endsWith("expected: list (Configuration 'ssl.enabled.protocols' values must not be "
+                                + "duplicated.)"))
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'acks'").endsWith("[all, -1, 0, 1]"))
+                .allSatisfy(p -> assertThat(p).doesNotContain(SECRET));
     }
 
     @Test
