@@ -39,13 +39,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce),
  * {@code frameFaultAlertsHeldBack} (frame faults held back by the interval), histogram {@code endToEndLatencyMs}
- * (capture time to this decision, every frame).
+ * (capture time to this decision, every frame with a capture time from this century), {@code captureTimesBefore2000}
+ * (frames whose capture time is earlier: a camera without a set clock).
  */
 public class DebounceFunction extends KeyedProcessFunction<String, Verdict, DefectAlert> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DebounceFunction.class);
     private static final int HISTOGRAM_WINDOW = 1024;
     public static final Duration HISTORY_TTL = Duration.ofHours(1);
+    /**
+     * 2000-01-01T00:00:00Z. An earlier capture time is a camera whose clock was never set (0, or time since boot):
+     * its "latency" of decades would fill the latency histogram and page the slow-alerts rule for good. Later
+     * ones are kept, however old: a backlog after an outage is real latency.
+     */
+    static final long PLAUSIBLE_CAPTURE_TIME_MS = 946_684_800_000L;
 
     /** One record per decided frame, when enabled. */
     public static final OutputTag<ScoreRecord> SCORES = new OutputTag<>("scores") {
@@ -80,6 +87,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
     private transient Counter alertsDebounced;
     private transient Counter frameFaultAlertsHeldBack;
     private transient Histogram endToEndLatencyMs;
+    private transient Counter captureTimesBefore2000;
 
     /**
      * @param frameFaultInterval the capture time between two frame-fault alerts of a camera, at least
@@ -103,12 +111,17 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         frameFaultAlertsHeldBack = metrics.counter("frameFaultAlertsHeldBack");
         endToEndLatencyMs = metrics.histogram("endToEndLatencyMs",
                 new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        captureTimesBefore2000 = metrics.counter("captureTimesBefore2000");
     }
 
     @Override
     public void processElement(Verdict v, Context ctx, Collector<DefectAlert> out) throws Exception {
         long now = ctx.timerService().currentProcessingTime();
-        endToEndLatencyMs.update(Math.max(0, now - v.getCaptureTimeMs()));
+        if (v.getCaptureTimeMs() >= PLAUSIBLE_CAPTURE_TIME_MS) {
+            endToEndLatencyMs.update(Math.max(0, now - v.getCaptureTimeMs()));
+        } else {
+            captureTimesBefore2000.inc();
+        }
         boolean frameFault = DefectAlert.CAUSE_FRAME.equals(v.getCause());
         boolean defect = v.isOver() && !frameFault;
         boolean alert = false;

@@ -262,6 +262,18 @@ class DebounceFunctionTest {
             Histogram latency = metrics.get("endToEndLatencyMs");
             assertThat(latency.getCount()).isEqualTo(2);
             assertThat(latency.getStatistics().getMax()).isEqualTo(120);
+
+            // A camera whose clock was never set: counted, kept out of the latency figures
+            Verdict unset = scored("c", 0.5f, false);
+            unset.setCaptureTimeMs(0);
+            Verdict sinceBoot = scored("d", 2.25f, true);
+            sinceBoot.setCaptureTimeMs(86_400_000L);
+            h.processElement(unset, 3);
+            h.processElement(sinceBoot, 4);
+            assertThat(metrics.<Counter>get("alertsOut").getCount()).as("it still alerts").isEqualTo(2);
+            assertThat(latency.getCount()).isEqualTo(2);
+            assertThat(latency.getStatistics().getMax()).isEqualTo(120);
+            assertThat(metrics.<Counter>get("captureTimesBefore2000").getCount()).isEqualTo(2);
         }
     }
 
