@@ -110,9 +110,10 @@ def test_each_sample_draws_from_its_epoch_and_index_alone_so_workers_do_not_repe
     assert all(torch.equal(a, b) for a, b in zip(same, ds[(1, 5)]))
     assert not torch.equal(same[1], other_epoch[1])
 
-    def batches(workers):
+    def batches(workers, start=None):
         sampler = EpochSampler(len(ds), torch.Generator().manual_seed(0))
-        loader = DataLoader(ds, batch_size=4, sampler=sampler, num_workers=workers, persistent_workers=workers > 0)
+        loader = DataLoader(ds, batch_size=4, sampler=sampler, num_workers=workers, persistent_workers=workers > 0,
+                            multiprocessing_context=start)
         out = []
         for epoch in (1, 2):
             sampler.epoch = epoch
@@ -121,6 +122,9 @@ def test_each_sample_draws_from_its_epoch_and_index_alone_so_workers_do_not_repe
     # A generator held by the dataset would be copied into both workers: batch 2 would repeat batch 1's draws.
     one, two = batches(0), batches(2)
     assert len(one) == 6 and all(torch.equal(a, b) for a, b in zip(one, two))
+    # Training starts its workers without fork: the dataset reaches them pickled, and draws the same.
+    from defect_cae.train import worker_start_method
+    assert all(torch.equal(a, b) for a, b in zip(one, batches(2, worker_start_method())))
 
 
 def test_resuming_on_another_split_of_the_good_images_is_refused(dataset, tmp_path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import random
 import re
 import time
@@ -218,6 +219,13 @@ def time_limit_warning(last_epoch: int, cfg: TrainConfig, lr_now: float, best_ep
             "what fits the time")
 
 
+def worker_start_method() -> str:
+    """How DataLoader workers start: not by fork. Forking a process whose torch and OpenMP threads are running
+    can deadlock the child (Python 3.12+ warns about it; 3.14 no longer forks by default). A worker's samples
+    depend only on their (epoch, index) keys, so the start method changes no batch."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarray, cfg: TrainConfig,
           out_dir: Path | None = None, device: torch.device | None = None,
           log: Callable[[str], None] = print, resume: bool = False) -> TrainResult:
@@ -233,6 +241,7 @@ def train(cae_config: CAEConfig, train_images: np.ndarray, val_images: np.ndarra
     loader = DataLoader(dataset, batch_size=min(cfg.batch_size, len(dataset)), sampler=sampler,
                         drop_last=len(dataset) > cfg.batch_size, num_workers=cfg.workers,
                         persistent_workers=cfg.workers > 0, pin_memory=device.type == "cuda",
+                        multiprocessing_context=worker_start_method() if cfg.workers > 0 else None,
                         # Its own generator for the workers' base seeds (drawn once per iterator, so per epoch or
                         # once, by worker count): the shuffle's stream stays the same for any count.
                         generator=torch.Generator().manual_seed(cfg.seed))
