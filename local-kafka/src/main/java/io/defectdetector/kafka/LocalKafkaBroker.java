@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +63,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
     /** The Kafka principal of {@link #clientProperties()} on a SASL/PLAIN broker, e.g. for super.users. */
     public static final String ADMIN_PRINCIPAL = "User:" + ADMIN_USER;
 
-    private final KafkaRaftServer server;
+    /** Replaced by {@link #restart}; null while stopped. */
+    private KafkaRaftServer server;
+    private final KafkaConfig config;
     private final Path dataDir;
     private final String bootstrapServers;
     /** Security settings of this object's own clients (empty for PLAINTEXT); secrets in clear. */
@@ -70,9 +73,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private Admin admin;
     private boolean closed;
 
-    private LocalKafkaBroker(KafkaRaftServer server, Path dataDir, String bootstrapServers,
+    private LocalKafkaBroker(KafkaRaftServer server, KafkaConfig config, Path dataDir, String bootstrapServers,
             Map<String, String> clientSecurity) {
         this.server = server;
+        this.config = config;
         this.dataDir = dataDir;
         this.bootstrapServers = bootstrapServers;
         this.clientSecurity = clientSecurity;
@@ -176,7 +180,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
             String bootstrap = HOST + ":" + brokerPort;
             LOG.info("Local Kafka started on {} in {} ms (data in {})", bootstrap,
                     (System.nanoTime() - started) / 1_000_000, dataDir);
-            return new LocalKafkaBroker(server, dataDir, bootstrap, clientSecurity);
+            return new LocalKafkaBroker(server, config, dataDir, bootstrap, clientSecurity);
         } catch (RuntimeException e) {
             stopQuietly(server);
             deleteQuietly(dataDir);
@@ -332,6 +336,42 @@ public final class LocalKafkaBroker implements AutoCloseable {
             admin = Admin.create(clientProperties());
         }
         return admin;
+    }
+
+    /**
+     * Shuts the broker down cleanly, as a rolling restart does, waits {@code downFor}, and starts it again on the
+     * same ports with the same data (topics, committed offsets, transactions' state). Clients see it go away and
+     * come back.
+     */
+    public synchronized void restart(Duration downFor) throws InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("broker is closed");
+        }
+        stopQuietly(server);
+        server = null;
+        LOG.info("Local Kafka on {} stopped for {} ms", bootstrapServers, downFor.toMillis());
+        Thread.sleep(downFor.toMillis());
+        long started = System.nanoTime();
+        // The listening port may linger briefly after the shutdown: retry binding it for a while.
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= 20; attempt++) {
+            KafkaRaftServer next = new KafkaRaftServer(config, Time.SYSTEM);
+            try {
+                next.startup();
+                server = next;
+                LOG.info("Local Kafka on {} started again in {} ms", bootstrapServers,
+                        (System.nanoTime() - started) / 1_000_000);
+                return;
+            } catch (RuntimeException e) {
+                stopQuietly(next);
+                if (!causedByBindFailure(e)) {
+                    throw e;
+                }
+                last = e;
+                Thread.sleep(250);
+            }
+        }
+        throw new IllegalStateException("cannot bind Kafka to " + bootstrapServers + " again", last);
     }
 
     /** Stops the broker and deletes its data directory. Idempotent. */
