@@ -3,19 +3,12 @@ package io.defectdetector.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.defectdetector.factory.camera.FrameTruth;
-import io.defectdetector.factory.camera.SimulatorConfig;
-import io.defectdetector.job.alerts.AlertIds;
-import io.defectdetector.job.alerts.AlertJson;
 import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
-import io.defectdetector.job.config.JobConfig;
-import io.defectdetector.job.frames.RawFrameRecord;
-import io.defectdetector.job.model.ModelBundle;
+import io.defectdetector.job.testing.CheckpointedRun;
 import io.defectdetector.job.testing.CountingEngineFactory;
 import io.defectdetector.job.testing.FailOnceAfterCheckpoint;
 import io.defectdetector.job.testing.PipelineTestSupport;
-import io.defectdetector.job.testing.ModelUnderTest;
-import io.defectdetector.job.testing.PipelineTestSupport.Topics;
 import io.defectdetector.job.testing.SimulatedCameras;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.time.Duration;
@@ -24,13 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,7 +41,6 @@ class ExactlyOnceRecoveryITCase {
 
     @BeforeEach
     void resetInjectedState() {
-        FailOnceAfterCheckpoint.reset();
         CountingEngineFactory.OPENED.set(0);
     }
 
@@ -75,9 +63,7 @@ class ExactlyOnceRecoveryITCase {
                 .containsExactlyInAnyOrderElementsOf(run.frames.stream()
                         .map(f -> f.cameraId() + "/" + f.frameId()).toList());
 
-        List<String> expectedAlertIds = run.scores.stream().filter(ScoreRecord::isAlert)
-                .map(s -> AlertIds.alertId(s.getCameraId(), s.getFrameId(), s.getModelName(), s.getModelVersion()))
-                .toList();
+        List<String> expectedAlertIds = CheckpointedRun.expectedAlertIds(run.scores);
         assertThat(expectedAlertIds).as("some frames alert").isNotEmpty();
         assertThat(run.alerts).extracting(DefectAlert::getAlertId).as("alerts seen by a read_committed consumer")
                 .containsExactlyInAnyOrderElementsOf(expectedAlertIds);
@@ -109,47 +95,18 @@ class ExactlyOnceRecoveryITCase {
     }
 
     private Run runWithFailure(String prefix, String delivery, MiniCluster cluster) throws Exception {
-        Topics topics = Topics.withPrefix(prefix);
-        topics.create(KAFKA.broker(), 4);
-        JobConfig cfg = PipelineTestSupport.config(KAFKA.broker(), prefix, topics,
-                PipelineTestSupport.defaultModel(), Map.of("delivery-guarantee", delivery));
-        // Paced, so the failure strikes mid-stream with frames still arriving.
-        SimulatedCameras cameras = new SimulatedCameras(SimulatorConfig.defaults(topics.frames(),
-                        ModelUnderTest.product(PipelineTestSupport.defaultModel()))
-                .withCameras(CAMERAS).withRate(FRAMES_PER_SECOND).withLimits(FRAMES, null).withDefectRate(0.3)
-                .withPools(6, 6).withSeed(7));
-
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DetectionPipeline.configureEnvironment(env, cfg);
-        DataStream<RawFrameRecord> source = DetectionPipeline.kafkaFrames(env, cfg)
-                .map(new FailOnceAfterCheckpoint(15)).uid("test-fail-once").name("test-fail-once");
-        DetectionOutputs outputs = DetectionPipeline.build(source, cfg, ModelBundle.locate(cfg.modelPath()),
-                new CountingEngineFactory());
-        DetectionPipeline.sinkToKafka(outputs, cfg);
+        KAFKA.broker().admin(); // the broker's own admin client (its thread) exists before the count
         long adminThreadsBefore = unnamedAdminClientThreads();
-        JobClient job = env.executeAsync(prefix + "-recovery-it");
-        try {
-            // Frames only once the job runs and has a checkpoint, so the failure always strikes mid-stream.
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (FailOnceAfterCheckpoint.CHECKPOINTS_COMPLETED.get() == 0) {
-                assertThat(System.nanoTime()).as("a first checkpoint within 90 s").isLessThan(deadline);
-                Thread.sleep(50);
-            }
+        // Paced, so the failure strikes mid-stream with frames still arriving.
+        SimulatedCameras cameras = CheckpointedRun.cameras(prefix, CAMERAS, FRAMES_PER_SECOND, FRAMES, 7);
+        try (CheckpointedRun run = CheckpointedRun.start(KAFKA.broker(), prefix,
+                Map.of("delivery-guarantee", delivery), 15)) {
             cameras.start(KAFKA.broker()).await();
-            List<ScoreRecord> scores = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.scores(),
-                            r -> distinctFrames(r) >= FRAMES, Duration.ofSeconds(120), Duration.ofSeconds(3))
-                    .stream().map(r -> AlertJson.scoreFromBytes(r.value())).toList();
-            long expectedAlerts = scores.stream().filter(ScoreRecord::isAlert)
-                    .map(s -> s.getCameraId() + "/" + s.getFrameId()).distinct().count();
-            List<DefectAlert> alerts = PipelineTestSupport.readCommitted(KAFKA.broker(), topics.alerts(),
-                            r -> r.size() >= expectedAlerts, Duration.ofSeconds(60), Duration.ofSeconds(3))
-                    .stream().map(r -> AlertJson.fromBytes(r.value())).toList();
-            var failure = cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo();
-            long adminThreadsLeft = unnamedAdminClientThreads() - adminThreadsBefore;
-            return new Run(cameras.truth().frames(), scores, alerts,
-                    failure == null ? "" : failure.getExceptionAsString(), adminThreadsLeft);
-        } finally {
-            job.cancel().get();
+            List<ScoreRecord> scores = run.committedScores(FRAMES, Duration.ofSeconds(120));
+            List<DefectAlert> alerts = run.committedAlerts(CheckpointedRun.expectedAlertIds(scores).size(),
+                    Duration.ofSeconds(60));
+            return new Run(cameras.truth().frames(), scores, alerts, run.lastFailure(cluster),
+                    unnamedAdminClientThreads() - adminThreadsBefore);
         }
     }
 
@@ -157,10 +114,5 @@ class ExactlyOnceRecoveryITCase {
     private static long unnamedAdminClientThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("kafka-admin-client-thread | adminclient-")).count();
-    }
-
-    private static long distinctFrames(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().map(r -> AlertJson.scoreFromBytes(r.value()))
-                .map(s -> s.getCameraId() + "/" + s.getFrameId()).distinct().count();
     }
 }
