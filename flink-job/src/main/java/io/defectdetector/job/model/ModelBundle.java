@@ -9,8 +9,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -90,7 +88,8 @@ public final class ModelBundle implements Serializable {
     /**
      * Deletes the client's local copy of a model given as a URI, once the start checks are done with it (the
      * TaskManagers read the URI, never the copy); {@link #onnxPath()} then names a deleted file. Nothing for a
-     * model given as a local path. Copies never released go when the JVM exits.
+     * model given as a local path. Whoever locates a URI model releases it: {@link #locate} itself when it
+     * refuses the model, the start checks when they are done.
      *
      * @return this bundle
      */
@@ -174,25 +173,16 @@ public final class ModelBundle implements Serializable {
 
     /**
      * The client's local copies of URI models: a new private folder per start (two starts at once must not share
-     * one), deleted when released; one shutdown hook for the process deletes those a failed start left behind, so
-     * a session cluster that takes many submissions does not gather a hook per submission.
+     * one), deleted when released. No shutdown hook: on a session cluster each submission loads this class again
+     * in its own class loader, which a hook would keep alive; the start checks release the copy on every path.
      */
     private static final class LocalCopies {
-        private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
-
-        static {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(LocalCopies::deleteTree),
-                    "defect-detector-model-copies"));
-        }
-
         private LocalCopies() {
         }
 
         static Path create() {
             try {
-                Path folder = Files.createTempDirectory("defect-detector-model-");
-                LIVE.add(folder);
-                return folder;
+                return Files.createTempDirectory("defect-detector-model-");
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot create a temporary folder for the model's local copy: "
                         + e, e);
@@ -200,11 +190,6 @@ public final class ModelBundle implements Serializable {
         }
 
         static void delete(Path folder) {
-            deleteTree(folder);
-            LIVE.remove(folder);
-        }
-
-        private static void deleteTree(Path folder) {
             try (Stream<Path> files = Files.walk(folder)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException | RuntimeException ignored) {

@@ -64,7 +64,7 @@ final class CompatibilityJob {
         }
         var cfg = topics.config(broker, model, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()));
+        DetectionPipeline.buildKafkaJob(env, cfg, ModelBundle.locate(cfg.modelPath()).releaseLocalCopy());
         return env.executeAsync("compat-it");
     }
 }
