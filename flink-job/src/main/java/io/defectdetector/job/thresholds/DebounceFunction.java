@@ -121,6 +121,12 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
             endToEndLatencyMs.update(Math.max(0, now - v.getCaptureTimeMs()));
         } else {
             captureTimesBefore2000.inc();
+            long count = captureTimesBefore2000.getCount();
+            if (Long.bitCount(count) == 1) { // the 1st, 2nd, 4th, 8th... on this subtask: a trace, not a flood
+                LOG.warn("Camera {} sent frame {} with capture time {} ms, before 2000: its clock is not set (frames "
+                        + "like it are scored, but left out of the latency histogram; {} so far on this subtask)",
+                        v.getCameraId(), v.getFrameId(), v.getCaptureTimeMs(), count);
+            }
         }
         boolean frameFault = DefectAlert.CAUSE_FRAME.equals(v.getCause());
         boolean defect = v.isOver() && !frameFault;
