@@ -316,9 +316,14 @@ def test_an_out_folder_that_is_a_file_is_one_line(mvtec_root, tmp_path):
     r = _run(["run", "--data", str(mvtec_root), "--out", str(tmp_path / "taken"), "--size", "32"], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error: --out ") and "a file is there" in r.stderr \
         and "epoch" not in r.stderr, r.stderr[-2000:]
-    r = _run(["calibrate", "--checkpoint", "none.pt", "--data", str(mvtec_root), "--out",
-              str(tmp_path / "no" / "such" / "detector.pt")], tmp_path)
-    assert r.returncode == 2 and "give the detector file to write, in a folder that exists" in r.stderr
+    r = _run(["calibrate", "--checkpoint", "none.pt", "--data", str(mvtec_root), "--out", str(tmp_path)], tmp_path)
+    assert r.returncode == 2 and f"--out {tmp_path} is a folder: give the detector file to write" in r.stderr
+    # a file that is not there is named with what to give, not as a bare errno
+    r = _run(["calibrate", "--checkpoint", str(tmp_path / "none.pt"), "--data", str(mvtec_root)], tmp_path)
+    assert r.returncode == 2 and r.stderr.strip() == (f"error: {tmp_path / 'none.pt'} does not exist: give best.pt "
+                                                      "or last.pt, written by `train`"), r.stderr
+    r = _run(["evaluate", "--detector", str(tmp_path / "nope.pt"), "--data", str(mvtec_root)], tmp_path)
+    assert r.returncode == 2 and f"{tmp_path / 'nope.pt'} does not exist: give detector.pt" in r.stderr, r.stderr
 
 
 def test_evaluate_model_refuses_a_card_of_another_onnx_file(tmp_path):

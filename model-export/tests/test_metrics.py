@@ -105,6 +105,22 @@ def test_an_unfit_model_is_named_from_its_synthetic_validation():
     assert "0.397, where 0.5 is chance" in unfit_warning({"overall": {"image_auroc": 0.397}})
     assert unfit_warning({"overall": {"image_auroc": 0.984}}) is None
     assert unfit_warning({"overall": {"image_auroc": float("nan")}}) is None
+    # The advice follows how the training ended, and where the reconstructions can be seen
+    unfit = {"overall": {"image_auroc": 0.4}}
+    assert "--resume with a larger --max-minutes" in unfit_warning(unfit, "time limit 7.0 min")
+    assert "more epochs (--epochs)" in unfit_warning(unfit, "max epochs")
+    assert "--epochs" not in unfit_warning(unfit, "early stop: no improvement for 8 epochs")
+    assert "Look at report/examples.png" in unfit_warning(unfit)
+    assert "evaluate --report" in unfit_warning(unfit, report=False)
+
+
+def test_a_test_set_ranked_below_chance_is_said_to_be():
+    from defect_cae.pipeline import test_summary
+    at = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "fp": 3, "tn": 47}
+    lines = test_summary({"image_auroc": 0.437, "pixel_auroc": 0.6, "aupro": 0.27, "image_at_threshold": at})
+    assert lines[0].startswith("test: image AUROC 0.4370") and lines[0].endswith("false alarms 3 of 50 good images")
+    assert len(lines) == 2 and lines[1].startswith("WARNING: the test image AUROC 0.437 is below chance")
+    assert len(test_summary({"image_auroc": 0.93, "image_at_threshold": at})) == 1
 
 
 def test_the_per_type_line_says_when_the_input_range_detected_some_of_the_images():

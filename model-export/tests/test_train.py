@@ -121,10 +121,11 @@ def test_each_sample_draws_from_its_epoch_and_index_alone_so_workers_do_not_repe
         return out
     # A generator held by the dataset would be copied into both workers: batch 2 would repeat batch 1's draws.
     one, two = batches(0), batches(2)
-    assert len(one) == 6 and all(torch.equal(a, b) for a, b in zip(one, two))
+    assert len(one) == len(two) == 6 and all(torch.equal(a, b) for a, b in zip(one, two))
     # Training starts its workers without fork: the dataset reaches them pickled, and draws the same.
     from defect_cae.train import worker_start_method
-    assert all(torch.equal(a, b) for a, b in zip(one, batches(2, worker_start_method())))
+    started = batches(2, worker_start_method())
+    assert len(started) == 6 and all(torch.equal(a, b) for a, b in zip(one, started))
 
 
 def test_resuming_on_another_split_of_the_good_images_is_refused(dataset, tmp_path):

@@ -122,7 +122,8 @@ def _add_model_training(p: argparse.ArgumentParser) -> None:
                    help="DataLoader worker processes making the training batches (augmentation, synthetic defects); "
                         "auto = 0 (the training process) on CPU, where they would take cores from training, and "
                         "up to 4 on a GPU, which one process cannot keep busy. The batches are the same for any "
-                        "count")
+                        "count. Workers start fresh (forkserver, or spawn), not forked: each imports torch and holds "
+                        "its own copy of the training images")
     g.add_argument("--lr", type=bounded(float, 0, low_open=True), default=2e-3,
                    help="Adam learning rate (cosine schedule)")
     g.add_argument("--loss", default="mix", choices=["mse", "ssim", "mix"], help="reconstruction loss")
@@ -286,8 +287,9 @@ def cmd_calibrate(args) -> int:
     from .calibrate import default_min_region_area
     from .pipeline import calibrate_and_score, load_dataset, save_detector, unfit_warning
     from .train import load_checkpoint
-    if args.out and (Path(args.out).is_dir() or not Path(args.out).parent.is_dir()):
-        raise OptionError(f"--out {args.out}: give the detector file to write, in a folder that exists")
+    if args.out and Path(args.out).is_dir():
+        raise OptionError(f"--out {args.out} is a folder: give the detector file to write (e.g. "
+                          f"{Path(args.out) / 'detector.pt'})")
     device = _setup(args)
     cae, ckpt = load_checkpoint(args.checkpoint)
     c, trained = cae.config, ckpt["train_config"]
@@ -309,6 +311,7 @@ def cmd_calibrate(args) -> int:
     det, cal, val_m, _ = calibrate_and_score(cae, ds, _scoring(args, args.top_k or mra, c.height, c.width),
                                              args.target_far, mra, device, with_test=False)
     out = args.out or Path(args.checkpoint).with_name("detector.pt")
+    Path(out).parent.mkdir(parents=True, exist_ok=True)  # as run --out does
     save_detector(out, det, cal, {"data": ds.summary, "synthetic_validation": val_m,
                                   "train_config": ckpt["train_config"], "epoch": ckpt["epoch"],
                                   "history": ckpt["history"]})
@@ -316,7 +319,7 @@ def cmd_calibrate(args) -> int:
     print(cal.summary())
     print(f"synthetic validation: image AUROC {val_m['overall']['image_auroc']:.4f}, "
           f"pixel AUROC {val_m['overall']['pixel_auroc']:.4f}; wrote {out}")
-    if warning := unfit_warning(val_m):
+    if warning := unfit_warning(val_m, report=False):
         print(warning, file=sys.stderr)
     return 0
 
@@ -325,6 +328,7 @@ def cmd_evaluate(args) -> int:
     from .data import load_test_set
     from .evaluate import check_input_range, compute_metrics, load_onnx, per_type_line, predict, predict_onnx
     from .export import json_safe
+    from .pipeline import test_summary
     from .report import write_report
     history = val_metrics = None
     if args.model:
@@ -355,6 +359,8 @@ def cmd_evaluate(args) -> int:
     for t, m in metrics["per_type"].items():
         print(per_type_line(t, m))
     o = metrics["overall"]
+    for line in test_summary(o):
+        print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout)
     print(f"input out of range: {o['input_out_of_range']} of {o['images']} test images "
           f"({o['input_out_of_range_good']} of {o['good_images']} good), alerting whatever their score"
           if input_range else "input range: none in the card (no check)" if args.model

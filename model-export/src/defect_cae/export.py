@@ -51,10 +51,11 @@ def export_onnx(detector: Detector, path: Path) -> Path:
     try:
         with warnings.catch_warnings():
             # The TorchScript exporter's known noise, and only that (the graph is verified just below, and by the
-            # golden vectors): a sizes-as-constants trace warning, the missing shape inference of constants, and
-            # torch 1.13's deprecation of the g.op helper the scoring head's symbolic functions use. Anything
-            # else a user's torch says stays visible.
-            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            # golden vectors): a size read as a constant while tracing, the missing shape inference of constants,
+            # and torch 1.13's deprecation of the g.op helper the scoring head's symbolic functions use. Anything
+            # else a user's torch says stays visible (a tensor read as a Python bool: a branch baked into the graph).
+            warnings.filterwarnings("ignore", message=r"(?s)Converting a tensor to a Python integer",
+                                    category=torch.jit.TracerWarning)
             warnings.filterwarnings("ignore", message=r"(?s).*shape inference of prim::Constant")
             warnings.filterwarnings("ignore", message=r"(?s).*_graph_op' is deprecated", category=FutureWarning)
             torch.onnx.export(model, (dummy,), str(tmp), **export_kwargs())

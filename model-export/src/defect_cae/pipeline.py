@@ -150,14 +150,43 @@ INCOMPLETE = "INCOMPLETE"
 UNFIT_VAL_AUROC = 0.7
 
 
-def unfit_warning(val_metrics: dict) -> str | None:
+def unfit_warning(val_metrics: dict, stopped: str | None = None, report: bool = True) -> str | None:
+    """stopped: why the training ended (TrainResult.stopped), None where unknown; report: whether this command
+    wrote report/ (calibrate does not)."""
     a = val_metrics["overall"]["image_auroc"]
     if not a < UNFIT_VAL_AUROC:  # NaN too: nothing to judge by
         return None
+    look = ("Look at report/examples.png; " if report
+            else "Look at the reconstructions (evaluate --report, then report/examples.png); ")
+    if stopped is None:
+        longer = "train longer (--epochs; after --max-minutes, --resume), "
+    elif stopped.startswith("time limit"):
+        longer = "let the training finish (--resume with a larger --max-minutes), "
+    elif stopped == "max epochs":
+        longer = "train for more epochs (--epochs), "
+    else:  # an early stop: the validation loss had stopped improving, so more of the same will not help
+        longer = ""
     return (f"WARNING: on synthetic validation (held-out good images with injected defects) the image AUROC is "
             f"{a:.3f}, where 0.5 is chance: the model does not separate even these defects from good images and "
-            "will miss real ones. Look at report/examples.png; train longer (--epochs; after --max-minutes, "
-            "--resume), or try another bottleneck (--sweep) or scoring head (--head-grid)")
+            f"will miss real ones. {look}{longer}try another bottleneck (--sweep) or scoring head (--head-grid)")
+
+
+def test_summary(o: dict) -> list[str]:
+    """The test set's figures in one line (as the job would decide), and a warning when defective images score
+    lower than good ones."""
+    at = o["image_at_threshold"]
+    lines = [f"test: image AUROC {o['image_auroc']:.4f}, pixel AUROC {o.get('pixel_auroc', float('nan')):.4f}, "
+             f"AUPRO {o.get('aupro', float('nan')):.4f}; at the threshold: precision {at['precision']:.4f}, recall "
+             f"{at['recall']:.4f}, F1 {at['f1']:.4f}, false alarms {at['fp']} of {at['fp'] + at['tn']} good images"
+             + (f"; input out of range: {o['input_out_of_range']} test images ({o['input_out_of_range_good']} good)"
+                if "input_out_of_range" in o else "")]
+    if o["image_auroc"] < 0.5:
+        lines.append(f"WARNING: the test image AUROC {o['image_auroc']:.3f} is below chance (0.5): the defective "
+                     "test images score lower than the good ones. The CAE reconstructs these defects no worse than "
+                     "the surface itself (a fine, random texture it can only blur, or smooth defects on it): try "
+                     "another scoring head (calibrate --error sq --smoothing-sigma 2 --no-per-image-norm, or "
+                     "run --head-grid) or a larger input (--size)")
+    return lines
 
 
 def head_grid(base: ScoringConfig) -> list[ScoringConfig]:
@@ -296,18 +325,13 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
                                                       if isinstance(v, float)))
 
     log(cal.summary())
-    if warning := unfit_warning(val_m):
+    if warning := unfit_warning(val_m, res.stopped):
         log(warning)
     test_metrics, pred = (None, None)
     if ds.test is not None:
         test_metrics, pred = evaluate(det, ds.test, device, input_range=cal.input_range)  # as the job decides
-        o = test_metrics["overall"]
-        at = o["image_at_threshold"]
-        log(f"test: image AUROC {o['image_auroc']:.4f}, pixel AUROC {o.get('pixel_auroc', float('nan')):.4f}, "
-            f"AUPRO {o.get('aupro', float('nan')):.4f}; at the threshold: precision {at['precision']:.4f}, recall "
-            f"{at['recall']:.4f}, F1 {at['f1']:.4f}, false alarms {at['fp']} of {at['fp'] + at['tn']} good images"
-            + (f"; input out of range: {o['input_out_of_range']} test images ({o['input_out_of_range_good']} good)"
-               if "input_out_of_range" in o else ""))
+        for line in test_summary(test_metrics["overall"]):
+            log(line)
         for t, m in test_metrics["per_type"].items():
             log(per_type_line(t, m))
 

@@ -142,7 +142,9 @@ def metrics_table(metrics: dict, good: str = "good test images") -> str:
               f"on {good} {at['fp']}/{at['fp'] + at['tn']} ({_fmt(at['false_alarm_rate'])}).")
     if ranged:
         lines += (f" Input out of the card's range (an alert whatever the score): {o['input_out_of_range']} "
-                  f"images, {o['input_out_of_range_good']} of them good.")
+                  f"images, {o['input_out_of_range_good']} of them good. The AUROC columns rank the score alone; "
+                  "\"detected\" counts these alerts too, so a type far from the good images can be detected while "
+                  "its AUROC is low.")
     if pix:
         lines += (f" Pixels at the calibrated pixel threshold (error map >= 1.0): precision "
                   f"{_fmt(pix['precision'])}, recall {_fmt(pix['recall'])}, F1 {_fmt(pix['f1'])}.")

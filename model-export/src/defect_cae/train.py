@@ -172,7 +172,7 @@ def read_checkpoint(path: Path, needs: tuple[str, ...], hint: str, map_location=
     try:
         ckpt = torch.load(path, map_location=map_location, **LOAD_KWARGS)
     except FileNotFoundError:
-        raise
+        raise FileNotFoundError(f"{path} does not exist: {hint}") from None
     except Exception as e:  # pickle/zip errors of a file that is not a checkpoint at all
         raise ModelError(f"{path} cannot be read as a model-export checkpoint ({type(e).__name__}: {e})") from None
     missing = [k for k in needs if not isinstance(ckpt, dict) or k not in ckpt]

@@ -122,8 +122,12 @@ class PrometheusRulesTest {
             }
             String panelUnit = panel.path("fieldConfig").path("defaults").path("unit").asText();
             for (JsonNode target : panel.path("targets")) {
-                String metric = target.path("expr").asText().replaceAll("(?s).*flink_\\w+_operator_(\\w+)\\{.*", "$1");
+                String expr = target.path("expr").asText();
+                String metric = expr.replaceAll("(?s).*flink_\\w+_operator_(\\w+)\\{.*", "$1");
                 boolean duration = metric.endsWith("Ms") || metric.endsWith("Us");
+                if (metric.endsWith("Us") && panelUnit.equals("ms")) {
+                    assertThat(expr).as("%s: %s (microseconds) shown in ms", title, metric).endsWith("/ 1000");
+                }
                 String unit = unitByLegend.getOrDefault(target.path("legendFormat").asText(), panelUnit);
                 if (panelUnit.equals("ms")) {
                     checked++;

@@ -58,21 +58,26 @@ public final class ModelPreflight {
      */
     public static ModelBundle check(String modelPath, int maxBatchSize) {
         ModelBundle model = ModelBundle.locate(modelPath);
-        // The job's process-wide environment (same name and log level as the subtasks'); never closed.
-        OrtEnvironment env = OnnxInferenceEngine.environment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                OrtSession session = env.createSession(model.onnxPath().toString(), options)) {
-            ModelCompatibility.check(model.card(), session, maxBatchSize);
-            runOnGreyFrames(env, session, model, maxBatchSize);
-        } catch (OrtException e) {
-            model.releaseLocalCopy();
-            throw new IllegalArgumentException("ONNX Runtime cannot load model " + model.onnxPath() + ": "
-                    + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            model.releaseLocalCopy();
-            throw e;
+        boolean passed = false;
+        try {
+            // The job's process-wide environment (same name and log level as the subtasks'); never closed. Its
+            // first use loads ONNX Runtime's native library, which can fail too (a noexec temporary folder).
+            OrtEnvironment env = OnnxInferenceEngine.environment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                    OrtSession session = env.createSession(model.onnxPath().toString(), options)) {
+                ModelCompatibility.check(model.card(), session, maxBatchSize);
+                runOnGreyFrames(env, session, model, maxBatchSize);
+            } catch (OrtException e) {
+                throw new IllegalArgumentException("ONNX Runtime cannot load model " + model.onnxPath() + ": "
+                        + e.getMessage(), e);
+            }
+            passed = true;
+            return model;
+        } finally {
+            if (!passed) { // whatever stopped the checks (an Error too): a refused model leaves no copy behind
+                model.releaseLocalCopy();
+            }
         }
-        return model;
     }
 
     /** The largest input the check below allocates on the client; a larger batch is checked at this size. */

@@ -29,7 +29,7 @@ class BrokerRestartITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(PipelineTestSupport::twoTaskManagers);
 
-    private static final int FRAMES = 500;
+    private static final int FRAMES = 750;
     private static final int CAMERAS = 4;
     private static final int FRAMES_PER_SECOND = 50;
 
@@ -50,13 +50,14 @@ class BrokerRestartITCase {
     /** @return the first line of the job's last failure, or "none" */
     private static String runAcrossABrokerRestart(String prefix, Map<String, String> options, Duration downFor,
             MiniCluster cluster) throws Exception {
-        // Paced over 10 s, so the broker goes away with frames arriving and comes back before they stop.
+        // Paced over 15 s; the broker goes away after a sixth of them (2.5 s in) and is back, even after the 8 s
+        // outage and its restart, before the schedule ends, whether or not the cameras' producer blocks meanwhile.
         SimulatedCameras cameras = CheckpointedRun.cameras(prefix, CAMERAS, FRAMES_PER_SECOND, FRAMES, 11);
         try (CheckpointedRun run = CheckpointedRun.start(KAFKA.broker(), prefix, options, Integer.MAX_VALUE)) {
             cameras.start(KAFKA.broker());
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (cameras.truth().size() < FRAMES / 4) {
-                assertThat(System.nanoTime()).as("a quarter of the frames sent within 60 s").isLessThan(deadline);
+            while (cameras.truth().size() < FRAMES / 6) {
+                assertThat(System.nanoTime()).as("a sixth of the frames sent within 60 s").isLessThan(deadline);
                 Thread.sleep(20);
             }
             int sentBefore = cameras.truth().size();

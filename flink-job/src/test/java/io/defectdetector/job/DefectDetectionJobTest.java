@@ -152,7 +152,7 @@ class DefectDetectionJobTest {
         DefectDetectionJob.Prepared prepared = DefectDetectionJob.prepare(new String[] {
             "--kafka-bootstrap-servers", "b:1", "--model-path", model.toUri().toString()});
 
-        assertThat(prepared.model().toString()).contains(model + " (copied to ");
+        assertThat(prepared.model().toString()).contains(model + " (checked on a local copy)");
         assertThat(prepared.model().onnxPath()).isNotEqualTo(model);
         assertThat(prepared.model().onnxPath().getParent()).as("the golden check ran on the copy, then it went")
                 .doesNotExist();

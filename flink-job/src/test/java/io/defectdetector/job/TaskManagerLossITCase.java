@@ -44,7 +44,7 @@ class TaskManagerLossITCase {
                 Thread.sleep(20);
             }
             int openedBefore = CountingEngineFactory.OPENED.get();
-            cluster.terminateTaskManager(0).get();
+            cluster.terminateTaskManager(0).get(60, java.util.concurrent.TimeUnit.SECONDS);
             int sentAtLoss = cameras.truth().size();
             assertThat(sentAtLoss).as("frames still to send after the loss").isLessThan(FRAMES);
             cameras.await();

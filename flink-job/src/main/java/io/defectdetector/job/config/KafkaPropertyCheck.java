@@ -104,21 +104,27 @@ final class KafkaPropertyCheck {
     }
 
     /**
-     * Kafka's own reason ("Not a number of type INT", "Configuration '...' values must not be duplicated."),
-     * without the "Invalid value ... for configuration ...:" that quotes the value, and only where the reason does
-     * not quote the value, or an entry of a list, either.
+     * Kafka's own reason ("Not a number of type INT", "Configuration '...' values must not be duplicated.") in
+     * its two known forms only: after the exact "Invalid value VALUE for configuration NAME: " (cut off, value and
+     * all), or a message about the setting that does not quote the value. Never where the reason quotes the value
+     * or an entry of a list.
      */
     private static Optional<String> reason(Throwable e, String name, String value) {
         String message = e.getMessage();
-        if (!(e instanceof ConfigException) || message == null) {
+        if (!(e instanceof ConfigException) || message == null || value == null) {
             return Optional.empty();
         }
-        String marker = " for configuration " + name + ": ";
-        String reason = (message.contains(marker) ? message.substring(message.indexOf(marker) + marker.length())
-                : message).strip();
-        boolean quotesValue = value != null && java.util.Arrays.stream(value.split(",")).map(String::strip)
-                .anyMatch(part -> !part.isEmpty() && reason.contains(part));
-        return reason.isEmpty() || quotesValue || reason.startsWith("Invalid value ") ? Optional.empty()
-                : Optional.of(reason);
+        String prefix = "Invalid value " + value + " for configuration " + name + ": ";
+        String reason;
+        if (message.startsWith(prefix)) {
+            reason = message.substring(prefix.length()).strip();
+        } else if (message.startsWith("Configuration '" + name + "' ")) {
+            reason = message.strip();
+        } else {
+            return Optional.empty();
+        }
+        boolean quotesValue = reason.contains(value.strip()) || java.util.Arrays.stream(value.split(","))
+                .map(String::strip).anyMatch(part -> !part.isEmpty() && reason.contains(part));
+        return reason.isEmpty() || quotesValue ? Optional.empty() : Optional.of(reason);
     }
 }

@@ -56,12 +56,15 @@ public final class ModelBundle implements Serializable {
             return locateLocal(Path.of(modelPath).toAbsolutePath().normalize(), null, null);
         }
         Path copy = LocalCopies.create();
+        ModelBundle located = null;
         try {
             RemoteModel.Fetched fetched = RemoteModel.fetch(modelPath, copy);
-            return locateLocal(fetched.localOnnx(), fetched.onnxUri(), copy);
-        } catch (RuntimeException e) {
-            LocalCopies.delete(copy);
-            throw e;
+            located = locateLocal(fetched.localOnnx(), fetched.onnxUri(), copy);
+            return located;
+        } finally {
+            if (located == null) { // refused, or anything else (an OutOfMemoryError on a huge file): no copy left
+                LocalCopies.delete(copy);
+            }
         }
     }
 
@@ -131,8 +134,9 @@ public final class ModelBundle implements Serializable {
 
     @Override
     public String toString() {
-        return "ModelBundle{" + (onnxUri != null ? onnxUri + " (copied to " + onnxPath + ")" : onnxPath) + ", "
-                + card.name() + " " + card.version() + "}";
+        String where = onnxUri == null ? onnxPath
+                : onnxUri + (localCopy != null ? " (copied to " + onnxPath + ")" : " (checked on a local copy)");
+        return "ModelBundle{" + where + ", " + card.name() + " " + card.version() + "}";
     }
 
     private static Path singleOnnxIn(Path folder) {

@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: {@code alertsOut}, {@code alertsDebounced} (frames over the threshold held back by the debounce),
  * {@code frameFaultAlertsHeldBack} (frame faults held back by the interval), histogram {@code endToEndLatencyMs}
- * (capture time to this decision, every frame with a capture time from this century), {@code captureTimesBefore2000}
- * (frames whose capture time is earlier: a camera without a set clock).
+ * (capture time to this decision, every frame captured in the last 30 days), {@code captureTimesOver30DaysOld}
+ * (frames captured earlier: a camera whose clock is not set).
  */
 public class DebounceFunction extends KeyedProcessFunction<String, Verdict, DefectAlert> {
     private static final long serialVersionUID = 1L;
@@ -48,11 +48,11 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
     private static final int HISTOGRAM_WINDOW = 1024;
     public static final Duration HISTORY_TTL = Duration.ofHours(1);
     /**
-     * 2000-01-01T00:00:00Z. An earlier capture time is a camera whose clock was never set (0, or time since boot):
-     * its "latency" of decades would fill the latency histogram and page the slow-alerts rule for good. Later
-     * ones are kept, however old: a backlog after an outage is real latency.
+     * A capture time further back is a camera whose clock is not set (0, time since boot, or the 2000-01-01 a
+     * clock without a battery resets to): its "latency" of years would fill the latency histogram and page the
+     * slow-alerts rule for good. A backlog after an outage, hours or days old, is real latency and is kept.
      */
-    static final long PLAUSIBLE_CAPTURE_TIME_MS = 946_684_800_000L;
+    static final Duration IMPLAUSIBLE_CAPTURE_AGE = Duration.ofDays(30);
 
     /** One record per decided frame, when enabled. */
     public static final OutputTag<ScoreRecord> SCORES = new OutputTag<>("scores") {
@@ -87,7 +87,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
     private transient Counter alertsDebounced;
     private transient Counter frameFaultAlertsHeldBack;
     private transient Histogram endToEndLatencyMs;
-    private transient Counter captureTimesBefore2000;
+    private transient Counter captureTimesOver30DaysOld;
 
     /**
      * @param frameFaultInterval the capture time between two frame-fault alerts of a camera, at least
@@ -111,21 +111,22 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
         frameFaultAlertsHeldBack = metrics.counter("frameFaultAlertsHeldBack");
         endToEndLatencyMs = metrics.histogram("endToEndLatencyMs",
                 new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        captureTimesBefore2000 = metrics.counter("captureTimesBefore2000");
+        captureTimesOver30DaysOld = metrics.counter("captureTimesOver30DaysOld");
     }
 
     @Override
     public void processElement(Verdict v, Context ctx, Collector<DefectAlert> out) throws Exception {
         long now = ctx.timerService().currentProcessingTime();
-        if (v.getCaptureTimeMs() >= PLAUSIBLE_CAPTURE_TIME_MS) {
+        if (now - v.getCaptureTimeMs() <= IMPLAUSIBLE_CAPTURE_AGE.toMillis()) {
             endToEndLatencyMs.update(Math.max(0, now - v.getCaptureTimeMs()));
         } else {
-            captureTimesBefore2000.inc();
-            long count = captureTimesBefore2000.getCount();
+            captureTimesOver30DaysOld.inc();
+            long count = captureTimesOver30DaysOld.getCount();
             if (Long.bitCount(count) == 1) { // the 1st, 2nd, 4th, 8th... on this subtask: a trace, not a flood
-                LOG.warn("Camera {} sent frame {} with capture time {} ms, before 2000: its clock is not set (frames "
-                        + "like it are scored, but left out of the latency histogram; {} so far on this subtask)",
-                        v.getCameraId(), v.getFrameId(), v.getCaptureTimeMs(), count);
+                LOG.warn("Camera {} sent frame {} with capture time {} ({} ms), more than 30 days ago: its clock is "
+                        + "not set (frames like it are scored, but left out of the latency histogram; {} so far on "
+                        + "this subtask)", v.getCameraId(), v.getFrameId(),
+                        java.time.Instant.ofEpochMilli(v.getCaptureTimeMs()), v.getCaptureTimeMs(), count);
             }
         }
         boolean frameFault = DefectAlert.CAUSE_FRAME.equals(v.getCause());

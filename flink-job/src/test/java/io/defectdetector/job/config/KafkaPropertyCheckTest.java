@@ -34,7 +34,11 @@ class KafkaPropertyCheckTest {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("ssl.enabled.protocols", "TLSv1.3,TLSv1.3");
         props.put("acks", SECRET);
-        assertThat(KafkaPropertyCheck.problems(props)).hasSize(2)
+        // a value written to look like Kafka's own message around it
+        props.put("request.timeout.ms", "x for configuration request.timeout.ms: " + SECRET);
+        assertThat(KafkaPropertyCheck.problems(props)).hasSize(3)
+                .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'request.timeout.ms'")
+                        .endsWith("expected: int [0,...] (Not a number of type INT)"))
                 .anySatisfy(p -> assertThat(p).startsWith("Kafka property 'ssl.enabled.protocols'")
                         .endsWith("expected: list (Configuration 'ssl.enabled.protocols' values must not be "
                                 + "duplicated.)"))

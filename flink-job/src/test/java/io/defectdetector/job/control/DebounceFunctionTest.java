@@ -263,17 +263,21 @@ class DebounceFunctionTest {
             assertThat(latency.getCount()).isEqualTo(2);
             assertThat(latency.getStatistics().getMax()).isEqualTo(120);
 
-            // A camera whose clock was never set: counted, kept out of the latency figures
+            // A camera whose clock is not set (0, or the 2000-01-01 a clock without battery resets to): counted,
+            // kept out of the latency figures; a backlog of 29 days is latency
             Verdict unset = scored("c", 0.5f, false);
             unset.setCaptureTimeMs(0);
-            Verdict sinceBoot = scored("d", 2.25f, true);
-            sinceBoot.setCaptureTimeMs(86_400_000L);
+            Verdict reset = scored("d", 2.25f, true);
+            reset.setCaptureTimeMs(946_684_800_000L);
+            Verdict backlog = scored("e", 0.5f, false);
+            backlog.setCaptureTimeMs(CAPTURE + 120 - Duration.ofDays(29).toMillis());
             h.processElement(unset, 3);
-            h.processElement(sinceBoot, 4);
+            h.processElement(reset, 4);
+            h.processElement(backlog, 5);
             assertThat(metrics.<Counter>get("alertsOut").getCount()).as("it still alerts").isEqualTo(2);
-            assertThat(latency.getCount()).isEqualTo(2);
-            assertThat(latency.getStatistics().getMax()).isEqualTo(120);
-            assertThat(metrics.<Counter>get("captureTimesBefore2000").getCount()).isEqualTo(2);
+            assertThat(latency.getCount()).isEqualTo(3);
+            assertThat(latency.getStatistics().getMax()).isEqualTo(Duration.ofDays(29).toMillis());
+            assertThat(metrics.<Counter>get("captureTimesOver30DaysOld").getCount()).isEqualTo(2);
         }
     }
 

@@ -234,6 +234,7 @@ class ModelBundleTest {
             Path copy = bundle.onnxPath().getParent();
             assertThat(bundle.releaseLocalCopy()).isSameAs(bundle);
             assertThat(copy).as("the copy is gone once the start checks are done").doesNotExist();
+            assertThat(bundle.toString()).contains("x%41/cae.onnx (checked on a local copy)");
             assertThat(shipped.readVerifiedModel()).isEqualTo(Files.readAllBytes(onnx));
         }
     }
@@ -247,7 +248,8 @@ class ModelBundleTest {
         List<Path> before = modelCopies(tmp);
         assertThatThrownBy(() -> ModelBundle.locate(folder.toUri().toString()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(modelCopies(tmp)).as("copies in %s", tmp).isEqualTo(before);
+        assertThat(modelCopies(tmp)).as("copies made during the test and left in %s", tmp)
+                .filteredOn(p -> !before.contains(p)).isEmpty();
     }
 
     private static List<Path> modelCopies(Path tmp) throws IOException {
