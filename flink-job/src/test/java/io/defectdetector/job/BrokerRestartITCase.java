@@ -2,14 +2,11 @@ package io.defectdetector.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.defectdetector.job.alerts.DefectAlert;
-import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.CheckpointedRun;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.SimulatedCameras;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -55,31 +52,18 @@ class BrokerRestartITCase {
         SimulatedCameras cameras = CheckpointedRun.cameras(prefix, CAMERAS, FRAMES_PER_SECOND, FRAMES, 11);
         try (CheckpointedRun run = CheckpointedRun.start(KAFKA.broker(), prefix, options, Integer.MAX_VALUE)) {
             cameras.start(KAFKA.broker());
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (cameras.truth().size() < FRAMES / 6) {
-                assertThat(System.nanoTime()).as("a sixth of the frames sent within 60 s").isLessThan(deadline);
-                Thread.sleep(20);
-            }
+            CheckpointedRun.awaitSent(cameras, FRAMES / 6, Duration.ofSeconds(60));
             int sentBefore = cameras.truth().size();
             KAFKA.broker().restart(downFor);
             int sentAfter = cameras.truth().size();
             assertThat(sentAfter).as("frames still to send once it was back").isLessThan(FRAMES);
             assertThat(cameras.await().failed()).as("frames the cameras could not deliver").isZero();
 
-            List<ScoreRecord> scores = run.committedScores(FRAMES, Duration.ofSeconds(180));
-            assertThat(scores.stream().map(s -> s.getCameraId() + "/" + s.getFrameId()))
-                    .as("one score per frame, none twice").doesNotHaveDuplicates().hasSize(FRAMES)
-                    .containsExactlyInAnyOrderElementsOf(cameras.truth().frames().stream()
-                            .map(f -> f.cameraId() + "/" + f.frameId()).toList());
-            List<String> expectedAlertIds = CheckpointedRun.expectedAlertIds(scores);
-            assertThat(expectedAlertIds).as("some frames alert").isNotEmpty();
-            List<DefectAlert> alerts = run.committedAlerts(expectedAlertIds.size(), Duration.ofSeconds(60));
-            assertThat(alerts).extracting(DefectAlert::getAlertId).as("alerts seen by a read_committed consumer")
-                    .containsExactlyInAnyOrderElementsOf(expectedAlertIds);
+            CheckpointedRun.Committed seen = run.assertEveryFrameScoredOnceAndEveryAlertSeenOnce(cameras, FRAMES);
             String failure = run.lastFailure(cluster).lines().findFirst().orElse("");
             System.out.printf("Broker restart (%s, down %d s): %d frames sent before it went down, %d once it was "
                     + "back; %d scored once each, %d alerts once each; the job's last failure: %s%n", prefix,
-                    downFor.toSeconds(), sentBefore, sentAfter, scores.size(), alerts.size(), failure);
+                    downFor.toSeconds(), sentBefore, sentAfter, seen.scores().size(), seen.alerts().size(), failure);
             return failure;
         }
     }

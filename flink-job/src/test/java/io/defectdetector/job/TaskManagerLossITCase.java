@@ -2,15 +2,12 @@ package io.defectdetector.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.defectdetector.job.alerts.DefectAlert;
-import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.testing.CheckpointedRun;
 import io.defectdetector.job.testing.CountingEngineFactory;
 import io.defectdetector.job.testing.PipelineTestSupport;
 import io.defectdetector.job.testing.SimulatedCameras;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -38,27 +35,14 @@ class TaskManagerLossITCase {
         SimulatedCameras cameras = CheckpointedRun.cameras("tm-loss", 4, 50, FRAMES, 13);
         try (CheckpointedRun run = CheckpointedRun.start(KAFKA.broker(), "tm-loss", Map.of(), Integer.MAX_VALUE)) {
             cameras.start(KAFKA.broker());
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (cameras.truth().size() < FRAMES / 4) {
-                assertThat(System.nanoTime()).as("a quarter of the frames sent within 60 s").isLessThan(deadline);
-                Thread.sleep(20);
-            }
+            CheckpointedRun.awaitSent(cameras, FRAMES / 4, Duration.ofSeconds(60));
             int openedBefore = CountingEngineFactory.OPENED.get();
             cluster.terminateTaskManager(0).get(60, java.util.concurrent.TimeUnit.SECONDS);
             int sentAtLoss = cameras.truth().size();
             assertThat(sentAtLoss).as("frames still to send after the loss").isLessThan(FRAMES);
             cameras.await();
 
-            List<ScoreRecord> scores = run.committedScores(FRAMES, Duration.ofSeconds(180));
-            assertThat(scores.stream().map(s -> s.getCameraId() + "/" + s.getFrameId()))
-                    .as("one score per frame, none twice").doesNotHaveDuplicates().hasSize(FRAMES)
-                    .containsExactlyInAnyOrderElementsOf(cameras.truth().frames().stream()
-                            .map(f -> f.cameraId() + "/" + f.frameId()).toList());
-            List<String> expectedAlertIds = CheckpointedRun.expectedAlertIds(scores);
-            assertThat(expectedAlertIds).as("some frames alert").isNotEmpty();
-            List<DefectAlert> alerts = run.committedAlerts(expectedAlertIds.size(), Duration.ofSeconds(60));
-            assertThat(alerts).extracting(DefectAlert::getAlertId).as("alerts seen by a read_committed consumer")
-                    .containsExactlyInAnyOrderElementsOf(expectedAlertIds);
+            CheckpointedRun.Committed seen = run.assertEveryFrameScoredOnceAndEveryAlertSeenOnce(cameras, FRAMES);
 
             String failure = run.lastFailure(cluster);
             assertThat(failure).as("the job noticed the loss").isNotEqualTo("none");
@@ -66,7 +50,7 @@ class TaskManagerLossITCase {
                     .as("inference sessions opened again, on the TaskManager left")
                     .isGreaterThanOrEqualTo(PipelineTestSupport.PARALLELISM);
             System.out.printf("TaskManager lost after %d of %d frames were sent: %d scored once each, %d alerts "
-                    + "once each; the job's last failure: %s%n", sentAtLoss, FRAMES, scores.size(), alerts.size(),
+                    + "once each; the job's last failure: %s%n", sentAtLoss, FRAMES, seen.scores().size(), seen.alerts().size(),
                     failure.lines().findFirst().orElse(""));
         }
     }

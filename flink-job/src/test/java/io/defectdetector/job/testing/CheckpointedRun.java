@@ -92,6 +92,37 @@ public final class CheckpointedRun implements AutoCloseable {
         return job;
     }
 
+    /** Waits until the cameras have sent {@code frames} frames. */
+    public static void awaitSent(SimulatedCameras cameras, int frames, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (cameras.truth().size() < frames) {
+            assertThat(System.nanoTime()).as("%d frames sent within %s", frames, within).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /** What a read_committed consumer saw: one score per frame sent and one alert per alerting frame. */
+    public record Committed(List<ScoreRecord> scores, List<DefectAlert> alerts) {
+    }
+
+    /**
+     * Reads the committed scores and alerts once every frame the cameras sent has a score, and checks that none
+     * is missing or repeated: one score per frame, one alert per frame whose score alerted.
+     */
+    public Committed assertEveryFrameScoredOnceAndEveryAlertSeenOnce(SimulatedCameras cameras, int frames) {
+        List<ScoreRecord> scores = committedScores(frames, Duration.ofSeconds(180));
+        assertThat(scores.stream().map(s -> s.getCameraId() + "/" + s.getFrameId()))
+                .as("one score per frame, none twice").doesNotHaveDuplicates().hasSize(frames)
+                .containsExactlyInAnyOrderElementsOf(cameras.truth().frames().stream()
+                        .map(f -> f.cameraId() + "/" + f.frameId()).toList());
+        List<String> expectedAlertIds = expectedAlertIds(scores);
+        assertThat(expectedAlertIds).as("some frames alert").isNotEmpty();
+        List<DefectAlert> alerts = committedAlerts(expectedAlertIds.size(), Duration.ofSeconds(60));
+        assertThat(alerts).extracting(DefectAlert::getAlertId).as("alerts seen by a read_committed consumer")
+                .containsExactlyInAnyOrderElementsOf(expectedAlertIds);
+        return new Committed(scores, alerts);
+    }
+
     /** Score records committed to the scores topic, once {@code frames} distinct frames have one. */
     public List<ScoreRecord> committedScores(int frames, Duration timeout) {
         return PipelineTestSupport.readCommitted(broker, topics.scores(), r -> distinctFrames(r) >= frames, timeout,
