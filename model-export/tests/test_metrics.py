@@ -115,12 +115,13 @@ def test_an_unfit_model_is_named_from_its_synthetic_validation():
 
 
 def test_a_test_set_ranked_below_chance_is_said_to_be():
-    from defect_cae.pipeline import test_summary
+    from defect_cae.pipeline import summarise_test_set
     at = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "fp": 3, "tn": 47}
-    lines = test_summary({"image_auroc": 0.437, "pixel_auroc": 0.6, "aupro": 0.27, "image_at_threshold": at})
+    lines = summarise_test_set({"image_auroc": 0.437, "pixel_auroc": 0.6, "aupro": 0.27,
+                                "image_at_threshold": at})
     assert lines[0].startswith("test: image AUROC 0.4370") and lines[0].endswith("false alarms 3 of 50 good images")
     assert len(lines) == 2 and lines[1].startswith("WARNING: the test image AUROC 0.437 is below chance")
-    assert len(test_summary({"image_auroc": 0.93, "image_at_threshold": at})) == 1
+    assert len(summarise_test_set({"image_auroc": 0.93, "image_at_threshold": at})) == 1
 
 
 def test_the_per_type_line_says_when_the_input_range_detected_some_of_the_images():

@@ -328,7 +328,7 @@ def cmd_evaluate(args) -> int:
     from .data import load_test_set
     from .evaluate import check_input_range, compute_metrics, load_onnx, per_type_line, predict, predict_onnx
     from .export import json_safe
-    from .pipeline import test_summary
+    from .pipeline import summarise_test_set
     from .report import write_report
     history = val_metrics = None
     if args.model:
@@ -359,7 +359,7 @@ def cmd_evaluate(args) -> int:
     for t, m in metrics["per_type"].items():
         print(per_type_line(t, m))
     o = metrics["overall"]
-    for line in test_summary(o):
+    for line in summarise_test_set(o):
         print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout)
     print(f"input out of range: {o['input_out_of_range']} of {o['images']} test images "
           f"({o['input_out_of_range_good']} of {o['good_images']} good), alerting whatever their score"

@@ -171,7 +171,7 @@ def unfit_warning(val_metrics: dict, stopped: str | None = None, report: bool = 
             f"will miss real ones. {look}{longer}try another bottleneck (--sweep) or scoring head (--head-grid)")
 
 
-def test_summary(o: dict) -> list[str]:
+def summarise_test_set(o: dict) -> list[str]:
     """The test set's figures in one line (as the job would decide), and a warning when defective images score
     lower than good ones."""
     at = o["image_at_threshold"]
@@ -330,7 +330,7 @@ def run_pipeline(data: Path, out: Path, work_dir: Path, channels: int | None, ca
     test_metrics, pred = (None, None)
     if ds.test is not None:
         test_metrics, pred = evaluate(det, ds.test, device, input_range=cal.input_range)  # as the job decides
-        for line in test_summary(test_metrics["overall"]):
+        for line in summarise_test_set(test_metrics["overall"]):
             log(line)
         for t, m in test_metrics["per_type"].items():
             log(per_type_line(t, m))
