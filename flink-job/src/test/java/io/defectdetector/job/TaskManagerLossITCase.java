@@ -9,6 +9,7 @@ import io.defectdetector.job.testing.SimulatedCameras;
 import io.defectdetector.kafka.LocalKafkaExtension;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -37,7 +38,7 @@ class TaskManagerLossITCase {
             cameras.start(KAFKA.broker());
             CheckpointedRun.awaitSent(cameras, FRAMES / 4, Duration.ofSeconds(60));
             int openedBefore = CountingEngineFactory.OPENED.get();
-            cluster.terminateTaskManager(0).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            cluster.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
             int sentAtLoss = cameras.truth().size();
             assertThat(sentAtLoss).as("frames still to send after the loss").isLessThan(FRAMES);
             cameras.await();

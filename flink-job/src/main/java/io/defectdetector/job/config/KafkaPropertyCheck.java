@@ -1,6 +1,7 @@
 package io.defectdetector.job.config;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -123,8 +124,9 @@ final class KafkaPropertyCheck {
         } else {
             return Optional.empty();
         }
-        boolean quotesValue = reason.contains(value.strip()) || java.util.Arrays.stream(value.split(","))
-                .map(String::strip).anyMatch(part -> !part.isEmpty() && reason.contains(part));
+        // the value itself is its only entry when it has no comma
+        boolean quotesValue = Arrays.stream(value.split(",")).map(String::strip)
+                .anyMatch(part -> !part.isEmpty() && reason.contains(part));
         return reason.isEmpty() || quotesValue ? Optional.empty() : Optional.of(reason);
     }
 }

@@ -4,6 +4,7 @@ import io.defectdetector.job.alerts.DefectAlert;
 import io.defectdetector.job.alerts.ScoreRecord;
 import io.defectdetector.job.control.DurationConverter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -126,7 +127,7 @@ public class DebounceFunction extends KeyedProcessFunction<String, Verdict, Defe
                 LOG.warn("Camera {} sent frame {} with capture time {} ({} ms), more than 30 days ago: its clock is "
                         + "not set (frames like it are scored, but left out of the latency histogram; {} so far on "
                         + "this subtask)", v.getCameraId(), v.getFrameId(),
-                        java.time.Instant.ofEpochMilli(v.getCaptureTimeMs()), v.getCaptureTimeMs(), count);
+                        Instant.ofEpochMilli(v.getCaptureTimeMs()), v.getCaptureTimeMs(), count);
             }
         }
         boolean frameFault = DefectAlert.CAUSE_FRAME.equals(v.getCause());
